@@ -1,0 +1,88 @@
+"""rootguard: was the AWS root user used, would the next use be noticed, and what to fix.
+
+The public API is everything in ``__all__``; every other module is private.
+
+Example:
+    >>> import rootguard
+    >>> ev = rootguard.parse_cloudtrail_event({
+    ...     "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+    ...     "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"},
+    ...     "responseElements": {"ConsoleLogin": "Success"},
+    ...     "additionalEventData": {"MFAUsed": "No"},
+    ... })
+    >>> activity = rootguard.classify_event(ev)
+    >>> (activity.channel, activity.mfa_used, activity.severity)
+    (<Channel.CONSOLE_SIGNIN: 'console_signin'>, False, <Severity.HIGH: 'high'>)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
+from rootguard._credential_report import (
+    CredentialReport,
+    CredentialReportRow,
+    parse_credential_report,
+    root_activity_from_credential_report,
+)
+from rootguard._detect import classify_event, detect_root_activity
+from rootguard._errors import (
+    ApplyError,
+    CollectError,
+    ParseError,
+    PatternError,
+    PlanError,
+    RootGuardError,
+    ScanError,
+)
+from rootguard._event_pattern import event_pattern_matches
+from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_matches
+from rootguard._models import (
+    ActivitySource,
+    Channel,
+    CloudTrailEvent,
+    Outcome,
+    RootActivity,
+    SessionAttributes,
+    SessionContext,
+    SessionIssuer,
+    Severity,
+    UserIdentity,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "CIS_ROOT_FILTER_PATTERN",
+    "ActivitySource",
+    "ApplyError",
+    "Channel",
+    "CloudTrailEvent",
+    "CollectError",
+    "CredentialReport",
+    "CredentialReportRow",
+    "Outcome",
+    "ParseError",
+    "PatternError",
+    "PlanError",
+    "RootActivity",
+    "RootGuardError",
+    "ScanError",
+    "SessionAttributes",
+    "SessionContext",
+    "SessionIssuer",
+    "Severity",
+    "UserIdentity",
+    "__version__",
+    "classify_event",
+    "detect_root_activity",
+    "event_pattern_matches",
+    "filter_pattern_matches",
+    "parse_cloudtrail_event",
+    "parse_credential_report",
+    "read_cloudtrail_file",
+    "root_activity_from_credential_report",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

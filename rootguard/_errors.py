@@ -1,0 +1,108 @@
+"""The one exception hierarchy rootguard raises.
+
+Everything the public API raises derives from :class:`RootGuardError`. AWS errors
+(botocore ``ClientError``) and pydantic ``ValidationError`` never escape raw: they are
+wrapped in one of these with the context that a user needs (which file, which line,
+which region, which call).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApplyError",
+    "CollectError",
+    "ParseError",
+    "PatternError",
+    "PlanError",
+    "RootGuardError",
+    "ScanError",
+]
+
+
+class RootGuardError(Exception):
+    """Base class of every error rootguard raises.
+
+    Example:
+        >>> import rootguard
+        >>> try:
+        ...     rootguard.parse_credential_report("not,a,report")
+        ... except rootguard.RootGuardError as exc:
+        ...     print(type(exc).__name__)
+        ParseError
+    """
+
+
+class ParseError(RootGuardError, ValueError):
+    """Input could not be parsed: a credential report, a CloudTrail record or log file.
+
+    Attributes:
+        source: the file, key or description of the input, when known.
+        line: the 1-based line number (CSV line, or record index for JSON), when known.
+        column: the column or field name, when known.
+        value: the offending value, when known (shortened).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+        self.value = value
+        parts = []
+        if source is not None:
+            parts.append(str(source))
+        if line is not None:
+            parts.append(f"line {line}")
+        if column is not None:
+            parts.append(f"column {column!r}")
+        if value is not None:
+            shown = value if len(value) <= 80 else value[:77] + "..."
+            parts.append(f"value {shown!r}")
+        prefix = ", ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class PatternError(RootGuardError, ValueError):
+    """A CloudWatch Logs filter pattern or an EventBridge event pattern is malformed.
+
+    Attributes:
+        pattern: the pattern text (or its JSON) that failed.
+        position: the 0-based character offset of the problem, when known.
+    """
+
+    def __init__(self, message: str, *, pattern: str = "", position: int | None = None) -> None:
+        self.message = message
+        self.pattern = pattern
+        self.position = position
+        where = f" at position {position}" if position is not None else ""
+        super().__init__(f"{message}{where} in pattern {pattern!r}")
+
+
+class CollectError(RootGuardError):
+    """Collecting an account's state failed as a whole (not a single denied call).
+
+    A single denied or unsupported call never raises: it is recorded as a gap in the
+    snapshot. This is raised only when nothing useful can be collected (no credentials,
+    no reachable endpoint).
+    """
+
+
+class ScanError(RootGuardError):
+    """A CloudTrail archive scan could not start (bad source, unreadable S3 listing)."""
+
+
+class PlanError(RootGuardError):
+    """A remediation plan cannot be built from the snapshot and options given."""
+
+
+class ApplyError(RootGuardError):
+    """A plan cannot be applied at all (e.g. it is malformed). Per-action AWS errors
+    never raise: they become failed outcomes in the ``ApplyResult``."""

@@ -1,0 +1,272 @@
+"""Typed models of CloudTrail records and of root activity (pure).
+
+AWS input models are frozen and keep unknown fields (``extra="allow"``), so that a record
+parsed and dumped again (``model_dump(mode="json", by_alias=True, exclude_unset=True)``)
+is the record that came in. Field names are snake_case; the camelCase AWS names are the
+aliases.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
+from pydantic.alias_generators import to_camel
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - exercised on Python 3.10 only
+
+    class StrEnum(str, Enum):
+        """Backport of :class:`enum.StrEnum` for Python 3.10."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+__all__ = [
+    "ActivitySource",
+    "AwsBool",
+    "Channel",
+    "CloudTrailEvent",
+    "LenientBool",
+    "Outcome",
+    "RootActivity",
+    "SessionAttributes",
+    "SessionContext",
+    "SessionIssuer",
+    "Severity",
+    "StrEnum",
+    "UserIdentity",
+    "UtcDatetime",
+]
+
+
+def _parse_aws_bool(value: Any) -> Any:
+    """AWS writes booleans as ``"true"``/``"false"`` strings in many places."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+    return value
+
+
+def _dump_aws_bool(value: bool | None) -> str | None:
+    if value is None:
+        return None
+    return "true" if value else "false"
+
+
+AwsBool = Annotated[
+    bool | None,
+    BeforeValidator(_parse_aws_bool),
+    PlainSerializer(_dump_aws_bool, return_type=str | None),
+]
+"""A boolean that AWS sends as the string ``"true"`` or ``"false"`` (and dumps back so)."""
+
+LenientBool = Annotated[bool | None, BeforeValidator(_parse_aws_bool)]
+"""A boolean that AWS sends as JSON ``true``/``false`` (strings accepted on input)."""
+
+
+def _to_utc(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_to_utc)]
+
+
+class _AwsModel(BaseModel):
+    """Base of AWS input models: frozen, camelCase aliases, unknown fields kept."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="allow",
+        populate_by_name=True,
+        alias_generator=to_camel,
+        ser_json_timedelta="iso8601",
+    )
+
+
+class SessionIssuer(_AwsModel):
+    """``userIdentity.sessionContext.sessionIssuer``: who issued a temporary session."""
+
+    type: str | None = None
+    principal_id: str | None = None
+    arn: str | None = None
+    account_id: str | None = None
+    user_name: str | None = None
+
+
+class SessionAttributes(_AwsModel):
+    """``userIdentity.sessionContext.attributes``."""
+
+    mfa_authenticated: AwsBool = None
+    creation_date: UtcDatetime | None = None
+
+
+class SessionContext(_AwsModel):
+    """``userIdentity.sessionContext``."""
+
+    attributes: SessionAttributes | None = None
+    session_issuer: SessionIssuer | None = None
+    source_identity: str | None = None
+    assumed_root: AwsBool = None
+    web_id_federation_data: dict[str, Any] | None = None
+    ec2_role_delivery: str | None = None
+
+
+class UserIdentity(_AwsModel):
+    """``userIdentity`` of a CloudTrail record.
+
+    ``type`` is an open AWS vocabulary (``Root``, ``IAMUser``, ``AssumedRole``,
+    ``FederatedUser``, ``AWSService``, ``AWSAccount``, ``Unknown`` ...), kept as ``str``.
+    """
+
+    type: str | None = None
+    principal_id: str | None = None
+    arn: str | None = None
+    account_id: str | None = None
+    access_key_id: str | None = None
+    user_name: str | None = None
+    invoked_by: str | None = None
+    identity_provider: str | None = None
+    session_context: SessionContext | None = None
+
+
+class CloudTrailEvent(_AwsModel):
+    """One CloudTrail record (management, data, sign-in or service event).
+
+    Example:
+        >>> import rootguard
+        >>> ev = rootguard.parse_cloudtrail_event(
+        ...     {"eventName": "ConsoleLogin", "userIdentity": {"type": "Root"}}
+        ... )
+        >>> ev.user_identity.type
+        'Root'
+    """
+
+    event_version: str | None = None
+    user_identity: UserIdentity | None = None
+    event_time: UtcDatetime | None = None
+    event_source: str | None = None
+    event_name: str | None = None
+    aws_region: str | None = None
+    source_ip_address: str | None = Field(default=None, alias="sourceIPAddress")
+    user_agent: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    request_parameters: dict[str, Any] | None = None
+    response_elements: dict[str, Any] | None = None
+    additional_event_data: dict[str, Any] | None = None
+    request_id: str | None = Field(default=None, alias="requestID")
+    event_id: str | None = Field(default=None, alias="eventID")
+    event_type: str | None = None
+    read_only: LenientBool = None
+    recipient_account_id: str | None = None
+    event_category: str | None = None
+    management_event: LenientBool = None
+    session_credential_from_console: AwsBool = None
+    shared_event_id: str | None = Field(default=None, alias="sharedEventID")
+    vpc_endpoint_id: str | None = None
+    api_version: str | None = None
+    resources: list[dict[str, Any]] | None = None
+    tls_details: dict[str, Any] | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """The record as CloudTrail wrote it (camelCase keys, unknown fields kept)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class Channel(StrEnum):
+    """How the root user acted (see docs/channels.md)."""
+
+    CONSOLE_SIGNIN = "console_signin"
+    CONSOLE_SESSION = "console_session"
+    ACCESS_KEY = "access_key"
+    ASSUMED_ROOT = "assumed_root"
+    TEMPORARY_CREDENTIALS = "temporary_credentials"
+    FEDERATED = "federated"
+    SERVICE_INVOKED = "service_invoked"
+    AWS_SERVICE_EVENT = "aws_service_event"
+    CREDENTIAL_REPORT = "credential_report"
+    """Only for activities derived from a credential report (last-used dates)."""
+
+
+class Outcome(StrEnum):
+    """Whether the root action succeeded."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+class Severity(StrEnum):
+    """Severity of a root activity or a finding, most severe first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFORMATIONAL = "informational"
+
+
+class ActivitySource(StrEnum):
+    """Where a root activity was seen."""
+
+    CREDENTIAL_REPORT = "credential_report"
+    CLOUDTRAIL = "cloudtrail"
+    EVENT_HISTORY = "event_history"
+    EVENTBRIDGE = "eventbridge"
+
+
+class RootActivity(BaseModel):
+    """One use of the root user, from a CloudTrail record or a credential report.
+
+    ``alert`` is False only for the CIS exclusions (``service_invoked`` and
+    ``aws_service_event``); ``cis_match`` says whether the CIS AWS Foundations metric
+    filter would have matched the record.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str | None = None
+    event_time: UtcDatetime | None = None
+    account_id: str | None = None
+    region: str | None = None
+    event_source: str | None = None
+    event_name: str | None = None
+    channel: Channel
+    outcome: Outcome = Outcome.SUCCESS
+    mfa_used: bool | None = None
+    access_key_id: str | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+    error_code: str | None = None
+    read_only: bool | None = None
+    alert: bool = True
+    cis_match: bool = False
+    severity: Severity
+    source: ActivitySource = ActivitySource.CLOUDTRAIL
+    actor_arn: str | None = None
+    """Who acted: the root ARN, or for ``assumed_root`` the IAM principal that called
+    AssumeRoot."""
+    task_policy_arn: str | None = None
+    """For ``assumed_root``: the task policy the session was limited to."""
+    related_event_ids: tuple[str, ...] = ()
+    """Other records of the same action (the AssumeRoot call and the member-account calls
+    of that session are related both ways)."""
+    credential: str | None = None
+    """For credential-report activities: ``password``, ``access_key_1``, ``access_key_2``."""
