@@ -1,0 +1,82 @@
+"""The public API is exactly ``rootguard.__all__``, and every name in it is documented."""
+
+from __future__ import annotations
+
+import inspect
+
+import rootguard
+
+EXPECTED_PUBLIC_API = {
+    "CIS_ROOT_FILTER_PATTERN",
+    "ActivitySource",
+    "ApplyError",
+    "Channel",
+    "CloudTrailEvent",
+    "CollectError",
+    "CredentialReport",
+    "CredentialReportRow",
+    "Outcome",
+    "ParseError",
+    "PatternError",
+    "PlanError",
+    "RootActivity",
+    "RootGuardError",
+    "ScanError",
+    "SessionAttributes",
+    "SessionContext",
+    "SessionIssuer",
+    "Severity",
+    "UserIdentity",
+    "__version__",
+    "classify_event",
+    "detect_root_activity",
+    "event_pattern_matches",
+    "filter_pattern_matches",
+    "parse_cloudtrail_event",
+    "parse_credential_report",
+    "read_cloudtrail_file",
+    "root_activity_from_credential_report",
+}
+
+
+def test_all_is_exactly_the_public_api() -> None:
+    assert set(rootguard.__all__) == EXPECTED_PUBLIC_API
+    assert len(rootguard.__all__) == len(set(rootguard.__all__))
+
+
+def test_all_is_sorted_like_ruff() -> None:
+    def key(name: str) -> tuple[int, str]:
+        if name.isupper() or (name.upper() == name and "_" in name):
+            return (0, name)
+        if name[:1].isupper():
+            return (1, name)
+        return (2, name)
+
+    assert list(rootguard.__all__) == sorted(rootguard.__all__, key=key)
+
+
+def test_every_public_name_resolves_and_is_documented() -> None:
+    for name in rootguard.__all__:
+        obj = getattr(rootguard, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert inspect.getdoc(obj), f"{name} has no docstring"
+
+
+def test_errors_share_one_root() -> None:
+    for name in rootguard.__all__:
+        obj = getattr(rootguard, name)
+        if inspect.isclass(obj) and issubclass(obj, Exception):
+            assert issubclass(obj, rootguard.RootGuardError), name
+
+
+def test_package_logger_has_a_null_handler() -> None:
+    import logging
+
+    handlers = logging.getLogger("rootguard").handlers
+    assert any(isinstance(h, logging.NullHandler) for h in handlers)
+
+
+def test_py_typed_marker_ships() -> None:
+    from pathlib import Path
+
+    assert (Path(rootguard.__file__).parent / "py.typed").is_file()
