@@ -23,6 +23,8 @@ from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._credential_report import (
     CredentialReport,
     CredentialReportRow,
+    CredentialUse,
+    MissingReason,
     parse_credential_report,
     root_activity_from_credential_report,
 )
@@ -62,6 +64,8 @@ __all__ = [
     "CollectError",
     "CredentialReport",
     "CredentialReportRow",
+    "CredentialUse",
+    "MissingReason",
     "Outcome",
     "ParseError",
     "PatternError",

@@ -15,6 +15,8 @@ EXPECTED_PUBLIC_API = {
     "CollectError",
     "CredentialReport",
     "CredentialReportRow",
+    "CredentialUse",
+    "MissingReason",
     "Outcome",
     "ParseError",
     "PatternError",
