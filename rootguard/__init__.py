@@ -39,7 +39,12 @@ from rootguard._errors import (
     ScanError,
 )
 from rootguard._event_pattern import event_pattern_matches
-from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_matches
+from rootguard._filter_pattern import (
+    CIS_ROOT_FILTER_PATTERN,
+    FilterPattern,
+    compile_filter_pattern,
+    filter_pattern_matches,
+)
 from rootguard._models import (
     ActivitySource,
     Channel,
@@ -65,6 +70,7 @@ __all__ = [
     "CredentialReport",
     "CredentialReportRow",
     "CredentialUse",
+    "FilterPattern",
     "MissingReason",
     "Outcome",
     "ParseError",
@@ -80,6 +86,7 @@ __all__ = [
     "UserIdentity",
     "__version__",
     "classify_event",
+    "compile_filter_pattern",
     "detect_root_activity",
     "event_pattern_matches",
     "filter_pattern_matches",
