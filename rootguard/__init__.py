@@ -38,7 +38,7 @@ from rootguard._errors import (
     RootGuardError,
     ScanError,
 )
-from rootguard._event_pattern import event_pattern_matches
+from rootguard._event_pattern import EventPattern, compile_event_pattern, event_pattern_matches
 from rootguard._filter_pattern import (
     CIS_ROOT_FILTER_PATTERN,
     FilterPattern,
@@ -70,6 +70,7 @@ __all__ = [
     "CredentialReport",
     "CredentialReportRow",
     "CredentialUse",
+    "EventPattern",
     "FilterPattern",
     "MissingReason",
     "Outcome",
@@ -86,6 +87,7 @@ __all__ = [
     "UserIdentity",
     "__version__",
     "classify_event",
+    "compile_event_pattern",
     "compile_filter_pattern",
     "detect_root_activity",
     "event_pattern_matches",
