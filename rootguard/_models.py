@@ -8,7 +8,9 @@ aliases.
 
 from __future__ import annotations
 
+import copy
 import sys
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, Any
@@ -20,6 +22,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
 )
 from pydantic.alias_generators import to_camel
 
@@ -186,9 +192,61 @@ class CloudTrailEvent(_AwsModel):
     resources: list[dict[str, Any]] | None = None
     tls_details: dict[str, Any] | None = None
 
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+    """The record exactly as it was parsed (set by ``parse_cloudtrail_event`` and
+    ``read_cloudtrail_file``), so that ``to_record()`` gives back the very same record even
+    where AWS's spelling is not canonical (``"...00.000Z"``, ``"True"`` ...)."""
+
     def to_record(self) -> dict[str, Any]:
-        """The record as CloudTrail wrote it (camelCase keys, unknown fields kept)."""
+        """The record as CloudTrail wrote it (camelCase keys, unknown fields kept).
+
+        For an event from ``parse_cloudtrail_event`` / ``read_cloudtrail_file`` this is a
+        copy of the parsed record itself; for a model built in Python it is the
+        by-alias dump of the fields that were set.
+        """
+        if self._raw is not None:
+            return copy.deepcopy(self._raw)
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        # A JSON dump by alias of the set fields *is* the record: give back the original
+        # text's structure, so that a JSON round trip is exact.
+        if (
+            self._raw is not None
+            and info.mode == "json"
+            and info.by_alias
+            and info.exclude_unset
+            and not info.exclude_none
+            and not info.exclude_defaults
+            and info.include is None
+            and info.exclude is None
+        ):
+            return self._raw
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal when the parsed content is equal; how the source spelled it (``_raw``)
+        # does not take part.
+        if not isinstance(other, CloudTrailEvent):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and (self.__pydantic_extra__ or {}) == (other.__pydantic_extra__ or {})
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.event_id, self.event_time, self.event_name))
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> CloudTrailEvent:
+        """A copy; with ``update`` the original record no longer applies and is dropped."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied._raw = None
+        return copied
 
 
 class Channel(StrEnum):
