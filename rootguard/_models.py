@@ -87,6 +87,15 @@ LenientBool = Annotated[bool | None, BeforeValidator(_parse_aws_bool)]
 
 
 def _to_utc(value: Any) -> Any:
+    """Naive times (``2022-03-16 19:17:41``, as some exporters write them) are UTC."""
+    if isinstance(value, str) and 10 <= len(value) <= 40:
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return value
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
