@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
+from rootguard._collect import collect
 from rootguard._credential_report import (
     CredentialReport,
     CredentialReportRow,
@@ -45,6 +46,7 @@ from rootguard._filter_pattern import (
     compile_filter_pattern,
     filter_pattern_matches,
 )
+from rootguard._history import EventHistoryResult, lookup_root_activity
 from rootguard._models import (
     ActivitySource,
     Channel,
@@ -57,26 +59,40 @@ from rootguard._models import (
     Severity,
     UserIdentity,
 )
+from rootguard._snapshot import (
+    AccountSnapshot,
+    CredentialReportData,
+    Gap,
+    OrganizationInfo,
+    RegionSnapshot,
+    Trail,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CIS_ROOT_FILTER_PATTERN",
+    "AccountSnapshot",
     "ActivitySource",
     "ApplyError",
     "Channel",
     "CloudTrailEvent",
     "CollectError",
     "CredentialReport",
+    "CredentialReportData",
     "CredentialReportRow",
     "CredentialUse",
+    "EventHistoryResult",
     "EventPattern",
     "FilterPattern",
+    "Gap",
     "MissingReason",
+    "OrganizationInfo",
     "Outcome",
     "ParseError",
     "PatternError",
     "PlanError",
+    "RegionSnapshot",
     "RootActivity",
     "RootGuardError",
     "ScanError",
@@ -84,14 +100,17 @@ __all__ = [
     "SessionContext",
     "SessionIssuer",
     "Severity",
+    "Trail",
     "UserIdentity",
     "__version__",
     "classify_event",
+    "collect",
     "compile_event_pattern",
     "compile_filter_pattern",
     "detect_root_activity",
     "event_pattern_matches",
     "filter_pattern_matches",
+    "lookup_root_activity",
     "parse_cloudtrail_event",
     "parse_credential_report",
     "read_cloudtrail_file",

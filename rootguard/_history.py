@@ -1,0 +1,310 @@
+"""lookup_root_activity: root activity from CloudTrail event history (I/O).
+
+CloudTrail's ``LookupEvents`` keeps 90 days of management events per region, takes at
+most one lookup attribute per request, and allows 2 requests per second per account and
+region. What is asked, per region:
+
+1. ``Username = root`` — event history files every record of a ``Root`` identity under
+   the user name ``root``: console sign-ins (successful or not), API calls with root
+   access keys, root console sessions, assumed-root sessions in a member account. It
+   also returns IAM users literally named ``root``; detection drops those.
+2. ``EventName = AssumeRoot`` — the ``sts:AssumeRoot`` calls of centralized root access
+   are made by an IAM principal of the management (or delegated-admin) account, so they
+   are not under ``root``; they are root activity of the target account.
+
+Not found this way: calls made by a federated user whose session root opened with
+``GetFederationToken`` (the ``GetFederationToken`` call itself is found). Pass
+``exhaustive=True`` to read every management event of the window instead (no lookup
+attribute; at 50 events per request and 2 requests/s, about 100 events/s per region) —
+or scan the trail's archive with :func:`rootguard.scan_cloudtrail_archive`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError
+
+from rootguard._aws import (
+    ClientFactory,
+    GapRecorder,
+    discover_regions,
+    resolve_session,
+    unique,
+)
+from rootguard._cloudtrail import parse_cloudtrail_event
+from rootguard._detect import detect_root_activity
+from rootguard._errors import CollectError, ParseError
+from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity
+from rootguard._snapshot import Gap
+
+__all__ = ["EventHistoryResult", "TokenBucket", "lookup_root_activity"]
+
+logger = logging.getLogger(__name__)
+
+LOOKUP_RATE = 2.0
+"""LookupEvents requests per second per account and region (AWS's limit)."""
+
+_TARGETED_QUERIES: tuple[dict[str, str] | None, ...] = (
+    {"AttributeKey": "Username", "AttributeValue": "root"},
+    {"AttributeKey": "EventName", "AttributeValue": "AssumeRoot"},
+)
+
+
+class EventHistoryResult(list[RootActivity]):
+    """The root activities found (a ``list[RootActivity]``, oldest first), plus what could
+    not be read.
+
+    Attributes:
+        gaps: one :class:`~rootguard.Gap` per region whose event history could not be
+            read (``cloudtrail`` ``LookupEvents``, the region and AWS's error code), and
+            for region discovery when ``regions`` was None and it failed.
+        regions: the regions asked.
+        events_scanned: how many event-history items were read.
+        unparsed: how many items were not valid CloudTrail records (skipped).
+    """
+
+    def __init__(
+        self,
+        activities: Iterable[RootActivity] = (),
+        *,
+        gaps: Sequence[Gap] = (),
+        regions: Sequence[str] = (),
+        events_scanned: int = 0,
+        unparsed: int = 0,
+    ) -> None:
+        super().__init__(activities)
+        self.gaps: list[Gap] = list(gaps)
+        self.regions: list[str] = list(regions)
+        self.events_scanned = events_scanned
+        self.unparsed = unparsed
+
+    @property
+    def complete(self) -> bool:
+        """True when every region's event history was read."""
+        return not self.gaps
+
+
+class TokenBucket:
+    """A thread-safe token bucket: at most ``rate`` acquisitions per second on average,
+    ``capacity`` at once. ``clock`` and ``sleep`` are injectable for tests.
+
+    Example:
+        >>> t = [0.0]
+        >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=lambda s: None)
+        >>> [bucket.acquire() for _ in range(3)]
+        [0.0, 0.5, 0.5]
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("rate must be > 0 and capacity >= 1")
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = capacity
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, sleeping until there is one; returns the seconds slept."""
+        with self._lock:
+            now = self._clock()
+            if self._last is not None:
+                self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return 0.0
+            wait = (1 - self._tokens) / self.rate
+            self._sleep(wait)
+            self._tokens = 0.0
+            self._last = now + wait
+            return wait
+
+
+def lookup_root_activity(
+    *,
+    session: boto3.Session | None = None,
+    regions: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    exhaustive: bool = False,
+    rate_limit: float = LOOKUP_RATE,
+    max_workers: int | None = None,
+) -> EventHistoryResult:
+    """Root activity in CloudTrail event history (the last 90 days), region by region.
+
+    Args:
+        session: the boto3 session (None: a default ``boto3.Session()``).
+        regions: the regions to read; None means every enabled region.
+        since: oldest event time (inclusive); naive datetimes are taken as UTC.
+        until: newest event time; None means now.
+        exhaustive: read every management event instead of the targeted lookups (see
+            the module documentation for what the targeted lookups miss).
+        rate_limit: LookupEvents requests per second per region (AWS allows 2).
+        max_workers: regions read at once (default: all of them).
+
+    Returns:
+        An :class:`EventHistoryResult` — a ``list[RootActivity]`` (``source`` =
+        ``event_history``, oldest first) whose ``gaps`` name the regions that could not be
+        read (access denied, region not enabled …); those regions are skipped, the
+        others are returned.
+
+    Raises:
+        CollectError: no usable credentials, ``since`` after ``until``, or no region's
+            event history could be read at all.
+
+    Example:
+        >>> import rootguard
+        >>> found = rootguard.lookup_root_activity(regions=["us-east-1"])  # doctest: +SKIP
+        >>> [(a.event_name, a.channel.value) for a in found], found.gaps  # doctest: +SKIP
+        ([('ConsoleLogin', 'console_signin')], [])
+    """
+    if not rate_limit > 0:
+        raise CollectError(f"rate_limit must be positive, not {rate_limit!r}")
+    start, end = _utc(since), _utc(until)
+    if start is not None and end is not None and start > end:
+        raise CollectError(f"since ({start.isoformat()}) is after until ({end.isoformat()})")
+    sess = resolve_session(session)
+    try:
+        credentials = sess.get_credentials()
+    except BotoCoreError as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    if credentials is None:
+        raise CollectError("no AWS credentials found (configure a profile or pass a session)")
+
+    wanted = unique(list(regions)) if regions is not None else None
+    home = sess.region_name or (wanted[0] if wanted else "us-east-1")
+    factory = ClientFactory(sess)
+    recorder = GapRecorder()
+    if wanted is None:
+        wanted, _ = discover_regions(factory, recorder, home, _partition_of(home))
+    queries = (None,) if exhaustive else _TARGETED_QUERIES
+    clients = {region: factory.client("cloudtrail", region) for region in wanted}
+
+    def one_region(region: str) -> list[dict[str, Any]]:
+        bucket = TokenBucket(rate_limit)
+        return _lookup_region(
+            clients[region],
+            region,
+            queries=queries,
+            start=start,
+            end=end,
+            bucket=bucket,
+            recorder=recorder,
+        )
+
+    with ThreadPoolExecutor(
+        max_workers=max_workers or max(1, len(wanted)), thread_name_prefix="rootguard-history"
+    ) as pool:
+        per_region = list(pool.map(one_region, wanted))
+
+    lookup_gaps = [g for g in recorder.gaps if g.operation == "LookupEvents"]
+    if wanted and len({g.region for g in lookup_gaps}) == len(wanted):
+        first = lookup_gaps[0].describe()
+        raise CollectError(f"no region's CloudTrail event history could be read: {first}")
+
+    events: list[CloudTrailEvent] = []
+    seen: set[str] = set()
+    scanned = unparsed = 0
+    for items in per_region:
+        for item in items:
+            scanned += 1
+            event_id = item.get("EventId")
+            if event_id is not None:
+                if event_id in seen:
+                    continue
+                seen.add(event_id)
+            try:
+                events.append(parse_cloudtrail_event(item))
+            except ParseError as exc:
+                unparsed += 1
+                logger.warning("skipped an event-history item (%s): %s", event_id, exc)
+    activities = detect_root_activity(events, source=ActivitySource.EVENT_HISTORY)
+    activities.sort(key=lambda a: (a.event_time or _EPOCH, a.event_id or ""))
+    logger.info(
+        "event history: %d root activities in %d events from %d regions",
+        len(activities),
+        scanned,
+        len(wanted),
+    )
+    return EventHistoryResult(
+        activities,
+        gaps=recorder.gaps,
+        regions=wanted,
+        events_scanned=scanned,
+        unparsed=unparsed,
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _lookup_region(
+    client: Any,
+    region: str,
+    *,
+    queries: Sequence[dict[str, str] | None],
+    start: datetime | None,
+    end: datetime | None,
+    bucket: TokenBucket,
+    recorder: GapRecorder,
+) -> list[dict[str, Any]]:
+    """Every LookupEvents item of ``queries`` in one region, page by page within the rate
+    limit. The first failed request ends the region (recorded as a gap)."""
+    items: list[dict[str, Any]] = []
+    for query in queries:
+        params: dict[str, Any] = {"MaxResults": 50}
+        if query is not None:
+            params["LookupAttributes"] = [query]
+        if start is not None:
+            params["StartTime"] = start
+        if end is not None:
+            params["EndTime"] = end
+        token: str | None = None
+        while True:
+            bucket.acquire()
+            request = dict(params, NextToken=token) if token else params
+            page = recorder.call(
+                "cloudtrail", "LookupEvents", region, partial(client.lookup_events, **request)
+            )
+            if page is None:
+                return items
+            items.extend(page.get("Events") or [])
+            token = page.get("NextToken")
+            if not token:
+                break
+    return items
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
