@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 
+from rootguard._check_api import check
+from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._collect import collect
 from rootguard._credential_report import (
@@ -71,6 +73,7 @@ from rootguard._snapshot import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
     "AccountSnapshot",
     "ActivitySource",
@@ -85,6 +88,7 @@ __all__ = [
     "EventHistoryResult",
     "EventPattern",
     "FilterPattern",
+    "Finding",
     "Gap",
     "MissingReason",
     "OrganizationInfo",
@@ -92,7 +96,9 @@ __all__ = [
     "ParseError",
     "PatternError",
     "PlanError",
+    "Policy",
     "RegionSnapshot",
+    "Report",
     "RootActivity",
     "RootGuardError",
     "ScanError",
@@ -100,14 +106,17 @@ __all__ = [
     "SessionContext",
     "SessionIssuer",
     "Severity",
+    "Status",
     "Trail",
     "UserIdentity",
     "__version__",
+    "check",
     "classify_event",
     "collect",
     "compile_event_pattern",
     "compile_filter_pattern",
     "detect_root_activity",
+    "evaluate",
     "event_pattern_matches",
     "filter_pattern_matches",
     "lookup_root_activity",

@@ -1,0 +1,44 @@
+"""``check()``: collect an account and evaluate it in one call (I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rootguard._checks import Policy, Report, evaluate
+from rootguard._collect import collect
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = ["check"]
+
+
+def check(
+    *,
+    session: boto3.Session | None = None,
+    regions: Sequence[str] | None = None,
+    policy: Policy | None = None,
+) -> Report:
+    """Collect the account behind ``session`` and evaluate every posture check.
+
+    The same as ``evaluate(collect(session=session, regions=regions), policy=policy)``;
+    "now" is the snapshot's collection time.
+
+    Args:
+        session: the boto3 session to read with (None: a default ``boto3.Session()``).
+        regions: the regions to read; None means every region enabled for the account.
+        policy: thresholds for :func:`rootguard.evaluate` (default :class:`Policy`).
+
+    Raises:
+        CollectError: nothing at all could be collected (no credentials, no endpoint).
+            A single denied call never raises: it makes the affected checks UNKNOWN.
+
+    Example:
+        >>> import rootguard
+        >>> report = rootguard.check(regions=["us-east-1"])  # doctest: +SKIP
+        >>> [f.check_id for f in report.failed]  # doctest: +SKIP
+        ['root.hardware_mfa', 'monitoring.root_eventbridge']
+    """
+    snapshot = collect(session=session, regions=regions)
+    return evaluate(snapshot, policy=policy)

@@ -1,0 +1,380 @@
+"""Report outputs: JSON, AWS Security Finding Format, OCSF, markdown, flat records (pure).
+
+These are the implementations behind :meth:`Report.to_json`, :meth:`Report.to_asff`,
+:meth:`Report.to_ocsf`, :meth:`Report.to_markdown` and :meth:`Report.to_records`. They
+build plain Python data: no AWS SDK is imported (send ASFF findings with your own
+``securityhub.batch_import_findings`` call, 100 per call).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from rootguard._errors import RootGuardError
+from rootguard._models import Severity
+
+if TYPE_CHECKING:
+    from rootguard._checks import Finding, Report
+
+__all__ = [
+    "ASFF_SCHEMA_VERSION",
+    "OCSF_VERSION",
+    "Record",
+    "finding_uid",
+    "to_asff",
+    "to_json",
+    "to_markdown",
+    "to_ocsf",
+    "to_records",
+]
+
+ASFF_SCHEMA_VERSION = "2018-10-08"
+"""The AWS Security Finding Format schema version."""
+OCSF_VERSION = "1.1.0"
+"""The OCSF schema version of :func:`to_ocsf` events."""
+
+Record = dict[str, str | int | float | bool | None]
+"""A flat record: column name → scalar."""
+
+_ASFF_LABEL = {
+    Severity.CRITICAL: "CRITICAL",
+    Severity.HIGH: "HIGH",
+    Severity.MEDIUM: "MEDIUM",
+    Severity.LOW: "LOW",
+    Severity.INFORMATIONAL: "INFORMATIONAL",
+}
+_ASFF_COMPLIANCE = {
+    "PASS": "PASSED",
+    "FAIL": "FAILED",
+    "UNKNOWN": "WARNING",
+    "NOT_APPLICABLE": "NOT_AVAILABLE",
+}
+_OCSF_SEVERITY = {
+    Severity.INFORMATIONAL: (1, "Informational"),
+    Severity.LOW: (2, "Low"),
+    Severity.MEDIUM: (3, "Medium"),
+    Severity.HIGH: (4, "High"),
+    Severity.CRITICAL: (5, "Critical"),
+}
+_OCSF_COMPLIANCE = {
+    "PASS": (1, "Pass"),
+    "UNKNOWN": (2, "Warning"),
+    "FAIL": (3, "Fail"),
+    "NOT_APPLICABLE": (99, "Not Applicable"),
+}
+_TYPES_CIS = (
+    "Software and Configuration Checks/Industry and Regulatory Standards/"
+    "CIS AWS Foundations Benchmark"
+)
+_TYPES_BEST_PRACTICE = "Software and Configuration Checks/AWS Security Best Practices"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _iso(value: datetime) -> str:
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _reference_time(report: Report, now: datetime | None) -> datetime:
+    when = now or report.generated_at
+    if when is None:
+        raise RootGuardError(
+            "the report has no generated_at (the snapshot had no collected_at): pass now="
+        )
+    return when
+
+
+def _resource_type(resource: str) -> str:
+    if resource.startswith("AWS::::Account:"):
+        return "AwsAccount"
+    parts = resource.split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        return "Other"
+    service, rest = parts[2], ":".join(parts[5:])
+    if service == "iam" and rest == "root":
+        return "AwsAccount"
+    if service == "cloudtrail":
+        return "AwsCloudTrailTrail"
+    if service == "cloudwatch" and rest.startswith("alarm"):
+        return "AwsCloudWatchAlarm"
+    if service == "sns":
+        return "AwsSnsTopic"
+    if service == "events" and rest.startswith("event-bus/"):
+        return "AwsEventsEventbus"
+    return "Other"
+
+
+def finding_uid(report: Report, finding: Finding) -> str:
+    """A stable id for a finding: the same check on the same resource gets the same id
+    in every run (so Security Hub updates instead of duplicating)."""
+    where = finding.region or "global"
+    raw = f"rootguard/{report.account_id}/{finding.check_id}/{where}/{finding.resource}"
+    if len(raw) <= 512:
+        return raw
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return f"rootguard/{report.account_id}/{finding.check_id}/{digest}"
+
+
+def to_json(report: Report, *, indent: int | None = 2) -> str:
+    """The report as JSON; ``Report.from_json`` reads it back equal."""
+    return report.model_dump_json(indent=indent)
+
+
+def to_asff(
+    report: Report,
+    *,
+    region: str | None = None,
+    product_arn: str | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """AWS Security Finding Format findings (``BatchImportFindings`` input).
+
+    Args:
+        report: the report.
+        region: the Security Hub region (default: the report's first region, else
+            ``us-east-1``); global findings are reported in it.
+        product_arn: default the account's own product,
+            ``arn:<partition>:securityhub:<region>:<account>:product/<account>/default``.
+        now: ``CreatedAt`` / ``UpdatedAt``; default the report's ``generated_at``.
+
+    Raises:
+        RootGuardError: neither ``now`` nor the report's ``generated_at`` is known.
+    """
+    home = region or (report.regions[0] if report.regions else "us-east-1")
+    account = report.account_id
+    partition = report.partition
+    product = product_arn or (
+        f"arn:{partition}:securityhub:{home}:{account}:product/{account}/default"
+    )
+    stamp = _iso(_reference_time(report, now))
+    out: list[dict[str, Any]] = []
+    for finding in report.findings:
+        status = finding.status.value
+        passed = status in ("PASS", "NOT_APPLICABLE")
+        label = "INFORMATIONAL" if passed else _ASFF_LABEL[finding.severity]
+        cis = list(finding.cis_requirements)[:32]
+        product_fields = {
+            "rootguard/CheckId": finding.check_id,
+            "rootguard/Status": status,
+        }
+        if finding.security_hub_controls:
+            product_fields["rootguard/SecurityHubControls"] = ",".join(
+                finding.security_hub_controls
+            )
+        evidence = json.dumps(finding.evidence, sort_keys=True, separators=(",", ":"))
+        if len(evidence) <= 2048:
+            product_fields["rootguard/Evidence"] = evidence
+        item: dict[str, Any] = {
+            "SchemaVersion": ASFF_SCHEMA_VERSION,
+            "Id": finding_uid(report, finding),
+            "ProductArn": product,
+            "GeneratorId": f"rootguard/{finding.check_id}",
+            "AwsAccountId": account,
+            "Types": [_TYPES_CIS if cis else _TYPES_BEST_PRACTICE],
+            "CreatedAt": stamp,
+            "UpdatedAt": stamp,
+            "Severity": {"Label": label, "Original": finding.severity.value},
+            "Title": _clip(finding.title, 256),
+            "Description": _clip(finding.detail, 1024),
+            "ProductFields": product_fields,
+            "Resources": [
+                {
+                    "Type": _resource_type(finding.resource),
+                    "Id": finding.resource,
+                    "Partition": partition,
+                    "Region": finding.region or home,
+                }
+            ],
+            "Compliance": {"Status": _ASFF_COMPLIANCE[status]},
+            "Workflow": {"Status": "RESOLVED" if passed else "NEW"},
+            "RecordState": "ACTIVE",
+            "Region": finding.region or home,
+        }
+        if cis:
+            item["Compliance"]["RelatedRequirements"] = cis
+        if finding.remediation:
+            item["Remediation"] = {"Recommendation": {"Text": _clip(finding.remediation, 512)}}
+        out.append(item)
+    return out
+
+
+def _standards(finding: Finding) -> list[str]:
+    standards: list[str] = []
+    for requirement in finding.cis_requirements:
+        name = requirement.split("/", 1)[0]
+        if name not in standards:
+            standards.append(name)
+    if finding.security_hub_controls:
+        standards.append("AWS Security Hub")
+    return standards or ["rootguard"]
+
+
+def _ocsf_product() -> dict[str, str]:
+    product = {"name": "rootguard", "vendor_name": "rootguard"}
+    # The installed distribution's version (importing the package itself would pull the
+    # I/O modules into this pure one).
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        product["version"] = importlib.metadata.version("rootguard")
+    return product
+
+
+def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """OCSF Compliance Finding events (``class_uid`` 2003, schema :data:`OCSF_VERSION`).
+
+    Raises:
+        RootGuardError: neither ``now`` nor the report's ``generated_at`` is known.
+    """
+    when = _reference_time(report, now)
+    millis = int(when.timestamp() * 1000)
+    out: list[dict[str, Any]] = []
+    for finding in report.findings:
+        severity_id, severity = _OCSF_SEVERITY[finding.severity]
+        compliance_id, compliance = _OCSF_COMPLIANCE[finding.status.value]
+        resource: dict[str, Any] = {
+            "uid": finding.resource,
+            "type": _resource_type(finding.resource),
+            "cloud_partition": report.partition,
+        }
+        if finding.region:
+            resource["region"] = finding.region
+        event: dict[str, Any] = {
+            "activity_id": 1,
+            "activity_name": "Create",
+            "category_uid": 2,
+            "category_name": "Findings",
+            "class_uid": 2003,
+            "class_name": "Compliance Finding",
+            "type_uid": 200301,
+            "type_name": "Compliance Finding: Create",
+            "severity_id": severity_id,
+            "severity": severity,
+            "status_id": 1,
+            "status": "New",
+            "time": millis,
+            "message": finding.detail,
+            "metadata": {
+                "version": OCSF_VERSION,
+                "product": _ocsf_product(),
+            },
+            "finding_info": {
+                "uid": finding_uid(report, finding),
+                "title": finding.title,
+                "desc": finding.detail,
+                "types": [finding.check_id],
+                "created_time": millis,
+            },
+            "compliance": {
+                "control": finding.check_id,
+                "requirements": list(finding.controls),
+                "standards": _standards(finding),
+                "status": compliance,
+                "status_id": compliance_id,
+                "status_detail": finding.detail,
+            },
+            "cloud": {
+                "provider": "AWS",
+                "account": {"uid": report.account_id, "type": "AWS Account", "type_id": 10},
+            },
+            "resources": [resource],
+            "unmapped": {"evidence": finding.evidence},
+        }
+        if finding.region:
+            event["cloud"]["region"] = finding.region
+        if finding.remediation:
+            event["remediation"] = {"desc": finding.remediation}
+        out.append(event)
+    return out
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    """A markdown heading, a status summary and a table with one row per finding."""
+    counts = report.counts
+    when = _iso(report.generated_at) if report.generated_at else "unknown time"
+    regions = ", ".join(report.regions) if report.regions else "none"
+    summary = " · ".join(f"{counts[s]} {s}" for s in ("FAIL", "UNKNOWN", "PASS", "NOT_APPLICABLE"))
+    lines = [
+        f"# rootguard report — account {report.account_id}",
+        "",
+        f"Evaluated at {when}; regions: {regions}.",
+        "",
+        f"**{summary}**",
+        "",
+        "| Status | Check | Severity | Region | Resource | Detail |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in report.findings:
+        lines.append(
+            "| "
+            + " | ".join(
+                _md(cell)
+                for cell in (
+                    f.status.value,
+                    f"`{f.check_id}`",
+                    f.severity.value,
+                    f.region or "global",
+                    f.resource,
+                    f.detail,
+                )
+            )
+            + " |"
+        )
+    if report.root_activity:
+        lines += ["", "## Root credential use", "", "| Credential | Last used | Region | Service |"]
+        lines.append("|---|---|---|---|")
+        for a in report.root_activity:
+            lines.append(
+                "| "
+                + " | ".join(
+                    _md(c)
+                    for c in (
+                        a.credential or str(a.channel),
+                        _iso(a.event_time) if a.event_time else "-",
+                        a.region or "-",
+                        a.event_source or "-",
+                    )
+                )
+                + " |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def to_records(report: Report) -> list[Record]:
+    """One flat record per finding, scalars only (``pandas.DataFrame(records)`` as is).
+
+    Columns: ``account_id``, ``generated_at`` (ISO text), ``check_id``, ``status``,
+    ``severity``, ``region``, ``resource``, ``title``, ``detail``, ``controls``,
+    ``security_hub_controls``, ``cis_requirements`` (``"; "``-joined), ``remediation``,
+    ``evidence`` (JSON text).
+    """
+    when = _iso(report.generated_at) if report.generated_at else None
+    return [
+        {
+            "account_id": report.account_id,
+            "generated_at": when,
+            "check_id": f.check_id,
+            "status": f.status.value,
+            "severity": f.severity.value,
+            "region": f.region,
+            "resource": f.resource,
+            "title": f.title,
+            "detail": f.detail,
+            "controls": "; ".join(f.controls),
+            "security_hub_controls": "; ".join(f.security_hub_controls),
+            "cis_requirements": "; ".join(f.cis_requirements),
+            "remediation": f.remediation,
+            "evidence": json.dumps(f.evidence, sort_keys=True),
+        }
+        for f in report.findings
+    ]
