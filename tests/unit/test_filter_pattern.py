@@ -776,7 +776,9 @@ def test_never_crashes_on_broken_continuations(prefix: str, body: str, event: An
 
 
 @settings(
-    max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(data=st.data(), ast=fp_asts, events=st.lists(fp_events, min_size=1, max_size=5))
 def test_generated_patterns_parse_and_follow_the_reference(
@@ -790,7 +792,9 @@ def test_generated_patterns_parse_and_follow_the_reference(
 
 
 @settings(
-    max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(data=st.data(), ast=fp_asts, events=st.lists(fp_events, min_size=1, max_size=5))
 def test_round_trip_through_the_normal_form(
@@ -808,7 +812,9 @@ def test_round_trip_through_the_normal_form(
 
 
 @settings(
-    max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(data=st.data(), a=fp_asts, b=fp_asts, events=st.lists(fp_events, min_size=1, max_size=5))
 def test_and_or_commute(
