@@ -1,0 +1,432 @@
+"""The ``rootguard`` command line: a thin shell over the library.
+
+Exit codes (all commands):
+
+- ``0`` — done, and nothing reached the ``--fail-on`` threshold;
+- ``1`` — a finding reached the ``--fail-on`` threshold (``check``), or an action failed
+  (``apply``);
+- ``2`` — usage error or bad input (unreadable file, invalid plan);
+- ``3`` — rootguard could not do the job (no credentials, nothing collectable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from rootguard._errors import RootGuardError
+
+if TYPE_CHECKING:
+    import boto3
+
+    from rootguard._checks import Report
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_ERROR = 3
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (silent when the stream is not a TTY)."""
+
+    def __init__(self, label: str, total: int | None, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last = 0.0
+
+    def advance(self, note: str = "", *, done: int | None = None, total: int | None = None) -> None:
+        """Count one more unit done (or set ``done``/``total``) and redraw."""
+        self.done = self.done + 1 if done is None else done
+        if total is not None:
+            self.total = total
+        self._draw(note)
+
+    def _draw(self, note: str) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.05 and self.total and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        if self.total:
+            filled = int(width * min(self.done, self.total) / self.total)
+            bar = "#" * filled + "." * (width - filled)
+            text = f"\r{self.label} [{bar}] {self.done}/{self.total} {note}"
+        else:
+            text = f"\r{self.label} {self.done} {note}"
+        self.stream.write(text[:99].ljust(99))
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Erase the bar."""
+        if self.enabled:
+            self.stream.write("\r" + " " * 99 + "\r")
+            self.stream.flush()
+
+
+def _session(args: argparse.Namespace) -> boto3.Session:
+    import boto3
+
+    return boto3.Session(profile_name=getattr(args, "profile", None))
+
+
+def _regions(args: argparse.Namespace) -> list[str] | None:
+    regions: list[str] | None = getattr(args, "region", None)
+    return regions or None
+
+
+def _write(text: str, out: TextIO | None = None) -> None:
+    stream = out if out is not None else sys.stdout
+    stream.write(text if text.endswith("\n") else text + "\n")
+
+
+# ------------------------------------------------------------------------------- check
+
+_STATUS_RANK = {"FAIL": 0, "UNKNOWN": 1, "NOT_APPLICABLE": 2, "PASS": 3}
+FAIL_ON_CHOICES = ("fail", "unknown", "never")
+
+
+def report_table(report: Report) -> str:
+    """The report as a fixed-width table readable in 100 columns."""
+    from rootguard._render import fit
+
+    lines = [
+        f"Account {report.account_id}  ·  "
+        + ", ".join(f"{n} {s}" for s, n in report.counts.items() if n),
+        "",
+        f"{'status':<8} {'severity':<9} {'check':<32} {'region':<14} title",
+        "-" * 99,
+    ]
+    for f in sorted(report.findings, key=lambda f: (_STATUS_RANK.get(str(f.status), 9),)):
+        status = "N/A" if str(f.status) == "NOT_APPLICABLE" else str(f.status)
+        lines.append(
+            f"{fit(status, 8):<8} {fit(str(f.severity), 9):<9} "
+            f"{fit(f.check_id, 32):<32} {fit(f.region or 'global', 14):<14} "
+            f"{fit(f.title, 32)}"
+        )
+    return "\n".join(lines)
+
+
+def render_report(report: Report, output: str) -> str:
+    """Render a report in one of the ``--output`` formats."""
+    if output == "json":
+        return report.to_json()
+    if output == "asff":
+        return json.dumps(report.to_asff(), indent=2)
+    if output == "ocsf":
+        return json.dumps(report.to_ocsf(), indent=2)
+    if output == "markdown":
+        return report.to_markdown()
+    return report_table(report)
+
+
+def exit_code_for(report: Report, fail_on: str) -> int:
+    """``--fail-on`` semantics: ``fail`` → 1 on any FAIL; ``unknown`` → 1 on any FAIL or
+    UNKNOWN; ``never`` → 0."""
+    statuses = {str(f.status) for f in report.findings}
+    if fail_on == "fail" and "FAIL" in statuses:
+        return EXIT_FINDINGS
+    if fail_on == "unknown" and statuses & {"FAIL", "UNKNOWN"}:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from rootguard._checks import evaluate
+    from rootguard._collect import collect
+    from rootguard._snapshot import AccountSnapshot
+
+    if args.snapshot_in:
+        snapshot = AccountSnapshot.model_validate_json(Path(args.snapshot_in).read_bytes())
+    else:
+        bar = ProgressBar("collecting regions", total=len(args.region) if args.region else None)
+        try:
+            snapshot = collect(
+                session=_session(args),
+                regions=_regions(args),
+                progress=bar.advance,
+            )
+        finally:
+            bar.close()
+    if args.snapshot_out:
+        Path(args.snapshot_out).write_text(snapshot.model_dump_json(indent=2))
+    report = evaluate(snapshot)
+    _write(render_report(report, args.output))
+    return exit_code_for(report, args.fail_on)
+
+
+# ---------------------------------------------------------------------------- activity
+
+
+def _cmd_activity(args: argparse.Namespace) -> int:
+    from rootguard._credential_report import root_activity_from_credential_report
+    from rootguard._render import activities_to_json, activities_to_markdown, activities_to_table
+
+    now = datetime.now(timezone.utc)
+    since = now - timedelta(days=args.days)
+    activities = []
+    problems: list[str] = []
+    if args.archive:
+        from rootguard._archive import scan_cloudtrail_archive
+
+        bar = ProgressBar("scanning files", total=None)
+        try:
+            result = scan_cloudtrail_archive(
+                args.archive,
+                session=_session(args) if args.archive.startswith("s3://") else None,
+                since=since if args.days_given else None,
+                regions=_regions(args),
+                workers=args.workers,
+                progress=lambda done, total: bar.advance(done=done, total=total),
+            )
+        finally:
+            bar.close()
+        activities.extend(result.activities)
+        problems.extend(f"{e.path}: {e.reason}" for e in result.errors)
+        logging.getLogger(__name__).info(
+            "scanned %d files, %d events", result.files_scanned, result.events_scanned
+        )
+    else:
+        from rootguard._collect import collect
+        from rootguard._credential_report import parse_credential_report
+        from rootguard._history import lookup_root_activity
+
+        session = _session(args)
+        snapshot = collect(session=session, regions=_regions(args) or ["us-east-1"])
+        if snapshot.credential_report is not None:
+            report = parse_credential_report(
+                snapshot.credential_report.content,
+                generated_at=snapshot.credential_report.generated_at,
+            )
+            activities.extend(root_activity_from_credential_report(report, now=now, since=since))
+        else:
+            problems.extend(g.describe() for g in snapshot.gaps_for("iam"))
+        history = lookup_root_activity(session=session, regions=_regions(args), since=since)
+        activities.extend(history)
+        problems.extend(g.describe() for g in history.gaps)
+    if args.output == "json":
+        _write(activities_to_json(activities))
+    elif args.output == "markdown":
+        _write(activities_to_markdown(activities))
+    else:
+        _write(activities_to_table(activities))
+    for problem in problems:
+        sys.stderr.write(f"warning: {problem}\n")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------------- plan/apply
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from rootguard._collect import collect
+    from rootguard._plan import RemediationOptions, plan
+    from rootguard._snapshot import AccountSnapshot
+
+    try:
+        options = RemediationOptions(
+            alert_emails=tuple(args.email or ()),
+            home_region=args.home_region,
+            regions=tuple(args.region) if args.region else None,
+            alert_topic_arn=args.alert_topic_arn,
+        )
+    except ValueError as exc:
+        sys.stderr.write(f"rootguard: invalid options: {exc}\n")
+        return EXIT_USAGE
+    if args.snapshot_in:
+        snapshot = AccountSnapshot.model_validate_json(Path(args.snapshot_in).read_bytes())
+    else:
+        snapshot = collect(session=_session(args), regions=_regions(args))
+    the_plan = plan(snapshot, options)
+    _write(the_plan.to_text())
+    if args.out:
+        Path(args.out).write_text(the_plan.to_json())
+        sys.stderr.write(f"plan saved to {args.out}\n")
+    return EXIT_OK
+
+
+def _confirm(prompt: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in {"y", "yes"}
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    from rootguard._apply import apply
+    from rootguard._plan import Plan
+
+    try:
+        the_plan = Plan.from_json(Path(args.plan).read_bytes())
+    except OSError as exc:
+        sys.stderr.write(f"rootguard: cannot read {args.plan}: {exc}\n")
+        return EXIT_USAGE
+    _write(the_plan.to_text())
+    if not args.dry_run and not args.yes:
+        if not sys.stdin.isatty():
+            sys.stderr.write("rootguard: refusing to apply without --yes (no terminal)\n")
+            return EXIT_USAGE
+        if not _confirm("Apply this plan? [y/N] "):
+            sys.stderr.write("Nothing applied.\n")
+            return EXIT_OK
+    result = apply(the_plan, session=_session(args), dry_run=args.dry_run)
+    _write(result.to_text())
+    for pending in result.pending_confirmations:
+        _write(
+            f"ACTION NEEDED: {pending.endpoint} must confirm the subscription ({pending.protocol});"
+            " until then no alert is delivered and the alarm check fails."
+        )
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+# ------------------------------------------------------------------------------- org
+
+
+def _cmd_org_check(args: argparse.Namespace) -> int:
+    from rootguard._org import scan_organization
+
+    bar = ProgressBar("checking accounts", total=None)
+    try:
+        org = scan_organization(
+            session=_session(args),
+            role_name=args.role_name,
+            accounts=args.account or None,
+            regions=_regions(args),
+            max_workers=args.max_workers,
+            progress=lambda done, total: bar.advance(done=done, total=total),
+        )
+    finally:
+        bar.close()
+    _write(org.render(args.output))
+    return org.exit_code(args.fail_on)
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from rootguard._demo import run_demo
+
+    return run_demo(out=sys.stdout)
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def _add_aws(p: argparse.ArgumentParser, *, regions: bool = True) -> None:
+    p.add_argument("--profile", help="AWS profile name (default: the standard chain)")
+    if regions:
+        p.add_argument(
+            "--region",
+            action="append",
+            metavar="REGION",
+            help="a region to cover (repeatable; default: every enabled region)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="rootguard",
+        description="Was the AWS root user used, would the next use be noticed, what to fix.",
+        epilog="Exit codes: 0 ok, 1 findings/failed actions, 2 usage or bad input, 3 error.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the whole job against an embedded moto account")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("check", help="collect and evaluate every root-monitoring check")
+    _add_aws(p)
+    p.add_argument(
+        "--output", choices=("table", "json", "asff", "ocsf", "markdown"), default="table"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default="fail",
+        help="exit 1 when a finding is FAIL (fail), FAIL or UNKNOWN (unknown), or never",
+    )
+    p.add_argument("--snapshot-out", metavar="FILE", help="save the collected snapshot")
+    p.add_argument("--snapshot-in", metavar="FILE", help="evaluate a saved snapshot offline")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("activity", help="root activity: credential report + event history")
+    _add_aws(p)
+    p.add_argument("--archive", metavar="PATH|s3://BUCKET/PREFIX", help="scan a log archive")
+    p.add_argument("--days", type=int, default=None, help="look back this many days (90)")
+    p.add_argument("--workers", type=int, default=None, help="archive scan processes")
+    p.add_argument("--output", choices=("table", "json", "markdown"), default="table")
+    p.set_defaults(func=_cmd_activity)
+
+    p = sub.add_parser("plan", help="plan the remediation of the monitoring chain")
+    _add_aws(p)
+    p.add_argument("--email", action="append", metavar="ADDR", help="alert subscriber")
+    p.add_argument("--home-region", help="where the trail, alarm and topic live")
+    p.add_argument("--alert-topic-arn", help="reuse this SNS topic for alerts")
+    p.add_argument("--out", metavar="FILE", help="save the plan as JSON")
+    p.add_argument("--snapshot-in", metavar="FILE", help="plan from a saved snapshot")
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("apply", help="apply a saved plan")
+    _add_aws(p, regions=False)
+    p.add_argument("plan", metavar="PLAN.json")
+    p.add_argument("--dry-run", action="store_true", help="send no mutating call")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_cmd_apply)
+
+    p = sub.add_parser("org", help="organization-wide commands")
+    org_sub = p.add_subparsers(dest="org_command", required=True)
+    q = org_sub.add_parser("check", help="check every account of the organization")
+    _add_aws(q)
+    q.add_argument("--role-name", default="OrganizationAccountAccessRole")
+    q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
+    q.add_argument("--max-workers", type=int, default=None)
+    q.add_argument("--output", choices=("table", "json", "asff", "markdown"), default="table")
+    q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
+    q.set_defaults(func=_cmd_org_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rootguard`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "days", "absent") is None:
+        args.days = 90
+        args.days_given = False
+    elif hasattr(args, "days"):
+        args.days_given = True
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except RootGuardError as exc:
+        sys.stderr.write(f"rootguard: {exc}\n")
+        return EXIT_USAGE if _is_input_error(exc) else EXIT_ERROR
+
+
+def _is_input_error(exc: RootGuardError) -> bool:
+    from rootguard._errors import ApplyError, ParseError, PatternError, PlanError
+
+    return isinstance(exc, (ParseError, PatternError, PlanError, ApplyError))
