@@ -1,0 +1,210 @@
+"""The IAM policies rootguard needs (pure): read-only checking, and remediation.
+
+Tests record every AWS call :func:`rootguard.collect` and :func:`rootguard.apply` make
+against moto (a botocore ``before-call`` handler) and prove that these documents allow
+each of them (docs/remediation.md publishes both).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+__all__ = [
+    "CHECK_ACTIONS",
+    "REMEDIATE_ACTIONS",
+    "iam_action",
+    "required_permissions",
+]
+
+CHECK_ACTIONS: tuple[str, ...] = (
+    # account, credentials, organization
+    "sts:GetCallerIdentity",
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+    "iam:GetAccountSummary",
+    "iam:ListVirtualMFADevices",
+    "iam:ListOrganizationsFeatures",
+    "organizations:DescribeOrganization",
+    # regions
+    "ec2:DescribeRegions",
+    "account:ListRegions",
+    # CloudTrail (and event history for lookup_root_activity)
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:ListTags",
+    "cloudtrail:LookupEvents",
+    # CloudWatch Logs and alarms
+    "logs:DescribeLogGroups",
+    "logs:DescribeMetricFilters",
+    "cloudwatch:DescribeAlarms",
+    # SNS
+    "sns:ListTopics",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    # EventBridge
+    "events:ListRules",
+    "events:ListTargetsByRule",
+    # AWS Config
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
+    "config:DescribeConfigRules",
+    "config:DescribeComplianceByConfigRule",
+    "config:DescribeDeliveryChannels",
+)
+"""Every IAM action :func:`rootguard.collect` (and :func:`rootguard.lookup_root_activity`)
+may call. All are read-only (``GenerateCredentialReport`` only starts a report)."""
+
+REMEDIATE_ACTIONS: tuple[str, ...] = (
+    # S3 (the log bucket)
+    "s3:CreateBucket",
+    "s3:ListBucket",
+    "s3:GetBucketTagging",
+    "s3:PutBucketTagging",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:GetEncryptionConfiguration",
+    "s3:PutEncryptionConfiguration",
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    # CloudWatch Logs
+    "logs:CreateLogGroup",
+    "logs:TagResource",
+    "logs:TagLogGroup",
+    "logs:ListTagsForResource",
+    "logs:PutRetentionPolicy",
+    "logs:PutMetricFilter",
+    # IAM (rootguard's service roles)
+    "iam:GetRole",
+    "iam:ListRoles",
+    "iam:CreateRole",
+    "iam:TagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:PutRolePolicy",
+    # CloudTrail
+    "cloudtrail:GetTrail",
+    "cloudtrail:CreateTrail",
+    "cloudtrail:AddTags",
+    "cloudtrail:UpdateTrail",
+    "cloudtrail:StartLogging",
+    "cloudtrail:PutEventSelectors",
+    # SNS
+    "sns:CreateTopic",
+    "sns:TagResource",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+    "sns:GetSubscriptionAttributes",
+    # CloudWatch
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:TagResource",
+    # EventBridge
+    "events:DescribeRule",
+    "events:PutRule",
+    "events:TagResource",
+    "events:PutTargets",
+    # AWS Config
+    "config:PutConfigurationRecorder",
+    "config:PutDeliveryChannel",
+    "config:StartConfigurationRecorder",
+    "config:PutConfigRule",
+    "config:TagResource",
+)
+"""The IAM actions :func:`rootguard.apply` needs besides :data:`CHECK_ACTIONS` (it reads
+each resource before changing it). ``iam:PassRole`` and ``iam:CreateServiceLinkedRole``
+are granted in separate, conditioned statements."""
+
+_SERVICE_PREFIX = {
+    "cloudwatch-logs": "logs",
+    "cloudwatch": "cloudwatch",
+    "eventbridge": "events",
+    "config-service": "config",
+}
+# Operations whose IAM action is not ``<prefix>:<Operation>``.
+_ACTION_EXCEPTIONS = {
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "ListObjects"): "s3:ListBucket",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+}
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action of one API call.
+
+    ``service`` is botocore's hyphenated service id as it appears in event names
+    (``before-call.cloudwatch-logs.PutMetricFilter`` → ``logs:PutMetricFilter``) or a
+    boto3 client name (``logs``, ``events``, ``config``).
+
+    Example:
+        >>> iam_action("config-service", "PutConfigRule")
+        'config:PutConfigRule'
+        >>> iam_action("s3", "HeadBucket")
+        's3:ListBucket'
+    """
+    prefix = _SERVICE_PREFIX.get(service, service)
+    return _ACTION_EXCEPTIONS.get((prefix, operation), f"{prefix}:{operation}")
+
+
+def required_permissions(mode: Literal["check", "remediate"] = "check") -> dict[str, Any]:
+    """The IAM policy document rootguard needs (a fresh copy each call).
+
+    ``"check"``: read-only — everything :func:`rootguard.collect`,
+    :func:`rootguard.check` and :func:`rootguard.lookup_root_activity` call.
+    ``"remediate"``: that, plus what :func:`rootguard.apply` calls, plus ``iam:PassRole``
+    limited to CloudTrail, EventBridge and AWS Config, and creating only AWS Config's
+    service-linked role. Scanning CloudTrail archives in S3 also needs ``s3:ListBucket``
+    and ``s3:GetObject`` on the archive bucket (not included: the bucket is yours).
+
+    Example:
+        >>> import rootguard
+        >>> doc = rootguard.required_permissions("check")
+        >>> "cloudtrail:DescribeTrails" in doc["Statement"][0]["Action"]
+        True
+    """
+    if mode not in ("check", "remediate"):
+        raise ValueError(f"mode must be 'check' or 'remediate', not {mode!r}")
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "RootGuardRead",
+            "Effect": "Allow",
+            "Action": sorted(CHECK_ACTIONS),
+            "Resource": "*",
+        }
+    ]
+    if mode == "remediate":
+        statements += [
+            {
+                "Sid": "RootGuardRemediate",
+                "Effect": "Allow",
+                "Action": sorted(REMEDIATE_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "RootGuardPassServiceRoles",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "iam:PassedToService": [
+                            "cloudtrail.amazonaws.com",
+                            "config.amazonaws.com",
+                            "events.amazonaws.com",
+                        ]
+                    }
+                },
+            },
+            {
+                "Sid": "RootGuardConfigServiceLinkedRole",
+                "Effect": "Allow",
+                "Action": "iam:CreateServiceLinkedRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:AWSServiceName": "config.amazonaws.com"}},
+            },
+        ]
+    return copy.deepcopy({"Version": "2012-10-17", "Statement": statements})

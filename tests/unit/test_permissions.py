@@ -1,0 +1,48 @@
+"""required_permissions(): the documents, the operation → IAM action mapping, and the
+published copies in docs/remediation.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import rootguard
+from rootguard._permissions import iam_action
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "remediation.md"
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "action"),
+    [
+        ("cloudwatch-logs", "PutMetricFilter", "logs:PutMetricFilter"),
+        ("logs", "DescribeLogGroups", "logs:DescribeLogGroups"),
+        ("cloudwatch", "PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+        ("eventbridge", "PutTargets", "events:PutTargets"),
+        ("config-service", "PutConfigRule", "config:PutConfigRule"),
+        ("s3", "HeadBucket", "s3:ListBucket"),
+        ("s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+        ("s3", "PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+        ("iam", "CreateRole", "iam:CreateRole"),
+    ],
+)
+def test_iam_action_of_an_operation(service: str, operation: str, action: str) -> None:
+    assert iam_action(service, operation) == action
+
+
+@pytest.mark.parametrize("mode", ["check", "remediate"])
+def test_docs_publish_the_current_policies(mode: str) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split(f'### `required_permissions("{mode}")`', 1)[1]
+    block = re.search(r"```json\n(.*?)\n```", section, re.S)
+    assert block is not None
+    assert json.loads(block.group(1)) == rootguard.required_permissions(mode)
+
+
+def test_check_policy_is_read_only() -> None:
+    (statement,) = rootguard.required_permissions("check")["Statement"]
+    verbs = {a.split(":")[1] for a in statement["Action"]}
+    assert all(v.startswith(("Get", "List", "Describe", "Lookup", "Generate")) for v in verbs)
