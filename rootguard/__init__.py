@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 
+from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
 from rootguard._check_api import check
 from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
@@ -61,6 +62,18 @@ from rootguard._models import (
     Severity,
     UserIdentity,
 )
+from rootguard._permissions import required_permissions
+from rootguard._plan import (
+    Action,
+    AlertSubscription,
+    ApiAction,
+    ChangeType,
+    ManualStep,
+    Plan,
+    RemediationOptions,
+    SubscriptionProtocol,
+    plan,
+)
 from rootguard._snapshot import (
     AccountSnapshot,
     CredentialReportData,
@@ -76,8 +89,15 @@ __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
     "AccountSnapshot",
+    "Action",
+    "ActionOutcome",
+    "ActionStatus",
     "ActivitySource",
+    "AlertSubscription",
+    "ApiAction",
     "ApplyError",
+    "ApplyResult",
+    "ChangeType",
     "Channel",
     "CloudTrailEvent",
     "CollectError",
@@ -90,14 +110,18 @@ __all__ = [
     "FilterPattern",
     "Finding",
     "Gap",
+    "ManualStep",
     "MissingReason",
     "OrganizationInfo",
     "Outcome",
     "ParseError",
     "PatternError",
+    "PendingConfirmation",
+    "Plan",
     "PlanError",
     "Policy",
     "RegionSnapshot",
+    "RemediationOptions",
     "Report",
     "RootActivity",
     "RootGuardError",
@@ -107,9 +131,11 @@ __all__ = [
     "SessionIssuer",
     "Severity",
     "Status",
+    "SubscriptionProtocol",
     "Trail",
     "UserIdentity",
     "__version__",
+    "apply",
     "check",
     "classify_event",
     "collect",
@@ -122,7 +148,9 @@ __all__ = [
     "lookup_root_activity",
     "parse_cloudtrail_event",
     "parse_credential_report",
+    "plan",
     "read_cloudtrail_file",
+    "required_permissions",
     "root_activity_from_credential_report",
 ]
 
