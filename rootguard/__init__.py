@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
+from rootguard._archive import scan_cloudtrail_archive
 from rootguard._check_api import check
 from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
@@ -43,6 +44,7 @@ from rootguard._errors import (
     ScanError,
 )
 from rootguard._event_pattern import EventPattern, compile_event_pattern, event_pattern_matches
+from rootguard._fastscan import FailedFile, FailureReason, ScanResult, SkippedFile, SkipReason
 from rootguard._filter_pattern import (
     CIS_ROOT_FILTER_PATTERN,
     FilterPattern,
@@ -107,6 +109,8 @@ __all__ = [
     "CredentialUse",
     "EventHistoryResult",
     "EventPattern",
+    "FailedFile",
+    "FailureReason",
     "FilterPattern",
     "Finding",
     "Gap",
@@ -126,10 +130,13 @@ __all__ = [
     "RootActivity",
     "RootGuardError",
     "ScanError",
+    "ScanResult",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
     "Severity",
+    "SkipReason",
+    "SkippedFile",
     "Status",
     "SubscriptionProtocol",
     "Trail",
@@ -152,6 +159,7 @@ __all__ = [
     "read_cloudtrail_file",
     "required_permissions",
     "root_activity_from_credential_report",
+    "scan_cloudtrail_archive",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

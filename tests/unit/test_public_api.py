@@ -28,6 +28,8 @@ EXPECTED_PUBLIC_API = {
     "CredentialUse",
     "EventHistoryResult",
     "EventPattern",
+    "FailedFile",
+    "FailureReason",
     "FilterPattern",
     "Finding",
     "Gap",
@@ -47,10 +49,13 @@ EXPECTED_PUBLIC_API = {
     "RootActivity",
     "RootGuardError",
     "ScanError",
+    "ScanResult",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
     "Severity",
+    "SkipReason",
+    "SkippedFile",
     "Status",
     "SubscriptionProtocol",
     "Trail",
@@ -73,6 +78,7 @@ EXPECTED_PUBLIC_API = {
     "read_cloudtrail_file",
     "required_permissions",
     "root_activity_from_credential_report",
+    "scan_cloudtrail_archive",
 }
 
 

@@ -1,0 +1,899 @@
+"""Scan CloudTrail log archives — local folders, file lists, S3 — for root activity (I/O).
+
+The archive is walked lazily (one folder or one S3 listing page at a time) and cut into
+small work units (a batch of files, never the whole archive); each unit is read and
+decoded by ``rootguard._fastscan`` in-process or on any ``concurrent.futures.Executor``
+(a process pool by default, a Dask cluster through ``client.get_executor()`` ...). Workers
+only send back the few raw records that are root activity; the parent runs
+:func:`~rootguard.detect_root_activity` over them all, so AssumeRoot calls and the member
+sessions they opened are correlated across files, accounts and workers, and the result
+does not depend on the executor or on the number of workers.
+
+CloudTrail's key layout is used to prune before anything is downloaded::
+
+    [prefix/]AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz
+
+S3 listing goes folder by folder (``Delimiter="/"``) only while the filters can still
+prune something below; beneath that, one flat paginated listing per folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from rootguard._aws import CREDENTIAL_ERRORS, RETRY_CONFIG, error_code, error_message
+from rootguard._detect import detect_root_activity
+from rootguard._errors import ScanError
+from rootguard._fastscan import (
+    FailedFile,
+    FailureReason,
+    FileScan,
+    RecordFilter,
+    ScanResult,
+    SkippedFile,
+    SkipReason,
+    frozen,
+    scan_log_bytes,
+    utc,
+)
+from rootguard._models import RootActivity
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "DELIVERY_SLACK",
+    "FailedFile",
+    "FailureReason",
+    "ScanResult",
+    "SkipReason",
+    "SkippedFile",
+    "scan_cloudtrail_archive",
+]
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_SLACK: Final = timedelta(days=1)
+"""How long after an event its log file may be delivered. Date folders are the delivery
+date, so with ``until`` the folders up to ``until + DELIVERY_SLACK`` are read."""
+
+UNIT_BYTES: Final = 2 * 1024 * 1024
+"""A work unit holds files up to about this many (compressed) bytes ..."""
+UNIT_FILES: Final = 128
+"""... and at most this many files (small S3 objects are batched to amortize overhead)."""
+
+ProgressCallback = Callable[[int, int], None]
+
+_ACCOUNT_RE: Final = re.compile(r"\d{12}")
+_ORG_RE: Final = re.compile(r"o-[a-z0-9]{10,32}")
+_REGION_RE: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_LOG_SUFFIXES: Final = (".json.gz", ".json")
+_DIGEST_MARK: Final = "CloudTrail-Digest"
+_S3_CONFIG: Final = RETRY_CONFIG.merge(Config(max_pool_connections=32))
+
+
+# ---------------------------------------------------------------------------------------
+# Layout: what a path says about account, region and date
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the folders of a path reveal. ``depth`` counts the layout levels understood
+    after ``AWSLogs``: 0 none (or no AWSLogs), then org/account, service, region, year,
+    month, day. ``known`` is False after a segment that breaks the layout."""
+
+    in_awslogs: bool = False
+    known: bool = True
+    account: str | None = None
+    service: str | None = None
+    region: str | None = None
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def level(self) -> str:
+        if not self.in_awslogs:
+            return "pre"
+        if not self.known:
+            return "other"
+        for name in ("day", "month", "year", "region", "service", "account"):
+            if getattr(self, name) is not None:
+                return name
+        return "top"
+
+
+def _layout(folders: Sequence[str]) -> _Layout:
+    """Parse folder names (not the file name) against CloudTrail's layout."""
+    try:
+        start = folders.index("AWSLogs")
+    except ValueError:
+        return _Layout()
+    parts = list(folders[start + 1 :])
+    if parts and _ORG_RE.fullmatch(parts[0]):
+        parts.pop(0)
+    found: dict[str, Any] = {}
+    steps: list[tuple[str, Callable[[str], Any]]] = [
+        ("account", lambda s: s if _ACCOUNT_RE.fullmatch(s) else None),
+        ("service", lambda s: s if s.startswith("CloudTrail") else None),
+        ("region", lambda s: s if _REGION_RE.fullmatch(s) else None),
+        ("year", lambda s: int(s) if len(s) == 4 and s.isdigit() else None),
+        ("month", lambda s: int(s) if len(s) == 2 and s.isdigit() and 1 <= int(s) <= 12 else None),
+        ("day", lambda s: int(s) if len(s) == 2 and s.isdigit() and 1 <= int(s) <= 31 else None),
+    ]
+    for index, part in enumerate(parts):
+        if index >= len(steps):
+            return _Layout(in_awslogs=True, known=False, **found)
+        name, parse = steps[index]
+        value = parse(part)
+        if value is None:
+            return _Layout(in_awslogs=True, known=False, **found)
+        found[name] = value
+    if "day" in found:
+        try:
+            date(found["year"], found["month"], found["day"])
+        except ValueError:
+            return _Layout(in_awslogs=True, known=False, **found)
+    return _Layout(in_awslogs=True, **found)
+
+
+@dataclass(frozen=True)
+class _Pruner:
+    """Decides from a layout alone whether a folder or file can be left out."""
+
+    accounts: frozenset[str] | None
+    regions: frozenset[str] | None
+    first_day: date | None
+    last_day: date | None
+
+    @classmethod
+    def of(cls, flt: RecordFilter) -> _Pruner:
+        return cls(
+            accounts=flt.accounts,
+            regions=flt.regions,
+            first_day=flt.since.date() if flt.since else None,
+            last_day=(flt.until + DELIVERY_SLACK).date() if flt.until else None,
+        )
+
+    @property
+    def dates(self) -> bool:
+        return self.first_day is not None or self.last_day is not None
+
+    def _span(self, lay: _Layout) -> tuple[date, date] | None:
+        if lay.year is None:
+            return None
+        if lay.month is None:
+            return date(lay.year, 1, 1), date(lay.year, 12, 31)
+        if lay.day is None:
+            nxt = date(lay.year + (lay.month == 12), lay.month % 12 + 1, 1)
+            return date(lay.year, lay.month, 1), nxt - timedelta(days=1)
+        day = date(lay.year, lay.month, lay.day)
+        return day, day
+
+    def prunes(self, lay: _Layout) -> bool:
+        """True when nothing under (or in) this layout position is wanted."""
+        if (
+            self.accounts is not None
+            and lay.account is not None
+            and lay.account not in self.accounts
+        ):
+            return True
+        if self.regions is not None and lay.region is not None and lay.region not in self.regions:
+            return True
+        span = self._span(lay)
+        if span is None:
+            return False
+        if self.first_day is not None and span[1] < self.first_day:
+            return True
+        return self.last_day is not None and span[0] > self.last_day
+
+    def prunes_below(self, lay: _Layout) -> bool:
+        """True when a filter may still prune something deeper than this position."""
+        level = lay.level
+        if level == "other":
+            return False
+        if level in ("pre", "top"):
+            return self.accounts is not None or self.regions is not None or self.dates
+        if level in ("account", "service"):
+            return self.regions is not None or self.dates
+        if level == "day" or not self.dates:
+            return False
+        span = self._span(lay)
+        if span is None:  # region level: the year folders are next
+            return True
+        inside_start = self.first_day is None or span[0] >= self.first_day
+        inside_end = self.last_day is None or span[1] <= self.last_day
+        return not (inside_start and inside_end)
+
+
+# ---------------------------------------------------------------------------------------
+# Walking sources
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FileRef:
+    """One file to read: a local path or an S3 object. Picklable."""
+
+    path: str
+    """What the user sees: the local path or ``s3://bucket/key``."""
+    size: int = 0
+    bucket: str | None = None
+    key: str | None = None
+    account: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class _Walk:
+    """What walking found besides files to read."""
+
+    skipped: list[SkippedFile] = field(default_factory=list)
+    errors: list[FailedFile] = field(default_factory=list)
+    pruned: int = 0
+
+
+def _name_verdict(name: str, folders: Sequence[str], *, listed: bool) -> SkippedFile | None:
+    """A skip for digest and (when found by listing) non-log names; None: read it."""
+    if _DIGEST_MARK in name or _DIGEST_MARK in folders:
+        return SkippedFile(path="", reason=SkipReason.DIGEST, detail="CloudTrail digest file")
+    if listed and not name.lower().endswith(_LOG_SUFFIXES):
+        return SkippedFile(
+            path="", reason=SkipReason.NOT_A_LOG_FILE, detail="not named *.json.gz or *.json"
+        )
+    return None
+
+
+def _classify(
+    path: str,
+    folders: Sequence[str],
+    name: str,
+    pruner: _Pruner,
+    walk: _Walk,
+    *,
+    listed: bool,
+    **ref: Any,
+) -> _FileRef | None:
+    lay = _layout(folders)
+    if pruner.prunes(lay):
+        walk.pruned += 1
+        return None
+    skip = _name_verdict(name, folders, listed=listed)
+    if skip is not None:
+        walk.skipped.append(skip.model_copy(update={"path": path}))
+        return None
+    day_level = lay.known and lay.day is not None
+    return _FileRef(
+        path=path,
+        account=lay.account if day_level else None,
+        region=lay.region if day_level else None,
+        **ref,
+    )
+
+
+def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            if folder is root:
+                raise ScanError(f"cannot list {folder}: {exc.strerror or exc}") from None
+            walk.errors.append(
+                FailedFile(
+                    path=str(folder),
+                    reason=FailureReason.READ_FAILED,
+                    detail=f"cannot list folder: {exc.strerror or exc}",
+                )
+            )
+            continue
+        folders = list(Path(folder).absolute().parts)
+        subdirs: list[Path] = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not pruner.prunes(_layout([*folders, entry.name])):
+                    subdirs.append(Path(entry.path))
+                continue
+            if not entry.is_file():  # a socket, a fifo, a broken symlink ...
+                walk.skipped.append(
+                    SkippedFile(
+                        path=entry.path,
+                        reason=SkipReason.NOT_A_LOG_FILE,
+                        detail="not a regular file",
+                    )
+                )
+                continue
+            try:
+                size = entry.stat().st_size
+            except OSError:
+                size = 0  # reading it will fail and say why
+            ref = _classify(entry.path, folders, entry.name, pruner, walk, listed=True, size=size)
+            if ref is not None:
+                yield ref
+        stack.extend(reversed(subdirs))
+
+
+def _local_file(path: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # reading it will fail and say why
+    ref = _classify(
+        str(path),
+        list(path.absolute().parent.parts),
+        path.name,
+        pruner,
+        walk,
+        listed=False,
+        size=size,
+    )
+    if ref is not None:
+        yield ref
+
+
+def _split_s3(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ScanError(f"not an S3 URL (s3://bucket/prefix): {url!r}")
+    return parts.netloc, parts.path.lstrip("/")
+
+
+class _S3Lister:
+    """Lists an S3 prefix, pruning by layout, folder by folder while it pays."""
+
+    def __init__(self, client: Any, bucket: str, pruner: _Pruner, walk: _Walk) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.pruner = pruner
+        self.walk = walk
+        self.list_calls = 0
+
+    def _pages(self, prefix: str, delimiter: bool) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        if delimiter:
+            params["Delimiter"] = "/"
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(**params):
+                self.list_calls += 1
+                yield page
+        except CREDENTIAL_ERRORS as exc:
+            raise ScanError(f"no usable AWS credentials: {exc}") from None
+        except (ClientError, BotoCoreError) as exc:
+            raise ScanError(
+                f"cannot list s3://{self.bucket}/{prefix}: {error_code(exc)}: {error_message(exc)}"
+            ) from None
+
+    def _file(self, obj: dict[str, Any]) -> _FileRef | None:
+        key: str = obj["Key"]
+        path = f"s3://{self.bucket}/{key}"
+        if key.endswith("/"):
+            self.walk.skipped.append(
+                SkippedFile(path=path, reason=SkipReason.NOT_A_LOG_FILE, detail="folder marker")
+            )
+            return None
+        folders = key.split("/")
+        name = folders.pop()
+        return _classify(
+            path,
+            folders,
+            name,
+            self.pruner,
+            self.walk,
+            listed=True,
+            size=int(obj.get("Size") or 0),
+            bucket=self.bucket,
+            key=key,
+        )
+
+    def walk_prefix(self, prefix: str) -> Iterator[_FileRef]:
+        if prefix and not prefix.endswith("/"):
+            # A partial name: list what starts with it, one level down.
+            yield from self._level(prefix)
+            return
+        lay = _layout(prefix.rstrip("/").split("/")) if prefix else _Layout()
+        if self.pruner.prunes(lay):
+            return
+        if not self.pruner.prunes_below(lay):
+            for page in self._pages(prefix, delimiter=False):
+                for obj in page.get("Contents") or ():
+                    ref = self._file(obj)
+                    if ref is not None:
+                        yield ref
+            return
+        yield from self._level(prefix)
+
+    def _level(self, prefix: str) -> Iterator[_FileRef]:
+        folders: list[str] = []
+        for page in self._pages(prefix, delimiter=True):
+            for obj in page.get("Contents") or ():
+                ref = self._file(obj)
+                if ref is not None:
+                    yield ref
+            folders.extend(p["Prefix"] for p in page.get("CommonPrefixes") or ())
+        for sub in folders:
+            yield from self.walk_prefix(sub)
+
+
+# ---------------------------------------------------------------------------------------
+# S3 access from workers: settings, never sessions
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _S3Settings:
+    """Everything a worker needs to build its own S3 client. Picklable; no session."""
+
+    token: str
+    region_name: str | None = None
+    endpoint_url: str | None = None
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    profile_name: str | None = None
+
+
+_CLIENTS: dict[tuple[str, int], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _aws_endpoint(url: str | None) -> bool:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
+
+
+def _settings_for(session: boto3.Session, client: Any, region: str | None) -> _S3Settings:
+    credentials = session.get_credentials()
+    frozen_creds = credentials.get_frozen_credentials() if credentials is not None else None
+    endpoint = client.meta.endpoint_url
+    profile = session.profile_name if session.profile_name in session.available_profiles else None
+    settings = _S3Settings(
+        token=uuid.uuid4().hex,
+        region_name=region or client.meta.region_name,
+        endpoint_url=None if _aws_endpoint(endpoint) else endpoint,
+        access_key=frozen_creds.access_key if frozen_creds else None,
+        secret_key=frozen_creds.secret_key if frozen_creds else None,
+        session_token=frozen_creds.token if frozen_creds else None,
+        profile_name=profile if frozen_creds is None else None,
+    )
+    # Threads of this process (in-process scans, thread pools, threaded Dask workers)
+    # reuse the caller's own client; other processes build one from the settings.
+    with _CLIENTS_LOCK:
+        _CLIENTS[(settings.token, os.getpid())] = client
+    return settings
+
+
+def _client_for(settings: _S3Settings) -> Any:
+    key = (settings.token, os.getpid())
+    with _CLIENTS_LOCK:
+        found = _CLIENTS.get(key)
+        if found is not None:
+            return found
+        import boto3
+
+        if settings.access_key:
+            session = boto3.Session(
+                aws_access_key_id=settings.access_key,
+                aws_secret_access_key=settings.secret_key,
+                aws_session_token=settings.session_token,
+                region_name=settings.region_name,
+            )
+        else:
+            session = boto3.Session(
+                profile_name=settings.profile_name, region_name=settings.region_name
+            )
+        found = session.client(
+            "s3",
+            region_name=settings.region_name,
+            endpoint_url=settings.endpoint_url,
+            config=_S3_CONFIG,
+        )
+        _CLIENTS[key] = found
+        return found
+
+
+def _forget(settings: _S3Settings | None) -> None:
+    if settings is None:
+        return
+    with _CLIENTS_LOCK:
+        _CLIENTS.pop((settings.token, os.getpid()), None)
+
+
+# ---------------------------------------------------------------------------------------
+# Work units (run in workers: everything here must be picklable and top-level)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Unit:
+    index: int
+    files: tuple[_FileRef, ...]
+    record_filter: RecordFilter
+    s3: _S3Settings | None = None
+
+
+@dataclass(frozen=True)
+class _UnitResult:
+    index: int
+    scans: tuple[tuple[str, FileScan], ...]
+
+
+def _read(ref: _FileRef, s3: _S3Settings | None) -> bytes:
+    if ref.key is None:
+        with open(ref.path, "rb") as handle:
+            return handle.read()
+    if s3 is None:  # pragma: no cover - units with S3 refs always carry settings
+        raise OSError("no S3 settings for an S3 object")
+    response = _client_for(s3).get_object(Bucket=ref.bucket, Key=ref.key)
+    body = response["Body"]
+    try:
+        return bytes(body.read())
+    finally:
+        body.close()
+
+
+def _scan_file(ref: _FileRef, unit: _Unit) -> FileScan:
+    try:
+        content = _read(ref, unit.s3)
+    except OSError as exc:
+        return FileScan(failure=FailureReason.READ_FAILED, detail=f"{exc.strerror or exc}")
+    except (ClientError, BotoCoreError) as exc:
+        return FileScan(
+            failure=FailureReason.READ_FAILED,
+            detail=f"{error_code(exc)}: {error_message(exc)}",
+        )
+    return scan_log_bytes(
+        content,
+        record_filter=unit.record_filter,
+        path_account=ref.account,
+        path_region=ref.region,
+    )
+
+
+def _scan_unit(unit: _Unit) -> _UnitResult:
+    """Read and scan every file of one unit (runs in a worker)."""
+    return _UnitResult(
+        index=unit.index,
+        scans=tuple((ref.path, _scan_file(ref, unit)) for ref in unit.files),
+    )
+
+
+def _units(
+    refs: Iterable[_FileRef],
+    record_filter: RecordFilter,
+    s3: _S3Settings | None,
+    found: list[int],
+) -> Iterator[_Unit]:
+    batch: list[_FileRef] = []
+    size = 0
+    index = 0
+    for ref in refs:
+        found[0] += 1
+        batch.append(ref)
+        size += ref.size
+        if size >= UNIT_BYTES or len(batch) >= UNIT_FILES:
+            yield _Unit(index, tuple(batch), record_filter, s3)
+            index += 1
+            batch, size = [], 0
+    if batch:
+        yield _Unit(index, tuple(batch), record_filter, s3)
+
+
+# ---------------------------------------------------------------------------------------
+# The scan
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """Results gathered in the parent, unit by unit."""
+
+    walk: _Walk
+    found: list[int]
+    progress: ProgressCallback | None
+    files_scanned: int = 0
+    events: int = 0
+    done: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    errors: list[FailedFile] = field(default_factory=list)
+    roots: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, result: _UnitResult) -> None:
+        roots: list[dict[str, Any]] = []
+        for path, scan in result.scans:
+            if scan.skip is not None:
+                self.skipped.append(SkippedFile(path=path, reason=scan.skip, detail=scan.detail))
+            elif scan.failure is not None:
+                logger.warning("cannot read %s: %s", path, scan.detail)
+                self.errors.append(FailedFile(path=path, reason=scan.failure, detail=scan.detail))
+            else:
+                self.files_scanned += 1
+                self.events += scan.events
+                roots.extend(scan.roots)
+        self.roots[result.index] = roots
+        self.done += len(result.scans)
+        self.report()
+
+    def report(self, in_unit: int = 0) -> None:
+        """Tell the caller: files done (read, skipped or failed) out of files found.
+
+        ``in_unit``: files already done of a unit still running in this process."""
+        if self.progress is None:
+            return
+        listed = len(self.walk.skipped) + len(self.walk.errors)
+        self.progress(self.done + in_unit + listed, self.found[0] + listed)
+
+
+def _sources(
+    source: Any,
+    pruner: _Pruner,
+    walk: _Walk,
+    s3_open: Callable[[str], _S3Lister],
+) -> Iterator[_FileRef]:
+    if isinstance(source, str) and source.startswith("s3://"):
+        bucket, prefix = _split_s3(source)
+        yield from s3_open(bucket).walk_prefix(prefix)
+        return
+    if isinstance(source, (str, PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            yield from _walk_local_dir(path, pruner, walk)
+        elif path.exists():
+            yield from _local_file(path, pruner, walk)
+        else:
+            raise ScanError(f"no such file or directory: {os.fspath(path)!r}")
+        return
+    if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray)):
+        for item in source:
+            if isinstance(item, str) and item.startswith("s3://"):
+                bucket, key = _split_s3(item)
+                lister = s3_open(bucket)
+                if not key or key.endswith("/"):
+                    yield from lister.walk_prefix(key)
+                    continue
+                folders = key.split("/")
+                name = folders.pop()
+                ref = _classify(
+                    item, folders, name, pruner, walk, listed=False, bucket=bucket, key=key
+                )
+                if ref is not None:
+                    yield ref
+            elif isinstance(item, (str, PathLike)):
+                path = Path(item)
+                if path.is_dir():
+                    yield from _walk_local_dir(path, pruner, walk)
+                else:
+                    yield from _local_file(path, pruner, walk)
+            else:
+                raise ScanError(f"not a path or s3:// URL: {item!r}")
+        return
+    raise ScanError(
+        f"source must be a directory, a file, a list of files or s3://bucket/prefix, "
+        f"not {type(source).__name__}"
+    )
+
+
+def scan_cloudtrail_archive(
+    source: str | PathLike[str] | Iterable[str | PathLike[str]],
+    *,
+    session: boto3.Session | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    accounts: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Find root activity in a CloudTrail log archive.
+
+    Args:
+        source: a local directory (walked recursively), a log file, a list of files
+            (local paths or ``s3://bucket/key`` URLs), or ``s3://bucket/prefix``.
+        session: boto3 session for S3 (default: ``boto3.Session()``). It is never sent
+            to workers: they build their own client from its region, endpoint and frozen
+            credentials.
+        since: keep root activity with ``since <= eventTime`` (naive datetimes are UTC).
+            Date folders before ``since``'s day are not read.
+        until: keep root activity with ``eventTime < until``. Date folders after
+            ``until`` + ``DELIVERY_SLACK`` (one day) are not read: files are filed by
+            delivery date, which follows the events in them.
+        accounts: only these accounts (by the path's layout, else by the records'
+            ``recipientAccountId``).
+        regions: only these regions (by the path's layout, else by the records'
+            ``awsRegion``).
+        executor: any ``concurrent.futures.Executor`` — a ``ThreadPoolExecutor``, a
+            ``ProcessPoolExecutor``, a Dask ``client.get_executor()`` ... It is used, not
+            shut down.
+        workers: without ``executor``: 1 scans in this process; more (default
+            ``os.cpu_count()``) uses a process pool of that size, created and shut down
+            here. With ``executor``: how many units to keep in flight per worker.
+        progress: called as ``progress(files_done, files_total)`` as files are done.
+            ``files_total`` counts the files found so far; it grows while the listing
+            is still running and is final on the last call.
+
+    Returns:
+        A :class:`~rootguard.ScanResult`: activities sorted by (event_time, event_id),
+        counts, skipped files (digests, non-log files) and unreadable files with the
+        reason. The same archive gives the same result whatever the executor.
+
+    Raises:
+        ScanError: the scan cannot start or go on: bad source, S3 listing denied,
+            no credentials, a worker that died.
+
+    Examples:
+        >>> import gzip, json, pathlib, tempfile, rootguard
+        >>> rec = {"eventID": "e1", "eventName": "ListBuckets", "eventType": "AwsApiCall",
+        ...        "userIdentity": {"type": "Root", "accessKeyId": "AKIAEXAMPLE"}}
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "log.json.gz").write_bytes(
+        ...     gzip.compress(json.dumps({"Records": [rec]}).encode()))
+        >>> result = rootguard.scan_cloudtrail_archive(folder, workers=1)
+        >>> [(a.event_id, a.channel.value) for a in result.activities], result.files_scanned
+        ([('e1', 'access_key')], 1)
+    """
+    since_utc, until_utc = utc(since), utc(until)
+    if since_utc is not None and until_utc is not None and since_utc > until_utc:
+        raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
+    if workers is not None and workers < 1:
+        raise ScanError(f"workers must be at least 1, not {workers}")
+    record_filter = RecordFilter(
+        since=since_utc,
+        until=until_utc,
+        accounts=frozen(list(accounts) if accounts is not None else None),
+        regions=frozen(list(regions) if regions is not None else None),
+    )
+    pruner = _Pruner.of(record_filter)
+    walk = _Walk()
+    s3_state: dict[str, Any] = {}
+
+    def s3_open(bucket: str) -> _S3Lister:
+        if "client" not in s3_state:
+            import boto3
+
+            sess = session if session is not None else boto3.Session()
+            client = sess.client("s3", config=_S3_CONFIG)
+            region = _bucket_region(client, bucket)
+            s3_state["client"] = client
+            s3_state["settings"] = _settings_for(sess, client, region)
+        return _S3Lister(s3_state["client"], bucket, pruner, walk)
+
+    found = [0]
+    refs = _sources(source, pruner, walk, s3_open)
+    # S3 settings exist once the first S3 listing started; units are built lazily after.
+    units = _units_with_settings(refs, record_filter, s3_state, found)
+    tally = _Tally(walk=walk, found=found, progress=progress)
+    try:
+        _run(units, tally, executor=executor, workers=workers or os.cpu_count() or 1)
+    finally:
+        _forget(s3_state.get("settings"))
+    tally.report()
+
+    roots = [record for index in sorted(tally.roots) for record in tally.roots[index]]
+    activities = detect_root_activity(roots)
+    activities.sort(key=_activity_order)
+    return ScanResult(
+        activities=activities,
+        files_scanned=tally.files_scanned,
+        events_scanned=tally.events,
+        skipped=sorted(walk.skipped + tally.skipped, key=lambda s: s.path),
+        errors=sorted(walk.errors + tally.errors, key=lambda e: e.path),
+        files_pruned=walk.pruned,
+        since=since_utc,
+        until=until_utc,
+    )
+
+
+def _units_with_settings(
+    refs: Iterator[_FileRef],
+    record_filter: RecordFilter,
+    s3_state: dict[str, Any],
+    found: list[int],
+) -> Iterator[_Unit]:
+    for unit in _units(refs, record_filter, None, found):
+        if any(ref.key is not None for ref in unit.files):
+            yield _Unit(unit.index, unit.files, unit.record_filter, s3_state["settings"])
+        else:
+            yield unit
+
+
+def _activity_order(activity: RootActivity) -> tuple[float, str]:
+    when = activity.event_time
+    return (when.timestamp() if when is not None else float("-inf"), activity.event_id or "")
+
+
+def _bucket_region(client: Any, bucket: str) -> str | None:
+    try:
+        response = client.head_bucket(Bucket=bucket)
+    except CREDENTIAL_ERRORS as exc:
+        raise ScanError(f"no usable AWS credentials: {exc}") from None
+    except ClientError as exc:
+        headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        region = headers.get("x-amz-bucket-region")
+        if region and error_code(exc) in ("301", "PermanentRedirect", "400"):
+            return str(region)
+        raise ScanError(
+            f"cannot open s3://{bucket}: {error_code(exc)}: {error_message(exc)}"
+        ) from None
+    except BotoCoreError as exc:
+        raise ScanError(f"cannot open s3://{bucket}: {error_message(exc)}") from None
+    region = response.get("BucketRegion") or response.get("ResponseMetadata", {}).get(
+        "HTTPHeaders", {}
+    ).get("x-amz-bucket-region")
+    return str(region) if region else None
+
+
+def _run(units: Iterator[_Unit], tally: _Tally, *, executor: Executor | None, workers: int) -> None:
+    if executor is not None:
+        _run_on(executor, units, tally, inflight=2 * workers + 2)
+        return
+    if workers <= 1:
+        for unit in units:
+            scans: list[tuple[str, FileScan]] = []
+            for ref in unit.files:  # file by file, to report progress file by file
+                scans.append((ref.path, _scan_file(ref, unit)))
+                if len(scans) < len(unit.files):
+                    tally.report(in_unit=len(scans))
+            tally.add(_UnitResult(unit.index, tuple(scans)))
+        return
+    # Look ahead: a pool is not worth starting for a single unit.
+    first = next(units, None)
+    if first is None:
+        return
+    second = next(units, None)
+    if second is None:
+        tally.add(_scan_unit(first))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        _run_on(pool, _chain(first, second, units), tally, inflight=2 * workers + 2)
+
+
+def _chain(first: _Unit, second: _Unit, rest: Iterator[_Unit]) -> Iterator[_Unit]:
+    yield first
+    yield second
+    yield from rest
+
+
+def _run_on(executor: Executor, units: Iterator[_Unit], tally: _Tally, *, inflight: int) -> None:
+    pending: set[Future[_UnitResult]] = set()
+    try:
+        for unit in units:
+            pending.add(executor.submit(_scan_unit, unit))
+            if len(pending) >= inflight:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                _collect(done, tally)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            _collect(done, tally)
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+
+
+def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> None:
+    for future in done:
+        try:
+            result = future.result()
+        except ScanError:
+            raise
+        except Exception as exc:
+            raise ScanError(f"a scan worker failed: {type(exc).__name__}: {exc}") from exc
+        tally.add(result)

@@ -1,0 +1,541 @@
+"""Fast, exact root-activity extraction from one CloudTrail log file (pure: no AWS, no clock).
+
+This is the CPU half of :func:`~rootguard.scan_cloudtrail_archive`: bytes of one file in,
+a :class:`FileScan` out (how many records, which of them are root activity, or why the
+file was skipped or could not be read). The I/O half (listing, downloading, executors)
+lives in ``rootguard._archive``; the scan results models live here so that they stay pure.
+
+How it stays fast without missing anything:
+
+1. gzip is decompressed with ISA-L (``isal.igzip``, the ``fast`` extra) when installed,
+   else the standard library.
+2. A ``msgspec.Struct`` decoder that declares only what the candidate test needs —
+   ``userIdentity.type``, ``eventName`` and whether a record is an EventBridge /
+   LookupEvents wrapper (``detail`` / ``CloudTrailEvent`` keys, no identity) — reads every
+   record; msgspec skips all other fields without building objects. The test runs on
+   *decoded* values (escapes such as ``"R\\u006fot"`` and any spacing are already
+   resolved), and it is a superset of the cheap filter of ``rootguard._detect``: every
+   record that detection could accept is a candidate.
+3. Only the candidates are decoded in full (stdlib ``json``, exactly as the reference
+   reader decodes) and handed to :func:`~rootguard.classify_event`, which builds pydantic
+   models for them alone.
+4. Anything unusual for the fast decoder (a field of an unexpected JSON type, ``NaN``,
+   a lone surrogate escape, a byte-order mark, invalid JSON or UTF-8) falls back to the
+   plain stdlib path, which mirrors ``rootguard._cloudtrail.iter_raw_records`` check for
+   check — so the verdict on a file never depends on which path ran. Without ``msgspec``
+   installed the stdlib path is the only one.
+
+A byte-level substring prefilter (``Root`` in the raw bytes) was measured and rejected:
+to be sound it needs a second scan for ``\\u`` escapes (``"R\\u006fot"`` decodes to
+``Root``) and, on CloudTrail's ~1.3 KB records, the two scans cost more than the
+declared-fields decoding they would let a file skip (``benchmarks/scan_archive.py``
+prints both figures).
+
+``tests/unit/test_fastscan.py`` proves with hypothesis that both paths give the same
+activities and the same file verdicts as ``iter_raw_records`` + ``detect_root_activity``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict
+
+from rootguard._detect import classify_event
+from rootguard._errors import ParseError
+from rootguard._models import RootActivity, StrEnum, UtcDatetime
+
+__all__ = [
+    "DECODER",
+    "GZIP",
+    "FailedFile",
+    "FailureReason",
+    "FileScan",
+    "RecordFilter",
+    "ScanResult",
+    "SkipReason",
+    "SkippedFile",
+    "gunzip",
+    "scan_log_bytes",
+]
+
+logger = logging.getLogger(__name__)
+
+_gunzip: Callable[[bytes], bytes]
+try:  # ISA-L gzip: the optional `fast` extra
+    from isal import igzip as _igzip
+
+    _gunzip = _igzip.decompress
+    _GZIP_NAME = "isal"
+except ImportError:  # pragma: no cover - depends on the installed extras
+    _gunzip = gzip.decompress
+    _GZIP_NAME = "stdlib"
+
+GZIP: Final[str] = _GZIP_NAME
+"""Which gzip decoder runs: ``"isal"`` (python-isal) or ``"stdlib"``."""
+
+try:  # declared-fields JSON decoding: the optional `fast` extra
+    import msgspec
+
+    _HAVE_MSGSPEC = True
+except ImportError:  # pragma: no cover - depends on the installed extras
+    _HAVE_MSGSPEC = False
+
+DECODER: Final[str] = "msgspec" if _HAVE_MSGSPEC else "json"
+"""Which JSON decoder the fast path uses: ``"msgspec"`` or ``"json"`` (stdlib only)."""
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_DIGEST_KEYS: Final = frozenset(
+    {
+        "digestStartTime",
+        "digestEndTime",
+        "digestS3Bucket",
+        "digestS3Object",
+        "digestPublicKeyFingerprint",
+        "digestSignatureAlgorithm",
+        "previousDigestS3Bucket",
+        "previousDigestS3Object",
+        "previousDigestHashValue",
+        "previousDigestHashAlgorithm",
+        "previousDigestSignature",
+        "logFiles",
+    }
+)
+_MAX_DETAIL = 300
+
+
+# ---------------------------------------------------------------------------------------
+# Result models (public through rootguard/__init__.py)
+# ---------------------------------------------------------------------------------------
+
+
+class SkipReason(StrEnum):
+    """Why a file of an archive was not read (it is not a CloudTrail log file)."""
+
+    DIGEST = "digest"
+    """A CloudTrail digest file (``CloudTrail-Digest`` in the path, or digest content)."""
+    NOT_A_LOG_FILE = "not_a_log_file"
+    """Not named like a log file (not ``.json``/``.json.gz``), or an S3 folder marker."""
+
+
+class FailureReason(StrEnum):
+    """Why a file of an archive could not be read. The scan goes on with the next file."""
+
+    READ_FAILED = "read_failed"
+    """The file or S3 object could not be read (missing, denied, connection error)."""
+    EMPTY = "empty"
+    """No content (or only whitespace)."""
+    TRUNCATED_GZIP = "truncated_gzip"
+    """The gzip stream ends before its end-of-stream marker."""
+    CORRUPT_GZIP = "corrupt_gzip"
+    """The gzip stream is damaged (bad header, CRC mismatch ...)."""
+    NOT_JSON = "not_json"
+    """The content is not JSON (or not UTF-8 text)."""
+    NO_RECORDS = "no_records"
+    """Valid JSON, but not an object with a ``Records`` key."""
+    INVALID_RECORDS = "invalid_records"
+    """``Records`` is not an array of JSON objects."""
+    INVALID_RECORD = "invalid_record"
+    """A record that may be root activity is not a valid CloudTrail record."""
+
+
+class SkippedFile(BaseModel):
+    """A file of the archive that was deliberately not read, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    """Local path or ``s3://bucket/key``."""
+    reason: SkipReason
+    detail: str = ""
+
+
+class FailedFile(BaseModel):
+    """A file of the archive that could not be read; its records are not in the result."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    """Local path or ``s3://bucket/key``."""
+    reason: FailureReason
+    detail: str = ""
+    """What exactly is wrong (the parser's or AWS's message)."""
+
+
+class ScanResult(BaseModel):
+    """What :func:`~rootguard.scan_cloudtrail_archive` found.
+
+    Every file the scan saw is counted exactly once: ``files_seen == files_scanned +
+    len(skipped) + len(errors)``. Files left out by the ``accounts``, ``regions``,
+    ``since`` and ``until`` filters on the strength of their path alone are not read and
+    are counted in ``files_pruned`` when they were listed (folders pruned whole are never
+    listed).
+
+    Examples:
+        >>> import rootguard
+        >>> result = rootguard.ScanResult()
+        >>> result.files_seen, result.activities
+        (0, [])
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    activities: list[RootActivity] = []
+    """Root activity, sorted by (event_time, event_id)."""
+    files_scanned: int = 0
+    """Log files read in full."""
+    events_scanned: int = 0
+    """Records in the files scanned (all of them, whatever their time or identity)."""
+    skipped: list[SkippedFile] = []
+    """Digest and non-log files, sorted by path."""
+    errors: list[FailedFile] = []
+    """Unreadable files, sorted by path."""
+    files_pruned: int = 0
+    """Files listed but not read because their path is outside the filters."""
+    since: UtcDatetime | None = None
+    until: UtcDatetime | None = None
+    decoder: str = DECODER
+    """The JSON decoder of the fast path that ran (``msgspec`` or ``json``)."""
+    gzip: str = GZIP
+    """The gzip decoder that ran (``isal`` or ``stdlib``)."""
+
+    @property
+    def files_seen(self) -> int:
+        """Files the scan looked at: scanned + skipped + errors."""
+        return self.files_scanned + len(self.skipped) + len(self.errors)
+
+    @property
+    def alerts(self) -> list[RootActivity]:
+        """The activities that should alert (all but the CIS exclusions)."""
+        return [a for a in self.activities if a.alert]
+
+
+# ---------------------------------------------------------------------------------------
+# Per-file outcome (internal currency between workers and the parent)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which root records to keep: the time window and, by the account and region that
+    logged them, the accounts and regions asked for (None: all). Picklable."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    accounts: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+
+    def keeps_location(self, account: str | None, region: str | None) -> bool:
+        """Whether a record logged by ``account`` in ``region`` is wanted."""
+        if self.accounts is not None and account not in self.accounts:
+            return False
+        return self.regions is None or region in self.regions
+
+    def keeps_time(self, when: datetime | None) -> bool:
+        """``since <= when < until`` (a record without a time is kept only without a window)."""
+        if self.since is None and self.until is None:
+            return True
+        if when is None:
+            return False
+        if self.since is not None and when < self.since:
+            return False
+        return self.until is None or when < self.until
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """The outcome of one file: scanned (with its root records), skipped or failed."""
+
+    events: int = 0
+    roots: tuple[dict[str, Any], ...] = ()
+    """Raw records that are root activity (as ``classify_event`` judges them) and pass the
+    filter, in file order. Correlation (AssumeRoot) is left to the caller, across files."""
+    skip: SkipReason | None = None
+    failure: FailureReason | None = None
+    detail: str = ""
+
+    @property
+    def scanned(self) -> bool:
+        """True when the file was read in full."""
+        return self.skip is None and self.failure is None
+
+
+class _Failure(Exception):
+    def __init__(self, reason: FailureReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail if len(detail) <= _MAX_DETAIL else detail[: _MAX_DETAIL - 3] + "..."
+
+
+class _Digest(Exception):
+    pass
+
+
+class _NotFast(Exception):
+    """The fast decoder cannot decide this file; use the stdlib path."""
+
+
+# ---------------------------------------------------------------------------------------
+# Decompression
+# ---------------------------------------------------------------------------------------
+
+
+def gunzip(content: bytes) -> bytes:
+    """Decompress gzip ``content`` (ISA-L when installed); other content is returned as is.
+
+    Raises:
+        ParseError: truncated or corrupt gzip.
+    """
+    try:
+        return _decompress(content, _gunzip)
+    except _Failure as exc:
+        raise ParseError(exc.detail) from None
+
+
+def _decompress(content: bytes, fn: Callable[[bytes], bytes]) -> bytes:
+    if not content.startswith(_GZIP_MAGIC):
+        return content
+    try:
+        return bytes(fn(content))
+    except EOFError:
+        raise _Failure(
+            FailureReason.TRUNCATED_GZIP,
+            "truncated gzip: the compressed data ends before the end-of-stream marker",
+        ) from None
+    except Exception as exc:  # BadGzipFile, zlib / ISA-L errors: all mean "corrupt"
+        raise _Failure(FailureReason.CORRUPT_GZIP, f"corrupt gzip: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------
+# The msgspec fast path
+# ---------------------------------------------------------------------------------------
+
+if _HAVE_MSGSPEC:
+    # gc=False: these hold only strings; millions of them must not wake the GC.
+    class _Identity(msgspec.Struct, gc=False):
+        type: str | None = None
+
+    class _Record(msgspec.Struct, gc=False):
+        userIdentity: _Identity | msgspec.UnsetType | None = msgspec.UNSET
+        eventName: str | None = None
+        detail: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+        CloudTrailEvent: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+    class _Envelope(msgspec.Struct):
+        Records: list[_Record]
+
+    class _RawEnvelope(msgspec.Struct):
+        Records: list[msgspec.Raw]
+
+    _record_decoder = msgspec.json.Decoder(_Envelope)
+    _raw_decoder = msgspec.json.Decoder(_RawEnvelope)
+    _FAST_ERRORS: tuple[type[BaseException], ...] = (
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        RecursionError,
+    )
+
+    _CANDIDATE_TYPES: Final = frozenset({"Root", "FederatedUser"})
+    _UNSET: Final = msgspec.UNSET
+
+    def _candidates(records: list[_Record]) -> list[int]:
+        """Indexes of the records detection may accept (inlined: runs for every record).
+
+        With an identity: type Root or FederatedUser, or an AssumeRoot call — a superset
+        of rootguard._detect's cheap filter (which also wants a Root session issuer for
+        FederatedUser, and sts for AssumeRoot): classify_event has the last word. No
+        identity (missing or null): an EventBridge or LookupEvents wrapper, which the
+        detection unwraps and may accept (or reject as invalid)."""
+        return [
+            index
+            for index, rec in enumerate(records)
+            if (
+                (ident := rec.userIdentity).__class__ is _Identity
+                and (ident.type in _CANDIDATE_TYPES or rec.eventName == "AssumeRoot")
+            )
+            or (
+                ident.__class__ is not _Identity
+                and (rec.detail is not _UNSET or rec.CloudTrailEvent is not _UNSET)
+            )
+        ]
+
+    def _fast_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
+        """(record count, candidate records) — or _NotFast when msgspec cannot decide."""
+        try:
+            records = _record_decoder.decode(data).Records
+            _check_text(data)
+            hits = _candidates(records)
+            if not hits:
+                return len(records), []
+            raw = _raw_decoder.decode(data).Records
+            # Full decoding with the stdlib, exactly as the reference reader decodes.
+            return len(records), [json.loads(bytes(raw[i])) for i in hits]
+        except _FAST_ERRORS:
+            raise _NotFast from None
+        except (ValueError, TypeError):  # json.loads of a record: cannot happen, be safe
+            raise _NotFast from None
+
+    def _check_text(data: bytes) -> None:
+        # msgspec does not check the UTF-8 of strings it skips; the stdlib decoder
+        # (with the errors handler json.loads uses for bytes) does.
+        if not data.isascii():
+            try:
+                data.decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                raise _NotFast from None
+
+
+# ---------------------------------------------------------------------------------------
+# The stdlib path (mirrors rootguard._cloudtrail._load_records check for check)
+# ---------------------------------------------------------------------------------------
+
+
+def _stdlib_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise _Failure(
+            FailureReason.NOT_JSON,
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise _Failure(FailureReason.NOT_JSON, f"not UTF-8 text: {exc.reason}") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise _Failure(FailureReason.NOT_JSON, f"not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise _Failure(
+            FailureReason.NO_RECORDS,
+            f'the JSON document is a {type(document).__name__}, expected an object with "Records"',
+        )
+    if "Records" not in document:
+        if _DIGEST_KEYS.intersection(document):
+            raise _Digest
+        keys = ", ".join(sorted(map(str, document))[:5]) or "none"
+        raise _Failure(FailureReason.NO_RECORDS, f'no "Records" key (keys: {keys})')
+    records = document["Records"]
+    if not isinstance(records, list):
+        raise _Failure(
+            FailureReason.INVALID_RECORDS, f'"Records" is a {type(records).__name__}, not an array'
+        )
+    for index, record in enumerate(records):
+        if type(record) is not dict:
+            raise _Failure(
+                FailureReason.INVALID_RECORDS,
+                f"Records[{index}] is a {type(record).__name__}, not an object",
+            )
+    return len(records), records
+
+
+# ---------------------------------------------------------------------------------------
+# One file
+# ---------------------------------------------------------------------------------------
+
+_KEEP_ALL: Final = RecordFilter()
+
+
+def scan_log_bytes(
+    content: bytes,
+    *,
+    record_filter: RecordFilter = _KEEP_ALL,
+    path_account: str | None = None,
+    path_region: str | None = None,
+    fast: bool | None = None,
+) -> FileScan:
+    """Scan one CloudTrail log file's bytes (gzip or not): never raises for bad content.
+
+    ``path_account`` / ``path_region``: the account and region the file's path names
+    (CloudTrail layout), used by ``record_filter`` instead of the records' own
+    ``recipientAccountId`` / ``awsRegion``. ``fast``: force (True) or avoid (False) the
+    msgspec path; None picks msgspec when installed.
+
+    Examples:
+        >>> import gzip, json
+        >>> rec = {"eventName": "ListBuckets", "eventType": "AwsApiCall",
+        ...        "userIdentity": {"type": "Root", "accessKeyId": "AKIAEXAMPLE"}}
+        >>> scan = scan_log_bytes(gzip.compress(json.dumps({"Records": [rec]}).encode()))
+        >>> scan.events, [r["eventName"] for r in scan.roots]
+        (1, ['ListBuckets'])
+    """
+    use_fast = _HAVE_MSGSPEC if fast is None else (fast and _HAVE_MSGSPEC)
+    try:
+        data = _decompress(content, gzip.decompress if fast is False else _gunzip)
+        if not data.strip():
+            raise _Failure(FailureReason.EMPTY, "empty file, expected a CloudTrail log file")
+        count: int
+        candidates: Sequence[dict[str, Any]]
+        try:
+            if not use_fast:
+                raise _NotFast
+            count, candidates = _fast_records(data)
+        except _NotFast:
+            count, candidates = _stdlib_records(data)
+        del data
+        roots = _root_records(candidates, record_filter, path_account, path_region)
+    except _Digest:
+        return FileScan(skip=SkipReason.DIGEST, detail="a CloudTrail digest file (by content)")
+    except _Failure as exc:
+        return FileScan(failure=exc.reason, detail=exc.detail)
+    return FileScan(events=count, roots=roots)
+
+
+def _root_records(
+    records: Sequence[dict[str, Any]],
+    record_filter: RecordFilter,
+    path_account: str | None,
+    path_region: str | None,
+) -> tuple[dict[str, Any], ...]:
+    kept: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        try:
+            activity = classify_event(record)
+        except ParseError as exc:
+            raise _Failure(
+                FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
+            ) from None
+        if activity is None:
+            continue
+        if not record_filter.keeps_time(activity.event_time):
+            continue
+        account = path_account or _logged_by(record)
+        region = path_region or _str(record.get("awsRegion"))
+        if not record_filter.keeps_location(account, region):
+            continue
+        logger.debug("root activity in record %d: %s", index, activity.event_name)
+        kept.append(record)
+    return tuple(kept)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _logged_by(record: dict[str, Any]) -> str | None:
+    account = _str(record.get("recipientAccountId"))
+    if account:
+        return account
+    identity = record.get("userIdentity")
+    return _str(identity.get("accountId")) if isinstance(identity, dict) else None
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def frozen(values: Collection[str] | None) -> frozenset[str] | None:
+    """``values`` as a frozenset (None stays None; a lone string is one value)."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return frozenset({values})
+    return frozenset(values)

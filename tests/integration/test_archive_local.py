@@ -1,0 +1,314 @@
+"""scan_cloudtrail_archive on local archives: ground truth, bad files, pruning, executors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import rootguard
+from rootguard import (
+    FailureReason,
+    ScanError,
+    ScanResult,
+    SkipReason,
+    detect_root_activity,
+    scan_cloudtrail_archive,
+)
+from rootguard._cloudtrail import iter_raw_records
+from tests.archive_gen import ArchiveSpec, ArchiveTruth, write_archive
+
+UTC = timezone.utc
+SPEC = ArchiveSpec(
+    events=4000,
+    root_fraction=0.012,
+    lookalike_fraction=0.01,
+    seed=7,
+    days=3,
+    records_per_file=(10, 80),
+    org_id="o-exampleorg01",
+    prefix="trail",
+)
+
+# Extra files that a real archive folder may hold, with what the scan must say of each.
+BROKEN = {
+    "trail/README.txt": ("skip", SkipReason.NOT_A_LOG_FILE),
+    "trail/extra/truncated.json.gz": ("error", FailureReason.TRUNCATED_GZIP),
+    "trail/extra/corrupt.json.gz": ("error", FailureReason.CORRUPT_GZIP),
+    "trail/extra/empty.json.gz": ("error", FailureReason.EMPTY),
+    "trail/extra/html.json": ("error", FailureReason.NOT_JSON),
+    "trail/extra/no-records.json": ("error", FailureReason.NO_RECORDS),
+    "trail/extra/digest-by-content.json": ("skip", SkipReason.DIGEST),
+}
+ROOT_PLAIN = {
+    "eventVersion": "1.09",
+    "eventID": "aaaaaaaa-0000-4000-8000-000000000001",
+    "eventTime": "2024-05-02T08:00:00Z",
+    "eventSource": "iam.amazonaws.com",
+    "eventName": "DeleteUser",
+    "eventType": "AwsApiCall",
+    "awsRegion": "us-east-1",
+    "recipientAccountId": "222222222222",
+    "userIdentity": {"type": "Root", "accessKeyId": "AKIAPLAINEXAMPLE0001"},
+}
+
+
+def _add_extras(root: Path) -> None:
+    good = gzip.compress(b'{"Records":[]}', mtime=0)
+    files = {
+        "trail/README.txt": b"CloudTrail archive",
+        "trail/extra/truncated.json.gz": good[:-5],
+        "trail/extra/corrupt.json.gz": good[:10] + b"\x00" * 8 + good[18:],
+        "trail/extra/empty.json.gz": b"",
+        "trail/extra/html.json": b"<html></html>",
+        "trail/extra/no-records.json": b'{"Foo": []}',
+        "trail/extra/digest-by-content.json": json.dumps(
+            {"awsAccountId": "222222222222", "digestStartTime": "x", "logFiles": []}
+        ).encode(),
+        # An uncompressed, non-layout log file holding one root record.
+        "trail/extra/plain.json": json.dumps({"Records": [ROOT_PLAIN]}).encode(),
+    }
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ArchiveTruth]:
+    root = tmp_path_factory.mktemp("archive")
+    truth = write_archive(root, SPEC)
+    _add_extras(root)
+    return root, truth
+
+
+@pytest.fixture(scope="module")
+def baseline(archive: tuple[Path, ArchiveTruth]) -> ScanResult:
+    return scan_cloudtrail_archive(archive[0], workers=1)
+
+
+def test_every_root_event_found(archive: tuple[Path, ArchiveTruth], baseline: ScanResult) -> None:
+    _, truth = archive
+    result = baseline
+    expected = {r.event_id: r for r in truth.roots} | {
+        ROOT_PLAIN["eventID"]: None  # type: ignore[dict-item]
+    }
+    found = {a.event_id: a for a in result.activities}
+    assert set(found) == set(expected)
+    for event_id, want in expected.items():
+        if want is None:
+            continue
+        got = found[event_id]
+        assert got.channel.value == want.channel, event_id
+        assert got.alert is want.alert
+        assert got.account_id == want.account_id
+        assert got.event_time == want.event_time
+    assert len(result.alerts) == truth.alerts + 1
+    assert Counter(a.channel.value for a in result.activities if a.event_id in expected) == (
+        Counter(r.channel for r in truth.roots) + Counter({"access_key": 1})
+    )
+    # AssumeRoot calls and member sessions point at each other.
+    assumed = [a for a in result.activities if a.channel.value == "assumed_root"]
+    assert assumed
+    assert all(a.related_event_ids for a in assumed)
+
+
+def test_counts_and_file_verdicts(archive: tuple[Path, ArchiveTruth], baseline: ScanResult) -> None:
+    root, truth = archive
+    result = baseline
+    assert result.files_scanned == len(truth.log_keys) + 1  # + plain.json
+    assert result.events_scanned == truth.events + 1
+    assert result.files_pruned == 0
+    skipped = {Path(s.path).relative_to(root).as_posix(): s.reason for s in result.skipped}
+    errors = {Path(e.path).relative_to(root).as_posix(): e.reason for e in result.errors}
+    for key in truth.digest_keys:
+        assert skipped.pop(key) is SkipReason.DIGEST
+    for name, (kind, reason) in BROKEN.items():
+        assert (skipped if kind == "skip" else errors).pop(name) is reason, name
+    assert skipped == {}
+    assert errors == {}
+    assert all(e.detail for e in result.errors)
+    # Nothing silently dropped: every file under the folder is accounted for.
+    on_disk = sum(len(files) for _, _, files in os.walk(root))
+    assert result.files_seen == on_disk
+    assert result.activities == sorted(
+        result.activities, key=lambda a: (a.event_time, a.event_id or "")
+    )
+    assert result.decoder == "msgspec"
+    assert result.gzip == "isal"
+
+
+def test_same_as_reference_reader(archive: tuple[Path, ArchiveTruth], baseline: ScanResult) -> None:
+    root, truth = archive
+    records = []
+    for key in truth.log_keys:
+        records.extend(iter_raw_records(root / key))
+    records.extend(iter_raw_records(root / "trail/extra/plain.json"))
+    expected = detect_root_activity(records)
+    key = lambda a: (a.event_time, a.event_id or "")  # noqa: E731
+    assert baseline.activities == sorted(expected, key=key)
+
+
+@pytest.mark.parametrize("how", ["workers2", "threads", "process_pool", "one_file_units"], ids=str)
+def test_identical_whatever_the_executor(
+    archive: tuple[Path, ArchiveTruth],
+    baseline: ScanResult,
+    how: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = archive
+    if how == "workers2":
+        result = scan_cloudtrail_archive(root, workers=2)
+    elif how == "threads":
+        with ThreadPoolExecutor(3) as pool:
+            result = scan_cloudtrail_archive(root, executor=pool)
+    elif how == "process_pool":
+        with ProcessPoolExecutor(2) as pool:
+            result = scan_cloudtrail_archive(str(root), executor=pool, workers=2)
+    else:
+        monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)
+        with ThreadPoolExecutor(4) as pool:
+            result = scan_cloudtrail_archive(root, executor=pool)
+    assert result == baseline
+
+
+def test_progress_reaches_the_total(archive: tuple[Path, ArchiveTruth]) -> None:
+    calls: list[tuple[int, int]] = []
+    result = scan_cloudtrail_archive(
+        archive[0], workers=1, progress=lambda d, t: calls.append((d, t))
+    )
+    assert len(calls) >= result.files_scanned  # file by file in-process
+    assert calls[-1] == (result.files_seen, result.files_seen)
+    assert all(d <= t for d, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_prune_by_account_region_and_date(archive: tuple[Path, ArchiveTruth]) -> None:
+    root, truth = archive
+    account, region = "222222222222", "eu-west-1"
+    since = SPEC.start + timedelta(days=1, hours=6)
+    until = since + timedelta(hours=20)
+    result = scan_cloudtrail_archive(
+        root, workers=1, accounts=[account], regions=[region], since=since, until=until
+    )
+    wanted = {
+        r.event_id
+        for r in truth.roots
+        if r.key.split("/")[3] == account and r.region == region and since <= r.event_time < until
+    }
+    assert wanted  # the spec puts root activity there
+    assert {a.event_id for a in result.activities} == wanted
+    assert result.files_pruned == 0  # folders are pruned whole: their files never listed
+    scanned = result.files_scanned
+    in_layout = [
+        k for k in truth.log_keys if k.split("/")[3] == account and k.split("/")[5] == region
+    ]
+    assert 0 < scanned - 1 < len(in_layout)  # + plain.json (outside the layout)
+    # The broken files outside the layout are still read (their path can't be pruned).
+    assert {e.reason for e in result.errors} >= {FailureReason.TRUNCATED_GZIP}
+
+
+def test_pruned_folders_are_never_read(tmp_path: Path) -> None:
+    # A corrupt file in a pruned folder would be an error entry if it were read.
+    base = tmp_path / "AWSLogs" / "111122223333" / "CloudTrail"
+    bad = base / "us-east-1" / "2024" / "05" / "01" / "x.json.gz"
+    good = base / "eu-west-1" / "2024" / "06" / "01" / "y.json.gz"
+    for path in (bad, good):
+        path.parent.mkdir(parents=True)
+    bad.write_bytes(b"\x1f\x8b garbage")
+    good.write_bytes(gzip.compress(json.dumps({"Records": [ROOT_PLAIN]}).encode()))
+    by_region = scan_cloudtrail_archive(tmp_path, workers=1, regions=["eu-west-1"])
+    by_date = scan_cloudtrail_archive(tmp_path, workers=1, since=datetime(2024, 5, 20, tzinfo=UTC))
+    by_account = scan_cloudtrail_archive(tmp_path, workers=1, accounts=["999999999999"])
+    (tmp_path / "dangling.json.gz").symlink_to(tmp_path / "nowhere")
+    everything = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert [e.reason for e in everything.errors] == [FailureReason.CORRUPT_GZIP]
+    # Nothing silently dropped: a dangling symlink is listed as skipped.
+    assert [(Path(s.path).name, s.reason) for s in everything.skipped] == [
+        ("dangling.json.gz", SkipReason.NOT_A_LOG_FILE)
+    ]
+    for result in (by_region, by_date):
+        assert result.errors == []
+        assert result.files_scanned == 1
+    assert by_account.files_seen == 0
+    # The path names the account: its records count for it whatever recipientAccountId says.
+    assert [a.event_id for a in by_region.activities] == [ROOT_PLAIN["eventID"]]
+
+
+def test_file_list_source(archive: tuple[Path, ArchiveTruth], tmp_path: Path) -> None:
+    root, truth = archive
+    keys = truth.log_keys[:5]
+    missing = tmp_path / "missing.json.gz"
+    paths = [root / k for k in keys] + [str(root / truth.digest_keys[0]), missing]
+    result = scan_cloudtrail_archive(paths, workers=1)
+    assert result.files_scanned == 5
+    assert result.events_scanned == sum(truth.events_by_key[k] for k in keys)
+    assert [s.reason for s in result.skipped] == [SkipReason.DIGEST]
+    assert [(e.path, e.reason) for e in result.errors] == [
+        (str(missing), FailureReason.READ_FAILED)
+    ]
+    assert {a.event_id for a in result.activities} <= {r.event_id for r in truth.roots}
+    # A single file is a source too.
+    one = scan_cloudtrail_archive(root / keys[0], workers=1)
+    assert one.files_scanned == 1
+
+
+def test_window_filters_events_not_just_folders(archive: tuple[Path, ArchiveTruth]) -> None:
+    root, truth = archive
+    times = sorted(r.event_time for r in truth.roots)
+    since, until = times[3], times[-3]
+    result = scan_cloudtrail_archive(root, workers=1, since=since, until=until)
+    expected = {r.event_id for r in truth.roots if since <= r.event_time < until}
+    # plain.json's record (2024-05-02T08:00Z) counts too when it falls in the window.
+    plain_time = datetime(2024, 5, 2, 8, tzinfo=UTC)
+    if since <= plain_time < until:
+        expected.add(ROOT_PLAIN["eventID"])
+    assert {a.event_id for a in result.activities} == expected
+    # Naive datetimes are UTC.
+    naive = scan_cloudtrail_archive(
+        root, workers=1, since=since.replace(tzinfo=None), until=until.replace(tzinfo=None)
+    )
+    assert naive == result
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ScanError):
+        scan_cloudtrail_archive(tmp_path / "nope", workers=1)
+    with pytest.raises(ScanError):
+        scan_cloudtrail_archive(12, workers=1)  # type: ignore[arg-type]
+    with pytest.raises(ScanError):
+        scan_cloudtrail_archive(tmp_path, workers=0)
+    with pytest.raises(ScanError):
+        scan_cloudtrail_archive(
+            tmp_path, since=datetime(2024, 2, 1, tzinfo=UTC), until=datetime(2024, 1, 1, tzinfo=UTC)
+        )
+    with pytest.raises(ScanError):
+        scan_cloudtrail_archive("s3://", workers=1)
+    empty = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert empty == ScanResult()
+
+
+def test_public_names() -> None:
+    for name in ("FailedFile", "FailureReason", "ScanResult", "SkipReason", "SkippedFile"):
+        assert name in rootguard.__all__
+    assert "scan_cloudtrail_archive" in rootguard.__all__
+
+
+def test_result_round_trips(baseline: ScanResult) -> None:
+    assert ScanResult.model_validate_json(baseline.model_dump_json()) == baseline
+
+
+def test_spec_is_deterministic(tmp_path: Path) -> None:
+    small = replace(SPEC, events=300)
+    first = write_archive(tmp_path / "a", small)
+    second = write_archive(tmp_path / "b", small)
+    assert first.roots == second.roots
+    for key in first.log_keys:
+        assert (tmp_path / "a" / key).read_bytes() == (tmp_path / "b" / key).read_bytes()

@@ -1,0 +1,331 @@
+"""The archive scanner's file decoder (rootguard._fastscan) against the reference reader.
+
+The reference is ``iter_raw_records`` + ``detect_root_activity`` over the same bytes. The
+fast path (msgspec) and the stdlib fallback must both find exactly the same root activity
+and reject exactly the same files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from rootguard import ParseError, RootActivity, detect_root_activity
+from rootguard._cloudtrail import iter_raw_records
+from rootguard._fastscan import (
+    DECODER,
+    GZIP,
+    FailureReason,
+    FileScan,
+    RecordFilter,
+    ScanResult,
+    SkipReason,
+    gunzip,
+    scan_log_bytes,
+)
+from tests.strategies import as_damaged_files, as_log_files, ct_records
+
+UTC = timezone.utc
+
+ROOT_KEY = {
+    "eventVersion": "1.09",
+    "eventID": "11111111-1111-4111-8111-111111111111",
+    "eventTime": "2024-05-01T10:00:00Z",
+    "eventSource": "iam.amazonaws.com",
+    "eventName": "CreateUser",
+    "eventType": "AwsApiCall",
+    "awsRegion": "us-east-1",
+    "recipientAccountId": "111122223333",
+    "userIdentity": {
+        "type": "Root",
+        "arn": "arn:aws:iam::111122223333:root",
+        "accountId": "111122223333",
+        "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+    },
+}
+ROLE_NAMED_ROOT = {
+    "eventID": "22222222-2222-4222-8222-222222222222",
+    "eventTime": "2024-05-01T10:00:00Z",
+    "eventName": "DescribeInstances",
+    "eventSource": "ec2.amazonaws.com",
+    "userIdentity": {
+        "type": "AssumedRole",
+        "arn": "arn:aws:sts::111122223333:assumed-role/Root/s",
+        "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "Root"}},
+    },
+}
+IAM_USER_ROOT = {
+    "eventID": "33333333-3333-4333-8333-333333333333",
+    "eventName": "ListBuckets",
+    "userIdentity": {"type": "IAMUser", "userName": "root"},
+}
+
+
+def _file(records: list[dict[str, Any]], **dumps: Any) -> bytes:
+    return json.dumps({"Records": records}, **dumps).encode()
+
+
+def reference(data: bytes) -> list[RootActivity] | None:
+    """What the library's own reader and detection say (None: the file is rejected)."""
+    try:
+        return detect_root_activity(list(iter_raw_records(data, name="f")))
+    except ParseError:
+        return None
+
+
+def scanned(data: bytes, fast: bool | None) -> list[RootActivity] | None:
+    scan = scan_log_bytes(data, fast=fast)
+    assert isinstance(scan, FileScan)
+    if not scan.scanned:
+        assert scan.roots == ()
+        assert scan.events == 0
+        return None
+    return detect_root_activity(list(scan.roots))
+
+
+def test_accelerators_installed() -> None:
+    # The dev extra installs the `fast` extra: the fast path is what these tests exercise.
+    assert DECODER == "msgspec"
+    assert GZIP == "isal"
+
+
+# ---------------------------------------------------------------------------------------
+# Equivalence with the reference (hypothesis)
+# ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=as_log_files())
+def test_same_activities_as_reference(data: bytes) -> None:
+    expected = reference(data)
+    for fast in (True, False):
+        assert scanned(data, fast) == expected, fast
+    if expected is not None:
+        scan = scan_log_bytes(data)
+        assert scan.events == len(list(iter_raw_records(data)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=as_damaged_files())
+@example(data=b'{"Records":[{"a":"\xff"}]}')  # invalid UTF-8 in a skipped string
+@example(data=b'{"Records":[{"a":"\\ud800"}]}')  # lone surrogate escape: json accepts it
+@example(data=b'{"Records":[{"userIdentity":{"type":5}}]}')  # unexpected type
+@example(data=b'{"Records":[{"userIdentity":"x"}]}')
+@example(data=b'{"Records":[{"a":' + b"[" * 3000 + b"]" * 3000 + b"}]}")  # too deep
+@example(data=b'{"Records":[],"Records":[1]}')  # duplicate key: the last one wins
+@example(data=b'{"Records":[{"detail":5,"source":"aws.s3"}]}')  # a broken wrapper
+def test_damaged_files_same_verdict_never_crash(data: bytes) -> None:
+    # Same gzip library as the reference (fast=None): the same verdict on every input.
+    assert scanned(data, None) == reference(data)
+    # The stdlib path (stdlib gzip too) never crashes, and agrees on uncompressed input.
+    fallback = scanned(data, False)
+    if not data.startswith(b"\x1f\x8b"):
+        assert fallback == reference(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(records=st.lists(ct_records(), min_size=1, max_size=6), escape=st.booleans())
+def test_escaped_and_spaced_root_is_never_missed(
+    records: list[dict[str, Any]], escape: bool
+) -> None:
+    # Every spelling of the same records gives the same activities.
+    compact = _file(records, separators=(",", ":"))
+    expected = reference(compact)
+    spaced = _file(records, indent=3)
+    escaped = compact.replace(b'"Root"', b'"R\\u006fot"').replace(b'"type"', b'"\\u0074ype"')
+    for data in (compact, spaced, escaped if escape else compact):
+        assert scanned(data, True) == expected
+        assert scanned(data, False) == expected
+
+
+# ---------------------------------------------------------------------------------------
+# Explicit cases
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_root_found_lookalikes_not(fast: bool) -> None:
+    data = gzip.compress(_file([ROLE_NAMED_ROOT, ROOT_KEY, IAM_USER_ROOT]))
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.scanned
+    assert scan.events == 3
+    assert [r["eventID"] for r in scan.roots] == [ROOT_KEY["eventID"]]
+    (activity,) = detect_root_activity(list(scan.roots))
+    assert activity.channel.value == "access_key"
+    assert activity.severity.value == "critical"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        b'"type":"R\\u006fot"',
+        b'"type" : "Root"',
+        b'"\\u0074ype":"Root"',
+        b'"type":"\\u0052\\u006f\\u006f\\u0074"',
+    ],
+)
+def test_root_spelled_any_valid_way(fast: bool, spelling: bytes) -> None:
+    data = (
+        b'{"Records":[{"eventID":"e1","eventName":"ListBuckets","eventType":"AwsApiCall",'
+        b'"userIdentity":{' + spelling + b',"accessKeyId":"AKIAEXAMPLE"}}]}'
+    )
+    scan = scan_log_bytes(data, fast=fast)
+    assert [r["eventID"] for r in scan.roots] == ["e1"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_wrapped_records_are_unwrapped(fast: bool) -> None:
+    bridge = {
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.iam",
+        "detail": ROOT_KEY,
+    }
+    lookup = {"EventId": "x", "CloudTrailEvent": json.dumps(ROOT_KEY)}
+    scan = scan_log_bytes(_file([bridge, lookup]), fast=fast)
+    assert len(scan.roots) == 2
+    assert [a.event_id for a in detect_root_activity(list(scan.roots))] == [ROOT_KEY["eventID"]] * 2
+
+
+@pytest.mark.parametrize("fast", [True, False, None])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", FailureReason.EMPTY),
+        (b" \n\t", FailureReason.EMPTY),
+        (gzip.compress(b""), FailureReason.EMPTY),
+        (gzip.compress(b'{"Records":[]}')[:-6], FailureReason.TRUNCATED_GZIP),
+        (b"\x1f\x8b\x08\x00garbage-garbage", FailureReason.CORRUPT_GZIP),
+        (b"<html>not json</html>", FailureReason.NOT_JSON),
+        (b'{"Records":[', FailureReason.NOT_JSON),
+        (b'{"Records":[{"a":"\xff"}]}', FailureReason.NOT_JSON),
+        (b'{"records":[]}', FailureReason.NO_RECORDS),
+        (b"[1, 2]", FailureReason.NO_RECORDS),
+        (b'{"Records":{"a":1}}', FailureReason.INVALID_RECORDS),
+        (b'{"Records":[{}, 7]}', FailureReason.INVALID_RECORDS),
+        (
+            b'{"Records":[{"eventTime":"not a time","userIdentity":{"type":"Root"}}]}',
+            FailureReason.INVALID_RECORD,
+        ),
+    ],
+)
+def test_unreadable_files(fast: bool | None, data: bytes, reason: FailureReason) -> None:
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.failure is reason
+    assert scan.skip is None
+    assert scan.detail
+    assert reference(data) is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_digest_content_is_skipped(fast: bool) -> None:
+    digest = {
+        "awsAccountId": "111122223333",
+        "digestStartTime": "2024-05-01T00:00:00Z",
+        "digestEndTime": "2024-05-01T01:00:00Z",
+        "digestPublicKeyFingerprint": "abc",
+        "logFiles": [],
+    }
+    scan = scan_log_bytes(gzip.compress(json.dumps(digest).encode()), fast=fast)
+    assert scan.skip is SkipReason.DIGEST
+    assert scan.failure is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_stdlib_only_json_is_accepted(fast: bool) -> None:
+    # json.loads accepts NaN and lone surrogates; msgspec does not: the fallback decides.
+    data = b'{"Records":[{"n":NaN,"s":"\\ud800"},' + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.scanned
+    assert scan.events == 2
+    assert [r["eventID"] for r in scan.roots] == [ROOT_KEY["eventID"]]
+
+
+def test_gunzip() -> None:
+    assert gunzip(gzip.compress(b"abc")) == b"abc"
+    assert gunzip(b"plain") == b"plain"
+    with pytest.raises(ParseError):
+        gunzip(gzip.compress(b"abc")[:-3])
+
+
+# ---------------------------------------------------------------------------------------
+# Filters
+# ---------------------------------------------------------------------------------------
+
+
+def _at(when: str, account: str = "111122223333", region: str = "us-east-1") -> dict[str, Any]:
+    return {
+        **ROOT_KEY,
+        "eventID": f"{when}-{account}-{region}",
+        "eventTime": when,
+        "recipientAccountId": account,
+        "awsRegion": region,
+    }
+
+
+def test_time_window_is_half_open() -> None:
+    records = [
+        _at("2024-05-01T09:59:59Z"),
+        _at("2024-05-01T10:00:00Z"),
+        _at("2024-05-01T11:00:00Z"),
+    ]
+    window = RecordFilter(
+        since=datetime(2024, 5, 1, 10, tzinfo=UTC), until=datetime(2024, 5, 1, 11, tzinfo=UTC)
+    )
+    scan = scan_log_bytes(_file(records), record_filter=window)
+    assert [r["eventTime"] for r in scan.roots] == ["2024-05-01T10:00:00Z"]
+    assert scan.events == 3  # counted whatever their time
+
+
+def test_no_time_is_kept_only_without_window() -> None:
+    record = {k: v for k, v in ROOT_KEY.items() if k != "eventTime"}
+    assert len(scan_log_bytes(_file([record])).roots) == 1
+    window = RecordFilter(since=datetime(2024, 1, 1, tzinfo=UTC))
+    assert scan_log_bytes(_file([record]), record_filter=window).roots == ()
+
+
+def test_location_filter_prefers_the_path() -> None:
+    records = [
+        _at("2024-05-01T10:00:00Z", "111122223333", "eu-west-1"),
+        _at("2024-05-01T10:00:00Z", "999999999999"),
+    ]
+    only = RecordFilter(accounts=frozenset({"111122223333"}), regions=frozenset({"eu-west-1"}))
+    assert len(scan_log_bytes(_file(records), record_filter=only).roots) == 1
+    # The path names the account and region that logged the file: it wins.
+    scan = scan_log_bytes(
+        _file(records), record_filter=only, path_account="111122223333", path_region="eu-west-1"
+    )
+    assert len(scan.roots) == 2
+    scan = scan_log_bytes(
+        _file(records), record_filter=only, path_account="222222222222", path_region="eu-west-1"
+    )
+    assert scan.roots == ()
+
+
+# ---------------------------------------------------------------------------------------
+# Result model
+# ---------------------------------------------------------------------------------------
+
+
+def test_scan_result_round_trips_through_json() -> None:
+    (activity,) = detect_root_activity([ROOT_KEY])
+    result = ScanResult(
+        activities=[activity],
+        files_scanned=3,
+        events_scanned=10,
+        skipped=[{"path": "a/CloudTrail-Digest/x.json.gz", "reason": "digest"}],  # type: ignore[list-item]
+        errors=[{"path": "b.json.gz", "reason": "truncated_gzip", "detail": "x"}],  # type: ignore[list-item]
+        since=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    again = ScanResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    assert again.files_seen == 5
+    assert again.alerts == [activity]
+    assert again.skipped[0].reason is SkipReason.DIGEST
+    assert again.errors[0].reason is FailureReason.TRUNCATED_GZIP
