@@ -34,7 +34,7 @@ def check(
         CollectError: nothing at all could be collected (no credentials, no endpoint).
             A single denied call never raises: it makes the affected checks UNKNOWN.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> report = rootguard.check(regions=["us-east-1"])  # doctest: +SKIP
         >>> [f.check_id for f in report.failed]  # doctest: +SKIP

@@ -269,7 +269,7 @@ class Policy(BaseModel):
             ``config.root_rules`` requires. Default ``ROOT_ACCOUNT_MFA_ENABLED`` and
             ``IAM_ROOT_ACCESS_KEY_CHECK``.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> rootguard.Policy(root_usage_days=30).root_usage_days
         30
@@ -331,7 +331,7 @@ class Report(BaseModel):
     in a deterministic order: check order of :data:`CHECK_IDS`, then region (global
     first), then resource.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333")
         >>> report = rootguard.evaluate(snap)
@@ -2412,7 +2412,7 @@ def evaluate(
     Returns:
         A :class:`Report` with at least one finding per check id, in a deterministic order.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timezone
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333", regions=["us-east-1"])

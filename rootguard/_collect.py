@@ -107,7 +107,7 @@ def collect(
     Raises:
         CollectError: there are no usable credentials, or nothing at all could be read.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> snapshot = rootguard.collect(regions=["us-east-1", "eu-west-1"])  # doctest: +SKIP
         >>> [gap.describe() for gap in snapshot.gaps]  # doctest: +SKIP

@@ -166,7 +166,7 @@ class MissingReason(StrEnum):
     used"), ``no_information`` is "never used / not tracked", ``not_supported`` is "this
     column does not apply to the root user".
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> row = rootguard.CredentialReportRow.model_validate(
         ...     {"user": "alice", "arn": "arn:aws:iam::111122223333:user/alice",
@@ -284,7 +284,7 @@ class CredentialReportRow(BaseModel):
     of raw report cells (strings), converting them the same way. A field left unset (or
     ``None``) without a reason is recorded as ``N/A``.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> report = rootguard.parse_credential_report(
         ...     "user,arn,user_creation_time,password_enabled,password_last_used,"
@@ -589,7 +589,7 @@ def parse_credential_report(
             number of values, or a value that is neither valid for its column nor an AWS
             sentinel (the error names the column, the line and the value).
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> try:
         ...     rootguard.parse_credential_report("user,arn\\nbob,arn:aws:iam::1:user/bob")
@@ -715,7 +715,7 @@ def root_activity_from_credential_report(
         Most recent first (ties: password, access_key_1, access_key_2); empty when the
         report has no root row.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timezone
         >>> import rootguard
         >>> report = rootguard.CredentialReport(rows=(rootguard.CredentialReportRow(

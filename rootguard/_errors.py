@@ -22,7 +22,7 @@ __all__ = [
 class RootGuardError(Exception):
     """Base class of every error rootguard raises.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> try:
         ...     rootguard.parse_credential_report("not,a,report")

@@ -778,7 +778,7 @@ class EventPattern:
             message names the JSON path of the problem (``$.detail.state[0].prefix: ...``),
             and ``position`` is the character offset for JSON syntax errors.
 
-    Example:
+    Examples:
         >>> from rootguard import EventPattern
         >>> root = EventPattern('{"detail": {"userIdentity": {"type": ["Root"]}}}')
         >>> root.matches({"detail": {"userIdentity": {"type": "Root"}}})
@@ -867,7 +867,7 @@ def compile_event_pattern(pattern: Mapping[str, Any] | str) -> EventPattern:
     Raises:
         PatternError: the pattern is invalid; the message names the JSON path of the problem.
 
-    Example:
+    Examples:
         >>> from rootguard import compile_event_pattern
         >>> p = compile_event_pattern({"detail": {"eventName": [{"prefix": "Create"}]}})
         >>> p.matches({"detail": {"eventName": "CreateUser"}})
@@ -897,7 +897,7 @@ def event_pattern_matches(pattern: Mapping[str, Any] | str, event: Mapping[str, 
     Raises:
         PatternError: the pattern is invalid; the message names the JSON path of the problem.
 
-    Example:
+    Examples:
         >>> from rootguard import event_pattern_matches
         >>> event_pattern_matches(
         ...     {"source": ["aws.signin"], "detail": {"userIdentity": {"type": ["Root"]}}},

@@ -963,7 +963,7 @@ class FilterPattern:
             redundant parentheses removed); compiling it gives a pattern that matches
             exactly the same events.
 
-    Example:
+    Examples:
         >>> fp = compile_filter_pattern('{ $.eventType = "AwsApiCall" && $.x NOT EXISTS }')
         >>> fp.kind
         'json'
@@ -1093,7 +1093,7 @@ def compile_filter_pattern(pattern: str) -> FilterPattern:
         PatternError: the pattern is malformed; ``position`` is the 0-based offset of
             the problem in ``pattern``. No other exception is raised for a ``str``.
 
-    Example:
+    Examples:
         >>> fp = compile_filter_pattern(CIS_ROOT_FILTER_PATTERN)
         >>> fp.matches({"userIdentity": {"type": "Root"}, "eventType": "AwsApiCall"})
         True
@@ -1115,7 +1115,7 @@ def filter_pattern_matches(pattern: str, event: Mapping[str, Any] | str) -> bool
     FilterLogEvents; see `FilterPattern` and ``docs/pattern-engines.md``.
     Compiled patterns are cached, so calling this in a loop is cheap.
 
-    Example:
+    Examples:
         >>> record = {"userIdentity": {"type": "Root"}, "eventType": "AwsApiCall"}
         >>> filter_pattern_matches(CIS_ROOT_FILTER_PATTERN, record)
         True

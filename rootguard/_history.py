@@ -97,7 +97,7 @@ class TokenBucket:
     """A thread-safe token bucket: at most ``rate`` acquisitions per second on average,
     ``capacity`` at once. ``clock`` and ``sleep`` are injectable for tests.
 
-    Example:
+    Examples:
         >>> t = [0.0]
         >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=lambda s: None)
         >>> [bucket.acquire() for _ in range(3)]
@@ -171,7 +171,7 @@ def lookup_root_activity(
         CollectError: no usable credentials, ``since`` after ``until``, or no region's
             event history could be read at all.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> found = rootguard.lookup_root_activity(regions=["us-east-1"])  # doctest: +SKIP
         >>> [(a.event_name, a.channel.value) for a in found], found.gaps  # doctest: +SKIP

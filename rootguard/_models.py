@@ -165,7 +165,7 @@ class UserIdentity(_AwsModel):
 class CloudTrailEvent(_AwsModel):
     """One CloudTrail record (management, data, sign-in or service event).
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> ev = rootguard.parse_cloudtrail_event(
         ...     {"eventName": "ConsoleLogin", "userIdentity": {"type": "Root"}}

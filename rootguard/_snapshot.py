@@ -320,7 +320,7 @@ class RegionSnapshot(_Data):
 class AccountSnapshot(_Data):
     """Everything :func:`rootguard.evaluate` needs about one account.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333", regions=["us-east-1"])
         >>> rootguard.AccountSnapshot.model_validate_json(snap.model_dump_json()) == snap
