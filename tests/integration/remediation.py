@@ -104,6 +104,22 @@ def fail_nth_mutating(
     return lambda: state["failed"]
 
 
+def stub_config_compliance(session: boto3.Session) -> None:
+    """Answer ``config:DescribeComplianceByConfigRule`` (not implemented by moto) with no
+    results. In-process moto raises at once; over HTTP it answers 500, which botocore
+    retries for ~40 s before collect records the gap."""
+
+    def empty(**_: Any) -> Any:
+        return AWSResponse("https://stub.invalid", 200, {}, None), {
+            "ComplianceByConfigRules": [],
+            "ResponseMetadata": {"HTTPStatusCode": 200},
+        }
+
+    session.events.register_first(
+        "before-call.config-service.DescribeComplianceByConfigRule", empty
+    )
+
+
 def snapshot(session: boto3.Session, regions: Sequence[str] = REGIONS) -> AccountSnapshot:
     return collect(session=session, regions=list(regions))
 

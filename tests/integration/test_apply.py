@@ -27,6 +27,7 @@ from tests.integration.remediation import (
     rules_with_root_pattern,
     seed_trail,
     snapshot,
+    stub_config_compliance,
     topic_arns,
     trails,
 )
@@ -62,6 +63,7 @@ EMPTY_PLAN = _empty_account_plan()
 
 
 def test_apply_converges_and_second_apply_changes_nothing(aws: boto3.Session) -> None:
+    stub_config_compliance(aws)
     first_plan = plan(snapshot(aws), OPTIONS)
     assert first_plan == EMPTY_PLAN  # the pure model of a fresh account is exact
     result = apply(first_plan, session=aws)
