@@ -205,7 +205,7 @@ class SubscriptionProtocol(StrEnum):
 class AlertSubscription(BaseModel):
     """One subscriber of the alert topic (an endpoint other than a plain email address).
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> rootguard.AlertSubscription(protocol="https", endpoint="https://hooks.example.com/x")
         AlertSubscription(protocol=<SubscriptionProtocol.HTTPS: 'https'>, endpoint='https://hooks.example.com/x')
@@ -252,7 +252,7 @@ class RemediationOptions(BaseModel):
     (pydantic's ``ValidationError``) when the options are built; :func:`plan` turns a
     mapping it cannot validate into :class:`~rootguard.PlanError`.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> opts = rootguard.RemediationOptions(alert_emails=["secops@example.com"],
         ...                                     home_region="eu-west-1")
@@ -750,7 +750,7 @@ class Plan(BaseModel):
     entries (root MFA, root keys, pending confirmations) do not count, because no
     re-run of rootguard can make them go away.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333",
         ...     regions=["us-east-1"], trails=[],
@@ -1123,7 +1123,10 @@ class _Planner:
             trail_ok = trail is not None
         if not trail_ok:
             trail, create_trail = self.pick_trail()
-        self.home = self.pick_home(trail)
+        # A trail that already passes constrains the home region only when the alarm
+        # chain must still be built on its log group.
+        chain_ok = self.passes(_METRIC_ALARM)
+        self.home = self.pick_home(None if trail_ok and chain_ok else trail)
         self.regions = self.pick_regions()
         self.topic_arn = self.opts.alert_topic_arn or self.arn(
             "sns", self.home, self.opts.alert_topic_name
@@ -2552,7 +2555,7 @@ def plan(
         PlanError: invalid options, a home region that is ambiguous or was not collected,
             a named alert topic that does not exist.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333", regions=["eu-west-1"],
         ...     trails=[], region_data={"eu-west-1": {"region": "eu-west-1"}})

@@ -11,7 +11,7 @@ from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
 from rootguard import ApplyError
-from rootguard._apply import ActionStatus, apply
+from rootguard._apply import ActionStatus, ApplyResult, apply
 from rootguard._plan import Plan, RemediationOptions, plan
 from rootguard._snapshot import AccountSnapshot, RegionSnapshot
 from tests.integration.remediation import (
@@ -70,6 +70,7 @@ def test_apply_converges_and_second_apply_changes_nothing(aws: boto3.Session) ->
     assert result.ok, [o.error for o in result.failed]
     assert {o.status for o in result.outcomes} == {ActionStatus.APPLIED}
     assert all(len(o.calls) == 1 for o in result.applied)
+    assert ApplyResult.model_validate_json(result.model_dump_json()) == result
 
     after = snapshot(aws)
     assert plan(after, OPTIONS).is_empty

@@ -483,6 +483,15 @@ def test_adopted_trail_in_another_home_region_conflicts_with_option() -> None:
     assert only(p, "CreateTrail").region == SECOND
 
 
+def test_passing_trail_does_not_pin_the_home_region() -> None:
+    snap = with_region(good_snapshot(), HOME, config_rules=[])
+    for region in (HOME, SECOND):
+        snap = with_region(snap, region, config_rules=[])
+    p = plan(snap, OPTS.model_copy(update={"home_region": SECOND}))
+    assert {a.region for a in p.api_actions if a.kind == "PutConfigRule"} == {SECOND}
+    assert "CreateTrail" not in kinds(p)
+
+
 def test_home_region_must_have_been_collected() -> None:
     with pytest.raises(PlanError, match="not collected"):
         plan(empty_account(), OPTS.model_copy(update={"home_region": "ap-south-1"}))
