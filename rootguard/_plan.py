@@ -2489,8 +2489,13 @@ class _Planner:
                     region=None,
                     resource=root_arn,
                     description=(
-                        f"the root user has an active access key ({', '.join(keys)}): a human "
-                        "must remove them"
+                        (
+                            "the root user has active access keys"
+                            if len(keys) > 1
+                            else "the root user has an active access key"
+                        )
+                        + f" ({', '.join(keys)}): a human must remove "
+                        + ("them" if len(keys) > 1 else "it")
                     ),
                     fixes=(_ROOT_KEYS,),
                     instructions=(
