@@ -113,7 +113,7 @@ class ActionOutcome(BaseModel):
 class ApplyResult(BaseModel):
     """Everything :func:`apply` did: one :class:`ActionOutcome` per plan action, in order.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> empty = rootguard.ApplyResult(outcomes=())
         >>> empty.ok, empty.failed
@@ -884,7 +884,7 @@ def apply(
     Raises:
         ApplyError: only when the plan itself is not valid; never for AWS errors.
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> plan = rootguard.Plan(account_id="111122223333", home_region="us-east-1")
         >>> rootguard.apply(plan).ok

@@ -140,7 +140,7 @@ def iam_action(service: str, operation: str) -> str:
     (``before-call.cloudwatch-logs.PutMetricFilter`` → ``logs:PutMetricFilter``) or a
     boto3 client name (``logs``, ``events``, ``config``).
 
-    Example:
+    Examples:
         >>> iam_action("config-service", "PutConfigRule")
         'config:PutConfigRule'
         >>> iam_action("s3", "HeadBucket")
@@ -160,7 +160,7 @@ def required_permissions(mode: Literal["check", "remediate"] = "check") -> dict[
     service-linked role. Scanning CloudTrail archives in S3 also needs ``s3:ListBucket``
     and ``s3:GetObject`` on the archive bucket (not included: the bucket is yours).
 
-    Example:
+    Examples:
         >>> import rootguard
         >>> doc = rootguard.required_permissions("check")
         >>> "cloudtrail:DescribeTrails" in doc["Statement"][0]["Action"]
