@@ -64,6 +64,8 @@ from rootguard._models import (
     Severity,
     UserIdentity,
 )
+from rootguard._org import scan_organization
+from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import required_permissions
 from rootguard._plan import (
     Action,
@@ -90,7 +92,10 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
+    "AccountError",
+    "AccountResult",
     "AccountSnapshot",
+    "AccountStatus",
     "Action",
     "ActionOutcome",
     "ActionStatus",
@@ -117,6 +122,7 @@ __all__ = [
     "ManualStep",
     "MissingReason",
     "OrganizationInfo",
+    "OrganizationReport",
     "Outcome",
     "ParseError",
     "PatternError",
@@ -160,6 +166,7 @@ __all__ = [
     "required_permissions",
     "root_activity_from_credential_report",
     "scan_cloudtrail_archive",
+    "scan_organization",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

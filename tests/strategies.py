@@ -1503,3 +1503,21 @@ def as_damaged_files(draw: st.DrawFn) -> bytes:
     # gzip_of_damaged: damaged JSON, properly compressed
     inner = draw(st.binary(max_size=32))
     return gzip.compress(b'{"Records":[' + inner, mtime=0)
+
+
+# ---------------------------------------------------------------------------------------
+# Organization reports (rootguard._org_report)
+# ---------------------------------------------------------------------------------------
+
+ORG_MEMBER_ACCOUNT = "222233334444"
+
+
+@st.composite
+def org_judgement_cases(draw: st.DrawFn) -> tuple[_ps.AccountSnapshot, list[_ps.Trail]]:
+    """A member's snapshot (any state) and the organization trails of the organization."""
+    snapshot = draw(account_snapshots()).model_copy(update={"account_id": ORG_MEMBER_ACCOUNT})
+    trails = [
+        t.model_copy(update={"is_organization_trail": True})
+        for t in draw(st.lists(ps_trails(), max_size=2))
+    ]
+    return snapshot, trails

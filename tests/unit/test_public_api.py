@@ -9,7 +9,10 @@ import rootguard
 EXPECTED_PUBLIC_API = {
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
+    "AccountError",
+    "AccountResult",
     "AccountSnapshot",
+    "AccountStatus",
     "Action",
     "ActionOutcome",
     "ActionStatus",
@@ -36,6 +39,7 @@ EXPECTED_PUBLIC_API = {
     "ManualStep",
     "MissingReason",
     "OrganizationInfo",
+    "OrganizationReport",
     "Outcome",
     "ParseError",
     "PatternError",
@@ -79,6 +83,7 @@ EXPECTED_PUBLIC_API = {
     "required_permissions",
     "root_activity_from_credential_report",
     "scan_cloudtrail_archive",
+    "scan_organization",
 }
 
 

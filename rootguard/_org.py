@@ -1,0 +1,645 @@
+"""scan_organization: check every account of an AWS Organization (I/O).
+
+The caller's session lists the accounts (``organizations:ListAccounts``), then one task
+per account runs on an executor — a thread pool by default, or any
+``concurrent.futures.Executor`` (a Dask cluster through ``client.get_executor()`` …).
+A task carries only picklable settings (:class:`_AccountTask`) and builds its boto3
+sessions where it runs: the caller's own account is collected with the caller's
+credentials, every other account through ``sts:AssumeRole`` into ``role_name`` with
+credentials that refresh themselves (botocore ``RefreshableCredentials``), so a scan
+longer than a role session keeps working. Each task returns an :class:`AccountResult`;
+nothing one account does can stop or spoil another. The pure
+:meth:`OrganizationReport.from_accounts` then judges the organization as a whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+from botocore.credentials import (
+    CredentialProvider,
+    CredentialResolver,
+    Credentials,
+    RefreshableCredentials,
+)
+from botocore.exceptions import BotoCoreError, ClientError
+
+from rootguard._aws import (
+    CREDENTIAL_ERRORS,
+    RETRY_CONFIG,
+    error_code,
+    error_message,
+    paginate,
+    resolve_session,
+    unique,
+)
+from rootguard._checks import Policy, evaluate
+from rootguard._collect import collect
+from rootguard._errors import CollectError
+from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._snapshot import Trail
+
+__all__ = ["CALLER_ACTIONS", "DEFAULT_MAX_WORKERS", "DEFAULT_ROLE_NAME", "scan_organization"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+"""The role AWS Organizations creates in the accounts it creates."""
+DEFAULT_MAX_WORKERS = 16
+"""Accounts checked at once by the default thread pool. Each account's regions are read
+concurrently as well (by :func:`rootguard.collect`), so the work is I/O-bound: threads,
+not processes."""
+
+CALLER_ACTIONS: tuple[str, ...] = (
+    "sts:GetCallerIdentity",
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "sts:AssumeRole",
+)
+"""The IAM actions the caller's credentials need for the scan itself, on top of
+``required_permissions("check")`` for the caller's own account (each member role needs
+``required_permissions("check")``)."""
+
+SessionHook = Callable[[boto3.Session], None]
+
+
+# --------------------------------------------------------------------------- task data
+
+
+@dataclass(frozen=True)
+class _CallerCredentials:
+    """The caller's credentials for a task: frozen keys (picklable) and, while the task
+    stays in this process, the live (self-refreshing) credentials object."""
+
+    access_key: str
+    secret_key: str
+    token: str | None = None
+    live: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["live"] = None  # locks do not pickle; another process uses the frozen keys
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def credentials(self) -> Credentials:
+        if self.live is not None:
+            return self.live  # type: ignore[no-any-return]
+        return Credentials(self.access_key, self.secret_key, self.token, method="rootguard")
+
+
+@dataclass(frozen=True)
+class _AccountTask:
+    """Everything a task needs to check one account (picklable)."""
+
+    account_id: str
+    caller: _CallerCredentials
+    home_region: str
+    role_arn: str | None = None
+    """None: the caller's own account, checked with the caller's credentials."""
+    name: str | None = None
+    email: str | None = None
+    state: str | None = None
+    management: bool = False
+    regions: tuple[str, ...] | None = None
+    policy: Policy | None = None
+    external_id: str | None = None
+    session_name: str = "rootguard"
+    duration_seconds: int | None = None
+    endpoint_url: str | None = None
+    configure_session: SessionHook | None = None
+    collect_workers: int | None = None
+
+
+@dataclass(frozen=True)
+class _TaskOutcome:
+    result: AccountResult
+    organization_trails: tuple[Trail, ...] = ()
+
+
+# --------------------------------------------------------------------------- sessions
+
+_LOADER_LOCK = threading.Lock()
+_LOADER: list[botocore.loaders.Loader] = []
+
+
+def _shared_loader() -> botocore.loaders.Loader:
+    """One botocore data loader per process: the service models are parsed once, not once
+    per account session."""
+    with _LOADER_LOCK:
+        if not _LOADER:
+            _LOADER.append(botocore.loaders.create_loader())
+        return _LOADER[0]
+
+
+class _Fixed(CredentialProvider):
+    METHOD = "rootguard"
+    CANONICAL_NAME = "rootguard"
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Credentials:
+        return self._credentials
+
+
+class _EndpointSession(boto3.Session):
+    """A session whose clients all go to one endpoint (a moto server, a proxy …)."""
+
+    def __init__(self, *, endpoint_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rootguard_endpoint_url = endpoint_url
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = self.rootguard_endpoint_url
+        return super().client(*args, **kwargs)
+
+
+def _session(
+    credentials: Credentials,
+    region: str,
+    endpoint_url: str | None,
+    hook: SessionHook | None,
+) -> boto3.Session:
+    """A fresh session (its own events, caches and clients) on these credentials."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader())
+    core.register_component("credential_provider", CredentialResolver([_Fixed(credentials)]))
+    session: boto3.Session
+    if endpoint_url:
+        session = _EndpointSession(
+            endpoint_url=endpoint_url, botocore_session=core, region_name=region
+        )
+    else:
+        session = boto3.Session(botocore_session=core, region_name=region)
+    if hook is not None:
+        hook(session)
+    return session
+
+
+def _assume_role_credentials(
+    sts: Any,
+    role_arn: str,
+    *,
+    session_name: str,
+    external_id: str | None = None,
+    duration_seconds: int | None = None,
+    time_fetcher: Callable[[], datetime] | None = None,
+) -> RefreshableCredentials:
+    """Credentials of ``role_arn`` that assume the role again before they expire.
+
+    The first ``sts:AssumeRole`` happens now (its failure is the caller's to report);
+    botocore calls the same function again when the credentials come within 15 minutes
+    of their expiry (blocking within 10), so clients made from them keep working for
+    as long as the scan lasts.
+    """
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    if external_id:
+        params["ExternalId"] = external_id
+    if duration_seconds:
+        params["DurationSeconds"] = duration_seconds
+
+    def fetch() -> dict[str, str]:
+        found = sts.assume_role(**params)["Credentials"]
+        logger.debug("assumed %s until %s", role_arn, found["Expiration"])
+        expiry = found["Expiration"]
+        if isinstance(expiry, datetime):
+            if expiry.tzinfo is None:
+                expiry = expiry.replace(tzinfo=timezone.utc)
+            expiry = expiry.isoformat()
+        return {
+            "access_key": found["AccessKeyId"],
+            "secret_key": found["SecretAccessKey"],
+            "token": found["SessionToken"],
+            "expiry_time": str(expiry),
+        }
+
+    first = fetch()
+    kwargs: dict[str, Any] = {}
+    if time_fetcher is not None:
+        kwargs["time_fetcher"] = time_fetcher
+    return RefreshableCredentials(
+        access_key=first["access_key"],
+        secret_key=first["secret_key"],
+        token=first["token"],
+        expiry_time=datetime.fromisoformat(first["expiry_time"]),
+        refresh_using=fetch,
+        method="assume-role",
+        **kwargs,
+    )
+
+
+# --------------------------------------------------------------------------- the task
+
+
+def _error(task: _AccountTask, operation: str, code: str, message: str) -> _TaskOutcome:
+    error = AccountError(operation=operation, error_code=code, message=message)
+    logger.warning("account %s could not be checked: %s", task.account_id, error.describe())
+    return _TaskOutcome(
+        AccountResult(
+            account_id=task.account_id,
+            name=task.name,
+            email=task.email,
+            state=task.state,
+            management=task.management,
+            role_arn=task.role_arn,
+            status=AccountStatus.ERROR,
+            error=error,
+            reason=error.describe(),
+        )
+    )
+
+
+def _collect_error(exc: CollectError) -> tuple[str, str]:
+    """(operation, code) of a CollectError: the AWS call behind it when there is one."""
+    cause = exc.__cause__
+    if isinstance(cause, ClientError):
+        operation = cause.operation_name or "collect"
+        if operation == "GetCallerIdentity":
+            operation = "sts:GetCallerIdentity"
+        return operation, error_code(cause)
+    if cause is not None:
+        return "collect", error_code(cause)
+    return "collect", "CollectError"
+
+
+def _scan_account(task: _AccountTask) -> _TaskOutcome:
+    """Check one account; never raises (every failure becomes the account's error)."""
+    try:
+        return _scan_account_unguarded(task)
+    except Exception as exc:  # one account must never stop the others
+        logger.warning("account %s: unexpected failure", task.account_id, exc_info=True)
+        return _error(task, "scan", error_code(exc), error_message(exc))
+
+
+def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
+    started = time.monotonic()
+    base = _session(
+        task.caller.credentials(), task.home_region, task.endpoint_url, task.configure_session
+    )
+    session = base
+    if task.role_arn is not None:
+        sts = base.client("sts", region_name=task.home_region, config=RETRY_CONFIG)
+        try:
+            role_credentials = _assume_role_credentials(
+                sts,
+                task.role_arn,
+                session_name=task.session_name,
+                external_id=task.external_id,
+                duration_seconds=task.duration_seconds,
+            )
+        except CREDENTIAL_ERRORS as exc:
+            return _error(task, "sts:AssumeRole", error_code(exc), error_message(exc))
+        except (ClientError, BotoCoreError) as exc:
+            return _error(task, "sts:AssumeRole", error_code(exc), error_message(exc))
+        session = _session(
+            role_credentials, task.home_region, task.endpoint_url, task.configure_session
+        )
+    try:
+        snapshot = collect(
+            session=session,
+            regions=list(task.regions) if task.regions is not None else None,
+            max_workers=task.collect_workers,
+        )
+    except CollectError as exc:
+        operation, code = _collect_error(exc)
+        return _error(task, operation, code, str(exc))
+    if snapshot.account_id != task.account_id:
+        return _error(
+            task,
+            "sts:GetCallerIdentity",
+            "AccountMismatch",
+            f"the credentials belong to account {snapshot.account_id}",
+        )
+    report = evaluate(snapshot, policy=task.policy)
+    trails = tuple(
+        t
+        for t in snapshot.trails or ()
+        if t.is_organization_trail and t.account_id == snapshot.account_id
+    )
+    logger.info(
+        "checked account %s in %.1fs (%d gaps)",
+        task.account_id,
+        time.monotonic() - started,
+        len(snapshot.gaps),
+    )
+    return _TaskOutcome(
+        AccountResult(
+            account_id=task.account_id,
+            name=task.name,
+            email=task.email,
+            state=task.state,
+            management=task.management,
+            role_arn=task.role_arn,
+            status=AccountStatus.CHECKED,
+            report=report,
+        ),
+        organization_trails=trails,
+    )
+
+
+# --------------------------------------------------------------------------- the scan
+
+
+_SKIP_STATES = {
+    "SUSPENDED": "the account is suspended",
+    "PENDING_CLOSURE": "the account is pending closure",
+    "CLOSED": "the account is closed",
+    "PENDING_ACTIVATION": "the account is not activated yet",
+}
+
+
+def _skip_reason(entry: dict[str, Any]) -> str | None:
+    state = entry.get("State") or entry.get("Status")
+    if state is None or state == "ACTIVE":
+        return None
+    text = _SKIP_STATES.get(str(state), f"the account's state is {state}")
+    return f"{text} ({state} in AWS Organizations)"
+
+
+def _valid_account_id(value: str) -> bool:
+    return len(value) == 12 and value.isdigit()
+
+
+def scan_organization(
+    *,
+    session: boto3.Session | None = None,
+    role_name: str = DEFAULT_ROLE_NAME,
+    accounts: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
+    policy: Policy | None = None,
+    executor: Executor | None = None,
+    max_workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    external_id: str | None = None,
+    session_name: str = "rootguard",
+    endpoint_url: str | None = None,
+    configure_session: SessionHook | None = None,
+    role_duration_seconds: int | None = None,
+) -> OrganizationReport:
+    """Check every account of the organization, each on its own, in parallel.
+
+    Args:
+        session: the caller's session (None: a default ``boto3.Session()``), normally in
+            the management account. It lists the accounts and its own account is checked
+            with its credentials; every other account is reached by assuming
+            ``role_name`` there.
+        role_name: the role to assume in each member account (a path is allowed:
+            ``security/RootGuardAudit``).
+        accounts: only these account ids (default: every account ``ListAccounts``
+            gives). Names and states still come from ``ListAccounts`` when the caller
+            may list the accounts.
+        regions: the regions to read in every account (None: each account's enabled
+            regions).
+        policy: thresholds for :func:`rootguard.evaluate`.
+        executor: where the account tasks run: any ``concurrent.futures.Executor``
+            (a Dask cluster's ``client.get_executor()`` …). It is used, not shut down.
+            Default: a thread pool of ``max_workers`` threads.
+        max_workers: size of the default thread pool (default
+            :data:`DEFAULT_MAX_WORKERS`, at most one per account); ignored with
+            ``executor``.
+        progress: called as ``progress(done, total)`` after each account.
+        external_id: the ``ExternalId`` the member roles require, if any.
+        session_name: the ``RoleSessionName`` (shows in the members' CloudTrail).
+        endpoint_url: send every AWS call to this endpoint (a local moto server, an
+            API proxy). Default: the endpoint configuration where the task runs
+            (``AWS_ENDPOINT_URL`` …).
+        configure_session: called with every boto3 session a task builds (the caller's
+            and each role's), e.g. to register botocore event handlers. Sessions are
+            built where the task runs, so handlers registered on ``session`` itself do
+            not apply there. Must be picklable for executors that pickle tasks.
+        role_duration_seconds: ``DurationSeconds`` of each role session (default: the
+            role's default, one hour); the credentials are refreshed before they expire.
+
+    Returns:
+        An :class:`OrganizationReport` with one :class:`AccountResult` per account, in
+        account id order: ``checked`` (with its report), ``error`` (which call failed,
+        its error code and message — role missing, access denied, throttled beyond the
+        retries …) or ``skipped`` (suspended, pending closure, closed). The result is the
+        same whatever the executor.
+
+    Raises:
+        CollectError: there are no usable credentials, the caller cannot be identified,
+            or the account list is needed and ``ListAccounts`` fails.
+        ValueError: an account id in ``accounts`` is not 12 digits.
+
+    Examples:
+        >>> import rootguard
+        >>> org = rootguard.scan_organization(regions=["us-east-1", "eu-west-1"])  # doctest: +SKIP
+        >>> print(org.to_table())  # doctest: +SKIP
+
+        On a Dask cluster::
+
+            from distributed import Client
+            with Client("tcp://scheduler:8786") as client:
+                org = rootguard.scan_organization(executor=client.get_executor())
+    """
+    wanted = unique([str(a) for a in accounts]) if accounts is not None else None
+    bad = [a for a in wanted or () if not _valid_account_id(a)]
+    if bad:
+        raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
+    sess = resolve_session(session)
+    try:
+        credentials = sess.get_credentials()
+    except BotoCoreError as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    if credentials is None:
+        raise CollectError("no AWS credentials found (configure a profile or pass a session)")
+    try:
+        frozen = credentials.get_frozen_credentials()
+    except (ClientError, BotoCoreError) as exc:  # a refresh of the caller's credentials
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    if not frozen.access_key or not frozen.secret_key:
+        raise CollectError("the session's credentials are incomplete")
+    caller = _CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
+
+    region_list = unique(list(regions)) if regions is not None else None
+    home = sess.region_name or (region_list[0] if region_list else "us-east-1")
+    generated_at = datetime.now(timezone.utc)
+
+    def client(service: str) -> Any:
+        if endpoint_url:
+            return sess.client(  # type: ignore[call-overload]
+                service, region_name=home, config=RETRY_CONFIG, endpoint_url=endpoint_url
+            )
+        return sess.client(service, region_name=home, config=RETRY_CONFIG)  # type: ignore[call-overload]
+
+    caller_account, partition = _identify(client("sts"))
+    organizations = client("organizations")
+    organization_id, management_id = _describe_organization(organizations, required=not wanted)
+    listed = _list_accounts(organizations, required=wanted is None)
+    by_id = {str(e["Id"]): e for e in listed if e.get("Id")}
+    ids = sorted(wanted if wanted is not None else by_id)
+
+    skipped: list[AccountResult] = []
+    tasks: list[_AccountTask] = []
+    for account_id in ids:
+        entry = by_id.get(account_id, {})
+        reason = _skip_reason(entry)
+        info: dict[str, Any] = {
+            "name": entry.get("Name"),
+            "email": entry.get("Email"),
+            "state": entry.get("State") or entry.get("Status"),
+            "management": account_id == management_id,
+        }
+        if reason is not None:
+            skipped.append(
+                AccountResult(
+                    account_id=account_id, status=AccountStatus.SKIPPED, reason=reason, **info
+                )
+            )
+            continue
+        role_arn = (
+            None
+            if account_id == caller_account
+            else f"arn:{partition}:iam::{account_id}:role/{role_name.strip('/')}"
+        )
+        tasks.append(
+            _AccountTask(
+                account_id=account_id,
+                caller=caller,
+                home_region=home,
+                role_arn=role_arn,
+                regions=tuple(region_list) if region_list is not None else None,
+                policy=policy,
+                external_id=external_id,
+                session_name=session_name,
+                duration_seconds=role_duration_seconds,
+                endpoint_url=endpoint_url,
+                configure_session=configure_session,
+                **info,
+            )
+        )
+    logger.info(
+        "scanning %d accounts (%d skipped) of organization %s",
+        len(tasks),
+        len(skipped),
+        organization_id,
+    )
+    outcomes = _run(tasks, executor=executor, max_workers=max_workers, progress=progress)
+    trails = [t for o in outcomes for t in o.organization_trails]
+    return OrganizationReport.from_accounts(
+        [*skipped, *(o.result for o in outcomes)],
+        organization_id=organization_id,
+        management_account_id=management_id,
+        caller_account_id=caller_account,
+        partition=partition,
+        organization_trails=trails,
+        policy=policy,
+        generated_at=generated_at,
+        role_name=role_name,
+        regions=region_list,
+    )
+
+
+def _identify(sts: Any) -> tuple[str, str]:
+    try:
+        identity = sts.get_caller_identity()
+    except CREDENTIAL_ERRORS as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise CollectError(
+            f"cannot identify the caller: sts:GetCallerIdentity failed with "
+            f"{error_code(exc)}: {error_message(exc)}"
+        ) from exc
+    arn = str(identity.get("Arn", ""))
+    partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
+    return str(identity["Account"]), partition
+
+
+def _describe_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:
+    try:
+        found = organizations.describe_organization()["Organization"]
+    except CREDENTIAL_ERRORS as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    except (ClientError, BotoCoreError) as exc:
+        if required:
+            raise CollectError(
+                "cannot read the organization: organizations:DescribeOrganization failed "
+                f"with {error_code(exc)}: {error_message(exc)}"
+            ) from exc
+        logger.info("organizations:DescribeOrganization failed: %s", error_code(exc))
+        return None, None
+    return found.get("Id"), found.get("MasterAccountId")
+
+
+def _list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]]:
+    try:
+        return paginate(organizations, "ListAccounts", "Accounts")
+    except CREDENTIAL_ERRORS as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    except (ClientError, BotoCoreError) as exc:
+        if required:
+            raise CollectError(
+                "cannot list the organization's accounts: organizations:ListAccounts failed "
+                f"with {error_code(exc)}: {error_message(exc)} (pass accounts= to name them)"
+            ) from exc
+        logger.info(
+            "organizations:ListAccounts failed (%s): account names and states unknown",
+            error_code(exc),
+        )
+        return []
+
+
+def _run(
+    tasks: list[_AccountTask],
+    *,
+    executor: Executor | None,
+    max_workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[_TaskOutcome]:
+    """Run every task; an executor failure becomes that account's error."""
+    total = len(tasks)
+    if progress is not None:
+        progress(0, total)
+    if not tasks:
+        return []
+    own = executor is None
+    pool: Executor = (
+        ThreadPoolExecutor(
+            max_workers=max(1, min(max_workers or DEFAULT_MAX_WORKERS, total)),
+            thread_name_prefix="rootguard-org",
+        )
+        if executor is None
+        else executor
+    )
+    outcomes: list[_TaskOutcome] = []
+    futures: dict[Future[_TaskOutcome], _AccountTask] = {}
+    try:
+        for task in tasks:
+            futures[pool.submit(_scan_account, task)] = task
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the executor could not run the task
+                    outcome = _error(task, "executor", error_code(exc), error_message(exc))
+                outcomes.append(outcome)
+                if progress is not None:
+                    progress(len(outcomes), total)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        if own:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    if own:
+        pool.shutdown(wait=True)
+    return outcomes
