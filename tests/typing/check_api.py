@@ -44,3 +44,45 @@ def errors() -> None:
     except rootguard.ParseError as exc:
         assert_type(exc.line, int | None)
         assert_type(exc.column, str | None)
+
+
+def posture(snapshot_json: str) -> None:
+    snapshot = rootguard.AccountSnapshot.model_validate_json(snapshot_json)
+    report = rootguard.evaluate(snapshot, policy=rootguard.Policy(root_usage_days=30))
+    assert_type(report, rootguard.Report)
+    for finding in report.findings:
+        assert_type(finding, rootguard.Finding)
+        assert_type(finding.status, rootguard.Status)
+        assert_type(finding.check_id, str)
+    assert_type(rootguard.check(regions=["us-east-1"]), rootguard.Report)
+    assert_type(rootguard.collect(regions=["us-east-1"]), rootguard.AccountSnapshot)
+
+
+def remediation(snapshot: rootguard.AccountSnapshot) -> None:
+    the_plan = rootguard.plan(snapshot, rootguard.RemediationOptions(alert_emails=("a@b.co",)))
+    assert_type(the_plan, rootguard.Plan)
+    assert_type(the_plan.is_empty, bool)
+    result = rootguard.apply(the_plan, dry_run=True)
+    assert_type(result, rootguard.ApplyResult)
+    assert_type(result.ok, bool)
+    for outcome in result.outcomes:
+        assert_type(outcome, rootguard.ActionOutcome)
+        assert_type(outcome.status, rootguard.ActionStatus)
+
+
+def archives_and_history() -> None:
+    scan = rootguard.scan_cloudtrail_archive("s3://bucket/AWSLogs/", workers=2)
+    assert_type(scan, rootguard.ScanResult)
+    assert_type(scan.activities, list[rootguard.RootActivity])
+    history = rootguard.lookup_root_activity(regions=["us-east-1"])
+    assert_type(history, rootguard.EventHistoryResult)
+    first: list[rootguard.RootActivity] = history
+    del first
+
+
+def organizations() -> None:
+    org = rootguard.scan_organization(regions=["us-east-1"], max_workers=4)
+    assert_type(org, rootguard.OrganizationReport)
+    for account in org.accounts:
+        assert_type(account, rootguard.AccountResult)
+        assert_type(account.account_id, str)
