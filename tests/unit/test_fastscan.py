@@ -27,6 +27,7 @@ from rootguard._fastscan import (
     ScanResult,
     SkipReason,
     gunzip,
+    is_utf8,
     scan_log_bytes,
 )
 from tests.strategies import as_damaged_files, as_log_files, ct_records
@@ -329,3 +330,26 @@ def test_scan_result_round_trips_through_json() -> None:
     assert again.alerts == [activity]
     assert again.skipped[0].reason is SkipReason.DIGEST
     assert again.errors[0].reason is FailureReason.TRUNCATED_GZIP
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.characters(exclude_categories=()), max_size=300),
+    noise=st.binary(max_size=6),
+    where=st.integers(min_value=0),
+    repeat=st.integers(1, 9000),
+)
+def test_chunked_utf8_check_is_exact(text: str, noise: bytes, where: int, repeat: int) -> None:
+    # Long inputs cross the chunk boundaries at every offset of a multi-byte sequence.
+    data = (text.encode("utf-8", "surrogatepass") * repeat)[: 3 * 32 * 1024 + 7]
+    where %= len(data) + 1
+    for candidate in (data, data[:where] + noise + data[where:], data[:where]):
+        assert is_utf8(candidate) == _decodes(candidate)
