@@ -724,7 +724,9 @@ def scan_cloudtrail_archive(
             shut down.
         workers: without ``executor``: 1 scans in this process; more (default
             ``os.cpu_count()``) uses a process pool of that size, created and shut down
-            here. With ``executor``: how many units to keep in flight per worker.
+            here. With ``executor``: how many workers it has (default
+            ``os.cpu_count()``), so that ``2 * workers + 2`` units are kept in flight:
+            pass a Dask cluster's worker count.
         progress: called as ``progress(files_done, files_total)`` as files are done.
             ``files_total`` counts the files found so far; it grows while the listing
             is still running and is final on the last call.
