@@ -196,7 +196,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         activities.extend(result.activities)
-        problems.extend(f"{e.path}: {e.reason}" for e in result.errors)
+        problems.extend(f"cannot read {e.path}: {e.detail or e.reason}" for e in result.errors)
         logging.getLogger(__name__).info(
             "scanned %d files, %d events", result.files_scanned, result.events_scanned
         )
@@ -413,7 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.days_given = False
     elif hasattr(args, "days"):
         args.days_given = True
-    level = logging.WARNING - 10 * min(args.verbose, 2)
+    # The commands print every problem themselves (gaps, unreadable files, failed
+    # actions); the library's own log lines show with -v (INFO) and -vv (DEBUG).
+    level = (logging.ERROR, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     func: Callable[[argparse.Namespace], int] = args.func
     try:
