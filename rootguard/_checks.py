@@ -17,7 +17,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
@@ -32,13 +32,26 @@ from rootguard._credential_report import (
     parse_credential_report,
     root_activity_from_credential_report,
 )
-from rootguard._errors import ParseError, PatternError
-from rootguard._event_pattern import event_pattern_matches
-from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_matches
+from rootguard._errors import ParseError
+from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
+from rootguard._judge import (
+    PatternVerdict,
+    alarm_fires,
+    alarm_watches_metric,
+    arn_part,
+    as_strings,
+    is_cis_pattern,
+    judge_filter_pattern,
+    judge_selectors,
+    metric_dimensions,
+    parse_log_group_arn,
+    records_iam,
+    rule_enabled,
+    rule_matches,
+)
 from rootguard._models import RootActivity, Severity, StrEnum, UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
-    Alarm,
     ConfigRecorder,
     EventRule,
     Gap,
@@ -489,13 +502,6 @@ def _join(items: Sequence[str], limit: int = 6) -> str:
     return "; ".join(shown)
 
 
-def _arn_part(arn: str, index: int) -> str | None:
-    parts = arn.split(":")
-    if len(parts) > index and parts[0] == "arn":
-        return parts[index]
-    return None
-
-
 class _Tri:
     """Three-valued outcome of one link of a chain: True, False or None (unknown)."""
 
@@ -521,7 +527,7 @@ class _Ctx:
     findings: list[Finding] = field(default_factory=list)
     alert_topics: dict[str, set[str]] = field(default_factory=dict)
     """Topic ARN → what uses it (``alarm:<name>``, ``rule:<region>/<name>``)."""
-    _pattern_cache: dict[str, _PatternVerdict] = field(default_factory=dict)
+    _pattern_cache: dict[str, PatternVerdict] = field(default_factory=dict)
     _event_cache: dict[tuple[str, str], bool | str] = field(default_factory=dict)
 
     @property
@@ -1067,70 +1073,6 @@ def _check_centralized_access(ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------- trails
 
 
-_POSITIVE_OPS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
-    ("Equals", lambda value, arg: value == arg),
-    ("StartsWith", lambda value, arg: value.startswith(arg)),
-    ("EndsWith", lambda value, arg: value.endswith(arg)),
-)
-_NEGATIVE_OPS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
-    ("NotEquals", lambda value, arg: value == arg),
-    ("NotStartsWith", lambda value, arg: value.startswith(arg)),
-    ("NotEndsWith", lambda value, arg: value.endswith(arg)),
-)
-
-
-def _as_strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return []
-
-
-def _field_selector_allows(selector: Mapping[str, Any], value: str | None) -> bool:
-    """One advanced field selector: every operator present must hold (values of one
-    operator are alternatives; negative operators exclude any listed value)."""
-    for op, test in _POSITIVE_OPS:
-        args = _as_strings(selector.get(op))
-        if args and (value is None or not any(test(value, a) for a in args)):
-            return False
-    for op, test in _NEGATIVE_OPS:
-        args = _as_strings(selector.get(op))
-        if args and value is not None and any(test(value, a) for a in args):
-            return False
-    return True
-
-
-def _advanced_selects(selector: Mapping[str, Any], probe: _canonical.ManagementProbe) -> bool:
-    fields = selector.get("FieldSelectors")
-    if not isinstance(fields, list) or not fields:
-        return False
-    for field_selector in fields:
-        if not isinstance(field_selector, Mapping):
-            return False
-        name = field_selector.get("Field")
-        value = probe.fields.get(name) if isinstance(name, str) else None
-        if not _field_selector_allows(field_selector, value):
-            return False
-    return True
-
-
-def _basic_selects(selector: Mapping[str, Any], probe: _canonical.ManagementProbe) -> bool:
-    include = selector.get("IncludeManagementEvents", True)
-    if include is False or (isinstance(include, str) and include.lower() == "false"):
-        return False
-    read_write = selector.get("ReadWriteType", "All")
-    read_only = probe.fields.get("readOnly") == "true"
-    if read_write == "ReadOnly" and not read_only:
-        return False
-    if read_write == "WriteOnly" and read_only:
-        return False
-    if read_write not in ("All", "ReadOnly", "WriteOnly"):
-        return False
-    excluded = _as_strings(selector.get("ExcludeManagementEventSources"))
-    return probe.fields.get("eventSource") not in excluded
-
-
 @dataclass
 class _TrailVerdict:
     trail: Trail
@@ -1146,9 +1088,13 @@ class _TrailVerdict:
 
 def _judge_selectors(ctx: _Ctx, trail: Trail) -> tuple[bool | None, str | None, dict[str, Any]]:
     """Whether the trail's selectors record every management event, read and write."""
-    advanced = trail.advanced_event_selectors
-    basic = trail.event_selectors
-    if advanced is None and basic is None:
+    verdict = judge_selectors(
+        trail.event_selectors,
+        trail.advanced_event_selectors,
+        ctx.account_id,
+        allow_excluded_sources=ctx.policy.allow_excluded_management_event_sources,
+    )
+    if verdict is None:
         text, gaps = ctx.missing(
             f"the event selectors of {trail.name}",
             "cloudtrail",
@@ -1156,29 +1102,12 @@ def _judge_selectors(ctx: _Ctx, trail: Trail) -> tuple[bool | None, str | None, 
             resource=trail.trail_arn,
         )
         return None, text, {"gaps": gaps}
-    kind = "advanced" if advanced or basic is None else "basic"
-    selectors = [
-        s for s in (advanced if kind == "advanced" else basic) or [] if isinstance(s, Mapping)
-    ]
-    judge = _advanced_selects if kind == "advanced" else _basic_selects
-
-    def selects(probe: _canonical.ManagementProbe) -> bool:
-        return any(judge(s, probe) for s in selectors)
-
-    allow = ctx.policy.allow_excluded_management_event_sources
-    uncovered: list[str] = []
-    excluded_optional: list[str] = []
-    for probe in _canonical.management_event_probes(ctx.account_id):
-        if selects(probe):
-            continue
-        if probe.excludable and allow:
-            excluded_optional.append(probe.label)
-        else:
-            uncovered.append(probe.label)
+    kind = verdict.kind
+    uncovered = list(verdict.unrecorded)
     evidence = {
         "selector_kind": kind,
         "unrecorded_management_events": uncovered,
-        "accepted_exclusions": excluded_optional,
+        "accepted_exclusions": list(verdict.accepted_exclusions),
     }
     if uncovered:
         return (
@@ -1419,59 +1348,12 @@ def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> No
 # --------------------------------------------------------------------------- patterns
 
 
-@dataclass
-class _PatternVerdict:
-    ok: bool
-    exact_cis: bool
-    error: str | None = None
-    missed: list[str] = field(default_factory=list)
-    false_matches: list[str] = field(default_factory=list)
-    informational: dict[str, bool] = field(default_factory=dict)
-
-    def why(self) -> str:
-        if self.error:
-            return f"the pattern is not valid: {self.error}"
-        parts = []
-        if self.missed:
-            parts.append("misses root activity: " + ", ".join(self.missed))
-        if self.false_matches:
-            parts.append("also matches non-root events: " + ", ".join(self.false_matches))
-        return "; ".join(parts)
-
-    def evidence(self) -> dict[str, Any]:
-        return {
-            "matches_root_activity": self.ok,
-            "pattern_is_exact_cis": self.exact_cis,
-            "missed_root_events": self.missed,
-            "matched_non_root_events": self.false_matches,
-            "informational_events_matched": self.informational,
-            "pattern_error": self.error,
-        }
-
-
-def _normalize_ws(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _judge_filter_pattern(ctx: _Ctx, pattern: str) -> _PatternVerdict:
+def _judge_filter_pattern(ctx: _Ctx, pattern: str) -> PatternVerdict:
     cached = ctx._pattern_cache.get(pattern)
     if cached is not None:
         return cached
-    exact = pattern == CIS_ROOT_FILTER_PATTERN
-    verdict = _PatternVerdict(ok=False, exact_cis=exact)
     region = ctx.snapshot.regions[0] if ctx.snapshot.regions else "us-east-1"
-    try:
-        for event in _canonical.root_events(ctx.account_id, region):
-            if not filter_pattern_matches(pattern, event.record):
-                verdict.missed.append(event.name)
-        for event in _canonical.non_root_events(ctx.account_id, region):
-            if filter_pattern_matches(pattern, event.record):
-                verdict.false_matches.append(event.name)
-        for event in _canonical.informational_events(ctx.account_id, region):
-            verdict.informational[event.name] = filter_pattern_matches(pattern, event.record)
-    except PatternError as exc:
-        verdict.error = str(exc)
-    verdict.ok = verdict.error is None and not verdict.missed and not verdict.false_matches
+    verdict = judge_filter_pattern(pattern, ctx.account_id, region)
     ctx._pattern_cache[pattern] = verdict
     return verdict
 
@@ -1479,108 +1361,10 @@ def _judge_filter_pattern(ctx: _Ctx, pattern: str) -> _PatternVerdict:
 # --------------------------------------------------------------------------- alarm chain
 
 
-_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": lambda x, t: x >= t,
-    "GreaterThanThreshold": lambda x, t: x > t,
-    "LessThanThreshold": lambda x, t: x < t,
-    "LessThanOrEqualToThreshold": lambda x, t: x <= t,
-}
-
-
-def _metric_value(transformation: MetricTransformation) -> float | None:
-    try:
-        value = float(transformation.metric_value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) and value > 0 else None
-
-
-def _stat_value(stat: str | None, value: float, default: float | None) -> tuple[float | None, str]:
-    """The statistic of one period holding one root event (None: not judged), and why."""
-    if stat in {"Sum", "Maximum"}:
-        return value, ""
-    if stat in ("SampleCount", "Average", "Minimum"):
-        if default is None:
-            return (1.0 if stat == "SampleCount" else value), ""
-        return None, (
-            f"statistic {stat} with the filter's default value {default:g} counts "
-            "non-matching log events too"
-        )
-    return None, f"statistic {stat or 'none'} is not judged (use Sum)"
-
-
-def _threshold_ok(alarm: Alarm, x: float, baseline: float) -> tuple[bool, str]:
-    op = alarm.comparison_operator
-    compare = _COMPARISONS.get(op or "")
-    if compare is None or alarm.threshold is None:
-        return False, f"comparison {op or 'none'} is not a fixed-threshold comparison"
-    t = alarm.threshold
-    if not compare(x, t):
-        return False, f"{op} {t:g} does not fire on one root event (value {x:g})"
-    if compare(baseline, t):
-        return False, f"{op} {t:g} fires without any root event (value {baseline:g})"
-    return True, ""
-
-
-_MATH_SIMPLE = re.compile(r"^(?:FILL\((\w+),0\)|SUM\(\[(\w+)\]\)|(\w+))$")
-
-
-def _alarm_fires(
-    alarm: Alarm, name: str, namespace: str, transformation: MetricTransformation
-) -> tuple[bool | None, str]:
-    """Whether ``alarm`` goes to ALARM on a single root event of the metric."""
-    value = _metric_value(transformation)
-    if value is None:
-        return False, f"metric value {transformation.metric_value!r} is not a positive number"
-    default = transformation.default_value
-    if alarm.treat_missing_data == "breaching" and default is None:
-        return False, "missing data is treated as breaching: the alarm sits in ALARM"
-    periods = alarm.datapoints_to_alarm or alarm.evaluation_periods or 1
-    if periods > 1:
-        return False, f"it needs {periods} breaching periods; one root event is one period"
-    if alarm.metrics:
-        returned = [m for m in alarm.metrics if m.get("ReturnData", True)]
-        if len(returned) != 1:
-            return None, "metric-math alarm without a single returned expression is not judged"
-        item = returned[0]
-        by_id = {str(m.get("Id")): m for m in alarm.metrics}
-        if "MetricStat" not in item:
-            expression = re.sub(r"\s+", "", str(item.get("Expression", "")))
-            match = _MATH_SIMPLE.match(expression)
-            ref = next((g for g in match.groups() if g), None) if match else None
-            if ref is None or ref not in by_id or "MetricStat" not in by_id[ref]:
-                return None, f"metric-math expression {expression!r} is not evaluated"
-            item = by_id[ref]
-        stat_block = item.get("MetricStat") or {}
-        metric = stat_block.get("Metric") or {}
-        if metric.get("MetricName") != name or metric.get("Namespace") != namespace:
-            return False, "its returned metric is another metric"
-        stat = stat_block.get("Stat")
-    else:
-        stat = alarm.statistic
-        if alarm.extended_statistic:
-            stat = alarm.extended_statistic
-    x, why = _stat_value(stat, value, default)
-    if x is None:
-        return False, why
-    # Without root events the metric is 0 (with a default value) or missing.
-    return _threshold_ok(alarm, x, 0.0)
-
-
-def _alarm_metric_refs(alarm: Alarm, name: str, namespace: str) -> bool:
-    if alarm.metric_name == name and alarm.namespace == namespace:
-        return not alarm.dimensions
-    for item in alarm.metrics or []:
-        metric = (item.get("MetricStat") or {}).get("Metric") or {}
-        if metric.get("MetricName") == name and metric.get("Namespace") == namespace:
-            return not metric.get("Dimensions")
-    return False
-
-
 def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None]:
     """Whether an SNS topic has a confirmed subscription."""
-    region = _arn_part(arn, 3)
-    account = _arn_part(arn, 4)
+    region = arn_part(arn, 3)
+    account = arn_part(arn, 4)
     if region is None or account is None:
         return False, f"{arn} is not an SNS topic ARN", None
     if account != ctx.account_id:
@@ -1608,13 +1392,6 @@ def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None
         return True, f"{_plural(len(confirmed), 'confirmed subscription')}", topic
     pending = len(topic.subscriptions)
     return False, f"topic {arn} has no confirmed subscription ({pending} pending)", topic
-
-
-def _parse_log_group_arn(arn: str) -> tuple[str, str, str] | None:
-    parts = arn.split(":")
-    if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "logs" and parts[5] == "log-group":
-        return parts[3], parts[4], parts[6]
-    return None
 
 
 @dataclass
@@ -1662,8 +1439,7 @@ def _chain_for_group(
             if result is True and out.complete is None:
                 out.complete = {
                     **{k: v for k, v in attempt.items() if k != "chain"},
-                    "pattern_is_cis_modulo_whitespace": _normalize_ws(mf.filter_pattern)
-                    == _normalize_ws(CIS_ROOT_FILTER_PATTERN),
+                    "pattern_is_cis_modulo_whitespace": is_cis_pattern(mf.filter_pattern),
                     **(attempt.get("chain") or {}),
                 }
     out.status = _Tri.best(outcomes)
@@ -1681,7 +1457,7 @@ def _chain_from_metric(
 ) -> bool | None:
     name, namespace = tr.metric_name, tr.metric_namespace
     label = f"metric {namespace}/{name}"
-    if (tr.model_extra or {}).get("dimensions"):
+    if metric_dimensions(tr):
         out.reasons.append(f"{label} is published with dimensions, which are not judged")
         return None
     if rd.alarms is None:
@@ -1691,7 +1467,7 @@ def _chain_from_metric(
         out.reasons.append(text)
         return None
     alarms = sorted(
-        (a for a in rd.alarms if _alarm_metric_refs(a, name, namespace)),
+        (a for a in rd.alarms if alarm_watches_metric(a, name, namespace)),
         key=lambda a: a.alarm_name,
     )
     if not alarms:
@@ -1699,10 +1475,10 @@ def _chain_from_metric(
         return False
     outcomes: list[bool | None] = []
     for alarm in alarms:
-        topics = sorted(a for a in alarm.alarm_actions if _arn_part(a, 2) == "sns")
+        topics = sorted(a for a in alarm.alarm_actions if arn_part(a, 2) == "sns")
         for topic_arn in topics:
             ctx.alert_topics.setdefault(topic_arn, set()).add(f"alarm:{alarm.alarm_name}")
-        fires, why = _alarm_fires(alarm, name, namespace, tr)
+        fires, why = alarm_fires(alarm, name, namespace, tr)
         if fires is not True:
             out.reasons.append(f"alarm {alarm.alarm_name}: {why}")
             outcomes.append(fires)
@@ -1775,7 +1551,7 @@ def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known
             reasons.append(f"trail {trail.name} does not deliver to CloudWatch Logs")
             outcomes.append(False)
             continue
-        parsed = _parse_log_group_arn(arn)
+        parsed = parse_log_group_arn(arn)
         if parsed is None:
             reasons.append(f"trail {trail.name}: {arn} is not a log group ARN")
             outcomes.append(False)
@@ -1846,7 +1622,6 @@ def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known
 
 # --------------------------------------------------------------------------- eventbridge
 
-_ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 _NOTIFYING_SERVICES = {"lambda": "Lambda function", "sqs": "SQS queue", "states": "state machine"}
 
 
@@ -1857,11 +1632,7 @@ def _rule_matches(ctx: _Ctx, rule: EventRule, event: _canonical.CanonicalEvent) 
     cached = ctx._event_cache.get(key)
     if cached is not None:
         return cached
-    result: bool | str
-    try:
-        result = bool(event_pattern_matches(rule.event_pattern or "{}", event.record))
-    except PatternError as exc:
-        result = str(exc)
+    result = rule_matches(rule.event_pattern, event.record)
     ctx._event_cache[key] = result
     return result
 
@@ -1884,7 +1655,7 @@ def _target_state(
     notes: list[str] = []
     states: list[bool | None] = []
     for target in sorted(rule.targets, key=lambda t: t.arn):
-        service = _arn_part(target.arn, 2)
+        service = arn_part(target.arn, 2)
         if service == "sns":
             ctx.alert_topics.setdefault(target.arn, set()).add(f"rule:{rule.region}/{rule.name}")
             state, why, _ = _topic_state(ctx, target.arn)
@@ -1909,8 +1680,8 @@ def _target_state(
 def _forward_state(
     ctx: _Ctx, rule: EventRule, bus_arn: str, event: _canonical.CanonicalEvent, *, hop: int
 ) -> tuple[bool | None, str]:
-    region = _arn_part(bus_arn, 3) or ""
-    account = _arn_part(bus_arn, 4)
+    region = arn_part(bus_arn, 3) or ""
+    account = arn_part(bus_arn, 4)
     bus = bus_arn.rsplit("/", 1)[-1]
     if account != ctx.account_id:
         return None, f"forwards to {bus_arn} in account {account}, which is not visible"
@@ -1926,7 +1697,7 @@ def _forward_state(
         return None, text
     states: list[bool | None] = []
     for home_rule in rd.event_rules:
-        if home_rule.state not in _ENABLED_STATES or not home_rule.event_pattern:
+        if not rule_enabled(home_rule):
             continue
         if _rule_matches(ctx, home_rule, event) is not True:
             continue
@@ -1969,12 +1740,10 @@ def _check_eventbridge(ctx: _Ctx) -> None:
             )
             continue
         rules = sorted(
-            (r for r in rd.event_rules if r.state in _ENABLED_STATES and r.event_pattern),
+            (r for r in rd.event_rules if rule_enabled(r)),
             key=lambda r: r.name,
         )
-        disabled = sorted(
-            r.name for r in rd.event_rules if r.state not in _ENABLED_STATES and r.event_pattern
-        )
+        disabled = sorted(r.name for r in rd.event_rules if r.event_pattern and not rule_enabled(r))
         coverage: dict[str, dict[str, Any]] = {}
         states: list[bool | None] = []
         notes: list[str] = []
@@ -2054,26 +1823,9 @@ def _check_eventbridge(ctx: _Ctx) -> None:
 
 # --------------------------------------------------------------------------- config
 
-_IAM_TYPE = "AWS::IAM::"
-
 
 def _records_iam(recorder: ConfigRecorder) -> bool | None:
-    group = recorder.recording_group
-    if group is None:
-        return None
-    strategy = ((group.get("recordingStrategy") or {}).get("useOnly")) or ""
-    if group.get("allSupported") and (
-        group.get("includeGlobalResourceTypes") or strategy == "ALL_SUPPORTED_RESOURCE_TYPES"
-    ):
-        return bool(group.get("includeGlobalResourceTypes"))
-    types = _as_strings(group.get("resourceTypes"))
-    if any(t.startswith(_IAM_TYPE) for t in types):
-        return True
-    if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
-        excluded = _as_strings((group.get("exclusionByResourceTypes") or {}).get("resourceTypes"))
-        iam = ("AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy")
-        return not all(t in excluded for t in iam)
-    return False
+    return records_iam(recorder.recording_group)
 
 
 def _check_config(ctx: _Ctx) -> None:
@@ -2219,13 +1971,13 @@ def _condition_restricts(condition: Any, account_id: str) -> bool:
         if str(op).lower() not in _RESTRICTING_OPS or not isinstance(block, Mapping):
             continue
         for key, raw in block.items():
-            values = _as_strings(raw)
+            values = as_strings(raw)
             if not values:
                 continue
             lowered = str(key).lower()
             if lowered in _ACCOUNT_KEYS and all(v == account_id for v in values):
                 return True
-            if lowered in _ARN_KEYS and all(_arn_part(v, 4) == account_id for v in values):
+            if lowered in _ARN_KEYS and all(arn_part(v, 4) == account_id for v in values):
                 return True
     return False
 
@@ -2233,7 +1985,7 @@ def _condition_restricts(condition: Any, account_id: str) -> bool:
 def _principal_account(principal: str) -> str | None:
     if re.fullmatch(r"\d{12}", principal):
         return principal
-    return _arn_part(principal, 4)
+    return arn_part(principal, 4)
 
 
 def _policy_problems(policy: Any, account_id: str) -> tuple[list[str], list[str]]:
@@ -2262,7 +2014,7 @@ def _policy_problems(policy: Any, account_id: str) -> tuple[list[str], list[str]
         if not isinstance(principal, Mapping):
             continue
         for kind, raw in principal.items():
-            for value in _as_strings(raw):
+            for value in as_strings(raw):
                 if kind == "Service":
                     services.append(value)
                 elif kind == "AWS" and value == "*":
@@ -2309,7 +2061,7 @@ def _check_topic_policies(ctx: _Ctx) -> None:
         return
     for arn in sorted(ctx.alert_topics):
         used_by = sorted(ctx.alert_topics[arn])
-        region = _arn_part(arn, 3)
+        region = arn_part(arn, 3)
         evidence: dict[str, Any] = {"topic": arn, "used_by": used_by}
         state, why, topic = _topic_state(ctx, arn)
         if topic is None:
