@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rootguard._aws import ClientFactory, error_code, error_message, paginate, resolve_session
 from rootguard._errors import ApplyError, PlanError
+from rootguard._judge import judge_selectors
 from rootguard._models import StrEnum
 from rootguard._plan import (
     MANAGED_TAG_KEY,
@@ -39,7 +40,6 @@ from rootguard._plan import (
     ManualStep,
     Plan,
     records_iam,
-    selectors_record_management,
 )
 
 __all__ = [
@@ -518,7 +518,8 @@ def _event_selectors(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
     have = c.get_event_selectors(TrailName=name)
     basic = have.get("EventSelectors") or []
     advanced = have.get("AdvancedEventSelectors") or []
-    if selectors_record_management(basic, advanced):
+    verdict = judge_selectors(basic, advanced, ctx.plan.account_id)
+    if verdict is not None and verdict.records_all:
         return _Decision(detail="the trail records all management events")
     if advanced:
         params: dict[str, Any] = {

@@ -42,6 +42,7 @@ from rootguard._credential_report import parse_credential_report
 from rootguard._errors import ParseError, PlanError, RootGuardError
 from rootguard._event_pattern import event_pattern_matches
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
+from rootguard._judge import trail_records_management
 from rootguard._models import StrEnum
 from rootguard._snapshot import AccountSnapshot, Alarm, EventRule, SnsTopic, Trail
 
@@ -911,54 +912,6 @@ def is_cis_pattern(pattern: str | None) -> bool:
     return pattern is not None and _collapse(pattern) == _collapse(CIS_ROOT_FILTER_PATTERN)
 
 
-def management_events_recorded(trail: Trail) -> bool | None:
-    """Whether a trail's selectors record every management event, read and write (None:
-    the selectors were not read)."""
-    if trail.event_selectors is None and trail.advanced_event_selectors is None:
-        return None
-    return selectors_record_management(trail.event_selectors, trail.advanced_event_selectors)
-
-
-def selectors_record_management(
-    basic: Sequence[Mapping[str, Any]] | None, advanced: Sequence[Mapping[str, Any]] | None
-) -> bool:
-    """Whether basic or advanced event selectors (as ``GetEventSelectors`` returns them)
-    record every management event, read and write.
-
-    Deliberately strict (never looser than ``cloudtrail.multi_region``): a selector that
-    excludes event sources does not count, and no selector at all records nothing.
-    """
-    read = write = False
-    if advanced:
-        for selector in advanced:
-            fields = selector.get("FieldSelectors") or []
-            names = {f.get("Field") for f in fields}
-            category = [f for f in fields if f.get("Field") == "eventCategory"]
-            if names - {"eventCategory", "readOnly"} or not any(
-                "Management" in (f.get("Equals") or []) and not f.get("NotEquals") for f in category
-            ):
-                continue
-            read_only = [f for f in fields if f.get("Field") == "readOnly"]
-            if not read_only:
-                read = write = True
-            for f in read_only:
-                equals = [str(v).lower() for v in f.get("Equals") or []]
-                not_equals = [str(v).lower() for v in f.get("NotEquals") or []]
-                read |= "true" in equals or (not equals and "true" not in not_equals)
-                write |= "false" in equals or (not equals and "false" not in not_equals)
-        return read and write
-    for selector in basic or []:
-        include = selector.get("IncludeManagementEvents", True)
-        if include is False or str(include).lower() == "false":
-            continue
-        if selector.get("ExcludeManagementEventSources"):
-            continue
-        rw = selector.get("ReadWriteType", "All")
-        read |= rw in ("All", "ReadOnly")
-        write |= rw in ("All", "WriteOnly")
-    return read and write
-
-
 MANAGEMENT_BASIC_SELECTOR: dict[str, Any] = {
     "ReadWriteType": "All",
     "IncludeManagementEvents": True,
@@ -1088,6 +1041,9 @@ class _Planner:
         self.topic_arn = ""
         self.topic_deps: tuple[str, ...] = ()
         self.report: Report | None = None
+        # The checks the plan must make pass; delivery recency is left out because no
+        # API call can make CloudTrail deliver sooner.
+        self.policy = Policy(cloudwatch_delivery_max_age_hours=None)
 
     # -- small helpers
     def arn(self, service: str, region: str, resource: str) -> str:
@@ -1187,7 +1143,7 @@ class _Planner:
     # -- what the posture checks say (the planner fixes only what fails)
     def evaluate(self) -> Report | None:
         try:
-            return evaluate(self.snap, policy=Policy(cloudwatch_delivery_max_age_hours=None))
+            return evaluate(self.snap, policy=self.policy)
         except (RootGuardError, ValueError) as exc:  # pragma: no cover - checks bug
             logger.warning("posture checks failed on the snapshot: %s", exc)
             self.warnings.append(f"the posture checks could not judge the snapshot: {exc}")
@@ -1206,6 +1162,15 @@ class _Planner:
         """True when the check's findings (for ``region``) are all PASS."""
         found = self.findings(check_id, region)
         return bool(found) and all(f.status is Status.PASS for f in found)
+
+    def records_management(self, trail: Trail) -> bool | None:
+        """Whether the trail's selectors record every management event — judged as
+        ``cloudtrail.multi_region`` judges it (None: the selectors were not read)."""
+        return trail_records_management(
+            trail,
+            self.account,
+            allow_excluded_sources=self.policy.allow_excluded_management_event_sources,
+        )
 
     def qualifying_trail(self) -> Trail | None:
         """The trail the passing CloudTrail checks rest on."""
@@ -1646,7 +1611,7 @@ class _Planner:
             if self.opts.kms_key_id:
                 params["KmsKeyId"] = self.opts.kms_key_id
             params["TagsList"] = _tags_list()
-            others = [t for t in self.snap.trails or [] if management_events_recorded(t)]
+            others = [t for t in self.snap.trails or [] if self.records_management(t)]
             create_id = self.add(
                 CreateTrail(
                     id=self.aid("CreateTrail", region, name),
@@ -1769,7 +1734,7 @@ class _Planner:
                 + self.gap_text("cloudtrail", region)
                 + "; not started"
             )
-        recorded = management_events_recorded(trail)
+        recorded = self.records_management(trail)
         if recorded is False:
             selectors = self.selectors_with_management(trail)
             if selectors is not None:

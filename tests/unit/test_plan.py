@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from pydantic import ValidationError
 
 from rootguard import CIS_ROOT_FILTER_PATTERN, PlanError
+from rootguard._checks import Policy, Status, evaluate
 from rootguard._permissions import required_permissions
 from rootguard._plan import (
     ROOT_EVENT_PATTERN,
@@ -703,3 +704,60 @@ def test_plan_never_crashes_never_deletes_and_round_trips(snap: AccountSnapshot)
     # trails owned by other accounts are never changed
     foreign = {t.trail_arn for t in snap.trails or [] if t.account_id != snap.account_id}
     assert not any(a.resource in foreign for a in p.api_actions)
+
+
+# --------------------------------------------------- plan() and evaluate() judge alike
+#
+# The planner fixes what the posture checks fail, using the checks' own judgements
+# (rootguard._judge). Each case below is one where the planner used to judge by itself and
+# disagreed with evaluate(): an empty plan for a failing check, or a change for a passing one.
+
+PLAN_POLICY = Policy(cloudwatch_delivery_max_age_hours=None)  # what plan() evaluates with
+
+
+def statuses(snap: AccountSnapshot, check_id: str) -> set[Status]:
+    return {f.status for f in evaluate(snap, policy=PLAN_POLICY).by_check(check_id)}
+
+
+def fixing(p: Plan, check_id: str) -> list[str]:
+    return [a.kind for a in p.api_actions if check_id in a.fixes]
+
+
+def advanced_trail(*field_selectors: dict[str, Any], **changes: Any) -> Any:
+    selectors = [{"Name": "management", "FieldSelectors": list(field_selectors)}]
+    return trail(event_selectors=None, advanced_event_selectors=selectors, **changes)
+
+
+def test_selectors_the_check_fails_get_a_management_selector() -> None:
+    # readOnly StartsWith "t" selects only read events: writes are not recorded
+    snap = good_snapshot(
+        trails=[
+            advanced_trail(
+                {"Field": "eventCategory", "Equals": ["Management"]},
+                {"Field": "readOnly", "StartsWith": ["t"]},
+            )
+        ]
+    )
+    assert statuses(snap, "cloudtrail.multi_region") == {Status.FAIL}
+    p = plan(snap, OPTS)
+    assert fixing(p, "cloudtrail.multi_region") == ["PutEventSelectors"]
+    selectors = only(p, "PutEventSelectors").params["AdvancedEventSelectors"]
+    assert selectors[-1]["FieldSelectors"] == [{"Field": "eventCategory", "Equals": ["Management"]}]
+
+
+def test_selectors_the_check_passes_are_left_alone() -> None:
+    # an exclusion of an event source no probe uses: every management event is recorded
+    snap = good_snapshot(
+        trails=[
+            advanced_trail(
+                {"Field": "eventCategory", "Equals": ["Management"]},
+                {"Field": "eventSource", "NotEquals": ["s3-outposts.amazonaws.com"]},
+                log_file_validation_enabled=False,
+            )
+        ]
+    )
+    assert statuses(snap, "cloudtrail.multi_region") == {Status.PASS}
+    assert statuses(snap, "cloudtrail.log_validation") == {Status.FAIL}
+    p = plan(snap, OPTS)
+    assert "PutEventSelectors" not in kinds(p)
+    assert fixing(p, "cloudtrail.log_validation") == ["UpdateTrail"]
