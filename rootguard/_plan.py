@@ -40,9 +40,8 @@ from pydantic import (
 from rootguard._checks import Finding, Policy, Report, Status, evaluate
 from rootguard._credential_report import parse_credential_report
 from rootguard._errors import ParseError, PlanError, RootGuardError
-from rootguard._event_pattern import event_pattern_matches
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
-from rootguard._judge import trail_records_management
+from rootguard._judge import rule_enabled, rule_matches_root_activity, trail_records_management
 from rootguard._models import StrEnum
 from rootguard._snapshot import AccountSnapshot, Alarm, EventRule, SnsTopic, Trail
 
@@ -923,58 +922,6 @@ MANAGEMENT_ADVANCED_SELECTOR: dict[str, Any] = {
     "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
 }
 """The advanced event selector rootguard appends: all management events."""
-
-
-def _probe_events(account: str, region: str) -> list[dict[str, Any]]:
-    identity = {
-        "type": "Root",
-        "principalId": account,
-        "arn": f"arn:aws:iam::{account}:root",
-        "accountId": account,
-    }
-
-    def event(detail_type: str, source: str, name: str, kind: str) -> dict[str, Any]:
-        return {
-            "version": "0",
-            "id": "00000000-0000-0000-0000-000000000000",
-            "detail-type": detail_type,
-            "source": source,
-            "account": account,
-            "time": "2024-01-01T00:00:00Z",
-            "region": region,
-            "resources": [],
-            "detail": {
-                "eventVersion": "1.08",
-                "userIdentity": identity,
-                "eventSource": source.removeprefix("aws.") + ".amazonaws.com",
-                "eventName": name,
-                "awsRegion": region,
-                "eventType": kind,
-                "sourceIPAddress": "192.0.2.1",
-            },
-        }
-
-    return [
-        event("AWS API Call via CloudTrail", "aws.iam", "CreateAccessKey", "AwsApiCall"),
-        event("AWS API Call via CloudTrail", "aws.ec2", "RunInstances", "AwsApiCall"),
-        event(
-            "AWS Console Sign In via CloudTrail", "aws.signin", "ConsoleLogin", "AwsConsoleSignIn"
-        ),
-    ]
-
-
-def rule_matches_root_activity(rule: EventRule, account: str) -> bool:
-    """Whether an EventBridge rule's pattern matches root API calls (any service) and root
-    console sign-ins (judged by evaluating the pattern on representative events)."""
-    pattern = _loads(rule.event_pattern)
-    if not isinstance(pattern, dict):
-        return False
-    if pattern == ROOT_EVENT_PATTERN:
-        return True
-    try:
-        return all(event_pattern_matches(pattern, e) for e in _probe_events(account, rule.region))
-    except (RootGuardError, NotImplementedError, ValueError, TypeError):
-        return False
 
 
 def records_iam(group: Mapping[str, Any] | None) -> bool:
@@ -2180,7 +2127,16 @@ class _Planner:
         return all(have.get(k) == v for k, v in want.items())
 
     def rule_covers(self, rule: EventRule, region: str, bus: str) -> bool:
-        if not (rule.state or "").startswith("ENABLED") or rule.event_bus_name != "default":
+        """Whether one rule already does rootguard's part in ``region``: enabled, matching
+        root activity (as ``monitoring.root_eventbridge`` judges patterns), targeting the
+        alert topic (home region) or the home region's default bus (other regions).
+
+        Deliberately narrower than the check, which asks whether a region's rules together
+        deliver each root event to someone: a rule wired to rootguard's topic or bus is
+        left alone even while the check fails on what lies behind it (an unconfirmed
+        subscription, a missing home-region rule), which other actions fix.
+        """
+        if not rule_enabled(rule) or rule.event_bus_name != "default":
             return False
         if not rule.targets or not rule_matches_root_activity(rule, self.account):
             return False

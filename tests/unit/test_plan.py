@@ -28,6 +28,7 @@ from tests.snapshot_builders import (
     HOME,
     SECOND,
     TOPIC_ARN,
+    TOPIC_ARN_2,
     alarm,
     credential_report,
     event_rule,
@@ -761,3 +762,30 @@ def test_selectors_the_check_passes_are_left_alone() -> None:
     p = plan(snap, OPTS)
     assert "PutEventSelectors" not in kinds(p)
     assert fixing(p, "cloudtrail.log_validation") == ["UpdateTrail"]
+
+
+def test_rule_that_misses_failed_sign_ins_is_not_taken_as_coverage() -> None:
+    # Wired to the alert topic, but "errorMessage must not exist" drops failed root
+    # sign-ins: the check fails the home region, so the plan must add rootguard's rule there.
+    pattern = json.dumps(
+        {"detail": {"userIdentity": {"type": ["Root"]}, "errorMessage": [{"exists": False}]}}
+    )
+    snap = good_snapshot()
+    for region, topic_arn in ((HOME, TOPIC_ARN), (SECOND, TOPIC_ARN_2)):
+        snap = with_region(
+            snap, region, event_rules=[event_rule(region, topic_arn, event_pattern=pattern)]
+        )
+    eventbridge = evaluate(snap, policy=PLAN_POLICY).by_check("monitoring.root_eventbridge")
+    assert {f.region: f.status for f in eventbridge} == {HOME: Status.FAIL, SECOND: Status.FAIL}
+    p = plan(snap, OPTS.model_copy(update={"alert_topic_arn": TOPIC_ARN}))
+    assert {a.region for a in p.api_actions if a.kind == "PutRule"} == {HOME, SECOND}
+    assert only(p, "PutTargets", HOME).params["Targets"] == [
+        {"Id": "rootguard-alert-topic", "Arn": TOPIC_ARN}
+    ]
+
+
+def test_rule_wired_to_the_alert_topic_is_coverage() -> None:
+    # The same wiring with a pattern that matches every root event is left alone.
+    snap = with_region(good_snapshot(), SECOND, event_rules=[])
+    p = plan(snap, OPTS.model_copy(update={"alert_topic_arn": TOPIC_ARN}))
+    assert {a.region for a in p.api_actions if a.kind in ("PutRule", "PutTargets")} == {SECOND}
