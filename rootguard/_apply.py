@@ -646,6 +646,9 @@ def _metric_alarm(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
         have = alarms[0]
         actions = list(have.get("AlarmActions") or [])
         same = all(have.get(k) == p[k] for k in _ALARM_KEYS if k in p)
+        # PutMetricAlarm without DatapointsToAlarm resets it to EvaluationPeriods, so an
+        # alarm that needs more breaching datapoints (the check fails it) is not as wanted.
+        same = same and have.get("DatapointsToAlarm") in (None, p.get("EvaluationPeriods"))
         if same and all(x in actions for x in p["AlarmActions"]) and not have.get("Dimensions"):
             return _Decision(detail="the alarm exists as wanted")
         merged = list(dict.fromkeys([*actions, *p["AlarmActions"]]))

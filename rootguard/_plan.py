@@ -41,9 +41,24 @@ from rootguard._checks import Finding, Policy, Report, Status, evaluate
 from rootguard._credential_report import parse_credential_report
 from rootguard._errors import ParseError, PlanError, RootGuardError
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
-from rootguard._judge import rule_enabled, rule_matches_root_activity, trail_records_management
+from rootguard._judge import (
+    alarm_fires,
+    alarm_watches_metric,
+    is_cis_pattern,
+    metric_dimensions,
+    rule_enabled,
+    rule_matches_root_activity,
+    trail_records_management,
+)
 from rootguard._models import StrEnum
-from rootguard._snapshot import AccountSnapshot, Alarm, EventRule, SnsTopic, Trail
+from rootguard._snapshot import (
+    AccountSnapshot,
+    Alarm,
+    EventRule,
+    MetricTransformation,
+    SnsTopic,
+    Trail,
+)
 
 __all__ = [
     "MANAGED_TAG_KEY",
@@ -900,15 +915,6 @@ def _loads(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _collapse(pattern: str) -> str:
-    return " ".join(pattern.split())
-
-
-def is_cis_pattern(pattern: str | None) -> bool:
-    """Whether a filter pattern is the CIS root-usage pattern text (whitespace-insensitive)."""
-    return pattern is not None and _collapse(pattern) == _collapse(CIS_ROOT_FILTER_PATTERN)
 
 
 MANAGEMENT_BASIC_SELECTOR: dict[str, Any] = {
@@ -1911,18 +1917,22 @@ class _Planner:
         if lg is not None and filters is None:
             self.warnings.append(f"the metric filters of {group} could not be read")
             filters = []
-        metrics: list[tuple[str, str]] = []
+        # Only a filter with the CIS pattern *text* is built on (Security Hub CloudWatch.1
+        # demands the text; monitoring.root_metric_alarm accepts any pattern that works,
+        # so a working non-CIS filter with its own complete chain never reaches here), and
+        # only a metric rootguard's own alarm would fire on, as the check judges it.
+        ours = (self.opts.metric_name, self.opts.metric_namespace)
+        metrics: list[MetricTransformation] = []
         ours_ok = False
         for f in filters or []:
-            if is_cis_pattern(f.filter_pattern):
-                for t in f.metric_transformations:
-                    metrics.append((t.metric_name, t.metric_namespace))
-                if f.filter_name == self.opts.metric_filter_name and any(
-                    (t.metric_name, t.metric_namespace)
-                    == (self.opts.metric_name, self.opts.metric_namespace)
-                    for t in f.metric_transformations
-                ):
-                    ours_ok = True
+            if not is_cis_pattern(f.filter_pattern):
+                continue
+            usable = [t for t in f.metric_transformations if self.cis_alarm_would_fire(t)]
+            metrics += usable
+            if f.filter_name == self.opts.metric_filter_name and any(
+                (t.metric_name, t.metric_namespace) == ours for t in usable
+            ):
+                ours_ok = True
         fixes = (_METRIC_ALARM,)
         filter_id: str | None = None
         if not metrics:
@@ -1952,9 +1962,15 @@ class _Planner:
                     permissions=("logs:PutMetricFilter", "logs:DescribeMetricFilters"),
                 )
             )
-            metrics = [(self.opts.metric_name, self.opts.metric_namespace)]
+            metrics = [
+                MetricTransformation(
+                    metric_name=self.opts.metric_name,
+                    metric_namespace=self.opts.metric_namespace,
+                    metric_value="1",
+                )
+            ]
         elif ours_ok:
-            metrics.sort(key=lambda m: m != (self.opts.metric_name, self.opts.metric_namespace))
+            metrics.sort(key=lambda t: (t.metric_name, t.metric_namespace) != ours)
         alarms = data.alarms
         if alarms is None:
             self.warnings.append(
@@ -1965,7 +1981,7 @@ class _Planner:
             alarms = []
         if any(self.alarm_ok(a, metrics) for a in alarms):
             return
-        metric_name, namespace = metrics[0]
+        metric_name, namespace = metrics[0].metric_name, metrics[0].metric_namespace
         mine = next((a for a in alarms if a.alarm_name == self.opts.alarm_name), None)
         actions = list(dict.fromkeys([*(mine.alarm_actions if mine else []), self.topic_arn]))
         self.add(
@@ -1997,16 +2013,38 @@ class _Planner:
             )
         )
 
-    def alarm_ok(self, alarm: Alarm, metrics: Sequence[tuple[str, str]]) -> bool:
-        if (alarm.metric_name, alarm.namespace) not in metrics or alarm.metrics:
+    def cis_alarm(self, metric_name: str, namespace: str) -> Alarm:
+        """The alarm rootguard puts on a metric (as a snapshot would show it)."""
+        return Alarm.model_validate(
+            {
+                "AlarmName": self.opts.alarm_name,
+                "ActionsEnabled": True,
+                "AlarmActions": [self.topic_arn],
+                "MetricName": metric_name,
+                "Namespace": namespace,
+                **_CIS_ALARM,
+            }
+        )
+
+    def cis_alarm_would_fire(self, metric: MetricTransformation) -> bool:
+        """Whether rootguard's alarm on this metric would pass monitoring.root_metric_alarm
+        (a positive metric value of at least 1, no dimensions)."""
+        name, namespace = metric.metric_name, metric.metric_namespace
+        if metric_dimensions(metric):
             return False
+        fires, _ = alarm_fires(self.cis_alarm(name, namespace), name, namespace, metric)
+        return fires is True
+
+    def alarm_ok(self, alarm: Alarm, metrics: Sequence[MetricTransformation]) -> bool:
+        """Whether an existing alarm already alerts the topic on one of the metrics, as
+        monitoring.root_metric_alarm judges alarms. Deliberately narrower than the check:
+        the alarm must notify rootguard's alert topic (whose subscribers the plan
+        manages), and rootguard's own alarm must also have exactly its parameters."""
         if not alarm.actions_enabled or self.topic_arn not in alarm.alarm_actions:
-            return False
-        if alarm.dimensions:
             return False
         if alarm.alarm_name == self.opts.alarm_name:
             wanted = _CIS_ALARM
-            return (
+            cis = (
                 alarm.statistic == wanted["Statistic"]
                 and alarm.period == wanted["Period"]
                 and alarm.evaluation_periods == wanted["EvaluationPeriods"]
@@ -2014,13 +2052,13 @@ class _Planner:
                 and alarm.comparison_operator == wanted["ComparisonOperator"]
                 and alarm.treat_missing_data == wanted["TreatMissingData"]
             )
-        threshold = alarm.threshold
-        fires = threshold is not None and (
-            (alarm.comparison_operator == "GreaterThanOrEqualToThreshold" and threshold <= 1)
-            or (alarm.comparison_operator == "GreaterThanThreshold" and threshold < 1)
+            if not cis:
+                return False
+        return any(
+            alarm_watches_metric(alarm, m.metric_name, m.metric_namespace)
+            and alarm_fires(alarm, m.metric_name, m.metric_namespace, m)[0] is True
+            for m in metrics
         )
-        single = (alarm.datapoints_to_alarm or alarm.evaluation_periods or 1) == 1
-        return fires and single and alarm.statistic in ("Sum", "SampleCount", "Maximum")
 
     # -- EventBridge
     def plan_eventbridge(self) -> None:

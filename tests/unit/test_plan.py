@@ -22,10 +22,17 @@ from rootguard._plan import (
     RemediationOptions,
     plan,
 )
-from rootguard._snapshot import AccountSnapshot, RegionSnapshot, SnsSubscription
+from rootguard._snapshot import (
+    AccountSnapshot,
+    MetricTransformation,
+    RegionSnapshot,
+    SnsSubscription,
+)
 from tests.snapshot_builders import (
     ACCOUNT,
     HOME,
+    METRIC,
+    NAMESPACE,
     SECOND,
     TOPIC_ARN,
     TOPIC_ARN_2,
@@ -789,3 +796,94 @@ def test_rule_wired_to_the_alert_topic_is_coverage() -> None:
     snap = with_region(good_snapshot(), SECOND, event_rules=[])
     p = plan(snap, OPTS.model_copy(update={"alert_topic_arn": TOPIC_ARN}))
     assert {a.region for a in p.api_actions if a.kind in ("PutRule", "PutTargets")} == {SECOND}
+
+
+def user_chain(**alarm_changes: Any) -> AccountSnapshot:
+    """good_snapshot() with the user's alarm changed (its topic is the alert topic)."""
+    return with_region(good_snapshot(), HOME, alarms=[alarm(**alarm_changes)])
+
+
+USER_TOPIC = OPTS.model_copy(update={"alert_topic_arn": TOPIC_ARN})
+
+
+@pytest.mark.parametrize(
+    "snap",
+    [
+        pytest.param(user_chain(threshold=0.0), id="fires-without-root-events"),
+        pytest.param(user_chain(treat_missing_data="breaching"), id="missing-data-breaching"),
+        pytest.param(
+            user_chain(alarm_name="rootguard-root-account-usage", datapoints_to_alarm=2),
+            id="rootguards-alarm-needing-two-datapoints",
+        ),
+        pytest.param(
+            with_region(
+                user_chain(statistic="SampleCount"),
+                HOME,
+                log_groups=[
+                    good_snapshot()
+                    .region_data[HOME]
+                    .log_groups[0]  # type: ignore[index]
+                    .model_copy(
+                        update={
+                            "metric_filters": [
+                                metric_filter(
+                                    metric_transformations=[
+                                        MetricTransformation(
+                                            metric_name=METRIC,
+                                            metric_namespace=NAMESPACE,
+                                            default_value=0.0,
+                                        )
+                                    ]
+                                )
+                            ]
+                        }
+                    )
+                ],
+            ),
+            id="samplecount-counts-every-log-event",
+        ),
+    ],
+)
+def test_alarm_the_check_fails_is_not_taken_as_the_alarm(snap: AccountSnapshot) -> None:
+    # The user's alarm notifies the alert topic but would not fire on one root event (or
+    # fires without one): the planner used to accept it and plan nothing for the chain.
+    assert statuses(snap, "monitoring.root_metric_alarm") == {Status.FAIL}
+    p = plan(snap, USER_TOPIC)
+    new = only(p, "PutMetricAlarm")
+    assert new.params["AlarmName"] == "rootguard-root-account-usage"
+    assert (new.params["MetricName"], new.params["Namespace"]) == (
+        "RootAccountUsage",
+        "CISBenchmark",
+    )
+    assert "PutMetricFilter" not in kinds(p)  # the user's CIS filter is reused
+
+
+def test_alarm_the_check_passes_is_reused() -> None:
+    # Maximum over 60 s is not rootguard's choice, but it fires on one root event.
+    snap = user_chain(statistic="Maximum", period=60)
+    assert statuses(snap, "monitoring.root_metric_alarm") == {Status.PASS}
+    assert fixing(plan(snap, USER_TOPIC), "monitoring.root_metric_alarm") == []
+
+
+def test_metric_the_check_fails_is_not_built_on() -> None:
+    # The CIS filter publishes 0 per root event: no alarm on that metric can fire, so
+    # rootguard's own filter and alarm are planned instead of an alarm on the dead metric.
+    zero = MetricTransformation(metric_name=METRIC, metric_namespace=NAMESPACE, metric_value="0")
+    group = good_snapshot().region_data[HOME].log_groups[0]  # type: ignore[index]
+    snap = with_region(
+        good_snapshot(),
+        HOME,
+        log_groups=[
+            group.model_copy(
+                update={"metric_filters": [metric_filter(metric_transformations=[zero])]}
+            )
+        ],
+    )
+    assert statuses(snap, "monitoring.root_metric_alarm") == {Status.FAIL}
+    p = plan(snap, USER_TOPIC)
+    assert only(p, "PutMetricFilter").params["metricTransformations"][0]["metricValue"] == "1"
+    alarm_params = only(p, "PutMetricAlarm").params
+    assert (alarm_params["MetricName"], alarm_params["Namespace"]) == (
+        "RootAccountUsage",
+        "RootGuard",
+    )

@@ -1,0 +1,46 @@
+"""apply()'s read-then-decide step for one action, against a fake client (no AWS): the
+plan's alarm parameters are compared with what exists before anything is sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rootguard._apply import _Context, _metric_alarm
+from rootguard._plan import ApiAction, Plan, RemediationOptions, plan
+from rootguard._snapshot import AccountSnapshot
+from tests.snapshot_builders import ACCOUNT, HOME
+
+
+class _FakeCloudWatch:
+    def __init__(self, alarms: list[dict[str, Any]]) -> None:
+        self.alarms = alarms
+
+    def describe_alarms(self, **_: Any) -> dict[str, Any]:
+        return {"MetricAlarms": self.alarms}
+
+
+def _alarm_plan() -> tuple[Plan, ApiAction]:
+    empty = {"region": HOME, "log_groups": [], "alarms": [], "topics": [], "event_rules": []}
+    snap = AccountSnapshot(account_id=ACCOUNT, regions=[HOME], trails=[], region_data={HOME: empty})
+    p = plan(snap, RemediationOptions(alert_emails=("secops@example.com",)))
+    (action,) = [a for a in p.api_actions if a.kind == "PutMetricAlarm"]
+    return p, action
+
+
+@pytest.mark.parametrize(("datapoints", "unchanged"), [(None, True), (1, True), (2, False)])
+def test_alarm_needing_more_datapoints_is_put_again(
+    datapoints: int | None, unchanged: bool
+) -> None:
+    p, action = _alarm_plan()
+    existing = {k: v for k, v in action.params.items() if k != "Tags"}
+    if datapoints is not None:
+        existing["DatapointsToAlarm"] = datapoints
+    ctx = _Context(factory=None, plan=p)  # type: ignore[arg-type]  # no client is made
+    decision = _metric_alarm(ctx, _FakeCloudWatch([existing]), action)
+    assert (decision.calls == []) is unchanged
+    if not unchanged:
+        (call,) = decision.calls
+        assert call.operation == "PutMetricAlarm"
+        assert "DatapointsToAlarm" not in call.params  # AWS resets it to EvaluationPeriods
