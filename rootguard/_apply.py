@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rootguard._aws import ClientFactory, error_code, error_message, paginate, resolve_session
 from rootguard._errors import ApplyError, PlanError
-from rootguard._judge import judge_selectors
+from rootguard._judge import judge_selectors, records_iam
 from rootguard._models import StrEnum
 from rootguard._plan import (
     MANAGED_TAG_KEY,
@@ -39,7 +39,6 @@ from rootguard._plan import (
     ApiAction,
     ManualStep,
     Plan,
-    records_iam,
 )
 
 __all__ = [

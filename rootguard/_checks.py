@@ -36,6 +36,7 @@ from rootguard._errors import ParseError
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
     PatternVerdict,
+    active_managed_rules,
     alarm_fires,
     alarm_watches_metric,
     arn_part,
@@ -1866,7 +1867,7 @@ def _check_config(ctx: _Ctx) -> None:
             if recording is None:
                 unknown.append(f"the recorder status of {region} was not read")
         entry["recording"] = recording
-        present: list[str] = []
+        present: set[str] = set()
         if rd.config_rules is None:
             text, _ = ctx.missing(
                 f"the Config rules of {region}", "config", ("DescribeConfigRules",), region=region
@@ -1875,20 +1876,14 @@ def _check_config(ctx: _Ctx) -> None:
             rules_known = False
         else:
             rules_known = True
-            for rule in rd.config_rules:
-                if (
-                    (rule.source_owner or "AWS") == "AWS"
-                    and rule.source_identifier in required
-                    and rule.config_rule_state in (None, "ACTIVE")
-                ):
-                    present.append(rule.source_identifier)
-            entry["rules"] = sorted(set(present))
+            present = active_managed_rules(rd.config_rules) & set(required)
+            entry["rules"] = sorted(present)
             entry["compliance"] = {
                 r.source_identifier: r.compliance
                 for r in rd.config_rules
                 if r.source_identifier in required and r.compliance is not None
             }
-        if rules_known and recording and set(required) <= set(present) and passing_region is None:
+        if rules_known and recording and set(required) <= present and passing_region is None:
             passing_region = region
     evidence = {
         "required_rules": list(required),

@@ -25,12 +25,13 @@ from rootguard import _canonical
 from rootguard._errors import PatternError
 from rootguard._event_pattern import event_pattern_matches
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_matches
-from rootguard._snapshot import Alarm, EventRule, MetricTransformation, Trail
+from rootguard._snapshot import Alarm, ConfigRule, EventRule, MetricTransformation, Trail
 
 __all__ = [
     "ENABLED_RULE_STATES",
     "PatternVerdict",
     "SelectorVerdict",
+    "active_managed_rules",
     "alarm_fires",
     "alarm_watches_metric",
     "arn_part",
@@ -449,3 +450,15 @@ def records_iam(group: Mapping[str, Any] | None) -> bool | None:
         excluded = as_strings((group.get("exclusionByResourceTypes") or {}).get("resourceTypes"))
         return not all(t in excluded for t in _IAM_TYPES)
     return False
+
+
+def active_managed_rules(rules: Iterable[ConfigRule] | None) -> set[str]:
+    """The source identifiers (``ROOT_ACCOUNT_MFA_ENABLED`` …) of the active AWS managed
+    Config rules among ``rules``."""
+    return {
+        r.source_identifier
+        for r in rules or []
+        if r.source_identifier
+        and (r.source_owner or "AWS") == "AWS"
+        and r.config_rule_state in (None, "ACTIVE")
+    }

@@ -38,14 +38,15 @@ from pydantic import (
 )
 
 from rootguard._checks import Finding, Policy, Report, Status, evaluate
-from rootguard._credential_report import parse_credential_report
-from rootguard._errors import ParseError, PlanError, RootGuardError
+from rootguard._errors import PlanError, RootGuardError
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
+    active_managed_rules,
     alarm_fires,
     alarm_watches_metric,
     is_cis_pattern,
     metric_dimensions,
+    records_iam,
     rule_enabled,
     rule_matches_root_activity,
     trail_records_management,
@@ -930,27 +931,6 @@ MANAGEMENT_ADVANCED_SELECTOR: dict[str, Any] = {
 """The advanced event selector rootguard appends: all management events."""
 
 
-def records_iam(group: Mapping[str, Any] | None) -> bool:
-    """Whether a Config recording group records IAM (global) resources."""
-    if not group:
-        return False
-    strategy = (group.get("recordingStrategy") or {}).get("useOnly") or ""
-    if group.get("allSupported") and (
-        group.get("includeGlobalResourceTypes") or strategy == "ALL_SUPPORTED_RESOURCE_TYPES"
-    ):
-        return bool(group.get("includeGlobalResourceTypes"))
-    types = [str(t) for t in group.get("resourceTypes") or []]
-    if any(t.startswith("AWS::IAM::") for t in types):
-        return True
-    if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
-        excluded = (group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or []
-        return not all(t in excluded for t in _IAM_TYPES)
-    return False
-
-
-_IAM_TYPES = ("AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::Policy")
-
-
 def _with_iam(group: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The recording group extended to record AWS::IAM::User (None: not extensible)."""
     if not group:
@@ -973,14 +953,6 @@ def _with_iam(group: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return new
 
 
-def _active_rules(rules: Sequence[Any] | None) -> set[str]:
-    return {
-        str(r.source_identifier)
-        for r in rules or []
-        if (r.source_owner or "AWS") == "AWS" and r.config_rule_state in (None, "ACTIVE")
-    }
-
-
 class _Planner:
     def __init__(self, snapshot: AccountSnapshot, options: RemediationOptions) -> None:
         self.snap = snapshot
@@ -996,7 +968,10 @@ class _Planner:
         self.report: Report | None = None
         # The checks the plan must make pass; delivery recency is left out because no
         # API call can make CloudTrail deliver sooner.
-        self.policy = Policy(cloudwatch_delivery_max_age_hours=None)
+        self.policy = Policy(
+            cloudwatch_delivery_max_age_hours=None,
+            required_config_rules=tuple(ident for ident, _ in self.config_rules_wanted()),
+        )
 
     # -- small helpers
     def arn(self, service: str, region: str, resource: str) -> str:
@@ -2184,22 +2159,14 @@ class _Planner:
 
     # -- AWS Config
     def config_needs(self) -> dict[str, Any] | None:
-        """None when Config is fine (or cannot be judged); else what the home region needs."""
-        wanted = list(_CONFIG_RULES_WANTED)
-        if self.opts.enable_hardware_mfa_rule:
-            wanted.append(_HARDWARE_MFA_RULE)
-        idents = {ident for ident, _ in wanted}
-        passing = False
-        iam_recorded = False
-        for region in sorted(self.snap.region_data):
-            data = self.region_data(region)
-            recorders = data.config_recorders or []
-            recording = any(r.recording for r in recorders)
-            iam_recorded |= any(r.recording and records_iam(r.recording_group) for r in recorders)
-            if recording and idents <= _active_rules(data.config_rules):
-                passing = True
-        if passing and iam_recorded:
-            return None
+        """What the home region needs for config.root_rules to pass (asked only when the
+        check does not pass); None when it cannot be planned."""
+        wanted = self.config_rules_wanted()
+        iam_recorded = any(
+            r.recording and records_iam(r.recording_group)
+            for data in self.snap.region_data.values()
+            for r in data.config_recorders or []
+        )
         data = self.region_data(self.home)
         if data.config_recorders is None:
             self.warnings.append(
@@ -2232,9 +2199,16 @@ class _Planner:
             "rules": [
                 (ident, name)
                 for ident, name in wanted
-                if ident not in _active_rules(data.config_rules)
+                if ident not in active_managed_rules(data.config_rules)
             ],
         }
+
+    def config_rules_wanted(self) -> list[tuple[str, str]]:
+        """(AWS managed rule identifier, rootguard's rule name) of the rules to have."""
+        wanted = list(_CONFIG_RULES_WANTED)
+        if self.opts.enable_hardware_mfa_rule:
+            wanted.append(_HARDWARE_MFA_RULE)
+        return wanted
 
     def plan_config(self, needs: Mapping[str, Any], bucket_deps: tuple[str, ...]) -> None:
         region = self.home
@@ -2412,15 +2386,19 @@ class _Planner:
 
     # -- root credentials: humans only
     def plan_root_manual_steps(self) -> None:
-        mfa, keys = self.root_state()
-        if self.report is not None:
-            mfa = False if any(f.status is Status.FAIL for f in self.findings(_ROOT_MFA)) else None
-            if any(f.status is Status.FAIL for f in self.findings(_ROOT_KEYS)):
-                keys = keys or ("reported by the posture check",)
-            else:
-                keys = ()
+        """Manual steps for the root checks that fail (root.mfa_enabled judges root
+        without any credential not applicable, so it gets no step)."""
+        mfa_fails = any(f.status is Status.FAIL for f in self.findings(_ROOT_MFA))
+        keys = next(
+            (
+                _root_key_ids(f.evidence)
+                for f in self.findings(_ROOT_KEYS)
+                if f.status is Status.FAIL
+            ),
+            (),
+        )
         root_arn = f"arn:{self.partition}:iam::{self.account}:root"
-        if mfa is False:
+        if mfa_fails:
             self.add(
                 ManualStep(
                     id=self.aid("ManualStep", None, "root-mfa"),
@@ -2470,32 +2448,16 @@ class _Planner:
                 )
             )
 
-    def root_state(self) -> tuple[bool | None, tuple[str, ...]]:
-        """(root has MFA, active root access keys), from the credential report's root row,
-        else from the account summary."""
-        report = self.snap.credential_report
-        if report is not None:
-            try:
-                row = parse_credential_report(report.content).root
-            except ParseError:
-                row = None
-            if row is not None:
-                no_credentials = (
-                    row.has_password is False
-                    and not row.active_access_keys
-                    and not row.active_certificates
-                )
-                mfa = True if no_credentials else row.mfa_active
-                return mfa, tuple(row.active_access_keys)
-        summary = self.snap.account_summary
-        if summary is None:
-            return None, ()
-        mfa_flag = summary.get("AccountMFAEnabled")
-        keys_flag = summary.get("AccountAccessKeysPresent")
-        return (
-            None if mfa_flag is None else bool(mfa_flag),
-            ("reported by the account summary",) if keys_flag else (),
-        )
+
+def _root_key_ids(evidence: Mapping[str, Any]) -> tuple[str, ...]:
+    """The active root access keys a failing root.no_access_keys finding names (its
+    evidence), else where the count came from."""
+    active = evidence.get("report_active")
+    if active:
+        return tuple(str(key) for key in active)
+    if active is None and evidence.get("source") == "account_summary":
+        return ("reported by the account summary",)
+    return ("reported by the posture check",)
 
 
 def plan(

@@ -887,3 +887,41 @@ def test_metric_the_check_fails_is_not_built_on() -> None:
         "RootAccountUsage",
         "RootGuard",
     )
+
+
+def test_hardware_mfa_rule_is_added_to_a_passing_config_setup() -> None:
+    # With enable_hardware_mfa_rule the plan judges config.root_rules with that rule
+    # required (Policy.required_config_rules): an otherwise passing account gets just it.
+    opts = OPTS.model_copy(update={"enable_hardware_mfa_rule": True})
+    hardware = "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED"
+    required = (*Policy().required_config_rules, hardware)
+    snap = good_snapshot()
+    assert statuses(snap, "config.root_rules") == {Status.PASS}
+    with_hardware = evaluate(snap, policy=Policy(required_config_rules=required))
+    assert {f.status for f in with_hardware.by_check("config.root_rules")} == {Status.FAIL}
+    p = plan(snap, opts)
+    assert kinds(p) == ["PutConfigRule"]
+    assert only(p, "PutConfigRule").params["ConfigRule"]["Source"]["SourceIdentifier"] == hardware
+    assert plan(snap, OPTS).is_empty
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        (
+            {
+                "credential_report": credential_report(
+                    root_row(access_key_1_active="true", access_key_2_active="true")
+                ),
+                "account_summary": summary(keys=2),
+            },
+            "(access_key_1, access_key_2)",
+        ),
+        ({"credential_report": None, "account_summary": summary(keys=1)}, "account summary"),
+    ],
+)
+def test_root_key_step_names_the_keys_the_check_found(changes: dict[str, Any], named: str) -> None:
+    p = plan(good_snapshot(**changes), OPTS)
+    (step,) = p.manual_steps
+    assert step.fixes == ("root.no_access_keys",)
+    assert named in step.description
