@@ -46,6 +46,7 @@ from rootguard._judge import (
     alarm_watches_metric,
     is_cis_pattern,
     metric_dimensions,
+    parse_log_group_arn,
     records_iam,
     rule_enabled,
     rule_matches_root_activity,
@@ -1106,18 +1107,20 @@ class _Planner:
         return next((t for t in self.snap.trails or [] if t.trail_arn in arns), None)
 
     def adopted_log_group(self, trail: Trail) -> str | None:
-        arn = trail.cloud_watch_logs_log_group_arn or ""
-        parts = arn.split(":")
-        if len(parts) < 7:
+        """The log group (in the home region of this account) the trail delivers to, on
+        which the metric chain is built; None (with a warning) when it is elsewhere."""
+        parsed = parse_log_group_arn(trail.cloud_watch_logs_log_group_arn or "")
+        if parsed is None:
             return None
-        if parts[4] != self.account or parts[3] != self.home:
+        region, account, group = parsed
+        if account != self.account or region != self.home:
             if not self.passes(_METRIC_ALARM):
                 self.warnings.append(
-                    f"trail {trail.name} delivers to log group {parts[6]} of account "
-                    f"{parts[4]} ({parts[3]}): set up the root metric filter and alarm there"
+                    f"trail {trail.name} delivers to log group {group} of account "
+                    f"{account} ({region}): set up the root metric filter and alarm there"
                 )
             return None
-        return parts[6]
+        return group
 
     def own_topic_insecure(self) -> bool:
         return any(
@@ -1608,22 +1611,31 @@ class _Planner:
             fixes.append(_LOG_VALIDATION)
         deps: list[str] = []
         log_deps: tuple[str, ...] = ()
-        if trail.cloud_watch_logs_log_group_arn:
-            group = trail.cloud_watch_logs_log_group_arn.split(":")[6]
-            lg_region = trail.cloud_watch_logs_log_group_arn.split(":")[3]
+        log_group: str | None
+        parsed = parse_log_group_arn(trail.cloud_watch_logs_log_group_arn or "")
+        if parsed is not None:
+            lg_region, _, log_group = parsed
             known = self.region_data(lg_region)
             groups = None if known is None else known.log_groups
-            if groups is not None and not any(g.log_group_name == group for g in groups):
+            if groups is not None and not any(g.log_group_name == log_group for g in groups):
                 self.warnings.append(
-                    f"trail {name} delivers to log group {group}, which was not found; "
+                    f"trail {name} delivers to log group {log_group}, which was not found; "
                     "it is recreated"
                 )
-                log_deps = self.plan_log_group(group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
+                log_deps = self.plan_log_group(log_group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
+        elif trail.cloud_watch_logs_log_group_arn:
+            self.warnings.append(
+                f"trail {name} delivers to {trail.cloud_watch_logs_log_group_arn}, which is "
+                "not a log group ARN: the metric filter and alarm are not planned"
+            )
+            log_group = None
         else:
-            group = self.opts.log_group_name
-            log_deps = self.plan_log_group(group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
-            _, role_policy = self.plan_cloudtrail_role(group)
-            update["CloudWatchLogsLogGroupArn"] = self.arn("logs", region, f"log-group:{group}:*")
+            log_group = self.opts.log_group_name
+            log_deps = self.plan_log_group(log_group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
+            _, role_policy = self.plan_cloudtrail_role(log_group)
+            update["CloudWatchLogsLogGroupArn"] = self.arn(
+                "logs", region, f"log-group:{log_group}:*"
+            )
             update["CloudWatchLogsRoleArn"] = self.role_arn(_CLOUDTRAIL_ROLE)
             deps += [*log_deps, role_policy]
             fixes += [_CLOUDWATCH_LOGS, _METRIC_ALARM]
@@ -1688,7 +1700,7 @@ class _Planner:
             self.warnings.append(
                 f"the event selectors of trail {name} could not be read; left as they are"
             )
-        return group, tuple(log_deps[:1])
+        return log_group, tuple(log_deps[:1])
 
     def selectors_with_management(self, trail: Trail) -> dict[str, Any] | None:
         if trail.advanced_event_selectors:

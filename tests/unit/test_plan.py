@@ -925,3 +925,18 @@ def test_root_key_step_names_the_keys_the_check_found(changes: dict[str, Any], n
     (step,) = p.manual_steps
     assert step.fixes == ("root.no_access_keys",)
     assert named in step.description
+
+
+def test_malformed_log_group_arn_is_a_warning_like_in_the_check() -> None:
+    # The check fails the chain ("is not a log group ARN"); the planner used to crash
+    # with an IndexError on it.
+    snap = good_snapshot(
+        trails=[trail(cloud_watch_logs_log_group_arn="garbage", log_file_validation_enabled=False)]
+    )
+    chain = evaluate(snap, policy=PLAN_POLICY).by_check("monitoring.root_metric_alarm")
+    assert [f.status for f in chain] == [Status.FAIL]
+    assert "garbage is not a log group ARN" in chain[0].detail
+    p = plan(snap, OPTS)
+    assert only(p, "UpdateTrail").params == {"Name": "main", "EnableLogFileValidation": True}
+    assert "PutMetricFilter" not in kinds(p)
+    assert any("not a log group ARN" in w for w in p.warnings)
