@@ -698,32 +698,37 @@ def _recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
         if records_iam(same.get("recordingGroup")):
             return _Decision(detail=f"recorder {same['name']} exists and records IAM resources")
         return _Decision([_Call("PutConfigurationRecorder", a.params)])
-    if recorders:
-        return _Decision(detail=f"recorder {recorders[0].get('name')} exists (kept)")
-    return _Decision(
-        [
-            _Call(
-                "PutConfigurationRecorder",
-                a.params,
-                frozenset({"MaxNumberOfConfigurationRecordersExceededException"}),
-            )
-        ]
+    return _one_per_region(
+        "recorder",
+        recorders,
+        _Call(
+            "PutConfigurationRecorder",
+            a.params,
+            frozenset({"MaxNumberOfConfigurationRecordersExceededException"}),
+        ),
     )
 
 
 def _delivery_channel(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
     channels = c.describe_delivery_channels().get("DeliveryChannels") or []
-    if channels:
-        return _Decision(detail=f"delivery channel {channels[0].get('name')} exists (kept)")
-    return _Decision(
-        [
-            _Call(
-                "PutDeliveryChannel",
-                a.params,
-                frozenset({"MaxNumberOfDeliveryChannelsExceededException"}),
-            )
-        ]
+    return _one_per_region(
+        "delivery channel",
+        channels,
+        _Call(
+            "PutDeliveryChannel",
+            a.params,
+            frozenset({"MaxNumberOfDeliveryChannelsExceededException"}),
+        ),
     )
+
+
+def _one_per_region(what: str, existing: Sequence[Mapping[str, Any]], create: _Call) -> _Decision:
+    """AWS Config has one recorder and one delivery channel per region: an existing one
+    (whatever its name) is kept; otherwise ``create`` (whose "limit exceeded" error means
+    someone else just created it)."""
+    if existing:
+        return _Decision(detail=f"{what} {existing[0].get('name')} exists (kept)")
+    return _Decision([create])
 
 
 def _start_recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:

@@ -338,7 +338,20 @@ class Finding(BaseModel):
         return tuple(c for c in self.controls if c.startswith("CIS "))
 
 
-class Report(BaseModel):
+class DerivedFieldsModel(BaseModel):
+    """A model whose computed fields (``@computed_field``) are in its JSON and are read
+    back by being dropped: they are derived from the other fields, and the model forbids
+    unknown keys. Base of :class:`Report` and ``OrganizationReport``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and any(k in cls.model_computed_fields for k in data):
+            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        return data
+
+
+class Report(DerivedFieldsModel):
     """The result of :func:`evaluate`: findings for one account, plus root activity.
 
     Round-trips exactly through JSON (:meth:`to_json` / :meth:`from_json`). Findings are
@@ -366,13 +379,6 @@ class Report(BaseModel):
     findings: tuple[Finding, ...] = ()
     root_activity: tuple[RootActivity, ...] = ()
     """Root credentials used within ``policy.root_usage_days`` (credential report)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_derived(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "counts" in data:
-            return {k: v for k, v in data.items() if k != "counts"}
-        return data
 
     @computed_field  # type: ignore[prop-decorator]
     @property

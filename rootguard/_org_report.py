@@ -27,7 +27,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
-from rootguard._checks import CHECK_IDS, CHECKS, Finding, Policy, Report, Status, evaluate
+from rootguard._checks import (
+    CHECK_IDS,
+    CHECKS,
+    DerivedFieldsModel,
+    Finding,
+    Policy,
+    Report,
+    Status,
+    evaluate,
+)
 from rootguard._errors import ParseError
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
@@ -246,7 +255,7 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-class OrganizationReport(BaseModel):
+class OrganizationReport(DerivedFieldsModel):
     """The result of :func:`rootguard.scan_organization`: one :class:`AccountResult` per
     account (sorted by account id), the organization-level findings, and a summary.
 
@@ -280,13 +289,6 @@ class OrganizationReport(BaseModel):
     facts the organization-level judgement used."""
     organization_findings: tuple[Finding, ...] = ()
     """Findings about the organization as a whole (``root.centralized_access``)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_derived(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "summary" in data:
-            return {k: v for k, v in data.items() if k != "summary"}
-        return data
 
     # ------------------------------------------------------------------ construction
 
@@ -471,19 +473,24 @@ class OrganizationReport(BaseModel):
         out: list[dict[str, Any]] = []
         owner = self.management_account_id or self.caller_account_id
         if self.organization_findings and owner:
-            org_report = Report(
-                account_id=owner,
-                partition=self.partition,
-                generated_at=self.generated_at,
-                regions=self.regions or (),
-                policy=self.policy,
-                findings=self.organization_findings,
-            )
+            org_report = self._organization_report(owner)
             out.extend(org_report.to_asff(region=region, product_arn=product_arn, now=now))
         for a in self.checked:
             assert a.report is not None
             out.extend(a.report.to_asff(region=region, product_arn=product_arn, now=now))
         return out
+
+    def _organization_report(self, owner: str) -> Report:
+        """The organization findings as a report of the account ``owner`` (the
+        management account), for the per-report output formats."""
+        return Report(
+            account_id=owner,
+            partition=self.partition,
+            generated_at=self.generated_at,
+            regions=self.regions or (),
+            policy=self.policy,
+            findings=self.organization_findings,
+        )
 
     def to_records(self) -> list[Record]:
         """Flat records for ``pandas.DataFrame(records)``: one per finding of every checked
@@ -495,14 +502,7 @@ class OrganizationReport(BaseModel):
         owner = self.management_account_id or self.caller_account_id or ""
         records: list[Record] = []
         if self.organization_findings:
-            org_report = Report(
-                account_id=owner,
-                partition=self.partition,
-                generated_at=self.generated_at,
-                regions=self.regions or (),
-                policy=self.policy,
-                findings=self.organization_findings,
-            )
+            org_report = self._organization_report(owner)
             for r in org_report.to_records():
                 records.append(
                     {
