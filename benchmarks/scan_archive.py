@@ -83,12 +83,13 @@ def measure_baseline(root: Path) -> dict[str, Any]:
 
 
 def measure_decompress(root: Path) -> dict[str, Any]:
-    from rootguard._fastscan import GZIP, gunzip
+    from rootguard._fastscan import GZIP, Inflater
 
     with _Clock() as clock:
         total = 0
+        inflater = Inflater()  # as the scan decompresses: into one reused buffer
         for path in _log_files(root):
-            total += len(gunzip(path.read_bytes()))
+            total += len(inflater.inflate(path.read_bytes()))
     return clock.out(bytes=total, gzip=GZIP)
 
 

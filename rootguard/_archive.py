@@ -4,7 +4,7 @@ The archive is walked lazily (one folder or one S3 listing page at a time) and c
 small work units (a batch of files, never the whole archive); each unit is read and
 decoded by ``rootguard._fastscan`` in-process or on any ``concurrent.futures.Executor``
 (a process pool by default, a Dask cluster through ``client.get_executor()`` ...). Workers
-only send back the few raw records that are root activity; the parent runs
+only send back the few records that are root activity (as models); the parent runs
 :func:`~rootguard.detect_root_activity` over them all, so AssumeRoot calls and the member
 sessions they opened are correlated across files, accounts and workers, and the result
 does not depend on the executor or on the number of workers.
@@ -43,6 +43,7 @@ from rootguard._fastscan import (
     FailedFile,
     FailureReason,
     FileScan,
+    Inflater,
     RecordFilter,
     ScanResult,
     SkippedFile,
@@ -51,7 +52,7 @@ from rootguard._fastscan import (
     scan_log_bytes,
     utc,
 )
-from rootguard._models import RootActivity
+from rootguard._models import CloudTrailEvent, RootActivity
 
 if TYPE_CHECKING:
     import boto3
@@ -268,9 +269,13 @@ def _classify(
     walk: _Walk,
     *,
     listed: bool,
+    lay: _Layout | None = None,
     **ref: Any,
 ) -> _FileRef | None:
-    lay = _layout(folders)
+    """A file to read, or None (pruned or skipped). ``lay``: ``_layout(folders)``, when
+    the caller already has it (the files of one folder share it)."""
+    if lay is None:
+        lay = _layout(folders)
     if pruner.prunes(lay):
         walk.pruned += 1
         return None
@@ -306,6 +311,7 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
             )
             continue
         folders = list(Path(folder).absolute().parts)
+        lay = _layout(folders)
         subdirs: list[Path] = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
@@ -325,7 +331,9 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
                 size = entry.stat().st_size
             except OSError:
                 size = 0  # reading it will fail and say why
-            ref = _classify(entry.path, folders, entry.name, pruner, walk, listed=True, size=size)
+            ref = _classify(
+                entry.path, folders, entry.name, pruner, walk, listed=True, lay=lay, size=size
+            )
             if ref is not None:
                 yield ref
         stack.extend(reversed(subdirs))
@@ -549,7 +557,7 @@ def _read(ref: _FileRef, s3: _S3Settings | None) -> bytes:
         body.close()
 
 
-def _scan_file(ref: _FileRef, unit: _Unit) -> FileScan:
+def _scan_file(ref: _FileRef, unit: _Unit, inflater: Inflater) -> FileScan:
     try:
         content = _read(ref, unit.s3)
     except OSError as exc:
@@ -564,14 +572,16 @@ def _scan_file(ref: _FileRef, unit: _Unit) -> FileScan:
         record_filter=unit.record_filter,
         path_account=ref.account,
         path_region=ref.region,
+        inflater=inflater,
     )
 
 
 def _scan_unit(unit: _Unit) -> _UnitResult:
     """Read and scan every file of one unit (runs in a worker)."""
+    inflater = Inflater()  # one decompression buffer for all the files of the unit
     return _UnitResult(
         index=unit.index,
-        scans=tuple((ref.path, _scan_file(ref, unit)) for ref in unit.files),
+        scans=tuple((ref.path, _scan_file(ref, unit, inflater)) for ref in unit.files),
     )
 
 
@@ -613,10 +623,10 @@ class _Tally:
     done: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[FailedFile] = field(default_factory=list)
-    roots: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    roots: dict[int, list[CloudTrailEvent]] = field(default_factory=dict)
 
     def add(self, result: _UnitResult) -> None:
-        roots: list[dict[str, Any]] = []
+        roots: list[CloudTrailEvent] = []
         for path, scan in result.scans:
             if scan.skip is not None:
                 self.skipped.append(SkippedFile(path=path, reason=scan.skip, detail=scan.detail))
@@ -847,10 +857,11 @@ def _run(units: Iterator[_Unit], tally: _Tally, *, executor: Executor | None, wo
         _run_on(executor, units, tally, inflight=2 * workers + 2)
         return
     if workers <= 1:
+        inflater = Inflater()
         for unit in units:
             scans: list[tuple[str, FileScan]] = []
             for ref in unit.files:  # file by file, to report progress file by file
-                scans.append((ref.path, _scan_file(ref, unit)))
+                scans.append((ref.path, _scan_file(ref, unit, inflater)))
                 if len(scans) < len(unit.files):
                     tally.report(in_unit=len(scans))
             tally.add(_UnitResult(unit.index, tuple(scans)))

@@ -34,14 +34,20 @@ try:  # ISA-L gzip is several times faster; it is an optional extra (rootguard[f
     from isal import igzip as _igzip
 
     _gunzip = _igzip.decompress
+    _GZIP_NAME = "isal"
 except ImportError:  # pragma: no cover - depends on the installed extras
     _gunzip = gzip.decompress
+    _GZIP_NAME = "stdlib"
+
+GZIP: Final[str] = _GZIP_NAME
+"""Which gzip decoder reads log files: ``"isal"`` (python-isal) or ``"stdlib"``."""
 
 __all__ = ["iter_raw_records", "parse_cloudtrail_event", "read_cloudtrail_file"]
 
 logger = logging.getLogger(__name__)
 
-_GZIP_MAGIC: Final = b"\x1f\x8b"
+GZIP_MAGIC: Final = b"\x1f\x8b"
+"""The first two bytes of a gzip stream: content is decompressed by them, not by its name."""
 _ENVELOPE_TYPE_KEYS: Final = ("detail-type", "detailType", "DetailType")
 _RECORD_HINT_KEYS: Final = ("eventVersion", "eventName", "eventSource", "userIdentity")
 _DIGEST_KEYS: Final = frozenset(
@@ -57,9 +63,26 @@ _DIGEST_KEYS: Final = frozenset(
         "previousDigestHashValue",
         "previousDigestHashAlgorithm",
         "previousDigestSignature",
+        "logFiles",
     }
 )
 _MAX_SHOWN = 80
+
+
+def is_digest_document(document: Mapping[str, Any]) -> bool:
+    """Whether a JSON object without ``Records`` is a CloudTrail digest file (by its keys)."""
+    return not _DIGEST_KEYS.isdisjoint(document)
+
+
+def gzip_failure(exc: Exception) -> tuple[bool, str]:
+    """``(truncated, message)`` for an exception raised by a gzip decoder (ISA-L or stdlib).
+
+    ``EOFError`` means the stream ends before its end-of-stream marker (truncated); every
+    other error (``BadGzipFile``, zlib or ISA-L errors ...) means the stream is corrupt.
+    """
+    if isinstance(exc, EOFError):
+        return True, "truncated gzip: the compressed data ends before the end-of-stream marker"
+    return False, f"corrupt gzip: {exc}"
 
 
 def _shorten(value: object) -> str:
@@ -229,17 +252,12 @@ def _read_source(source: str | PathLike[str] | bytes, name: str | None) -> tuple
 
 
 def _decompress(content: bytes, label: str) -> bytes:
-    if not content.startswith(_GZIP_MAGIC):
+    if not content.startswith(GZIP_MAGIC):
         return content
     try:
         return bytes(_gunzip(content))
-    except EOFError:
-        raise ParseError(
-            "truncated gzip: the compressed data ends before the end-of-stream marker",
-            source=label,
-        ) from None
-    except Exception as exc:  # BadGzipFile, zlib/ISA-L errors: all mean "corrupt"
-        raise ParseError(f"corrupt gzip: {exc}", source=label) from None
+    except Exception as exc:  # EOFError, BadGzipFile, zlib/ISA-L errors
+        raise ParseError(gzip_failure(exc)[1], source=label) from None
 
 
 def _load_records(source: str | PathLike[str] | bytes, name: str | None) -> tuple[list[Any], str]:
@@ -255,7 +273,7 @@ def _load_records(source: str | PathLike[str] | bytes, name: str | None) -> tupl
             source=label,
         )
     if "Records" not in document:
-        if _DIGEST_KEYS.intersection(document) or "logFiles" in document:
+        if is_digest_document(document):
             raise ParseError(
                 "a CloudTrail digest file (digestStartTime, digestS3Object ...), not a log file",
                 source=label,

@@ -42,6 +42,7 @@ import codecs
 import gzip
 import json
 import logging
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,9 +50,18 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
-from rootguard._detect import classify_event
+from rootguard._cloudtrail import (
+    GZIP,
+    GZIP_MAGIC,
+    _event_from_record,
+    _gunzip,
+    _unwrap_record,
+    gzip_failure,
+    is_digest_document,
+)
+from rootguard._detect import _classify, _is_candidate
 from rootguard._errors import ParseError
-from rootguard._models import RootActivity, StrEnum, UtcDatetime
+from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity, StrEnum, UtcDatetime
 
 __all__ = [
     "DECODER",
@@ -59,6 +69,7 @@ __all__ = [
     "FailedFile",
     "FailureReason",
     "FileScan",
+    "Inflater",
     "RecordFilter",
     "ScanResult",
     "SkipReason",
@@ -69,18 +80,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_gunzip: Callable[[bytes], bytes]
-try:  # ISA-L gzip: the optional `fast` extra
+_GzipReader: Callable[[bytes | memoryview], Any] | None
+try:  # python-isal's C gzip reader (the `fast` extra) decompresses into a given buffer
     from isal import igzip as _igzip
 
-    _gunzip = _igzip.decompress
-    _GZIP_NAME = "isal"
+    _GzipReader = getattr(_igzip, "_GzipReader", None)
 except ImportError:  # pragma: no cover - depends on the installed extras
-    _gunzip = gzip.decompress
-    _GZIP_NAME = "stdlib"
-
-GZIP: Final[str] = _GZIP_NAME
-"""Which gzip decoder runs: ``"isal"`` (python-isal) or ``"stdlib"``."""
+    _GzipReader = None
 
 try:  # declared-fields JSON decoding: the optional `fast` extra
     import msgspec
@@ -92,23 +98,6 @@ except ImportError:  # pragma: no cover - depends on the installed extras
 DECODER: Final[str] = "msgspec" if _HAVE_MSGSPEC else "json"
 """Which JSON decoder the fast path uses: ``"msgspec"`` or ``"json"`` (stdlib only)."""
 
-_GZIP_MAGIC: Final = b"\x1f\x8b"
-_DIGEST_KEYS: Final = frozenset(
-    {
-        "digestStartTime",
-        "digestEndTime",
-        "digestS3Bucket",
-        "digestS3Object",
-        "digestPublicKeyFingerprint",
-        "digestSignatureAlgorithm",
-        "previousDigestS3Bucket",
-        "previousDigestS3Object",
-        "previousDigestHashValue",
-        "previousDigestHashAlgorithm",
-        "previousDigestSignature",
-        "logFiles",
-    }
-)
 _MAX_DETAIL = 300
 
 
@@ -255,9 +244,11 @@ class FileScan:
     """The outcome of one file: scanned (with its root records), skipped or failed."""
 
     events: int = 0
-    roots: tuple[dict[str, Any], ...] = ()
-    """Raw records that are root activity (as ``classify_event`` judges them) and pass the
-    filter, in file order. Correlation (AssumeRoot) is left to the caller, across files."""
+    roots: tuple[CloudTrailEvent, ...] = ()
+    """The records that are root activity (as ``classify_event`` judges them) and pass the
+    filter, in file order, as the models classification built (``to_record()`` gives the
+    raw record): ``detect_root_activity`` takes them without validating them again.
+    Correlation (AssumeRoot) is left to the caller, across files."""
     skip: SkipReason | None = None
     failure: FailureReason | None = None
     detail: str = ""
@@ -288,30 +279,86 @@ class _NotFast(Exception):
 # ---------------------------------------------------------------------------------------
 
 
+_MAX_RATIO: Final = 1032
+"""Deflate cannot expand one compressed byte into more than about 1032 bytes."""
+_KEEP_BYTES: Final = 32 * 1024 * 1024
+"""An :class:`Inflater` keeps its buffer for the next file up to this size."""
+
+
+class Inflater:
+    """Decompresses gzip into one reused buffer, not into a new ``bytes`` per file.
+
+    A fresh output buffer per file costs a copy (the decoder's blocks joined into one
+    ``bytes``) and, for buffers of hundreds of KB, page faults; a reused one is already
+    mapped and warm in the CPU cache. The view returned by :meth:`inflate` is only valid
+    until the next call: one inflater per thread of work (the archive scan keeps one per
+    work unit). Uses python-isal's reader (the ``fast`` extra); without it, or with
+    ``stdlib=True``, each call returns new ``bytes`` from ``isal.igzip`` or ``gzip``.
+    """
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def inflate(self, content: bytes | memoryview, *, stdlib: bool = False) -> bytes | memoryview:
+        """``content`` decompressed when it starts with the gzip magic bytes, else as is.
+
+        Raises:
+            ParseError: truncated or corrupt gzip.
+        """
+        try:
+            return self._inflate(content, stdlib)
+        except _Failure as exc:
+            raise ParseError(exc.detail) from None
+
+    def _inflate(self, content: bytes | memoryview, stdlib: bool) -> bytes | memoryview:
+        if content[:2] != GZIP_MAGIC:
+            return content
+        try:
+            if stdlib:
+                return gzip.decompress(bytes(content))
+            if _GzipReader is None:  # pragma: no cover - depends on the installed extras
+                return _gunzip(bytes(content))
+            return self._into_buffer(content)
+        except Exception as exc:  # EOFError, BadGzipFile, zlib / ISA-L errors
+            truncated, message = gzip_failure(exc)
+            reason = FailureReason.TRUNCATED_GZIP if truncated else FailureReason.CORRUPT_GZIP
+            raise _Failure(reason, message) from None
+
+    def _into_buffer(self, content: bytes | memoryview) -> memoryview:
+        assert _GzipReader is not None
+        reader = _GzipReader(content)  # reads every member, like isal.igzip.decompress
+        # The trailer's size field sizes the buffer (+1: the read that finds the end needs
+        # room). It is only a hint — the last member's size modulo 2**32, and a damaged
+        # file may lie — so it is capped, and the buffer grows when it is too small.
+        want = min(int.from_bytes(content[-4:], "little") + 1, len(content) * _MAX_RATIO)
+        buffer = self._buffer
+        if len(buffer) < want:
+            buffer = bytearray(want)
+        view = memoryview(buffer)
+        size = 0
+        while True:
+            if size == len(buffer):
+                bigger = bytearray(2 * size + 64 * 1024)
+                bigger[:size] = view
+                buffer, view = bigger, memoryview(bigger)
+            got = reader.readinto(view[size:])
+            if not got:
+                break
+            size += got
+        if len(buffer) <= _KEEP_BYTES:
+            self._buffer = buffer
+        return view[:size]
+
+
 def gunzip(content: bytes) -> bytes:
     """Decompress gzip ``content`` (ISA-L when installed); other content is returned as is.
 
     Raises:
         ParseError: truncated or corrupt gzip.
     """
-    try:
-        return _decompress(content, _gunzip)
-    except _Failure as exc:
-        raise ParseError(exc.detail) from None
-
-
-def _decompress(content: bytes, fn: Callable[[bytes], bytes]) -> bytes:
-    if not content.startswith(_GZIP_MAGIC):
-        return content
-    try:
-        return bytes(fn(content))
-    except EOFError:
-        raise _Failure(
-            FailureReason.TRUNCATED_GZIP,
-            "truncated gzip: the compressed data ends before the end-of-stream marker",
-        ) from None
-    except Exception as exc:  # BadGzipFile, zlib / ISA-L errors: all mean "corrupt"
-        raise _Failure(FailureReason.CORRUPT_GZIP, f"corrupt gzip: {exc}") from None
+    return bytes(Inflater().inflate(content))
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,11 +408,15 @@ if _HAVE_MSGSPEC:
             if rec.userIdentity.type in _CANDIDATE_TYPES or rec.eventName == "AssumeRoot"
         ]
 
-    def _fast_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
+    def _fast_records(data: bytes | memoryview) -> tuple[int, list[dict[str, Any]]]:
         """(record count, candidate records) — or _NotFast when msgspec cannot decide."""
         try:
             records = _record_decoder.decode(data).Records
-            _check_text(data)
+            # msgspec does not check the UTF-8 of what it skips (every undeclared field,
+            # key or value); json.loads does, so invalid UTF-8 anywhere is for the
+            # stdlib path to report.
+            if not is_utf8(data):
+                raise _NotFast
             hits = _candidates(records)
             if not hits:
                 return len(records), []
@@ -377,27 +428,32 @@ if _HAVE_MSGSPEC:
         except (ValueError, TypeError):  # json.loads of a record: cannot happen, be safe
             raise _NotFast from None
 
-    def _check_text(data: bytes) -> None:
-        # msgspec does not check the UTF-8 of strings it skips; the stdlib decoder
-        # (with the errors handler json.loads uses for bytes) does.
-        if not data.isascii() and not is_utf8(data):
-            raise _NotFast
+
+_UTF8_CHUNK: Final = 8 * 1024
+_utf8_decode: Final = codecs.utf_8_decode
 
 
-_UTF8_CHUNK: Final = 32 * 1024
-
-
-def is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes | memoryview) -> bool:
     """Whether ``data`` decodes as UTF-8 with ``surrogatepass`` (as ``json.loads`` of bytes
-    decodes it). Checked in cache-sized chunks with an incremental decoder (sequences cut
-    by a chunk boundary are carried over): about twice as fast as one ``bytes.decode`` of
-    a whole log file, whose text would not fit in the CPU cache."""
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    decodes it).
+
+    Checked in chunks of 8 KB: a chunk of ASCII (nearly all of a CloudTrail log file) is
+    only tested with ``bytes.isascii``; the others are decoded, a sequence cut by the
+    chunk's end being carried over into the next chunk. About a third cheaper than an
+    incremental decoder over every chunk, and three times cheaper than one
+    ``bytes.decode`` of a whole log file, whose text would not fit in the CPU cache.
+    """
     view = memoryview(data)
+    size = len(view)
+    start = 0
     try:
-        for start in range(0, len(data), _UTF8_CHUNK):
-            decoder.decode(view[start : start + _UTF8_CHUNK])
-        decoder.decode(b"", True)
+        while start < size:
+            end = start + _UTF8_CHUNK
+            chunk = view[start:end]
+            if bytes(chunk).isascii():
+                start = end
+            else:
+                start += _utf8_decode(chunk, "surrogatepass", end >= size)[1]
     except UnicodeDecodeError:
         return False
     return True
@@ -426,7 +482,7 @@ def _stdlib_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
             f'the JSON document is a {type(document).__name__}, expected an object with "Records"',
         )
     if "Records" not in document:
-        if _DIGEST_KEYS.intersection(document):
+        if is_digest_document(document):
             raise _Digest
         keys = ", ".join(sorted(map(str, document))[:5]) or "none"
         raise _Failure(FailureReason.NO_RECORDS, f'no "Records" key (keys: {keys})')
@@ -451,6 +507,10 @@ def _stdlib_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
 _KEEP_ALL: Final = RecordFilter()
 
 
+_NOT_SPACE: Final = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+"""Anything but the ASCII whitespace ``bytes.strip()`` removes."""
+
+
 def scan_log_bytes(
     content: bytes,
     *,
@@ -458,13 +518,15 @@ def scan_log_bytes(
     path_account: str | None = None,
     path_region: str | None = None,
     fast: bool | None = None,
+    inflater: Inflater | None = None,
 ) -> FileScan:
     """Scan one CloudTrail log file's bytes (gzip or not): never raises for bad content.
 
     ``path_account`` / ``path_region``: the account and region the file's path names
     (CloudTrail layout), used by ``record_filter`` instead of the records' own
     ``recipientAccountId`` / ``awsRegion``. ``fast``: force (True) or avoid (False) the
-    msgspec path; None picks msgspec when installed.
+    msgspec path (False also decompresses with the stdlib); None picks msgspec when
+    installed. ``inflater``: reuse its buffer across the files of one thread of work.
 
     Examples:
         >>> import gzip, json
@@ -475,9 +537,11 @@ def scan_log_bytes(
         (1, ['ListBuckets'])
     """
     use_fast = _HAVE_MSGSPEC if fast is None else (fast and _HAVE_MSGSPEC)
+    if inflater is None:
+        inflater = Inflater()
     try:
-        data = _decompress(content, gzip.decompress if fast is False else _gunzip)
-        if not data.strip():
+        data = inflater._inflate(content, fast is False)
+        if _NOT_SPACE.search(data) is None:
             raise _Failure(FailureReason.EMPTY, "empty file, expected a CloudTrail log file")
         count: int
         candidates: Sequence[dict[str, Any]]
@@ -486,7 +550,7 @@ def scan_log_bytes(
                 raise _NotFast
             count, candidates = _fast_records(data)
         except _NotFast:
-            count, candidates = _stdlib_records(data)
+            count, candidates = _stdlib_records(bytes(data))
         del data
         roots = _root_records(candidates, record_filter, path_account, path_region)
     except _Digest:
@@ -501,17 +565,18 @@ def _root_records(
     record_filter: RecordFilter,
     path_account: str | None,
     path_region: str | None,
-) -> tuple[dict[str, Any], ...]:
-    kept: list[dict[str, Any]] = []
+) -> tuple[CloudTrailEvent, ...]:
+    kept: list[CloudTrailEvent] = []
     for index, record in enumerate(records):
         try:
-            activity = classify_event(record)
+            found = _classify_owned(record)
         except ParseError as exc:
             raise _Failure(
                 FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
             ) from None
-        if activity is None:
+        if found is None:
             continue
+        event, activity = found
         if not record_filter.keeps_time(activity.event_time):
             continue
         account = path_account or _logged_by(record)
@@ -519,8 +584,26 @@ def _root_records(
         if not record_filter.keeps_location(account, region):
             continue
         logger.debug("root activity in record %d: %s", index, activity.event_name)
-        kept.append(record)
+        kept.append(event)
     return tuple(kept)
+
+
+def _classify_owned(record: dict[str, Any]) -> tuple[CloudTrailEvent, RootActivity] | None:
+    """``classify_event(record)``, keeping the model it builds, for a record this module
+    decoded itself: it is owned, so the model takes it without the defensive deep copy.
+
+    The steps of ``rootguard._detect`` for a raw mapping: unwrap, cheap filter, validate,
+    classify. The tests hold the result equal to ``detect_root_activity`` of the records.
+    """
+    try:
+        inner = _unwrap_record(record)
+    except RecursionError:
+        raise ParseError("input is nested too deeply") from None
+    if not _is_candidate(inner):
+        return None
+    event = _event_from_record(inner, owned=True)
+    classified = _classify(event, ActivitySource.CLOUDTRAIL)
+    return None if classified is None else (event, classified[0])
 
 
 def _str(value: object) -> str | None:

@@ -15,14 +15,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from isal import igzip
 
 from rootguard import ParseError, RootActivity, detect_root_activity
-from rootguard._cloudtrail import iter_raw_records
+from rootguard import _fastscan as fs
+from rootguard._cloudtrail import gzip_failure, iter_raw_records
 from rootguard._fastscan import (
+    _UTF8_CHUNK,
     DECODER,
     GZIP,
     FailureReason,
     FileScan,
+    Inflater,
     RecordFilter,
     ScanResult,
     SkipReason,
@@ -156,7 +160,7 @@ def test_root_found_lookalikes_not(fast: bool) -> None:
     scan = scan_log_bytes(data, fast=fast)
     assert scan.scanned
     assert scan.events == 3
-    assert [r["eventID"] for r in scan.roots] == [ROOT_KEY["eventID"]]
+    assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
     (activity,) = detect_root_activity(list(scan.roots))
     assert activity.channel.value == "access_key"
     assert activity.severity.value == "critical"
@@ -178,7 +182,7 @@ def test_root_spelled_any_valid_way(fast: bool, spelling: bytes) -> None:
         b'"userIdentity":{' + spelling + b',"accessKeyId":"AKIAEXAMPLE"}}]}'
     )
     scan = scan_log_bytes(data, fast=fast)
-    assert [r["eventID"] for r in scan.roots] == ["e1"]
+    assert [r.event_id for r in scan.roots] == ["e1"]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -245,7 +249,7 @@ def test_stdlib_only_json_is_accepted(fast: bool) -> None:
     scan = scan_log_bytes(data, fast=fast)
     assert scan.scanned
     assert scan.events == 2
-    assert [r["eventID"] for r in scan.roots] == [ROOT_KEY["eventID"]]
+    assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
 
 
 def test_gunzip() -> None:
@@ -280,7 +284,7 @@ def test_time_window_is_half_open() -> None:
         since=datetime(2024, 5, 1, 10, tzinfo=UTC), until=datetime(2024, 5, 1, 11, tzinfo=UTC)
     )
     scan = scan_log_bytes(_file(records), record_filter=window)
-    assert [r["eventTime"] for r in scan.roots] == ["2024-05-01T10:00:00Z"]
+    assert [r.to_record()["eventTime"] for r in scan.roots] == ["2024-05-01T10:00:00Z"]
     assert scan.events == 3  # counted whatever their time
 
 
@@ -349,7 +353,83 @@ def _decodes(data: bytes) -> bool:
 )
 def test_chunked_utf8_check_is_exact(text: str, noise: bytes, where: int, repeat: int) -> None:
     # Long inputs cross the chunk boundaries at every offset of a multi-byte sequence.
-    data = (text.encode("utf-8", "surrogatepass") * repeat)[: 3 * 32 * 1024 + 7]
+    data = (text.encode("utf-8", "surrogatepass") * repeat)[: 12 * _UTF8_CHUNK + 7]
     where %= len(data) + 1
     for candidate in (data, data[:where] + noise + data[where:], data[:where]):
         assert is_utf8(candidate) == _decodes(candidate)
+        assert is_utf8(memoryview(candidate)) == _decodes(candidate)
+
+
+def test_msgspec_does_not_check_the_utf8_it_skips() -> None:
+    # Why the separate UTF-8 check exists: msgspec validates only the strings it decodes
+    # (declared fields); invalid UTF-8 in a skipped key or value passes its decoder, and
+    # json.loads (the reference) rejects the file.
+    for data in (b'{"Records":[{"a":"\xff"}]}', b'{"Records":[{"\xc3(":1}]}'):
+        assert fs._record_decoder.decode(data).Records
+        assert scan_log_bytes(data, fast=True).failure is FailureReason.NOT_JSON
+        assert reference(data) is None
+
+
+# ---------------------------------------------------------------------------------------
+# One decompression buffer for many files
+# ---------------------------------------------------------------------------------------
+
+
+def _gzip_file(payload: bytes, shape: str) -> bytes:
+    one = gzip.compress(payload, mtime=0)
+    if shape == "two_members":  # the trailer's size is the last member's only: too small
+        return one + gzip.compress(payload[: len(payload) // 3], mtime=0)
+    if shape == "zero_padding":  # the trailer's size reads as 0
+        return one + bytes(8)
+    if shape == "garbage_after":
+        return one + b"garbage!"
+    if shape == "lying_size":  # a size field far larger than the data
+        return one[:-4] + (2**32 - 1).to_bytes(4, "little")
+    if shape == "truncated":
+        return one[: len(one) // 2]
+    return one
+
+
+def _isal_verdict(data: bytes) -> bytes | str:
+    """What isal.igzip.decompress (the reference reader's decoder) says."""
+    try:
+        return igzip.decompress(data)
+    except Exception as exc:
+        return gzip_failure(exc)[1]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    files=st.lists(
+        st.tuples(
+            st.binary(min_size=0, max_size=64),
+            st.integers(0, 12_000),
+            st.sampled_from(
+                ["one", "two_members", "zero_padding", "garbage_after", "lying_size", "truncated"]
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_one_inflater_gives_every_file_exactly(files: list[tuple[bytes, int, str]]) -> None:
+    # Big files then small ones (what a longer file left in the buffer must not leak),
+    # buffers that must grow (several members, a size field too small or lying), damaged
+    # streams: each file decompresses exactly as isal.igzip.decompress decompresses it.
+    inflater = Inflater()
+    for chunk, repeat, shape in files:
+        data = _gzip_file(chunk * repeat, shape)
+        try:
+            got: bytes | str = bytes(inflater.inflate(data))
+        except ParseError as exc:
+            got = exc.message
+        assert got == _isal_verdict(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.lists(st.one_of(as_log_files(), as_damaged_files()), min_size=2, max_size=5))
+def test_scanning_with_one_inflater_is_scanning_each_file_alone(files: list[bytes]) -> None:
+    inflater = Inflater()
+    big = gzip.compress(_file([ROOT_KEY] * 400))  # leaves a long tail in the buffer
+    for data in [big, *files, big, *reversed(files)]:
+        assert scan_log_bytes(data, inflater=inflater) == scan_log_bytes(data)
