@@ -8,7 +8,8 @@ PASS or FAIL.
 
 Patterns are judged by evaluating them (``filter_pattern_matches`` /
 ``event_pattern_matches``) against the canonical events of :mod:`rootguard._canonical`,
-never by comparing their text.
+never by comparing their text. The judgements the planner shares (selectors, patterns,
+alarms, rules, Config recording) live in :mod:`rootguard._judge`.
 """
 
 from __future__ import annotations

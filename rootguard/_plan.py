@@ -15,6 +15,10 @@ API call each will make. It never plans a deletion and never weakens a setting:
   ``rootguard:managed=true``.
 - **Humans for root credentials.** Root MFA and root access keys cannot be fixed by an API
   call from the account: the plan carries :class:`ManualStep` entries saying what to do.
+- **The checks decide what works.** The planner acts on the findings of
+  :func:`~rootguard.evaluate`, and where it looks at a resource itself (may this trail,
+  filter, alarm or rule be reused?) it asks the same judgements (:mod:`rootguard._judge`),
+  so a plan is never empty while a check it owns fails.
 
 This module never imports boto3/botocore; :func:`rootguard.apply` executes a plan.
 """
