@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 import boto3
 from botocore import xform_name
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -39,12 +40,16 @@ __all__ = [
     "Attempt",
     "ClientFactory",
     "GapRecorder",
+    "caller_identity",
     "clean",
     "discover_regions",
     "error_code",
     "error_message",
     "paginate",
+    "partition_of_arn",
+    "requested_regions",
     "resolve_session",
+    "session_credentials",
     "unique",
 ]
 
@@ -85,6 +90,54 @@ _OPT_IN_OK = frozenset({"opt-in-not-required", "opted-in"})
 def resolve_session(session: boto3.Session | None) -> boto3.Session:
     """The injected session, or a default ``boto3.Session()``."""
     return session if session is not None else boto3.Session()
+
+
+def session_credentials(session: boto3.Session | None) -> tuple[boto3.Session, Credentials]:
+    """The session to use (:func:`resolve_session`) and its credentials.
+
+    Raises:
+        CollectError: the session has no credentials, or finding them failed.
+    """
+    resolved = resolve_session(session)
+    try:
+        credentials = resolved.get_credentials()
+    except BotoCoreError as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    if credentials is None:
+        raise CollectError("no AWS credentials found (configure a profile or pass a session)")
+    return resolved, credentials
+
+
+def requested_regions(
+    session: boto3.Session, regions: Sequence[str] | None
+) -> tuple[list[str] | None, str]:
+    """The regions asked for (duplicates dropped; None: discover them) and the home
+    region: the session's region, else the first region asked for, else ``us-east-1``."""
+    wanted = unique(list(regions)) if regions is not None else None
+    return wanted, session.region_name or (wanted[0] if wanted else "us-east-1")
+
+
+def caller_identity(sts: Any, whose: str = "account") -> tuple[str, str]:
+    """(account id, partition) of the credentials behind the ``sts`` client.
+
+    Raises:
+        CollectError: ``sts:GetCallerIdentity`` failed (the AWS error is its cause).
+    """
+    try:
+        identity = sts.get_caller_identity()
+    except CREDENTIAL_ERRORS as exc:
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise CollectError(
+            f"cannot identify the {whose}: sts:GetCallerIdentity failed with "
+            f"{error_code(exc)}: {error_message(exc)}"
+        ) from exc
+    return str(identity["Account"]), partition_of_arn(str(identity.get("Arn", "")))
+
+
+def partition_of_arn(arn: str) -> str:
+    """The partition of an ARN (``aws``, ``aws-cn`` …); ``aws`` when it is not an ARN."""
+    return arn.split(":")[1] if arn.count(":") >= 5 else "aws"
 
 
 def error_code(exc: BaseException) -> str:

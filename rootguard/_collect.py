@@ -32,19 +32,17 @@ from functools import partial
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from rootguard._aws import (
-    CREDENTIAL_ERRORS,
     NOT_ENABLED_CODES,
     ClientFactory,
     GapRecorder,
+    caller_identity,
     clean,
     discover_regions,
-    error_code,
-    error_message,
     paginate,
-    resolve_session,
+    requested_regions,
+    session_credentials,
     unique,
 )
 from rootguard._errors import CollectError
@@ -66,7 +64,7 @@ from rootguard._snapshot import (
     VirtualMfaDevice,
 )
 
-__all__ = ["collect"]
+__all__ = ["collect", "collect_account"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,19 +111,30 @@ def collect(
         >>> [gap.describe() for gap in snapshot.gaps]  # doctest: +SKIP
         []
     """
-    sess = resolve_session(session)
-    try:
-        credentials = sess.get_credentials()
-    except BotoCoreError as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    if credentials is None:
-        raise CollectError("no AWS credentials found (configure a profile or pass a session)")
+    sess, _ = session_credentials(session)
+    return collect_account(sess, regions, progress=progress, max_workers=max_workers)
 
-    wanted = unique(list(regions)) if regions is not None else None
-    home = sess.region_name or (wanted[0] if wanted else "us-east-1")
-    factory = ClientFactory(sess)
+
+def collect_account(
+    session: boto3.Session,
+    regions: Sequence[str] | None,
+    *,
+    identity: tuple[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    max_workers: int | None = None,
+) -> AccountSnapshot:
+    """:func:`collect` with a session known to have credentials.
+
+    ``identity`` is the (account id, partition) of those credentials when the caller
+    knows it already (an ``sts:AssumeRole`` answer names the account): then
+    ``sts:GetCallerIdentity`` is not called.
+    """
+    wanted, home = requested_regions(session, regions)
+    factory = ClientFactory(session)
     recorder = GapRecorder()
-    account_id, partition = _caller_identity(factory, home)
+    if identity is None:
+        identity = caller_identity(factory.client("sts", home))
+    account_id, partition = identity
     collected_at = datetime.now(timezone.utc)
     started = time.monotonic()
 
@@ -198,23 +207,6 @@ def collect(
         time.monotonic() - started,
     )
     return snapshot
-
-
-def _caller_identity(factory: ClientFactory, home: str) -> tuple[str, str]:
-    """(account id, partition) of the credentials; any failure here is fatal."""
-    sts = factory.client("sts", home)
-    try:
-        identity = sts.get_caller_identity()
-    except CREDENTIAL_ERRORS as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except (ClientError, BotoCoreError) as exc:
-        raise CollectError(
-            f"cannot identify the account: sts:GetCallerIdentity failed with "
-            f"{error_code(exc)}: {error_message(exc)}"
-        ) from exc
-    arn = str(identity.get("Arn", ""))
-    partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
-    return str(identity["Account"]), partition
 
 
 # --------------------------------------------------------------------------- global

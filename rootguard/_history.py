@@ -31,14 +31,13 @@ from functools import partial
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError
 
 from rootguard._aws import (
     ClientFactory,
     GapRecorder,
     discover_regions,
-    resolve_session,
-    unique,
+    requested_regions,
+    session_credentials,
 )
 from rootguard._cloudtrail import parse_cloudtrail_event
 from rootguard._detect import detect_root_activity
@@ -182,16 +181,8 @@ def lookup_root_activity(
     start, end = _utc(since), _utc(until)
     if start is not None and end is not None and start > end:
         raise CollectError(f"since ({start.isoformat()}) is after until ({end.isoformat()})")
-    sess = resolve_session(session)
-    try:
-        credentials = sess.get_credentials()
-    except BotoCoreError as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    if credentials is None:
-        raise CollectError("no AWS credentials found (configure a profile or pass a session)")
-
-    wanted = unique(list(regions)) if regions is not None else None
-    home = sess.region_name or (wanted[0] if wanted else "us-east-1")
+    sess, _ = session_credentials(session)
+    wanted, home = requested_regions(sess, regions)
     factory = ClientFactory(sess)
     recorder = GapRecorder()
     if wanted is None:

@@ -360,13 +360,14 @@ def test_refresh_assumes_the_role_again_near_expiry(
     counter = count_assume_role()
     counter(base)
     clock: dict[str, datetime] = {}
-    credentials = _assume_role_credentials(
+    credentials, identity = _assume_role_credentials(
         base.client("sts"),
         f"arn:aws:iam::{account}:role/{ROLE}",
         session_name="rootguard-test",
         external_id="shared-secret",
         time_fetcher=lambda: clock.get("now") or datetime.now(timezone.utc),
     )
+    assert identity == (account, "aws")  # from the assumed-role ARN of the answer
     first = credentials.get_frozen_credentials()
     credentials.get_frozen_credentials()
     assert counter.calls == {account: 1}  # an hour left: no refresh
