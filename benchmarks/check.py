@@ -1,10 +1,10 @@
 """Benchmark collect(): wall time and API calls for 2 and for 17 regions, in one run.
 
 One account on a moto server (ThreadedMotoServer on 127.0.0.1, HTTP, in a process of its
-own, as AWS is not in the caller's process), populated with the whole root-alerting chain
-in every region (tests/integration/accounts.py) and a realistic root user
-(tests/integration/moto_root.py). Each measurement uses a fresh boto3 session;
-calls are counted with a ``before-call`` handler (retries not counted).
+own, as AWS is not in the caller's process, which does not import moto), populated with
+the whole root-alerting chain in every region (tests/integration/accounts.py) and a
+realistic root user (tests/integration/moto_root.py). Each measurement uses a fresh boto3
+session; calls are counted with a ``before-call`` handler (retries not counted).
 
 Targets (issue 3): the 17-region run takes less than 4x the 2-region run; at most 30
 calls per region.
@@ -33,11 +33,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 import rootguard
-from tests.integration.accounts import populate_account
-from tests.integration.moto_root import RootKey, RootState, moto_root
 
 REGIONS_17 = [
     "us-east-1",
@@ -85,7 +82,13 @@ def measure(regions: list[str], latency: float) -> tuple[float, Counter[str]]:
 
 def serve(conn: Connection) -> None:
     """The moto server process: one account, populated in 17 regions, with a realistic root
-    user; serves until told to stop."""
+    user; serves until told to stop. moto is imported here only: in the collector's process
+    its modules would only make garbage collection slower."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.integration.accounts import populate_account
+    from tests.integration.moto_root import RootKey, RootState, moto_root
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

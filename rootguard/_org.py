@@ -395,7 +395,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
     if snapshot.account_id != task.account_id:
         return _error(
             task,
-            "sts:GetCallerIdentity",
+            "sts:AssumeRole" if task.role_arn is not None and identity else "sts:GetCallerIdentity",
             "AccountMismatch",
             f"the credentials belong to account {snapshot.account_id}",
         )
@@ -492,10 +492,12 @@ def scan_organization(
         endpoint_url: send every AWS call to this endpoint (a local moto server, an
             API proxy). Default: the endpoint configuration where the task runs
             (``AWS_ENDPOINT_URL`` …).
-        configure_session: called with every boto3 session a task builds (the caller's
-            and each role's), e.g. to register botocore event handlers. Sessions are
-            built where the task runs, so handlers registered on ``session`` itself do
-            not apply there. Must be picklable for executors that pickle tasks.
+        configure_session: called with every boto3 session the tasks build (each
+            role's; the caller's, whose client assumes the roles, once per scan in each
+            process; the caller's own account's), e.g. to register botocore event
+            handlers. Sessions are built where the tasks run, so handlers registered on
+            ``session`` itself do not apply there. Must be picklable for executors that
+            pickle tasks.
         role_duration_seconds: ``DurationSeconds`` of each role session (default: the
             role's default, one hour); the credentials are refreshed before they expire.
 

@@ -385,6 +385,38 @@ def test_refresh_assumes_the_role_again_near_expiry(
     assert identity.get_caller_identity()["Account"] == account
 
 
+def test_the_assumed_role_answer_names_the_account_checked(
+    org: tuple[boto3.Session, BuiltOrganization],
+) -> None:
+    session, built = org
+    honest, lying = built.ids("plain")[:2]
+    calls: list[str] = []
+
+    def hook(task_session: boto3.Session) -> None:
+        def record(event_name: str, **_: Any) -> None:
+            calls.append(event_name.split(".", 1)[1])
+
+        def other_account(parsed: dict[str, Any], **_: Any) -> None:
+            user = parsed.get("AssumedRoleUser") or {}
+            if lying in user.get("Arn", ""):
+                user["Arn"] = user["Arn"].replace(lying, honest)
+
+        task_session.events.register("before-call", record)
+        task_session.events.register("after-call.sts.AssumeRole", other_account)
+
+    report = scan_organization(
+        session=session, regions=[HOME], accounts=[honest, lying], configure_session=hook
+    )
+    assert result(report, honest).status is AccountStatus.CHECKED
+    failed = result(report, lying)
+    assert failed.error is not None
+    assert failed.error.operation == "sts:AssumeRole"
+    assert failed.error.error_code == "AccountMismatch"
+    # the members' account comes from the AssumeRole answer: no GetCallerIdentity there
+    assert calls.count("sts.AssumeRole") == 2
+    assert "sts.GetCallerIdentity" not in calls
+
+
 # --------------------------------------------------------------------------- permissions
 
 
