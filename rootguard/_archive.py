@@ -77,6 +77,8 @@ UNIT_BYTES: Final = 2 * 1024 * 1024
 """A work unit holds files up to about this many (compressed) bytes ..."""
 UNIT_FILES: Final = 128
 """... and at most this many files (small S3 objects are batched to amortize overhead)."""
+_KEEP_BYTES: Final = 32 * 1024 * 1024
+"""A worker's read buffer is kept for the next file up to this size."""
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -543,10 +545,41 @@ class _UnitResult:
     scans: tuple[tuple[str, FileScan], ...]
 
 
-def _read(ref: _FileRef, s3: _S3Settings | None) -> bytes:
+class _ReadBuffer:
+    """One reused buffer for the (compressed) files a worker reads, one after the other:
+    no allocation per file, and the kernel copies into memory that is already mapped."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def read(self, path: str, size: int) -> memoryview:
+        """The content of the local file ``path`` (``size``: its listed size, a hint),
+        valid until the next call."""
+        buffer = self._buffer
+        if len(buffer) <= size:  # room for one more byte: the read that finds the end
+            buffer = bytearray(size + 64 * 1024)
+        view = memoryview(buffer)
+        filled = 0
+        with open(path, "rb", buffering=0) as handle:
+            while True:
+                if filled == len(buffer):  # the file grew since it was listed
+                    buffer = bytearray(2 * filled)
+                    buffer[:filled] = view
+                    view = memoryview(buffer)
+                got = handle.readinto(view[filled:])
+                if not got:
+                    break
+                filled += got
+        if len(buffer) <= _KEEP_BYTES:
+            self._buffer = buffer
+        return view[:filled]
+
+
+def _read(ref: _FileRef, s3: _S3Settings | None, reader: _ReadBuffer) -> bytes | memoryview:
     if ref.key is None:
-        with open(ref.path, "rb") as handle:
-            return handle.read()
+        return reader.read(ref.path, ref.size)
     if s3 is None:  # pragma: no cover - units with S3 refs always carry settings
         raise OSError("no S3 settings for an S3 object")
     response = _client_for(s3).get_object(Bucket=ref.bucket, Key=ref.key)
@@ -557,9 +590,9 @@ def _read(ref: _FileRef, s3: _S3Settings | None) -> bytes:
         body.close()
 
 
-def _scan_file(ref: _FileRef, unit: _Unit, inflater: Inflater) -> FileScan:
+def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
     try:
-        content = _read(ref, unit.s3)
+        content = _read(ref, unit.s3, scratch.reader)
     except OSError as exc:
         return FileScan(failure=FailureReason.READ_FAILED, detail=f"{exc.strerror or exc}")
     except (ClientError, BotoCoreError) as exc:
@@ -572,16 +605,24 @@ def _scan_file(ref: _FileRef, unit: _Unit, inflater: Inflater) -> FileScan:
         record_filter=unit.record_filter,
         path_account=ref.account,
         path_region=ref.region,
-        inflater=inflater,
+        inflater=scratch.inflater,
     )
+
+
+@dataclass
+class _Scratch:
+    """The buffers one thread of work reuses from file to file (never shared)."""
+
+    reader: _ReadBuffer = field(default_factory=_ReadBuffer)
+    inflater: Inflater = field(default_factory=Inflater)
 
 
 def _scan_unit(unit: _Unit) -> _UnitResult:
     """Read and scan every file of one unit (runs in a worker)."""
-    inflater = Inflater()  # one decompression buffer for all the files of the unit
+    scratch = _Scratch()
     return _UnitResult(
         index=unit.index,
-        scans=tuple((ref.path, _scan_file(ref, unit, inflater)) for ref in unit.files),
+        scans=tuple((ref.path, _scan_file(ref, unit, scratch)) for ref in unit.files),
     )
 
 
@@ -857,11 +898,11 @@ def _run(units: Iterator[_Unit], tally: _Tally, *, executor: Executor | None, wo
         _run_on(executor, units, tally, inflight=2 * workers + 2)
         return
     if workers <= 1:
-        inflater = Inflater()
+        scratch = _Scratch()
         for unit in units:
             scans: list[tuple[str, FileScan]] = []
             for ref in unit.files:  # file by file, to report progress file by file
-                scans.append((ref.path, _scan_file(ref, unit, inflater)))
+                scans.append((ref.path, _scan_file(ref, unit, scratch)))
                 if len(scans) < len(unit.files):
                     tally.report(in_unit=len(scans))
             tally.add(_UnitResult(unit.index, tuple(scans)))

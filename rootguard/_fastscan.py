@@ -512,7 +512,7 @@ _NOT_SPACE: Final = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 
 
 def scan_log_bytes(
-    content: bytes,
+    content: bytes | memoryview,
     *,
     record_filter: RecordFilter = _KEEP_ALL,
     path_account: str | None = None,

@@ -360,6 +360,27 @@ def test_chunked_utf8_check_is_exact(text: str, noise: bytes, where: int, repeat
         assert is_utf8(memoryview(candidate)) == _decodes(candidate)
 
 
+@pytest.mark.parametrize("shift", range(-4, 5))
+@pytest.mark.parametrize(
+    "insert",
+    [
+        "é".encode(),
+        "€".encode(),
+        "😀".encode(),
+        b"\xed\xa0\x80",  # an encoded surrogate: json.loads (surrogatepass) accepts it
+        b"\xff",
+        b"\xc3(",
+        b"\xe2\x82",  # cut short
+        b"\xf0\x9f\x98",
+    ],
+)
+def test_utf8_check_at_chunk_boundaries(shift: int, insert: bytes) -> None:
+    for boundary in (_UTF8_CHUNK, 2 * _UTF8_CHUNK):
+        head = b"a" * (boundary + shift) + insert
+        for data in (head, head + b"b" * 100, head + "é".encode() * 10):
+            assert is_utf8(data) == _decodes(data), (boundary, data[-12:])
+
+
 def test_msgspec_does_not_check_the_utf8_it_skips() -> None:
     # Why the separate UTF-8 check exists: msgspec validates only the strings it decodes
     # (declared fields); invalid UTF-8 in a skipped key or value passes its decoder, and
