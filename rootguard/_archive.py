@@ -562,19 +562,43 @@ class _ReadBuffer:
             buffer = bytearray(size + 64 * 1024)
         view = memoryview(buffer)
         filled = 0
-        with open(path, "rb", buffering=0) as handle:
+        handle = _open_for_reading(path)
+        try:
             while True:
                 if filled == len(buffer):  # the file grew since it was listed
                     buffer = bytearray(2 * filled)
                     buffer[:filled] = view
                     view = memoryview(buffer)
-                got = handle.readinto(view[filled:])
+                got = _read_into(handle, view[filled:])
                 if not got:
                     break
                 filled += got
+        finally:
+            _close(handle)
         if len(buffer) <= _KEEP_BYTES:
             self._buffer = buffer
         return view[:filled]
+
+
+# Plain file descriptors where the OS can read into a buffer (os.readv: POSIX); else
+# unbuffered file objects. Either raises OSError with the reason.
+_HAVE_READV: Final = hasattr(os, "readv")
+_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_for_reading(path: str) -> Any:
+    return os.open(path, _OPEN_FLAGS) if _HAVE_READV else open(path, "rb", buffering=0)
+
+
+def _read_into(handle: Any, view: memoryview) -> int:
+    return int(os.readv(handle, [view]) if _HAVE_READV else handle.readinto(view))
+
+
+def _close(handle: Any) -> None:
+    if _HAVE_READV:
+        os.close(handle)
+    else:
+        handle.close()
 
 
 def _read(ref: _FileRef, s3: _S3Settings | None, reader: _ReadBuffer) -> bytes | memoryview:

@@ -552,7 +552,11 @@ def scan_log_bytes(
         except _NotFast:
             count, candidates = _stdlib_records(bytes(data))
         del data
-        roots = _root_records(candidates, record_filter, path_account, path_region)
+        roots = (
+            _root_records(candidates, record_filter, path_account, path_region)
+            if candidates
+            else ()
+        )
     except _Digest:
         return FileScan(skip=SkipReason.DIGEST, detail="a CloudTrail digest file (by content)")
     except _Failure as exc:
