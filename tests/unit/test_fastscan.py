@@ -7,6 +7,7 @@ and reject exactly the same files.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from isal import igzip
 
-from rootguard import ParseError, RootActivity, detect_root_activity
+from rootguard import ParseError, RootActivity, classify_event, detect_root_activity
 from rootguard import _fastscan as fs
 from rootguard._cloudtrail import gzip_failure, iter_raw_records
 from rootguard._fastscan import (
@@ -34,7 +35,7 @@ from rootguard._fastscan import (
     is_utf8,
     scan_log_bytes,
 )
-from tests.strategies import as_damaged_files, as_log_files, ct_records
+from tests.strategies import as_damaged_files, as_log_files, as_records, ct_records
 
 UTC = timezone.utc
 
@@ -147,6 +148,27 @@ def test_escaped_and_spaced_root_is_never_missed(
     for data in (compact, spaced, escaped if escape else compact):
         assert scanned(data, True) == expected
         assert scanned(data, False) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(record=as_records)
+def test_owned_classification_is_classify_event(record: dict[str, Any]) -> None:
+    # Records the scanner decoded itself are classified without the defensive copy, and
+    # the model is kept for the parent's detect_root_activity: the same verdict as
+    # classify_event / detect_root_activity on the record, raw records and wrappers alike.
+    try:
+        expected: object = classify_event(copy.deepcopy(record))
+        expected_all: object = detect_root_activity([copy.deepcopy(record)])
+    except ParseError:
+        expected = expected_all = "invalid"
+    try:
+        found = fs._classify_owned(copy.deepcopy(record))
+        got: object = None if found is None else found[1]
+        got_all: object = detect_root_activity([found[0]] if found else [])
+    except ParseError:
+        got = got_all = "invalid"
+    assert got == expected
+    assert got_all == expected_all
 
 
 # ---------------------------------------------------------------------------------------
