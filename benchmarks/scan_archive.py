@@ -6,7 +6,8 @@ lookalikes such as a role named "Root" or an IAM user named root, digest files),
 measures, each in a fresh subprocess and in the same run:
 
 - the stdlib baseline: ``gzip`` + ``json.load`` + a dict filter on ``userIdentity.type``;
-- decompression alone, with the gzip decoder rootguard uses;
+- decompression alone, with the gzip decoder rootguard uses (into one reused buffer, as
+  the scan does);
 - the cost of a byte-level substring prefilter (``Root`` and ``\\u`` scans), which
   rootguard measured and does not use;
 - ``scan_cloudtrail_archive`` with 1 worker and with ``os.cpu_count()`` workers;

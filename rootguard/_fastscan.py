@@ -7,8 +7,8 @@ lives in ``rootguard._archive``; the scan results models live here so that they 
 
 How it stays fast without missing anything:
 
-1. gzip is decompressed with ISA-L (``isal.igzip``, the ``fast`` extra) when installed,
-   else the standard library.
+1. gzip is decompressed with ISA-L (python-isal's reader, the ``fast`` extra) into one
+   buffer reused from file to file (:class:`Inflater`), else by the standard library.
 2. A ``msgspec.Struct`` decoder that declares only what the candidate test needs —
    ``userIdentity.type`` and ``eventName`` — reads every record; msgspec skips all other
    fields without building objects. Candidates: identity type ``Root`` or
@@ -17,20 +17,28 @@ How it stays fast without missing anything:
    *decoded* values (escapes such as ``"R\\u006fot"`` and any spacing are already
    resolved), and it is a superset of the cheap filter of ``rootguard._detect``: every
    record that detection could accept is a candidate.
-3. Only the candidates are decoded in full (stdlib ``json``, exactly as the reference
-   reader decodes) and handed to :func:`~rootguard.classify_event`, which builds pydantic
-   models for them alone.
-4. Anything unusual for the fast decoder (a field of an unexpected JSON type, ``NaN``,
+3. msgspec checks the UTF-8 only of the strings it decodes, not of what it skips;
+   ``json.loads`` rejects invalid UTF-8 anywhere. So :func:`is_utf8` checks the whole
+   text (8 KB at a time: ``bytes.isascii``, and a decode only where it is not ASCII).
+4. Only the candidates are decoded in full (stdlib ``json``, exactly as the reference
+   reader decodes, from a second msgspec pass that keeps each record's bytes) and
+   classified as :func:`~rootguard.classify_event` classifies them; the models built for
+   them are handed on, so that the parent's ``detect_root_activity`` does not validate
+   them again.
+5. Anything unusual for the fast decoder (a field of an unexpected JSON type, ``NaN``,
    a lone surrogate escape, a byte-order mark, invalid JSON or UTF-8) falls back to the
    plain stdlib path, which mirrors ``rootguard._cloudtrail.iter_raw_records`` check for
    check — so the verdict on a file never depends on which path ran. Without ``msgspec``
    installed the stdlib path is the only one.
 
-A byte-level substring prefilter (``Root`` in the raw bytes) was measured and rejected:
-to be sound it needs a second scan for ``\\u`` escapes (``"R\\u006fot"`` decodes to
-``Root``) and, on CloudTrail's ~1.5 KB records, the two scans cost more than the
-declared-fields decoding they would let a file skip (``benchmarks/scan_archive.py``
-prints both figures).
+Measured and not used (``docs/archives.md`` gives the figures): a byte-level substring
+prefilter (to be sound it needs a second scan for ``\\u`` escapes, and the two scans
+cost more than the declared-fields decoding they would let a file skip); one msgspec
+pass keeping every record's bytes, then each record decoded for the candidate test
+(much slower than the second pass over the few files with a candidate); libdeflate
+(faster, but its Python binding cannot say where a gzip member ends, so multi-member
+files and trailing bytes would not be read as the reference reads them); zlib-ng
+(slower than ISA-L).
 
 ``tests/unit/test_fastscan.py`` proves with hypothesis that both paths give the same
 activities and the same file verdicts as ``iter_raw_records`` + ``detect_root_activity``.
