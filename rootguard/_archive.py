@@ -541,8 +541,30 @@ class _Unit:
 
 @dataclass(frozen=True)
 class _UnitResult:
+    """What a unit gives back: counts for the files read in full and their root records,
+    and the files skipped or failed with why — not one object per file to send back."""
+
     index: int
-    scans: tuple[tuple[str, FileScan], ...]
+    files: int
+    scanned: int = 0
+    events: int = 0
+    roots: tuple[CloudTrailEvent, ...] = ()
+    problems: tuple[tuple[str, FileScan], ...] = ()
+
+
+def _unit_result(index: int, scans: Iterable[tuple[str, FileScan]]) -> _UnitResult:
+    files = scanned = events = 0
+    roots: list[CloudTrailEvent] = []
+    problems: list[tuple[str, FileScan]] = []
+    for path, scan in scans:
+        files += 1
+        if scan.scanned:
+            scanned += 1
+            events += scan.events
+            roots.extend(scan.roots)
+        else:
+            problems.append((path, scan))
+    return _UnitResult(index, files, scanned, events, tuple(roots), tuple(problems))
 
 
 class _ReadBuffer:
@@ -644,9 +666,8 @@ class _Scratch:
 def _scan_unit(unit: _Unit) -> _UnitResult:
     """Read and scan every file of one unit (runs in a worker)."""
     scratch = _Scratch()
-    return _UnitResult(
-        index=unit.index,
-        scans=tuple((ref.path, _scan_file(ref, unit, scratch)) for ref in unit.files),
+    return _unit_result(
+        unit.index, ((ref.path, _scan_file(ref, unit, scratch)) for ref in unit.files)
     )
 
 
@@ -691,19 +712,16 @@ class _Tally:
     roots: dict[int, list[CloudTrailEvent]] = field(default_factory=dict)
 
     def add(self, result: _UnitResult) -> None:
-        roots: list[CloudTrailEvent] = []
-        for path, scan in result.scans:
+        for path, scan in result.problems:
             if scan.skip is not None:
                 self.skipped.append(SkippedFile(path=path, reason=scan.skip, detail=scan.detail))
             elif scan.failure is not None:
                 logger.warning("cannot read %s: %s", path, scan.detail)
                 self.errors.append(FailedFile(path=path, reason=scan.failure, detail=scan.detail))
-            else:
-                self.files_scanned += 1
-                self.events += scan.events
-                roots.extend(scan.roots)
-        self.roots[result.index] = roots
-        self.done += len(result.scans)
+        self.files_scanned += result.scanned
+        self.events += result.events
+        self.roots[result.index] = list(result.roots)
+        self.done += result.files
         self.report()
 
     def report(self, in_unit: int = 0) -> None:
@@ -929,7 +947,7 @@ def _run(units: Iterator[_Unit], tally: _Tally, *, executor: Executor | None, wo
                 scans.append((ref.path, _scan_file(ref, unit, scratch)))
                 if len(scans) < len(unit.files):
                     tally.report(in_unit=len(scans))
-            tally.add(_UnitResult(unit.index, tuple(scans)))
+            tally.add(_unit_result(unit.index, scans))
         return
     # Look ahead: a pool is not worth starting for a single unit.
     first = next(units, None)
