@@ -252,9 +252,14 @@ class _Walk:
     pruned: int = 0
 
 
-def _name_verdict(name: str, folders: Sequence[str], *, listed: bool) -> SkippedFile | None:
-    """A skip for digest and (when found by listing) non-log names; None: read it."""
-    if _DIGEST_MARK in name or _DIGEST_MARK in folders:
+def _name_verdict(
+    name: str, folders: Sequence[str], *, listed: bool, digest_folder: bool | None = None
+) -> SkippedFile | None:
+    """A skip for digest and (when found by listing) non-log names; None: read it.
+    ``digest_folder``: ``_DIGEST_MARK in folders``, when the caller already knows it."""
+    if digest_folder is None:
+        digest_folder = _DIGEST_MARK in folders
+    if digest_folder or _DIGEST_MARK in name:
         return SkippedFile(path="", reason=SkipReason.DIGEST, detail="CloudTrail digest file")
     if listed and not name.lower().endswith(_LOG_SUFFIXES):
         return SkippedFile(
@@ -272,16 +277,18 @@ def _classify(
     *,
     listed: bool,
     lay: _Layout | None = None,
+    digest_folder: bool | None = None,
     **ref: Any,
 ) -> _FileRef | None:
-    """A file to read, or None (pruned or skipped). ``lay``: ``_layout(folders)``, when
-    the caller already has it (the files of one folder share it)."""
+    """A file to read, or None (pruned or skipped). ``lay`` (``_layout(folders)``, not
+    pruned) and ``digest_folder``: when the caller already has them (the files of one
+    folder share them)."""
     if lay is None:
         lay = _layout(folders)
-    if pruner.prunes(lay):
-        walk.pruned += 1
-        return None
-    skip = _name_verdict(name, folders, listed=listed)
+        if pruner.prunes(lay):
+            walk.pruned += 1
+            return None
+    skip = _name_verdict(name, folders, listed=listed, digest_folder=digest_folder)
     if skip is not None:
         walk.skipped.append(skip.model_copy(update={"path": path}))
         return None
@@ -314,6 +321,8 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
             continue
         folders = list(Path(folder).absolute().parts)
         lay = _layout(folders)
+        files_pruned = pruner.prunes(lay)
+        digest_folder = _DIGEST_MARK in folders
         subdirs: list[Path] = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
@@ -329,12 +338,23 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
                     )
                 )
                 continue
+            if files_pruned:
+                walk.pruned += 1
+                continue
             try:
                 size = entry.stat().st_size
             except OSError:
                 size = 0  # reading it will fail and say why
             ref = _classify(
-                entry.path, folders, entry.name, pruner, walk, listed=True, lay=lay, size=size
+                entry.path,
+                folders,
+                entry.name,
+                pruner,
+                walk,
+                listed=True,
+                lay=lay,
+                digest_folder=digest_folder,
+                size=size,
             )
             if ref is not None:
                 yield ref
