@@ -541,7 +541,7 @@ def scan_log_bytes(
         >>> rec = {"eventName": "ListBuckets", "eventType": "AwsApiCall",
         ...        "userIdentity": {"type": "Root", "accessKeyId": "AKIAEXAMPLE"}}
         >>> scan = scan_log_bytes(gzip.compress(json.dumps({"Records": [rec]}).encode()))
-        >>> scan.events, [r["eventName"] for r in scan.roots]
+        >>> scan.events, [r.event_name for r in scan.roots]
         (1, ['ListBuckets'])
     """
     use_fast = _HAVE_MSGSPEC if fast is None else (fast and _HAVE_MSGSPEC)
