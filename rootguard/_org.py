@@ -54,6 +54,7 @@ from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
 from rootguard._errors import CollectError
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
 from rootguard._snapshot import Trail
 
 __all__ = ["CALLER_ACTIONS", "DEFAULT_MAX_WORKERS", "DEFAULT_ROLE_NAME", "scan_organization"]
@@ -67,12 +68,7 @@ DEFAULT_MAX_WORKERS = 16
 concurrently as well (by :func:`rootguard.collect`), so the work is I/O-bound: threads,
 not processes."""
 
-CALLER_ACTIONS: tuple[str, ...] = (
-    "sts:GetCallerIdentity",
-    "organizations:DescribeOrganization",
-    "organizations:ListAccounts",
-    "sts:AssumeRole",
-)
+CALLER_ACTIONS: tuple[str, ...] = ORGANIZATION_CALLER_ACTIONS
 """The IAM actions the caller's credentials need for the scan itself, on top of
 ``required_permissions("check")`` for the caller's own account (each member role needs
 ``required_permissions("check")``)."""

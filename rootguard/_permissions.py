@@ -10,8 +10,11 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
+from rootguard._errors import RootGuardError
+
 __all__ = [
     "CHECK_ACTIONS",
+    "ORGANIZATION_CALLER_ACTIONS",
     "REMEDIATE_ACTIONS",
     "iam_action",
     "required_permissions",
@@ -150,11 +153,26 @@ def iam_action(service: str, operation: str) -> str:
     return _ACTION_EXCEPTIONS.get((prefix, operation), f"{prefix}:{operation}")
 
 
-def required_permissions(mode: Literal["check", "remediate"] = "check") -> dict[str, Any]:
+ORGANIZATION_CALLER_ACTIONS: tuple[str, ...] = (
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+)
+"""What the caller of :func:`rootguard.scan_organization` needs on top of ``"check"``."""
+
+
+def required_permissions(
+    mode: Literal["check", "remediate", "organization"] = "check",
+) -> dict[str, Any]:
     """The IAM policy document rootguard needs (a fresh copy each call).
 
     ``"check"``: read-only — everything :func:`rootguard.collect`,
-    :func:`rootguard.check` and :func:`rootguard.lookup_root_activity` call.
+    :func:`rootguard.check` and :func:`rootguard.lookup_root_activity` call; it is also
+    what each member account's role needs for :func:`rootguard.scan_organization`.
+    ``"organization"``: the caller of :func:`rootguard.scan_organization` (management or
+    delegated-admin account): ``"check"`` for its own account, plus listing the accounts
+    and assuming the member role.
     ``"remediate"``: that, plus what :func:`rootguard.apply` calls, plus ``iam:PassRole``
     limited to CloudTrail, EventBridge and AWS Config, and creating only AWS Config's
     service-linked role. Scanning CloudTrail archives in S3 also needs ``s3:ListBucket``
@@ -166,8 +184,8 @@ def required_permissions(mode: Literal["check", "remediate"] = "check") -> dict[
         >>> "cloudtrail:DescribeTrails" in doc["Statement"][0]["Action"]
         True
     """
-    if mode not in ("check", "remediate"):
-        raise ValueError(f"mode must be 'check' or 'remediate', not {mode!r}")
+    if mode not in ("check", "remediate", "organization"):
+        raise RootGuardError(f"mode must be 'check', 'remediate' or 'organization', not {mode!r}")
     statements: list[dict[str, Any]] = [
         {
             "Sid": "RootGuardRead",
@@ -176,6 +194,15 @@ def required_permissions(mode: Literal["check", "remediate"] = "check") -> dict[
             "Resource": "*",
         }
     ]
+    if mode == "organization":
+        statements.append(
+            {
+                "Sid": "RootGuardOrganization",
+                "Effect": "Allow",
+                "Action": sorted(ORGANIZATION_CALLER_ACTIONS),
+                "Resource": "*",
+            }
+        )
     if mode == "remediate":
         statements += [
             {

@@ -62,7 +62,7 @@ def test_policy_documents_are_well_formed() -> None:
     }
     required_permissions("check")["Statement"].clear()  # a copy: the next call is intact
     assert required_permissions("check")["Statement"]
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(RootGuardError, match="mode"):
         required_permissions("admin")  # type: ignore[arg-type]
 
 

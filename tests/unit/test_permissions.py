@@ -46,3 +46,21 @@ def test_check_policy_is_read_only() -> None:
     (statement,) = rootguard.required_permissions("check")["Statement"]
     verbs = {a.split(":")[1] for a in statement["Action"]}
     assert all(v.startswith(("Get", "List", "Describe", "Lookup", "Generate")) for v in verbs)
+
+
+def test_organization_policy_is_check_plus_listing_and_assuming() -> None:
+    check = rootguard.required_permissions("check")["Statement"]
+    org = rootguard.required_permissions("organization")["Statement"]
+    assert org[: len(check)] == check
+    extra = {a for s in org[len(check) :] for a in s["Action"]}
+    assert extra == {
+        "organizations:DescribeOrganization",
+        "organizations:ListAccounts",
+        "sts:AssumeRole",
+        "sts:GetCallerIdentity",
+    }
+
+
+def test_unknown_mode_raises_a_rootguard_error() -> None:
+    with pytest.raises(rootguard.RootGuardError, match="organization"):
+        rootguard.required_permissions("admin")  # type: ignore[arg-type]
