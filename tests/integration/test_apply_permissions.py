@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from rootguard._apply import apply
+from rootguard._errors import RootGuardError
 from rootguard._permissions import (
     CHECK_ACTIONS,
     REMEDIATE_ACTIONS,
