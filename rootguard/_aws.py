@@ -10,7 +10,9 @@ Pure modules must never import this module (enforced by import-linter).
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -28,23 +30,29 @@ from botocore.exceptions import (
     NoCredentialsError,
     PartialCredentialsError,
 )
+from botocore.parsers import ResponseParserError
 from pydantic import ValidationError
 
 from rootguard._errors import CollectError
 from rootguard._snapshot import Gap
 
 __all__ = [
+    "CALL_ERRORS",
     "CREDENTIAL_ERRORS",
     "NOT_ENABLED_CODES",
     "RETRY_CONFIG",
     "Attempt",
     "ClientFactory",
     "GapRecorder",
+    "MalformedResponse",
     "caller_identity",
+    "check_answer",
     "clean",
     "discover_regions",
     "error_code",
     "error_message",
+    "expect",
+    "expect_items",
     "paginate",
     "partition_of_arn",
     "requested_regions",
@@ -73,6 +81,39 @@ CREDENTIAL_ERRORS: tuple[type[Exception], ...] = (
     CredentialRetrievalError,
 )
 """botocore errors that mean "no usable credentials at all": nothing can be collected."""
+
+
+class MalformedResponse(Exception):
+    """An AWS answer that lacks, nulls or mistypes a field rootguard reads.
+
+    Raised by :func:`expect` and :func:`paginate` (and by the response check every
+    rootguard client runs before botocore parses an answer); turned into a
+    :class:`~rootguard.Gap` with the code ``InvalidResponse`` like any failed call.
+    """
+
+
+CALL_ERRORS: tuple[type[Exception], ...] = (
+    ClientError,
+    BotoCoreError,
+    ResponseParserError,
+    MalformedResponse,
+)
+"""Every way one AWS call can fail without it being a credentials problem:
+``ClientError`` of any code, every ``BotoCoreError`` (connection, timeout, retries
+exhausted, parameter validation), botocore's ``ResponseParserError`` (an HTML page from
+a proxy or a 5xx page: not a ``BotoCoreError``), and a :class:`MalformedResponse`."""
+
+_SHAPE_ERRORS: tuple[type[Exception], ...] = (
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    ValueError,  # pydantic's ValidationError and UnicodeDecodeError among them
+    NotImplementedError,  # moto's unimplemented operations, in-process
+)
+"""What reading an answer of the wrong shape raises (botocore's own XML parser raises
+``KeyError`` on a body without the expected result element). A guarded call that fails
+this way is an ``InvalidResponse`` gap, never an exception."""
 
 NOT_ENABLED_CODES = frozenset(
     {
@@ -117,22 +158,64 @@ def requested_regions(
     return wanted, session.region_name or (wanted[0] if wanted else "us-east-1")
 
 
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_ARN = re.compile(r"arn:(aws[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:\d{12}:\S+")
+
+
 def caller_identity(sts: Any, whose: str = "account") -> tuple[str, str]:
     """(account id, partition) of the credentials behind the ``sts`` client.
 
+    The answer is validated: ``Account`` must be 12 digits and ``Arn`` an ARN in that
+    account; anything else is not an identity to act on.
+
     Raises:
-        CollectError: ``sts:GetCallerIdentity`` failed (the AWS error is its cause).
+        CollectError: ``sts:GetCallerIdentity`` failed, in any way (the AWS error is its
+            cause), or answered something that is not an identity.
     """
     try:
         identity = sts.get_caller_identity()
+        account = expect(identity, "Account", str)
+        arn = expect(identity, "Arn", str)
+        if not _ACCOUNT_ID.fullmatch(account):
+            raise MalformedResponse(f"Account {account[:40]!r} is not a 12-digit account id")
+        match = _ARN.fullmatch(arn)
+        if match is None or arn.split(":")[4] != account:
+            raise MalformedResponse(f"Arn {arn[:120]!r} is not an ARN in account {account}")
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except (ClientError, BotoCoreError) as exc:
+    except (*CALL_ERRORS, *_SHAPE_ERRORS) as exc:
         raise CollectError(
             f"cannot identify the {whose}: sts:GetCallerIdentity failed with "
             f"{error_code(exc)}: {error_message(exc)}"
         ) from exc
-    return str(identity["Account"]), partition_of_arn(str(identity.get("Arn", "")))
+    return account, match.group(1)
+
+
+def expect(response: Any, key: str, kind: type[T]) -> T:
+    """``response[key]``, which must be present, not null and of type ``kind``.
+
+    Raises:
+        MalformedResponse: it is not (the message names the key and what was found).
+    """
+    if not isinstance(response, dict):
+        raise MalformedResponse(f"the answer is a {type(response).__name__}, not an object")
+    if key not in response:
+        raise MalformedResponse(f"the answer lacks {key}")
+    value = response[key]
+    if value is None:
+        raise MalformedResponse(f"{key} is null")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise MalformedResponse(f"{key} is a {type(value).__name__}, not a {kind.__name__}")
+    return value
+
+
+def expect_items(response: Any, key: str) -> list[dict[str, Any]]:
+    """``response[key]`` as a list of objects (see :func:`expect`)."""
+    items = expect(response, key, list)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise MalformedResponse(f"{key}[{index}] is a {type(item).__name__}, not an object")
+    return items
 
 
 def partition_of_arn(arn: str) -> str:
@@ -148,15 +231,19 @@ def error_code(exc: BaseException) -> str:
     ``ReadTimeoutError``); moto's unimplemented operations → ``NotImplemented``.
     """
     if isinstance(exc, ClientError):
-        err = exc.response.get("Error") or {}
-        code = err.get("Code")
+        response = exc.response if isinstance(exc.response, dict) else {}
+        err = response.get("Error")
+        code = err.get("Code") if isinstance(err, dict) else None
         if code:
-            return str(code)
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return " ".join(str(code).split())[:100]
+        metadata = response.get("ResponseMetadata")
+        status = metadata.get("HTTPStatusCode") if isinstance(metadata, dict) else None
         return f"HTTP{status}" if status else "ClientError"
     if isinstance(exc, NotImplementedError):
         return "NotImplemented"
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ResponseParserError):
+        return "ResponseParserError"
+    if isinstance(exc, (MalformedResponse, *_SHAPE_ERRORS)):
         return "InvalidResponse"
     return type(exc).__name__
 
@@ -164,12 +251,55 @@ def error_code(exc: BaseException) -> str:
 def error_message(exc: BaseException) -> str:
     """The human message of a failed call (short)."""
     if isinstance(exc, ClientError):
-        err = exc.response.get("Error") or {}
-        message = err.get("Message") or str(exc)
+        err = exc.response.get("Error") if isinstance(exc.response, dict) else None
+        message = (err.get("Message") if isinstance(err, dict) else None) or str(exc)
     else:
         message = str(exc)
     message = " ".join(str(message).split())
     return message if len(message) <= 300 else message[:297] + "..."
+
+
+_XML_ROOT = re.compile(rb"\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<([A-Za-z_][\w.:-]*)", re.S)
+
+
+def check_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore ``before-parse`` handler: refuse a successful answer whose body is not
+    what the protocol sends, before botocore reads it as "nothing there".
+
+    botocore reads a JSON-protocol body that is not JSON as an empty answer, and an XML
+    body whose root is not the operation's result (an HTML page from a proxy, a captive
+    portal, a load balancer's error page sent with status 200) as an empty one too. Such
+    an answer raises ``ResponseParserError`` here, which every guarded call records as a
+    gap. Error answers (status >= 300) and streamed bodies are left to botocore. The
+    ``Content-Type`` header is not trusted (moto sends JSON as ``text/html``).
+    """
+    status = response_dict.get("status_code", 200)
+    body = response_dict.get("body")
+    if not isinstance(status, int) or status >= 300 or not isinstance(body, bytes | bytearray):
+        return
+    name = getattr(operation_model, "name", "?")
+    head = bytes(body[:512]).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise ResponseParserError(f"{name}: the answer is an HTML page, not an AWS answer")
+    protocol = getattr(operation_model.service_model, "resolved_protocol", None) or getattr(
+        operation_model.service_model, "protocol", ""
+    )
+    if protocol in ("json", "rest-json"):
+        if not body.strip():
+            return
+        try:
+            parsed = json.loads(bytes(body))
+        except ValueError as exc:
+            raise ResponseParserError(f"{name}: the answer is not JSON") from exc
+        if not isinstance(parsed, dict):
+            raise ResponseParserError(f"{name}: the answer is JSON but not an object")
+    elif protocol in ("query", "ec2"):
+        root = _XML_ROOT.match(bytes(body))
+        tag = root.group(1).decode("ascii", "replace").split(":")[-1] if root else None
+        if tag != f"{name}Response":
+            raise ResponseParserError(
+                f"{name}: the answer's XML root is {tag!r}, not {name}Response"
+            )
 
 
 class ClientFactory:
@@ -196,6 +326,7 @@ class ClientFactory:
                     region_name=region,
                     config=self.config,
                 )
+                found.meta.events.register("before-parse", check_answer)
                 self._clients[key] = found
             return found
 
@@ -204,20 +335,27 @@ def paginate(client: Any, operation: str, result_key: str, **params: Any) -> lis
     """Every item of ``result_key`` over all pages of ``operation`` (PascalCase name).
 
     Uses the botocore paginator when there is one, else follows ``NextToken`` by hand.
+    Every page must carry ``result_key`` as a list of objects: a page without it (or
+    with a null or another type there) raises :class:`MalformedResponse`, so that a
+    broken answer is never read as "none there".
     """
     method = xform_name(operation)
+    items: list[Any] = []
     if client.can_paginate(method):
-        items: list[Any] = []
         for page in client.get_paginator(method).paginate(**params):
-            items.extend(page.get(result_key) or [])
+            items.extend(expect_items(page, result_key))
         return items
-    items = []
     call = getattr(client, method)
     token: str | None = None
     while True:
         page = call(**params, NextToken=token) if token else call(**params)
-        items.extend(page.get(result_key) or [])
-        token = page.get("NextToken")
+        items.extend(expect_items(page, result_key))
+        next_token = page.get("NextToken")
+        if next_token is not None and not isinstance(next_token, str):
+            raise MalformedResponse(f"NextToken is a {type(next_token).__name__}")
+        if next_token and next_token == token:
+            raise MalformedResponse(f"{operation} returned the same NextToken twice")
+        token = next_token
         if not token:
             return items
 
@@ -291,8 +429,12 @@ class GapRecorder:
             value = fn()
         except CREDENTIAL_ERRORS as exc:
             raise CollectError(f"no usable AWS credentials: {exc}") from exc
-        except (ClientError, BotoCoreError, NotImplementedError, ValidationError) as exc:
+        except (*CALL_ERRORS, *_SHAPE_ERRORS) as exc:
             code, message = error_code(exc), error_message(exc)
+            if isinstance(exc, _SHAPE_ERRORS) and not isinstance(exc, ValidationError):
+                logger.debug(
+                    "%s:%s answered something unreadable", service, operation, exc_info=True
+                )
             with self._lock:
                 self.failures += 1
             if code not in quiet:

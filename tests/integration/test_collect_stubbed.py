@@ -491,11 +491,15 @@ def test_paginate_follows_next_token_without_a_paginator() -> None:
         def describe_things(self, **params: Any) -> dict[str, Any]:
             self.requests.append(params)
             if params.get("NextToken") is None:
-                return {"Things": [1, 2], "NextToken": "t2"}
-            return {"Things": [3]}
+                return {"Things": [{"n": 1}, {"n": 2}], "NextToken": "t2"}
+            return {"Things": [{"n": 3}]}
 
     client = Pages()
-    assert paginate(client, "DescribeThings", "Things", Filter="x") == [1, 2, 3]
+    assert paginate(client, "DescribeThings", "Things", Filter="x") == [
+        {"n": 1},
+        {"n": 2},
+        {"n": 3},
+    ]
     assert client.requests == [{"Filter": "x"}, {"Filter": "x", "NextToken": "t2"}]
 
 
