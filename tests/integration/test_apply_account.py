@@ -19,6 +19,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from rootguard import ApplyError
 from rootguard._apply import ActionStatus, apply, verify_account
+from rootguard._permissions import iam_action, required_permissions
 from rootguard._plan import Plan
 from tests.integration.conftest import deny, new_session
 from tests.integration.remediation import HOME, MOTO_ACCOUNT, empty_account_plan, trails
@@ -102,6 +103,14 @@ def test_plan_for_the_callers_account_starts_with_the_identity_call(
     assert seen.calls[0] == IDENTITY
     assert seen.calls.count(IDENTITY) == 1
     assert len(seen.calls) > 1  # the dry run went on to read the resources
+
+    # the identity call is in the remediation policy (test_apply_permissions proves the rest)
+    granted: set[str] = set()
+    for statement in required_permissions("remediate")["Statement"]:
+        actions = statement["Action"]
+        granted.update([actions] if isinstance(actions, str) else actions)
+    assert IDENTITY in granted
+    assert {iam_action(*call.split(":")) for call in seen.calls} <= granted
 
     caller = verify_account(PLAN, session=inprocess)
     assert (caller.account_id, caller.partition) == (MOTO_ACCOUNT, "aws")
