@@ -10,12 +10,18 @@ selectors) keep whatever the resource has gained since the plan was made.
 Errors never escape half-way: an AWS, connection or response error fails the action, its
 dependents are skipped, and the run goes on with everything else. With ``dry_run=True``
 only the reads are made.
+
+Before anything else, apply proves that the credentials reach the plan's account and
+partition (``sts:GetCallerIdentity``): a plan made for one account is never applied to
+another. When that cannot be proven, :class:`~rootguard.ApplyError` is raised and no
+other call is made.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +32,14 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from rootguard._aws import ClientFactory, error_code, error_message, paginate, resolve_session
+from rootguard._aws import (
+    CREDENTIAL_ERRORS,
+    ClientFactory,
+    error_code,
+    error_message,
+    paginate,
+    resolve_session,
+)
 from rootguard._errors import ApplyError, PlanError
 from rootguard._judge import judge_selectors, records_iam
 from rootguard._models import StrEnum
@@ -45,8 +58,10 @@ __all__ = [
     "ActionOutcome",
     "ActionStatus",
     "ApplyResult",
+    "CallerAccount",
     "PendingConfirmation",
     "apply",
+    "verify_account",
 ]
 
 logger = logging.getLogger(__name__)
@@ -868,6 +883,91 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
     )
 
 
+# ------------------------------------------------------------------------- whose account
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+@dataclass(frozen=True)
+class CallerAccount:
+    """Whom the credentials are (``sts:GetCallerIdentity``): account, partition, ARN."""
+
+    account_id: str
+    partition: str
+    arn: str
+
+
+def _plan_account(plan: Plan) -> str:
+    return f"account {plan.account_id} ({plan.partition})"
+
+
+def _short(value: Any) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _caller_of(identity: Any) -> CallerAccount | str:
+    """The caller in a GetCallerIdentity answer, or what is wrong with the answer."""
+    if not isinstance(identity, Mapping):
+        return f"an answer that is not an object ({type(identity).__name__})"
+    account = identity.get("Account")
+    if not isinstance(account, str) or not _ACCOUNT_ID.fullmatch(account):
+        return f"no valid account id (Account: {_short(account)})"
+    arn = identity.get("Arn")
+    parts = arn.split(":", 5) if isinstance(arn, str) else []
+    if len(parts) < 6 or parts[0] != "arn" or not parts[1] or parts[4] != account:
+        return f"an ARN that is not one of account {account} (Arn: {_short(arn)})"
+    return CallerAccount(account_id=account, partition=parts[1], arn=str(arn))
+
+
+def _verify(
+    plan: Plan, factory: Callable[[], ClientFactory]
+) -> tuple[ClientFactory, CallerAccount]:
+    wanted = _plan_account(plan)
+    try:
+        clients = factory()
+        # The partition's global region: its STS endpoint only accepts that partition's
+        # credentials (other regions of the plan may not be enabled for the caller).
+        sts = clients.client("sts", _GLOBAL_REGION.get(plan.partition, plan.home_region))
+        identity = sts.get_caller_identity()
+    except CREDENTIAL_ERRORS as exc:
+        raise ApplyError(
+            f"cannot apply: no usable AWS credentials ({error_message(exc)}); "
+            f"the plan is for {wanted}; nothing was sent"
+        ) from exc
+    except Exception as exc:  # ClientError, BotoCoreError, ResponseParserError, anything
+        raise ApplyError(
+            "cannot apply: which account the credentials reach is unknown "
+            f"(sts:GetCallerIdentity failed with {error_code(exc)}: {error_message(exc)}); "
+            f"the plan is for {wanted}; nothing was sent"
+        ) from exc
+    caller = _caller_of(identity)
+    if isinstance(caller, str):
+        raise ApplyError(
+            f"cannot apply: sts:GetCallerIdentity answered {caller}; "
+            f"the plan is for {wanted}; nothing was sent"
+        )
+    if (caller.account_id, caller.partition) != (plan.account_id, plan.partition):
+        raise ApplyError(
+            f"cannot apply here: the plan is for {wanted}, the credentials reach "
+            f"account {caller.account_id} ({caller.partition}); nothing was sent"
+        )
+    logger.info("the credentials reach %s as %s", wanted, caller.arn)
+    return clients, caller
+
+
+def verify_account(plan: Plan, *, session: boto3.Session | None = None) -> CallerAccount:
+    """Prove that ``session``'s credentials reach the plan's account and partition (one
+    ``sts:GetCallerIdentity`` call), as :func:`apply` does before anything else.
+
+    Raises:
+        ApplyError: the credentials reach another account or partition, there are no
+            credentials, the call failed, or its answer is malformed. The message names
+            the plan's account and, when known, the one the credentials reach.
+    """
+    return _verify(plan, lambda: ClientFactory(resolve_session(session)))[1]
+
+
 def apply(
     plan: Plan | str | bytes,
     *,
@@ -884,13 +984,21 @@ def apply(
     are made: actions that would change something are ``skipped`` with the call they
     would make.
 
+    Before its first other call (dry run too), apply proves with
+    ``sts:GetCallerIdentity`` that the credentials reach the plan's account *and*
+    partition; otherwise it raises and sends nothing else. A plan without API actions
+    (only manual steps) makes no call at all.
+
     Args:
         plan: a :class:`~rootguard.Plan`, or its JSON (:meth:`Plan.to_json`).
         session: the boto3 session to use (default ``boto3.Session()``).
         dry_run: send no mutating call.
 
     Raises:
-        ApplyError: only when the plan itself is not valid; never for AWS errors.
+        ApplyError: the plan is not valid, or the credentials do not provably reach the
+            plan's account and partition: another account or partition, no credentials,
+            a failed ``sts:GetCallerIdentity`` or a malformed answer to it. Nothing is
+            sent then. Never for the actions' own AWS errors (those are outcomes).
 
     Examples:
         >>> import rootguard
@@ -905,8 +1013,10 @@ def apply(
             raise ApplyError(str(exc)) from None
     if not isinstance(plan, Plan):
         raise ApplyError(f"expected a Plan, got {type(plan).__name__}")
-    factory = ClientFactory(resolve_session(session)) if plan.api_actions else None
-    ctx = _Context(factory, plan) if factory is not None else None
+    ctx: _Context | None = None
+    if plan.api_actions:
+        factory, _ = _verify(plan, lambda: ClientFactory(resolve_session(session)))
+        ctx = _Context(factory, plan)
     outcomes: list[ActionOutcome] = []
     status: dict[str, ActionStatus] = {}
     would_change: set[str] = set()

@@ -6,7 +6,8 @@ Exit codes (all commands):
 - ``1`` — a finding reached the ``--fail-on`` threshold (``check``), or an action failed
   (``apply``);
 - ``2`` — usage error or bad input (unreadable file, invalid plan);
-- ``3`` — rootguard could not do the job (no credentials, nothing collectable).
+- ``3`` — rootguard could not do the job (no credentials, nothing collectable), or
+  ``apply``'s credentials do not provably reach the plan's account and partition.
 """
 
 from __future__ import annotations
@@ -268,7 +269,8 @@ def _confirm(prompt: str) -> bool:
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
-    from rootguard._apply import apply
+    from rootguard._apply import apply, verify_account
+    from rootguard._errors import ApplyError
     from rootguard._plan import Plan
 
     try:
@@ -277,14 +279,27 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rootguard: cannot read {args.plan}: {exc}\n")
         return EXIT_USAGE
     _write(the_plan.to_text())
-    if not args.dry_run and not args.yes:
-        if not sys.stdin.isatty():
-            sys.stderr.write("rootguard: refusing to apply without --yes (no terminal)\n")
-            return EXIT_USAGE
-        if not _confirm("Apply this plan? [y/N] "):
+    if not args.dry_run and not args.yes and not sys.stdin.isatty():
+        sys.stderr.write("rootguard: refusing to apply without --yes (no terminal)\n")
+        return EXIT_USAGE
+    session = _session(args)
+    try:
+        if the_plan.api_actions:
+            # Whose account the credentials reach, before asking and before any other
+            # call: a plan is never applied to another account than its own.
+            caller = verify_account(the_plan, session=session)
+            sys.stderr.write(
+                f"the plan is for account {the_plan.account_id} ({the_plan.partition}); "
+                f"the credentials reach account {caller.account_id} ({caller.partition}) "
+                f"as {caller.arn}\n"
+            )
+        if not args.dry_run and not args.yes and not _confirm("Apply this plan? [y/N] "):
             sys.stderr.write("Nothing applied.\n")
             return EXIT_OK
-    result = apply(the_plan, session=_session(args), dry_run=args.dry_run)
+        result = apply(the_plan, session=session, dry_run=args.dry_run)
+    except ApplyError as exc:  # the plan is valid: only the account can be in question
+        sys.stderr.write(f"rootguard: {exc}\n")
+        return EXIT_ERROR
     _write(result.to_text())
     for pending in result.pending_confirmations:
         _write(
@@ -344,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rootguard",
         description="Was the AWS root user used, would the next use be noticed, what to fix.",
-        epilog="Exit codes: 0 ok, 1 findings/failed actions, 2 usage or bad input, 3 error.",
+        epilog="Exit codes: 0 ok, 1 findings/failed actions, 2 usage or bad input, 3 error "
+        "(no credentials, or apply's credentials reach another account).",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     sub = parser.add_subparsers(dest="command", required=True)

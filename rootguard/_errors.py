@@ -104,5 +104,8 @@ class PlanError(RootGuardError):
 
 
 class ApplyError(RootGuardError):
-    """A plan cannot be applied at all (e.g. it is malformed). Per-action AWS errors
-    never raise: they become failed outcomes in the ``ApplyResult``."""
+    """A plan cannot be applied at all: it is malformed, or the credentials do not
+    provably reach the plan's account and partition (another account, no credentials,
+    ``sts:GetCallerIdentity`` failed or answered nonsense) — then nothing was sent.
+    Per-action AWS errors never raise: they become failed outcomes in the
+    ``ApplyResult``."""

@@ -16,7 +16,7 @@ from rootguard._apply import ApplyResult, apply
 from rootguard._checks import Policy, Report, Status, evaluate
 from rootguard._collect import collect
 from rootguard._plan import ROOT_EVENT_PATTERN, Plan, RemediationOptions, plan
-from rootguard._snapshot import AccountSnapshot
+from rootguard._snapshot import AccountSnapshot, RegionSnapshot
 
 HOME = "us-east-1"
 SECOND = "eu-west-1"
@@ -118,6 +118,36 @@ def stub_config_compliance(session: boto3.Session) -> None:
     session.events.register_first(
         "before-call.config-service.DescribeComplianceByConfigRule", empty
     )
+
+
+MOTO_ACCOUNT = "123456789012"
+"""moto's default account."""
+
+
+def empty_account_plan(account_id: str = MOTO_ACCOUNT) -> Plan:
+    """The plan of a fresh (moto) account, built without AWS."""
+    data = {
+        r: RegionSnapshot(
+            region=r,
+            trails=[],
+            log_groups=[],
+            alarms=[],
+            topics=[],
+            event_rules=[],
+            config_recorders=[],
+            config_rules=[],
+            delivery_channels=[],
+        )
+        for r in REGIONS
+    }
+    snap = AccountSnapshot(
+        account_id=account_id,
+        regions=list(REGIONS),
+        trails=[],
+        region_data=data,
+        account_summary={"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 0},
+    )
+    return plan(snap, OPTIONS)
 
 
 def snapshot(session: boto3.Session, regions: Sequence[str] = REGIONS) -> AccountSnapshot:

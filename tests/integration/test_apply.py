@@ -13,7 +13,6 @@ from moto import mock_aws
 from rootguard import ApplyError
 from rootguard._apply import ActionStatus, ApplyResult, apply
 from rootguard._plan import Plan, RemediationOptions, plan
-from rootguard._snapshot import AccountSnapshot, RegionSnapshot
 from tests.integration.remediation import (
     HOME,
     OPTIONS,
@@ -21,6 +20,7 @@ from tests.integration.remediation import (
     SECOND,
     alarm_names,
     checks,
+    empty_account_plan,
     fail_nth_mutating,
     failing_chain_checks,
     record_calls,
@@ -32,34 +32,7 @@ from tests.integration.remediation import (
     trails,
 )
 
-
-def _empty_account_plan() -> Plan:
-    """The plan of a fresh moto account, built without AWS (moto's default account)."""
-    data = {
-        r: RegionSnapshot(
-            region=r,
-            trails=[],
-            log_groups=[],
-            alarms=[],
-            topics=[],
-            event_rules=[],
-            config_recorders=[],
-            config_rules=[],
-            delivery_channels=[],
-        )
-        for r in REGIONS
-    }
-    snap = AccountSnapshot(
-        account_id="123456789012",
-        regions=list(REGIONS),
-        trails=[],
-        region_data=data,
-        account_summary={"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 0},
-    )
-    return plan(snap, OPTIONS)
-
-
-EMPTY_PLAN = _empty_account_plan()
+EMPTY_PLAN = empty_account_plan()
 
 
 def test_apply_converges_and_second_apply_changes_nothing(aws: boto3.Session) -> None:

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from rootguard._cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from rootguard._cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
 from tests.integration.moto_root import RootKey, RootState, moto_root
 
 REGION = "us-east-1"
@@ -138,6 +138,52 @@ def test_plan_then_apply_dry_run_and_confirmation(
     assert main(["apply", str(plan_file), "--yes"]) == EXIT_OK
     trails = boto3.client("cloudtrail", region_name=REGION).describe_trails()["trailList"]
     assert [t["Name"] for t in trails] == ["rootguard"]
+
+
+def test_apply_with_another_accounts_credentials_exits_3_and_says_both_accounts(
+    exposed_account: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    made = main(["plan", "--region", REGION, "--email", "a@example.com", "--out", str(plan_file)])
+    assert made == EXIT_OK
+    capsys.readouterr()
+    plan_account = json.loads(plan_file.read_text())["account_id"]
+
+    # Credentials of another account B: a member's OrganizationAccountAccessRole.
+    org = boto3.client("organizations", region_name=REGION)
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="member", Email="member@example.com")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    assert member != plan_account
+    creds = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+        RoleSessionName="cli-test",
+    )["Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
+
+    for flags in (["--yes"], ["--dry-run"]):
+        assert main(["apply", str(plan_file), *flags]) == EXIT_ERROR
+        (line,) = capsys.readouterr().err.splitlines()
+        assert f"the plan is for account {plan_account} (aws)" in line
+        assert f"the credentials reach account {member} (aws)" in line
+    assert boto3.client("cloudtrail", region_name=REGION).describe_trails()["trailList"] == []
+
+    # With the plan account's own credentials the same line names it twice, and it applies.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    assert main(["apply", str(plan_file), "--dry-run"]) == EXIT_OK
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"the plan is for account {plan_account} (aws); "
+        f"the credentials reach account {plan_account} (aws) as arn:aws:"
+    )
 
 
 def test_bad_input_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

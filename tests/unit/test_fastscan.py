@@ -224,21 +224,31 @@ def test_wrapped_records_are_unwrapped(fast: bool) -> None:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"", FailureReason.EMPTY),
-        (b" \n\t", FailureReason.EMPTY),
-        (gzip.compress(b""), FailureReason.EMPTY),
-        (gzip.compress(b'{"Records":[]}')[:-6], FailureReason.TRUNCATED_GZIP),
-        (b"\x1f\x8b\x08\x00garbage-garbage", FailureReason.CORRUPT_GZIP),
-        (b"<html>not json</html>", FailureReason.NOT_JSON),
-        (b'{"Records":[', FailureReason.NOT_JSON),
-        (b'{"Records":[{"a":"\xff"}]}', FailureReason.NOT_JSON),
-        (b'{"records":[]}', FailureReason.NO_RECORDS),
-        (b"[1, 2]", FailureReason.NO_RECORDS),
-        (b'{"Records":{"a":1}}', FailureReason.INVALID_RECORDS),
-        (b'{"Records":[{}, 7]}', FailureReason.INVALID_RECORDS),
-        (
+        # Explicit ids: pytest would otherwise derive them from the bytes, and a gzip header
+        # embeds the time it was made (mtime=0 pins it too), so two xdist workers collecting
+        # in different seconds would disagree on the test names.
+        pytest.param(b"", FailureReason.EMPTY, id="empty"),
+        pytest.param(b" \n\t", FailureReason.EMPTY, id="blank"),
+        pytest.param(gzip.compress(b"", mtime=0), FailureReason.EMPTY, id="empty-gzip"),
+        pytest.param(
+            gzip.compress(b'{"Records":[]}', mtime=0)[:-6],
+            FailureReason.TRUNCATED_GZIP,
+            id="truncated-gzip",
+        ),
+        pytest.param(
+            b"\x1f\x8b\x08\x00garbage-garbage", FailureReason.CORRUPT_GZIP, id="corrupt-gzip"
+        ),
+        pytest.param(b"<html>not json</html>", FailureReason.NOT_JSON, id="html"),
+        pytest.param(b'{"Records":[', FailureReason.NOT_JSON, id="cut-json"),
+        pytest.param(b'{"Records":[{"a":"\xff"}]}', FailureReason.NOT_JSON, id="not-utf8"),
+        pytest.param(b'{"records":[]}', FailureReason.NO_RECORDS, id="lowercase-records"),
+        pytest.param(b"[1, 2]", FailureReason.NO_RECORDS, id="top-level-array"),
+        pytest.param(b'{"Records":{"a":1}}', FailureReason.INVALID_RECORDS, id="records-object"),
+        pytest.param(b'{"Records":[{}, 7]}', FailureReason.INVALID_RECORDS, id="record-not-object"),
+        pytest.param(
             b'{"Records":[{"eventTime":"not a time","userIdentity":{"type":"Root"}}]}',
             FailureReason.INVALID_RECORD,
+            id="bad-event-time",
         ),
     ],
 )
