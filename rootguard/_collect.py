@@ -32,20 +32,26 @@ from functools import partial
 from typing import Any
 
 import boto3
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic.alias_generators import to_pascal
 
 from rootguard._aws import (
     NOT_ENABLED_CODES,
     ClientFactory,
     GapRecorder,
+    MalformedResponse,
     caller_identity,
     clean,
     discover_regions,
+    expect,
+    expect_items,
     paginate,
     requested_regions,
     session_credentials,
     unique,
 )
 from rootguard._errors import CollectError
+from rootguard._models import UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
     Alarm,
@@ -54,8 +60,10 @@ from rootguard._snapshot import (
     CredentialReportData,
     DeliveryChannel,
     EventRule,
+    EventTarget,
     Gap,
     LogGroup,
+    MetricFilter,
     OrganizationInfo,
     RegionSnapshot,
     SnsSubscription,
@@ -160,7 +168,9 @@ def collect_account(
             if progress is not None:
                 progress(result.region)
 
-        trails, extra_groups = _leftover_trails(pool, factory, recorder, results, account_id)
+        trails, extra_groups, leftovers_complete = _leftover_trails(
+            pool, factory, recorder, results, account_id
+        )
         report = report_f.result()
         summary, mfa_devices = iam_f.result()
         organization = org_f.result()
@@ -174,6 +184,14 @@ def collect_account(
         raise CollectError(f"nothing could be collected from account {account_id}: {first}")
 
     kept = [r for r in region_list if discovered or results[r].enabled]
+    # The account's trails are known when at least one enabled region listed them (every
+    # multi-region and organization trail shows up in every region) and every trail
+    # listed could be read; else unknown (None), never "no trail".
+    trails_known = (
+        leftovers_complete
+        and any(r.trail_arns is not None for r in results.values())
+        and all(r.trails_complete for r in results.values())
+    )
     for result in results.values():
         trails.extend(result.trails)
         for region, groups in result.log_groups.items():
@@ -192,7 +210,11 @@ def collect_account(
         account_summary=summary,
         virtual_mfa_devices=mfa_devices,
         organization=organization,
-        trails=sorted({t.trail_arn: t for t in trails}.values(), key=lambda t: t.trail_arn),
+        trails=(
+            sorted({t.trail_arn: t for t in trails}.values(), key=lambda t: t.trail_arn)
+            if trails_known
+            else None
+        ),
         region_data=region_data,
         gaps=sorted(
             recorder.gaps,
@@ -235,9 +257,8 @@ def _credential_report(
             "iam", "GetCredentialReport", None, iam.get_credential_report, quiet=_REPORT_WAIT_CODES
         )
         if got.ok and got.value is not None:
-            content = got.value.get("Content", b"")
-            text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
-            return CredentialReportData(content=text, generated_at=got.value.get("GeneratedTime"))
+            answer = got.value
+            return recorder.call("iam", "GetCredentialReport", None, partial(_report_data, answer))
         code = got.error_code or "ReportNotPresent"
         if code not in _REPORT_WAIT_CODES:
             return None  # recorded as a gap
@@ -265,12 +286,32 @@ def _credential_report(
         delay = min(delay * 2, max_delay)
 
 
+def _report_data(answer: Any) -> CredentialReportData:
+    """The credential report of a GetCredentialReport answer (validated)."""
+    content = expect(answer, "Content", bytes | str)  # type: ignore[arg-type]
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    if not text.strip():
+        raise MalformedResponse("the credential report is empty")
+    generated = answer.get("GeneratedTime")
+    if generated is not None and not isinstance(generated, datetime):
+        raise MalformedResponse(f"GeneratedTime is a {type(generated).__name__}")
+    return CredentialReportData(content=text, generated_at=generated)
+
+
+_SUMMARY = TypeAdapter(dict[str, int])
+
+
+def _account_summary(iam: Any) -> dict[str, int]:
+    summary = expect(iam.get_account_summary(), "SummaryMap", dict)
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in summary.values()):
+        raise MalformedResponse("SummaryMap has a value that is not a count")
+    return _SUMMARY.validate_python(summary)
+
+
 def _iam_account(
     iam: Any, recorder: GapRecorder
 ) -> tuple[dict[str, int] | None, list[VirtualMfaDevice] | None]:
-    summary = recorder.call(
-        "iam", "GetAccountSummary", None, lambda: dict(iam.get_account_summary()["SummaryMap"])
-    )
+    summary = recorder.call("iam", "GetAccountSummary", None, lambda: _account_summary(iam))
 
     def devices() -> list[VirtualMfaDevice]:
         found = []
@@ -293,18 +334,12 @@ def _organization(
         "organizations",
         "DescribeOrganization",
         None,
-        lambda: org.describe_organization()["Organization"],
+        lambda: _described_organization(org.describe_organization(), account_id),
         quiet={"AWSOrganizationsNotInUseException"},
     )
     info: dict[str, Any] = {}
     if described.ok and described.value is not None:
-        management = described.value.get("MasterAccountId")
-        info.update(
-            organization_id=described.value.get("Id"),
-            management_account_id=management,
-            is_management_account=management == account_id if management else None,
-            in_organization=True,
-        )
+        info.update(described.value)
     elif described.error_code == "AWSOrganizationsNotInUseException":
         info.update(in_organization=False, is_management_account=False)
         info["root_features_error"] = "AWSOrganizationsNotInUseException"
@@ -315,17 +350,48 @@ def _organization(
         "iam",
         "ListOrganizationsFeatures",
         None,
-        iam.list_organizations_features,
+        lambda: _organization_features(iam.list_organizations_features()),
         quiet=_FEATURES_NOT_AVAILABLE,
     )
     if features.ok and features.value is not None:
-        info["root_features"] = list(features.value.get("EnabledFeatures") or [])
-        info.setdefault("organization_id", features.value.get("OrganizationId"))
+        enabled, organization_id = features.value
+        info["root_features"] = enabled
+        if organization_id is not None:
+            info.setdefault("organization_id", organization_id)
     else:
         info["root_features_error"] = features.error_code
         if not described.ok and features.error_code not in _FEATURES_NOT_AVAILABLE:
             return None  # neither call worked: not collected (see gaps)
     return OrganizationInfo(**info)
+
+
+def _described_organization(answer: Any, account_id: str) -> dict[str, Any]:
+    """The OrganizationInfo fields of a DescribeOrganization answer (validated)."""
+    organization = expect(answer, "Organization", dict)
+    management = organization.get("MasterAccountId")
+    identifier = organization.get("Id")
+    for key, value in (("MasterAccountId", management), ("Id", identifier)):
+        if value is not None and not isinstance(value, str):
+            raise MalformedResponse(f"Organization.{key} is a {type(value).__name__}")
+    if not management:
+        raise MalformedResponse("Organization.MasterAccountId is missing")
+    return {
+        "organization_id": identifier,
+        "management_account_id": management,
+        "is_management_account": management == account_id,
+        "in_organization": True,
+    }
+
+
+def _organization_features(answer: Any) -> tuple[list[str], str | None]:
+    """(EnabledFeatures, OrganizationId) of a ListOrganizationsFeatures answer."""
+    enabled = expect(answer, "EnabledFeatures", list)
+    if not all(isinstance(f, str) for f in enabled):
+        raise MalformedResponse("EnabledFeatures holds something that is not a name")
+    organization_id = answer.get("OrganizationId")
+    if organization_id is not None and not isinstance(organization_id, str):
+        raise MalformedResponse(f"OrganizationId is a {type(organization_id).__name__}")
+    return list(enabled), organization_id
 
 
 # --------------------------------------------------------------------------- regional
@@ -339,6 +405,8 @@ class _RegionResult:
     descriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     handled: set[str] = field(default_factory=set)
     trails: list[Trail] = field(default_factory=list)
+    trails_complete: bool = True
+    """False when a trail this region described could not be built (see gaps)."""
     log_groups: dict[str, dict[str, LogGroup]] = field(default_factory=dict)
     alarms: list[Alarm] | None = None
     topics: list[SnsTopic] | None = None
@@ -373,23 +441,24 @@ def _collect_region(
         "cloudtrail",
         "DescribeTrails",
         region,
-        lambda: cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", []),
+        lambda: _trail_descriptions(cloudtrail.describe_trails(includeShadowTrails=True)),
     )
     if described.error_code in NOT_ENABLED_CODES:
         logger.info("region %s is not enabled (%s); skipped", region, described.error_code)
         result.enabled = False
         return result
     if described.ok and described.value is not None:
-        descriptions = [clean(t) for t in described.value if t.get("TrailARN")]
+        descriptions = described.value
         result.trail_arns = unique([d["TrailARN"] for d in descriptions])
         for desc in descriptions:
-            desc.setdefault("HomeRegion", desc["TrailARN"].split(":")[3])
             result.descriptions.setdefault(desc["TrailARN"], desc)
         for arn, desc in result.descriptions.items():
             if desc["HomeRegion"] == region:
                 result.handled.add(arn)
                 trail = _read_trail(factory, recorder, desc)
-                if trail is not None:
+                if trail is None:
+                    result.trails_complete = False
+                else:
                     result.trails.append(trail)
         result.log_groups = _trail_log_groups(factory, recorder, result.trails, account_id)
         result.log_groups.setdefault(region, {})
@@ -401,10 +470,78 @@ def _collect_region(
     return result
 
 
+def _trail_descriptions(answer: Any) -> list[dict[str, Any]]:
+    """The trails of a DescribeTrails answer, validated: each has a trail ARN and a home
+    region (from the ARN when AWS leaves it out) and builds a :class:`Trail`."""
+    found = []
+    for index, raw in enumerate(expect_items(answer, "trailList")):
+        desc = clean(raw)
+        arn = desc.get("TrailARN")
+        if not isinstance(arn, str) or arn.count(":") < 5:
+            raise MalformedResponse(f"trailList[{index}] has no trail ARN")
+        desc.setdefault("HomeRegion", arn.split(":")[3])
+        if not isinstance(desc["HomeRegion"], str) or not desc["HomeRegion"]:
+            raise MalformedResponse(f"trailList[{index}] has no home region")
+        Trail.model_validate(desc)  # a description that cannot be a Trail is no answer
+        found.append(desc)
+    return found
+
+
+class _TrailStatus(BaseModel):
+    """The GetTrailStatus fields a Trail keeps (validated: a wrong type is no answer)."""
+
+    model_config = ConfigDict(extra="ignore", alias_generator=to_pascal, frozen=True)
+
+    is_logging: bool
+    latest_delivery_error: str | None = None
+    latest_cloud_watch_logs_delivery_time: UtcDatetime | None = None
+    latest_cloud_watch_logs_delivery_error: str | None = None
+
+
+def _trail_status(answer: Any) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise MalformedResponse("the answer is not an object")
+    if not isinstance(answer.get("IsLogging"), bool):
+        raise MalformedResponse("IsLogging is missing or not a boolean")
+    status = _TrailStatus.model_validate(answer)
+    return {**answer, **status.model_dump(by_alias=True, exclude_none=True)}
+
+
+def _event_selectors(answer: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(EventSelectors, AdvancedEventSelectors) of a GetEventSelectors answer: AWS
+    answers with one of the two; an answer with neither (or another type) is no answer."""
+    if not isinstance(answer, dict):
+        raise MalformedResponse("the answer is not an object")
+    present = [k for k in ("EventSelectors", "AdvancedEventSelectors") if answer.get(k) is not None]
+    if not present:
+        raise MalformedResponse("the answer has neither EventSelectors nor AdvancedEventSelectors")
+    basic = expect_items(answer, "EventSelectors") if "EventSelectors" in present else []
+    advanced = (
+        expect_items(answer, "AdvancedEventSelectors")
+        if "AdvancedEventSelectors" in present
+        else []
+    )
+    return clean(basic), clean(advanced)
+
+
+def _trail_tags(answer_items: list[dict[str, Any]]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for entry in answer_items:
+        for tag in expect_items(entry, "TagsList") if "TagsList" in entry else []:
+            key, value = tag.get("Key"), tag.get("Value", "")
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise MalformedResponse("a tag has a key or value that is not text")
+            tags[key] = value
+    return tags
+
+
 def _read_trail(
     factory: ClientFactory, recorder: GapRecorder, description: dict[str, Any]
 ) -> Trail | None:
-    """One trail, with status, selectors and tags read in its home region."""
+    """One trail, with status, selectors and tags read in its home region.
+
+    A part that cannot be read leaves its fields None (with a gap); the trail itself is
+    still there. None only when the description cannot make a Trail at all."""
     arn = description["TrailARN"]
     home = description["HomeRegion"]
     cloudtrail = factory.client("cloudtrail", home)
@@ -413,7 +550,7 @@ def _read_trail(
         "cloudtrail",
         "GetTrailStatus",
         home,
-        lambda: clean(cloudtrail.get_trail_status(Name=arn)),
+        lambda: _trail_status(clean(cloudtrail.get_trail_status(Name=arn))),
         resource=arn,
     )
     if status is not None:
@@ -422,23 +559,22 @@ def _read_trail(
         "cloudtrail",
         "GetEventSelectors",
         home,
-        lambda: clean(cloudtrail.get_event_selectors(TrailName=arn)),
+        lambda: _event_selectors(cloudtrail.get_event_selectors(TrailName=arn)),
         resource=arn,
     )
     if selectors is not None:
-        data["EventSelectors"] = selectors.get("EventSelectors") or []
-        data["AdvancedEventSelectors"] = selectors.get("AdvancedEventSelectors") or []
+        data["EventSelectors"], data["AdvancedEventSelectors"] = selectors
     tags = recorder.call(
         "cloudtrail",
         "ListTags",
         home,
-        lambda: paginate(cloudtrail, "ListTags", "ResourceTagList", ResourceIdList=[arn]),
+        lambda: _trail_tags(
+            paginate(cloudtrail, "ListTags", "ResourceTagList", ResourceIdList=[arn])
+        ),
         resource=arn,
     )
     if tags is not None:
-        data["Tags"] = {
-            t["Key"]: t.get("Value", "") for entry in tags for t in entry.get("TagsList") or []
-        }
+        data["Tags"] = tags
     return recorder.call(
         "cloudtrail", "DescribeTrails", home, lambda: Trail.model_validate(data), resource=arn
     )
@@ -491,32 +627,38 @@ def _trail_log_groups(
 def _read_log_group(
     factory: ClientFactory, recorder: GapRecorder, region: str, name: str, arn: str
 ) -> LogGroup | None:
+    """A trail's log group with its metric filters; None when it does not exist.
+
+    When DescribeLogGroups fails, the group is kept with its name and ARN only, and the
+    gap (``resource`` = the ARN) says that its settings are unknown."""
     logs = factory.client("logs", region)
-    listed = recorder.attempt(
-        "logs",
-        "DescribeLogGroups",
-        region,
-        lambda: paginate(logs, "DescribeLogGroups", "logGroups", logGroupNamePrefix=name),
-        resource=arn,
-    )
-    if listed.ok:
-        match = next((g for g in listed.value or [] if g.get("logGroupName") == name), None)
+
+    def described() -> dict[str, Any] | None:
+        listed = paginate(logs, "DescribeLogGroups", "logGroups", logGroupNamePrefix=name)
+        match = next((g for g in listed if g.get("logGroupName") == name), None)
         if match is None:
-            logger.info("log group %s in %s does not exist", name, region)
             return None
         data: dict[str, Any] = clean(match)
-    else:
-        data = {"logGroupName": name, "arn": arn}
-    data["metricFilters"] = recorder.call(
+        LogGroup.model_validate({**data, "metricFilters": None})
+        return data
+
+    found = recorder.attempt("logs", "DescribeLogGroups", region, described, resource=arn)
+    if found.ok and found.value is None:
+        logger.info("log group %s in %s does not exist", name, region)
+        return None
+    data = found.value if found.value is not None else {"logGroupName": name, "arn": arn}
+    filters = recorder.call(
         "logs",
         "DescribeMetricFilters",
         region,
-        lambda: clean(paginate(logs, "DescribeMetricFilters", "metricFilters", logGroupName=name)),
+        lambda: [
+            MetricFilter.model_validate(clean(f))
+            for f in paginate(logs, "DescribeMetricFilters", "metricFilters", logGroupName=name)
+        ],
         resource=arn,
     )
-    return recorder.call(
-        "logs", "DescribeLogGroups", region, lambda: LogGroup.model_validate(data), resource=arn
-    )
+    group = LogGroup.model_validate({**data, "metricFilters": None})
+    return group.model_copy(update={"metric_filters": filters})
 
 
 def _alarms(factory: ClientFactory, recorder: GapRecorder, region: str) -> list[Alarm] | None:
@@ -535,34 +677,38 @@ def _alarms(factory: ClientFactory, recorder: GapRecorder, region: str) -> list[
 def _event_rules(
     factory: ClientFactory, recorder: GapRecorder, region: str
 ) -> list[EventRule] | None:
+    """The region's rules on the default bus with their targets. A rule that cannot be
+    read makes the whole list unknown (None): a list missing a rule is not the truth."""
     events = factory.client("events", region)
-    listed = recorder.call(
-        "events", "ListRules", region, lambda: paginate(events, "ListRules", "Rules")
-    )
+
+    def listed_rules() -> list[dict[str, Any]]:
+        rules = [clean(raw) for raw in paginate(events, "ListRules", "Rules")]
+        for rule in rules:
+            EventRule.model_validate({**rule, "region": region, "Targets": None})
+        return rules
+
+    listed = recorder.call("events", "ListRules", region, listed_rules)
     if listed is None:
         return None
     rules = []
-    for raw in listed:
-        data = clean(raw)
-        arn = data.get("Arn")
-        data["Targets"] = recorder.call(
+    for data in listed:
+        targets = recorder.call(
             "events",
             "ListTargetsByRule",
             region,
             partial(_rule_targets, events, data.get("Name", "")),
-            resource=arn,
+            resource=data.get("Arn"),
         )
-        data["region"] = region
-        rule = recorder.call(
-            "events", "ListRules", region, partial(EventRule.model_validate, data), resource=arn
-        )
-        if rule is not None:
-            rules.append(rule)
+        rule = EventRule.model_validate({**data, "region": region, "Targets": None})
+        rules.append(rule.model_copy(update={"targets": targets}))
     return rules
 
 
-def _rule_targets(events: Any, name: str) -> list[dict[str, Any]]:
-    return [clean(t) for t in paginate(events, "ListTargetsByRule", "Targets", Rule=name)]
+def _rule_targets(events: Any, name: str) -> list[EventTarget]:
+    return [
+        EventTarget.model_validate(clean(t))
+        for t in paginate(events, "ListTargetsByRule", "Targets", Rule=name)
+    ]
 
 
 def _topics(
@@ -573,12 +719,10 @@ def _topics(
     rules: list[EventRule] | None,
 ) -> list[SnsTopic] | None:
     sns = factory.client("sns", region)
-    listed = recorder.call(
-        "sns", "ListTopics", region, lambda: paginate(sns, "ListTopics", "Topics")
-    )
+    listed = recorder.call("sns", "ListTopics", region, partial(_listed_topics, sns))
     if listed is None:
         return None
-    arns = unique([t["TopicArn"] for t in listed if t.get("TopicArn")])
+    arns = unique([t["TopicArn"] for t in listed])
     # topics the alarms and rules of this region notify but ListTopics does not show
     # (another account's topic): read them too when their policy lets us.
     referenced = []
@@ -593,6 +737,20 @@ def _topics(
     return [t for t in topics if t is not None]
 
 
+def _listed_topics(sns: Any) -> list[dict[str, Any]]:
+    listed = paginate(sns, "ListTopics", "Topics")
+    if not all(isinstance(t.get("TopicArn"), str) and t["TopicArn"] for t in listed):
+        raise MalformedResponse("a topic without an ARN")
+    return listed
+
+
+_ATTRIBUTES = TypeAdapter(dict[str, str])
+
+
+def _topic_attributes(answer: Any) -> dict[str, str]:
+    return _ATTRIBUTES.validate_python(expect(answer, "Attributes", dict), strict=True)
+
+
 def _read_topic(
     recorder: GapRecorder, sns: Any, region: str, arn: str, *, listed: bool
 ) -> SnsTopic | None:
@@ -600,7 +758,7 @@ def _read_topic(
         "sns",
         "GetTopicAttributes",
         region,
-        lambda: dict(sns.get_topic_attributes(TopicArn=arn)["Attributes"]),
+        lambda: _topic_attributes(sns.get_topic_attributes(TopicArn=arn)),
         resource=arn,
         quiet=() if listed else {"NotFound", "NotFoundException"},
     )
@@ -631,92 +789,100 @@ def _config(
     factory: ClientFactory, recorder: GapRecorder, region: str, result: _RegionResult
 ) -> None:
     config = factory.client("config", region)
-    recorders = recorder.call(
-        "config",
-        "DescribeConfigurationRecorders",
-        region,
-        lambda: config.describe_configuration_recorders().get("ConfigurationRecorders", []),
-    )
-    if recorders is not None:
+
+    def recorders() -> list[ConfigRecorder]:
+        found = expect_items(config.describe_configuration_recorders(), "ConfigurationRecorders")
         statuses: dict[str, dict[str, Any]] = {}
-        if recorders:
-            found = recorder.call(
-                "config",
-                "DescribeConfigurationRecorderStatus",
-                region,
-                lambda: config.describe_configuration_recorder_status().get(
-                    "ConfigurationRecordersStatus", []
-                ),
-            )
-            statuses = {s["name"]: clean(s) for s in found or [] if s.get("name")}
-
-        def build_recorders() -> list[ConfigRecorder]:
-            out = []
-            for raw in recorders:
-                data = clean(raw)
-                status = dict(statuses.get(data.get("name", ""), {}))
-                status.pop("name", None)
-                out.append(ConfigRecorder.model_validate({**data, **status, "region": region}))
-            return out
-
-        result.config_recorders = recorder.call(
-            "config", "DescribeConfigurationRecorders", region, build_recorders
-        )
-
-    rules = recorder.call(
-        "config",
-        "DescribeConfigRules",
-        region,
-        lambda: paginate(config, "DescribeConfigRules", "ConfigRules"),
-    )
-    if rules is not None:
-        compliance: dict[str, str | None] = {}
-        if rules:
-            found = recorder.call(
-                "config",
-                "DescribeComplianceByConfigRule",
-                region,
-                lambda: paginate(
-                    config, "DescribeComplianceByConfigRule", "ComplianceByConfigRules"
-                ),
-            )
-            compliance = {
-                c["ConfigRuleName"]: (c.get("Compliance") or {}).get("ComplianceType")
-                for c in found or []
-                if c.get("ConfigRuleName")
-            }
-
-        def build_rules() -> list[ConfigRule]:
-            out = []
-            for raw in rules:
-                data = clean(raw)
-                source = data.get("Source") or {}
-                data.update(
-                    region=region,
-                    SourceOwner=source.get("Owner"),
-                    SourceIdentifier=source.get("SourceIdentifier"),
-                    Compliance=compliance.get(data.get("ConfigRuleName", "")),
+        if found:
+            statuses = (
+                recorder.call(
+                    "config",
+                    "DescribeConfigurationRecorderStatus",
+                    region,
+                    lambda: _recorder_statuses(config),
                 )
-                out.append(ConfigRule.model_validate(data))
-            return out
+                or {}
+            )
+        out = []
+        for raw in found:
+            data = clean(raw)
+            status = dict(statuses.get(data.get("name", ""), {}))
+            status.pop("name", None)
+            out.append(ConfigRecorder.model_validate({**data, **status, "region": region}))
+        return out
 
-        result.config_rules = recorder.call("config", "DescribeConfigRules", region, build_rules)
+    result.config_recorders = recorder.call(
+        "config", "DescribeConfigurationRecorders", region, recorders
+    )
 
-    channels = recorder.call(
+    def rules() -> list[ConfigRule]:
+        found = paginate(config, "DescribeConfigRules", "ConfigRules")
+        compliance: dict[str, str | None] = {}
+        if found:
+            compliance = (
+                recorder.call(
+                    "config",
+                    "DescribeComplianceByConfigRule",
+                    region,
+                    lambda: _rule_compliance(config),
+                )
+                or {}
+            )
+        out = []
+        for raw in found:
+            data = clean(raw)
+            source = data.get("Source") or {}
+            if not isinstance(source, dict):
+                raise MalformedResponse("a rule's Source is not an object")
+            data.update(
+                region=region,
+                SourceOwner=source.get("Owner"),
+                SourceIdentifier=source.get("SourceIdentifier"),
+                Compliance=compliance.get(data.get("ConfigRuleName", "")),
+            )
+            out.append(ConfigRule.model_validate(data))
+        return out
+
+    result.config_rules = recorder.call("config", "DescribeConfigRules", region, rules)
+    result.delivery_channels = recorder.call(
         "config",
         "DescribeDeliveryChannels",
         region,
-        lambda: config.describe_delivery_channels().get("DeliveryChannels", []),
+        lambda: [
+            DeliveryChannel.model_validate({**clean(c), "region": region})
+            for c in expect_items(config.describe_delivery_channels(), "DeliveryChannels")
+        ],
     )
-    if channels is not None:
-        result.delivery_channels = recorder.call(
-            "config",
-            "DescribeDeliveryChannels",
-            region,
-            lambda: [
-                DeliveryChannel.model_validate({**clean(c), "region": region}) for c in channels
-            ],
-        )
+
+
+def _recorder_statuses(config: Any) -> dict[str, dict[str, Any]]:
+    """Recorder statuses by name. A status that cannot be read leaves the recorder's
+    ``recording`` unknown (the status call's gap), not the recorder itself."""
+    found = expect_items(
+        config.describe_configuration_recorder_status(), "ConfigurationRecordersStatus"
+    )
+    statuses = {}
+    for raw in found:
+        status = clean(raw)
+        recording = status.get("recording")
+        if not isinstance(status.get("name"), str) or (
+            recording is not None and not isinstance(recording, bool)
+        ):
+            raise MalformedResponse("a recorder status without a name or a boolean recording")
+        statuses[status["name"]] = status
+    return statuses
+
+
+def _rule_compliance(config: Any) -> dict[str, str | None]:
+    found = paginate(config, "DescribeComplianceByConfigRule", "ComplianceByConfigRules")
+    compliance: dict[str, str | None] = {}
+    for item in found:
+        name = item.get("ConfigRuleName")
+        verdict = (item.get("Compliance") or {}).get("ComplianceType")
+        if not isinstance(name, str) or (verdict is not None and not isinstance(verdict, str)):
+            raise MalformedResponse("a compliance entry without a rule name or a verdict")
+        compliance[name] = verdict
+    return compliance
 
 
 def _leftover_trails(
@@ -725,9 +891,10 @@ def _leftover_trails(
     recorder: GapRecorder,
     results: dict[str, _RegionResult],
     account_id: str,
-) -> tuple[list[Trail], dict[str, dict[str, LogGroup]]]:
+) -> tuple[list[Trail], dict[str, dict[str, LogGroup]], bool]:
     """Trails seen in some region whose home region was not read (not in ``regions``, or
-    its DescribeTrails failed): read them now, in their home region."""
+    its DescribeTrails failed): read them now, in their home region. The third value is
+    False when one of them could not be built."""
     handled = set().union(*(r.handled for r in results.values())) if results else set()
     pending: dict[str, dict[str, Any]] = {}
     for result in results.values():
@@ -735,11 +902,12 @@ def _leftover_trails(
             if arn not in handled:
                 pending.setdefault(arn, desc)
     if not pending:
-        return [], {}
+        return [], {}, True
     logger.info("reading %d trails in their home regions", len(pending))
     futures = [pool.submit(_read_trail, factory, recorder, d) for d in pending.values()]
-    trails = [t for t in (f.result() for f in futures) if t is not None]
-    return trails, _trail_log_groups(factory, recorder, trails, account_id)
+    read = [f.result() for f in futures]
+    trails = [t for t in read if t is not None]
+    return trails, _trail_log_groups(factory, recorder, trails, account_id), None not in read
 
 
 def _gap(
