@@ -528,14 +528,20 @@ def scan_organization(
 
     Returns:
         An :class:`OrganizationReport` with one :class:`AccountResult` per account, in
-        account id order: ``checked`` (with its report), ``error`` (which call failed,
-        its error code and message — role missing, access denied, throttled beyond the
-        retries …) or ``skipped`` (suspended, pending closure, closed). The result is the
-        same whatever the executor.
+        account id order: ``checked`` (with its report, where every call that failed
+        is a gap making the checks it feeds UNKNOWN), ``error`` (the role could not be
+        assumed — role missing, access denied, throttled beyond the retries, connection
+        error, an answer that is not AWS's or has no usable credentials, credentials of
+        another account — or nothing at all could be read: which call failed, its error
+        code and message) or ``skipped`` (suspended, pending closure, closed). The
+        result is the same whatever the executor.
 
     Raises:
         CollectError: there are no usable credentials, the caller cannot be identified,
-            or the account list is needed and ``ListAccounts`` fails.
+            the organization is needed (``accounts`` not given) and
+            ``DescribeOrganization`` fails, or the account list is needed and
+            ``ListAccounts`` fails — in any way, an answer that is not a readable
+            organization or list of accounts included.
         ValueError: an account id in ``accounts`` is not 12 digits.
 
     Examples:
