@@ -1069,7 +1069,11 @@ def _check_centralized_access(ctx: _Ctx) -> None:
                 "setting can only be read in the management account or the delegated "
                 "administrator account for IAM."
             )
-            feature_gaps: list[dict[str, Any]] = []
+            feature_gaps = [
+                g.model_dump(mode="json")
+                for g in ctx.gaps("iam", ("ListOrganizationsFeatures",))
+                if g.operation == "ListOrganizationsFeatures"
+            ]
         else:
             detail, feature_gaps = ctx.missing(
                 "organization root-access features", "iam", ("ListOrganizationsFeatures",)

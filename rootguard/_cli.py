@@ -3,10 +3,11 @@
 Exit codes (all commands):
 
 - ``0`` — done, and nothing reached the ``--fail-on`` threshold;
-- ``1`` — a finding reached the ``--fail-on`` threshold (``check``), or an action failed
-  (``apply``);
+- ``1`` — a finding reached the ``--fail-on`` threshold (``check``; ``org check``, where
+  an account that could not be checked counts too), or an action failed (``apply``);
 - ``2`` — usage error or bad input (unreadable file, invalid plan);
-- ``3`` — rootguard could not do the job (no credentials, nothing collectable), or
+- ``3`` — rootguard could not do the job (no credentials, nothing collectable, no account
+  of the organization could be checked, no region's event history could be read), or
   ``apply``'s credentials do not provably reach the plan's account and partition.
 """
 
@@ -181,6 +182,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     since = now - timedelta(days=args.days)
     activities = []
     problems: list[str] = []
+    unreadable = False
     if args.archive:
         from rootguard._archive import scan_cloudtrail_archive
 
@@ -218,7 +220,14 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             problems.extend(g.describe() for g in snapshot.gaps_for("iam"))
         history = lookup_root_activity(session=session, regions=_regions(args), since=since)
         activities.extend(history)
-        problems.extend(g.describe() for g in history.gaps)
+        problems.extend(
+            g.describe() + (f": {g.message}" if g.message else "") for g in history.gaps
+        )
+        unreadable = (
+            bool(history.regions)
+            and not history.events_scanned
+            and history.unread_regions == history.regions
+        )
     if args.output == "json":
         _write(activities_to_json(activities))
     elif args.output == "markdown":
@@ -227,6 +236,9 @@ def _cmd_activity(args: argparse.Namespace) -> int:
         _write(activities_to_table(activities))
     for problem in problems:
         sys.stderr.write(f"warning: {problem}\n")
+    if unreadable:
+        sys.stderr.write("rootguard: no region's CloudTrail event history could be read\n")
+        return EXIT_ERROR
     return EXIT_OK
 
 
@@ -328,7 +340,13 @@ def _cmd_org_check(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _write(org.render(args.output))
-    return org.exit_code(args.fail_on)
+    for account in org.errors:
+        problem = account.error.describe() if account.error else account.reason
+        sys.stderr.write(f"warning: account {account.account_id} not checked: {problem}\n")
+    code = org.exit_code(args.fail_on)
+    if code == EXIT_ERROR:
+        sys.stderr.write("rootguard: no account of the organization could be checked\n")
+    return code
 
 
 # ------------------------------------------------------------------------------ demo

@@ -35,7 +35,10 @@ import boto3
 from rootguard._aws import (
     ClientFactory,
     GapRecorder,
+    MalformedResponse,
+    caller_identity,
     discover_regions,
+    expect_items,
     requested_regions,
     session_credentials,
 )
@@ -64,11 +67,17 @@ class EventHistoryResult(list[RootActivity]):
 
     Attributes:
         gaps: one :class:`~rootguard.Gap` per region whose event history could not be
-            read (``cloudtrail`` ``LookupEvents``, the region and AWS's error code), and
-            for region discovery when ``regions`` was None and it failed.
+            read, or not wholly (``cloudtrail`` ``LookupEvents``, the region, the error
+            code and message: AWS's code such as ``AccessDeniedException`` or
+            ``ThrottlingException``, ``EndpointConnectionError``, ``ReadTimeoutError``,
+            ``ResponseParserError`` for an answer that is not AWS's, ``InvalidResponse``
+            for an answer that lacks or mistypes a field), one more per region whose
+            answer held items that are not CloudTrail records (``InvalidResponse``), and
+            one for region discovery when ``regions`` was None and it failed.
         regions: the regions asked.
         events_scanned: how many event-history items were read.
-        unparsed: how many items were not valid CloudTrail records (skipped).
+        unparsed: how many items were not valid CloudTrail records (skipped, and
+            reported in ``gaps``).
     """
 
     def __init__(
@@ -88,8 +97,15 @@ class EventHistoryResult(list[RootActivity]):
 
     @property
     def complete(self) -> bool:
-        """True when every region's event history was read."""
+        """True when every region's event history was read, every item of it a record."""
         return not self.gaps
+
+    @property
+    def unread_regions(self) -> list[str]:
+        """The regions asked whose event history could not be read, or not wholly
+        (a ``LookupEvents`` request failed there), in the order asked."""
+        failed = {g.region for g in self.gaps if g.operation == "LookupEvents"}
+        return [r for r in self.regions if r in failed]
 
 
 class TokenBucket:
@@ -162,13 +178,18 @@ def lookup_root_activity(
 
     Returns:
         An :class:`EventHistoryResult` — a ``list[RootActivity]`` (``source`` =
-        ``event_history``, oldest first) whose ``gaps`` name the regions that could not be
-        read (access denied, region not enabled …); those regions are skipped, the
-        others are returned.
+        ``event_history``, oldest first) whose ``gaps`` name each region that could not
+        be read, or not wholly, with the error: any failure of a request (access denied,
+        region not enabled, throttled beyond the retries, connection or read timeout, an
+        answer that is not AWS's or lacks a field) ends that region's reading with a gap,
+        and the other regions are read and returned. ``complete`` is True only when
+        every region was read in full.
 
     Raises:
-        CollectError: no usable credentials, ``since`` after ``until``, or no region's
-            event history could be read at all.
+        CollectError: no usable credentials, the caller cannot be identified
+            (``sts:GetCallerIdentity`` fails in any way), ``since`` after ``until``, or a
+            ``rate_limit`` that is not positive. Nothing else: a region that cannot be
+            read is a gap, even when it is every region.
 
     Examples:
         >>> import rootguard
@@ -185,20 +206,24 @@ def lookup_root_activity(
     wanted, home = requested_regions(sess, regions)
     factory = ClientFactory(sess)
     recorder = GapRecorder()
+    _, partition = caller_identity(factory.client("sts", home), "caller")
     if wanted is None:
-        wanted, _ = discover_regions(factory, recorder, home, _partition_of(home))
+        wanted, _ = discover_regions(factory, recorder, home, partition)
     queries = (None,) if exhaustive else _TARGETED_QUERIES
-    clients = {region: factory.client("cloudtrail", region) for region in wanted}
 
     def one_region(region: str) -> list[dict[str, Any]]:
-        bucket = TokenBucket(rate_limit)
+        client = recorder.call(
+            "cloudtrail", "LookupEvents", region, partial(factory.client, "cloudtrail", region)
+        )
+        if client is None:
+            return []
         return _lookup_region(
-            clients[region],
+            client,
             region,
             queries=queries,
             start=start,
             end=end,
-            bucket=bucket,
+            bucket=TokenBucket(rate_limit),
             recorder=recorder,
         )
 
@@ -207,42 +232,83 @@ def lookup_root_activity(
     ) as pool:
         per_region = list(pool.map(one_region, wanted))
 
-    lookup_gaps = [g for g in recorder.gaps if g.operation == "LookupEvents"]
-    if wanted and len({g.region for g in lookup_gaps}) == len(wanted):
-        first = lookup_gaps[0].describe()
-        raise CollectError(f"no region's CloudTrail event history could be read: {first}")
-
     events: list[CloudTrailEvent] = []
     seen: set[str] = set()
     scanned = unparsed = 0
-    for items in per_region:
+    for region, items in zip(wanted, per_region, strict=True):
+        bad: list[str] = []
         for item in items:
             scanned += 1
             event_id = item.get("EventId")
-            if event_id is not None:
+            if isinstance(event_id, str) and event_id:
                 if event_id in seen:
                     continue
                 seen.add(event_id)
             try:
-                events.append(parse_cloudtrail_event(item))
+                events.append(_record_of(item))
             except ParseError as exc:
-                unparsed += 1
-                logger.warning("skipped an event-history item (%s): %s", event_id, exc)
+                bad.append(f"{str(event_id)[:80]}: {exc}")
+        if bad:
+            unparsed += len(bad)
+            logger.warning("%s: %d event-history items skipped: %s", region, len(bad), bad[0])
+            recorder.add(
+                Gap(
+                    service="cloudtrail",
+                    operation="LookupEvents",
+                    region=region,
+                    error_code="InvalidResponse",
+                    message=_shorten(
+                        f"{len(bad)} event-history item(s) are not CloudTrail records "
+                        f"and were skipped (EventId {bad[0]})"
+                    ),
+                )
+            )
     activities = detect_root_activity(events, source=ActivitySource.EVENT_HISTORY)
     activities.sort(key=lambda a: (a.event_time or _EPOCH, a.event_id or ""))
     logger.info(
-        "event history: %d root activities in %d events from %d regions",
+        "event history: %d root activities in %d events from %d regions (%d gaps)",
         len(activities),
         scanned,
         len(wanted),
+        len(recorder.gaps),
     )
     return EventHistoryResult(
         activities,
-        gaps=recorder.gaps,
+        gaps=sorted(recorder.gaps, key=lambda g: (g.region or "", g.operation, g.error_code)),
         regions=wanted,
         events_scanned=scanned,
         unparsed=unparsed,
     )
+
+
+_RECORD_FIELDS = ("eventTime", "eventSource", "eventName", "userIdentity")
+"""What every CloudTrail record has: an item whose record lacks one is not a record."""
+
+
+def _record_of(item: dict[str, Any]) -> CloudTrailEvent:
+    """The CloudTrail record of a LookupEvents item.
+
+    Raises:
+        ParseError: ``CloudTrailEvent`` is not a JSON string holding a CloudTrail record.
+    """
+    raw = item.get("CloudTrailEvent")
+    if not isinstance(raw, str):
+        raise ParseError(f"CloudTrailEvent is a {type(raw).__name__}, not a JSON string")
+    event = parse_cloudtrail_event(item)
+    present = {
+        "eventTime": event.event_time,
+        "eventSource": event.event_source,
+        "eventName": event.event_name,
+        "userIdentity": event.user_identity,
+    }
+    missing = [name for name in _RECORD_FIELDS if present[name] is None]
+    if missing:
+        raise ParseError(f"CloudTrailEvent is not a CloudTrail record: no {', '.join(missing)}")
+    return event
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -259,7 +325,8 @@ def _lookup_region(
     recorder: GapRecorder,
 ) -> list[dict[str, Any]]:
     """Every LookupEvents item of ``queries`` in one region, page by page within the rate
-    limit. The first failed request ends the region (recorded as a gap)."""
+    limit. The first failed request — or answer that is not a page of items — ends the
+    region (recorded as a gap); the items read before it are kept."""
     items: list[dict[str, Any]] = []
     for query in queries:
         params: dict[str, Any] = {"MaxResults": 50}
@@ -274,15 +341,34 @@ def _lookup_region(
             bucket.acquire()
             request = dict(params, NextToken=token) if token else params
             page = recorder.call(
-                "cloudtrail", "LookupEvents", region, partial(client.lookup_events, **request)
+                "cloudtrail", "LookupEvents", region, partial(_page, client, request, token)
             )
             if page is None:
                 return items
-            items.extend(page.get("Events") or [])
-            token = page.get("NextToken")
+            found, token = page
+            items.extend(found)
             if not token:
                 break
     return items
+
+
+def _page(
+    client: Any, request: dict[str, Any], previous: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One LookupEvents page: its items (objects) and the next token (None: the last).
+
+    Raises:
+        MalformedResponse: no ``Events`` list of objects, a ``NextToken`` that is not
+            text, or the token just sent given back (which would never end).
+    """
+    answer = client.lookup_events(**request)
+    found = expect_items(answer, "Events")
+    token = answer.get("NextToken")
+    if token is not None and not isinstance(token, str):
+        raise MalformedResponse(f"NextToken is a {type(token).__name__}, not a str")
+    if token and token == previous:
+        raise MalformedResponse("LookupEvents returned the NextToken it was sent")
+    return found, token or None
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -291,11 +377,3 @@ def _utc(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
-
-
-def _partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"

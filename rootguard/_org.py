@@ -35,15 +35,19 @@ from botocore.credentials import (
     Credentials,
     RefreshableCredentials,
 )
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from botocore.hooks import HierarchicalEmitter
 
 from rootguard._aws import (
+    CALL_ERRORS,
     CREDENTIAL_ERRORS,
     RETRY_CONFIG,
+    MalformedResponse,
     caller_identity,
+    check_answer,
     error_code,
     error_message,
+    expect,
     paginate,
     partition_of_arn,
     requested_regions,
@@ -74,6 +78,19 @@ CALLER_ACTIONS: tuple[str, ...] = ORGANIZATION_CALLER_ACTIONS
 ``required_permissions("check")``)."""
 
 SessionHook = Callable[[boto3.Session], None]
+
+_SHAPE_ERRORS: tuple[type[Exception], ...] = (
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    ValueError,
+)
+"""What reading an answer of the wrong shape raises — botocore's own parsers among the
+readers (a timestamp that is not a time raises ``ValueError``)."""
+_FAILURES: tuple[type[Exception], ...] = (*CALL_ERRORS, *_SHAPE_ERRORS)
+"""Every way one call of the scan itself can fail (credentials aside): each is reported
+with its error code, none escapes raw."""
 
 
 # --------------------------------------------------------------------------- task data
@@ -225,7 +242,9 @@ def _assume_role_credentials(
     the (account id, partition) they belong to (from the assumed-role ARN of the answer;
     None when the answer has none).
 
-    The first ``sts:AssumeRole`` happens now (its failure is the caller's to report);
+    Every answer is validated (:class:`~rootguard._aws.MalformedResponse` when it has no
+    usable credentials). The first ``sts:AssumeRole`` happens now (its failure, of any
+    kind, is the caller's to report);
     botocore calls the same function again when the credentials come within 15 minutes
     of their expiry (blocking within 10), so clients made from them keep working for
     as long as the scan lasts.
@@ -239,20 +258,22 @@ def _assume_role_credentials(
 
     def fetch() -> dict[str, str]:
         answer = sts.assume_role(**params)
-        assumed.append(str((answer.get("AssumedRoleUser") or {}).get("Arn", "")))
-        found = answer["Credentials"]
-        logger.debug("assumed %s until %s", role_arn, found["Expiration"])
-        expiry = found["Expiration"]
-        if isinstance(expiry, datetime):
-            if expiry.tzinfo is None:
-                expiry = expiry.replace(tzinfo=timezone.utc)
-            expiry = expiry.isoformat()
-        return {
-            "access_key": found["AccessKeyId"],
-            "secret_key": found["SecretAccessKey"],
-            "token": found["SessionToken"],
-            "expiry_time": str(expiry),
+        found = expect(answer, "Credentials", dict)
+        keys = {
+            "access_key": expect(found, "AccessKeyId", str),
+            "secret_key": expect(found, "SecretAccessKey", str),
+            "token": expect(found, "SessionToken", str),
         }
+        empty = [name for name, value in keys.items() if not value.strip()]
+        if empty:
+            raise MalformedResponse(f"the role's credentials have an empty {empty[0]}")
+        expiry = expect(found, "Expiration", datetime)
+        if expiry.tzinfo is None:
+            expiry = expiry.replace(tzinfo=timezone.utc)
+        user = answer.get("AssumedRoleUser")
+        assumed.append(expect(user, "Arn", str) if user is not None else "")
+        logger.debug("assumed %s until %s", role_arn, expiry)
+        return {**keys, "expiry_time": expiry.isoformat()}
 
     first = fetch()
     kwargs: dict[str, Any] = {}
@@ -297,6 +318,7 @@ def _caller_sts(task: _AccountTask) -> Any:
                 task.configure_session,
             )
             sts = base.client("sts", region_name=task.home_region, config=RETRY_CONFIG)
+            sts.meta.events.register("before-parse", check_answer)
             _CALLER_STS[task.scan_id] = sts
             while len(_CALLER_STS) > _CALLER_STS_KEPT:
                 _CALLER_STS.popitem(last=False)
@@ -334,14 +356,15 @@ def _error(task: _AccountTask, operation: str, code: str, message: str) -> _Task
 def _collect_error(exc: CollectError) -> tuple[str, str]:
     """(operation, code) of a CollectError: the AWS call behind it when there is one."""
     cause = exc.__cause__
-    if isinstance(cause, ClientError):
-        operation = cause.operation_name or "collect"
-        if operation == "GetCallerIdentity":
-            operation = "sts:GetCallerIdentity"
-        return operation, error_code(cause)
-    if cause is not None:
-        return "collect", error_code(cause)
-    return "collect", "CollectError"
+    if cause is None:
+        return "collect", "CollectError"
+    if "sts:GetCallerIdentity" in str(exc) or (
+        isinstance(cause, ClientError) and cause.operation_name == "GetCallerIdentity"
+    ):
+        return "sts:GetCallerIdentity", error_code(cause)
+    if isinstance(cause, ClientError) and cause.operation_name:
+        return cause.operation_name, error_code(cause)
+    return "collect", error_code(cause)
 
 
 def _scan_account(task: _AccountTask) -> _TaskOutcome:
@@ -371,10 +394,16 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
                 external_id=task.external_id,
                 duration_seconds=task.duration_seconds,
             )
-        except CREDENTIAL_ERRORS as exc:
+        except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+            # any failure of the role assumption, malformed answers included
             return _error(task, "sts:AssumeRole", error_code(exc), error_message(exc))
-        except (ClientError, BotoCoreError) as exc:
-            return _error(task, "sts:AssumeRole", error_code(exc), error_message(exc))
+        if identity is not None and identity[0] != task.account_id:
+            return _error(
+                task,
+                "sts:AssumeRole",
+                "AccountMismatch",
+                f"the role's credentials belong to account {identity[0]}",
+            )
         session = _session(
             role_credentials, task.home_region, task.endpoint_url, task.configure_session
         )
@@ -499,14 +528,20 @@ def scan_organization(
 
     Returns:
         An :class:`OrganizationReport` with one :class:`AccountResult` per account, in
-        account id order: ``checked`` (with its report), ``error`` (which call failed,
-        its error code and message — role missing, access denied, throttled beyond the
-        retries …) or ``skipped`` (suspended, pending closure, closed). The result is the
-        same whatever the executor.
+        account id order: ``checked`` (with its report, where every call that failed
+        is a gap making the checks it feeds UNKNOWN), ``error`` (the role could not be
+        assumed — role missing, access denied, throttled beyond the retries, connection
+        error, an answer that is not AWS's or has no usable credentials, credentials of
+        another account — or nothing at all could be read: which call failed, its error
+        code and message) or ``skipped`` (suspended, pending closure, closed). The
+        result is the same whatever the executor.
 
     Raises:
         CollectError: there are no usable credentials, the caller cannot be identified,
-            or the account list is needed and ``ListAccounts`` fails.
+            the organization is needed (``accounts`` not given) and
+            ``DescribeOrganization`` fails, or the account list is needed and
+            ``ListAccounts`` fails — in any way, an answer that is not a readable
+            organization or list of accounts included.
         ValueError: an account id in ``accounts`` is not 12 digits.
 
     Examples:
@@ -527,7 +562,7 @@ def scan_organization(
     sess, credentials = session_credentials(session)
     try:
         frozen = credentials.get_frozen_credentials()
-    except (ClientError, BotoCoreError) as exc:  # a refresh of the caller's credentials
+    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:  # a refresh of the caller's credentials
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
     if not frozen.access_key or not frozen.secret_key:
         raise CollectError("the session's credentials are incomplete")
@@ -537,17 +572,16 @@ def scan_organization(
     generated_at = datetime.now(timezone.utc)
 
     def client(service: str) -> Any:
-        if endpoint_url:
-            return sess.client(  # type: ignore[call-overload]
-                service, region_name=home, config=RETRY_CONFIG, endpoint_url=endpoint_url
-            )
-        return sess.client(service, region_name=home, config=RETRY_CONFIG)  # type: ignore[call-overload]
+        extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
+        made = sess.client(service, region_name=home, config=RETRY_CONFIG, **extra)  # type: ignore[call-overload]
+        made.meta.events.register("before-parse", check_answer)
+        return made
 
     caller_account, partition = caller_identity(client("sts"), "caller")
     organizations = client("organizations")
     organization_id, management_id = _describe_organization(organizations, required=not wanted)
     listed = _list_accounts(organizations, required=wanted is None)
-    by_id = {str(e["Id"]): e for e in listed if e.get("Id")}
+    by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
     skipped: list[AccountResult] = []
@@ -618,11 +652,24 @@ def scan_organization(
 
 
 def _describe_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:
+    """(organization id, management account id) from ``DescribeOrganization``.
+
+    Raises:
+        CollectError: no usable credentials; or ``required`` and the call failed in any
+            way (an answer without a readable organization included). Not required:
+            (None, None).
+    """
     try:
-        found = organizations.describe_organization()["Organization"]
+        found = expect(organizations.describe_organization(), "Organization", dict)
+        organization_id = _optional_text(found, "Id")
+        management_id = _optional_text(found, "MasterAccountId")
+        if management_id is not None and not _valid_account_id(management_id):
+            raise MalformedResponse(
+                f"MasterAccountId {management_id[:40]!r} is not a 12-digit account id"
+            )
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except (ClientError, BotoCoreError) as exc:
+    except _FAILURES as exc:
         if required:
             raise CollectError(
                 "cannot read the organization: organizations:DescribeOrganization failed "
@@ -630,15 +677,22 @@ def _describe_organization(organizations: Any, *, required: bool) -> tuple[str |
             ) from exc
         logger.info("organizations:DescribeOrganization failed: %s", error_code(exc))
         return None, None
-    return found.get("Id"), found.get("MasterAccountId")
+    return organization_id, management_id
 
 
 def _list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]]:
+    """Every account ``ListAccounts`` gives, each entry validated (:func:`_account_entry`).
+
+    Raises:
+        CollectError: no usable credentials; or ``required`` and the call failed in any
+            way, or answered an entry that is not an account (an account could otherwise
+            go unchecked unnoticed). Not required: [] (names and states unknown).
+    """
     try:
-        return paginate(organizations, "ListAccounts", "Accounts")
+        return [_account_entry(e) for e in paginate(organizations, "ListAccounts", "Accounts")]
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except (ClientError, BotoCoreError) as exc:
+    except _FAILURES as exc:
         if required:
             raise CollectError(
                 "cannot list the organization's accounts: organizations:ListAccounts failed "
@@ -649,6 +703,33 @@ def _list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]
             error_code(exc),
         )
         return []
+
+
+def _account_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A ``ListAccounts`` entry whose ``Id`` is an account id and whose ``Name``,
+    ``Email``, ``State`` and ``Status`` are text or absent.
+
+    Raises:
+        MalformedResponse: it is not.
+    """
+    account_id = expect(entry, "Id", str)
+    if not _valid_account_id(account_id):
+        raise MalformedResponse(f"Accounts has an Id {account_id[:40]!r} that is not 12 digits")
+    for key in ("Name", "Email", "State", "Status"):
+        _optional_text(entry, key)
+    return entry
+
+
+def _optional_text(answer: dict[str, Any], key: str) -> str | None:
+    """``answer[key]`` when it is text, None when absent or null.
+
+    Raises:
+        MalformedResponse: it is something else.
+    """
+    value = answer.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise MalformedResponse(f"{key} is a {type(value).__name__}, not a str")
 
 
 def _run(

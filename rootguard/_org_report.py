@@ -705,21 +705,32 @@ class OrganizationReport(DerivedFieldsModel):
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org check``, also handy as a CI
-        gate: ``fail`` → 1 when any finding (of any account, or of the organization) is
-        FAIL; ``unknown`` → 1 when any is FAIL or UNKNOWN, or an account could not be
-        checked; ``never`` → 0. Skipped accounts never count.
+        gate. An account in error could not be checked, so it is never green:
+
+        - ``3`` when no account could be checked at all — every account scanned is in
+          error (a wrong role name, no access to any member …) — whatever ``fail_on``;
+        - ``fail`` → 1 when any finding (of any account, or of the organization) is
+          FAIL, or an account is in error;
+        - ``unknown`` → 1 when any finding is FAIL or UNKNOWN, or an account is in error;
+        - ``never`` → 0 (report only), unless no account could be checked (3).
+
+        Skipped accounts (suspended, closed) never count; an organization whose every
+        account was skipped gives 0.
 
         Raises:
             ValueError: an unknown ``fail_on``.
         """
         if fail_on not in ORG_FAIL_ON:
             raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
+        errors = self.errors
+        if errors and not self.checked:
+            return 3
         if fail_on == "never":
             return 0
         statuses = {f.status for _, f in self.findings()}
-        if Status.FAIL in statuses:
+        if Status.FAIL in statuses or errors:
             return 1
-        if fail_on == "unknown" and (Status.UNKNOWN in statuses or self.errors):
+        if fail_on == "unknown" and Status.UNKNOWN in statuses:
             return 1
         return 0
 

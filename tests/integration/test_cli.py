@@ -117,6 +117,18 @@ def test_activity_archive_reports_bad_files_and_keeps_the_rest(
     assert "truncated gzip" in captured.err
 
 
+def test_activity_without_any_readable_event_history_exits_3_with_what_it_found(
+    exposed_account: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # moto has no cloudtrail:LookupEvents: every region's event history is a gap
+    code = main(["activity", "--region", REGION, "--output", "json"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert isinstance(json.loads(captured.out), list)  # the credential report's part
+    assert f"warning: cloudtrail:LookupEvents in {REGION} failed: NotImplemented" in captured.err
+    assert "no region's CloudTrail event history could be read" in captured.err
+
+
 def test_plan_then_apply_dry_run_and_confirmation(
     exposed_account: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

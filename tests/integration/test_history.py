@@ -33,6 +33,11 @@ ASSUMED_ROOT_CALL = ASSUME_ROOT[1]["record"] if "record" in ASSUME_ROOT[1] else 
 
 BY_ROOT = [{"AttributeKey": "Username", "AttributeValue": "root"}]
 BY_ASSUME_ROOT = [{"AttributeKey": "EventName", "AttributeValue": "AssumeRoot"}]
+IDENTITY = {
+    "UserId": "AIDAEXAMPLEAUDITOR00",
+    "Account": "111122223333",
+    "Arn": "arn:aws:iam::111122223333:user/auditor",
+}
 FAST = 1000.0  # requests/s: no waiting in tests that are not about the rate limit
 
 
@@ -59,6 +64,13 @@ def stubbed(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     stubbers: dict[str, Stubber] = {}
 
     def client(service: str, region_name: str | None = None, **kwargs: Any) -> Any:
+        if service == "sts":  # lookup_root_activity first identifies the caller
+            sts = new_session(region_name or "us-east-1").client("sts", **kwargs)
+            stubber = Stubber(sts)
+            stubber.add_response("get_caller_identity", IDENTITY)
+            stubber.activate()
+            stubbers[f"sts-{len(stubbers)}"] = stubber
+            return sts
         assert service == "cloudtrail"
         assert region_name is not None
         if region_name not in clients:
@@ -174,16 +186,22 @@ def test_access_denied_in_one_region_is_reported_not_raised(stubbed: Any) -> Non
     assert "not authorized" in gap.message
 
 
-def test_every_region_denied_is_a_collect_error(stubbed: Any) -> None:
+def test_every_region_denied_is_a_gap_each_not_an_exception(stubbed: Any) -> None:
     session, stub = stubbed
     for region in ("us-east-1", "eu-west-1"):
         stub(region).add_client_error(
             "lookup_events", service_error_code="AccessDeniedException", http_status_code=400
         )
-    with pytest.raises(CollectError, match="AccessDeniedException"):
-        rootguard.lookup_root_activity(
-            session=session, regions=["us-east-1", "eu-west-1"], rate_limit=FAST
-        )
+    found = rootguard.lookup_root_activity(
+        session=session, regions=["us-east-1", "eu-west-1"], rate_limit=FAST
+    )
+    assert found == []
+    assert not found.complete
+    assert found.unread_regions == ["us-east-1", "eu-west-1"]
+    assert sorted((g.region, g.operation, g.error_code) for g in found.gaps) == [
+        ("eu-west-1", "LookupEvents", "AccessDeniedException"),
+        ("us-east-1", "LookupEvents", "AccessDeniedException"),
+    ]
 
 
 def test_window_is_sent_and_naive_times_are_utc(stubbed: Any) -> None:
@@ -229,6 +247,14 @@ def test_duplicates_and_unparsable_items(stubbed: Any) -> None:
     assert [a.event_id for a in found] == [ROOT_NO_MFA["eventID"]]
     assert found.events_scanned == 3
     assert found.unparsed == 1
+    [gap] = found.gaps  # an item that is not a record is not "no activity"
+    assert (gap.region, gap.operation, gap.error_code) == (
+        "us-east-1",
+        "LookupEvents",
+        "InvalidResponse",
+    )
+    assert "broken" in gap.message
+    assert not found.complete
 
 
 def test_no_credentials_is_a_collect_error(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
+import rootguard._org
 from rootguard import AccountStatus, OrganizationReport, Status
 from rootguard._cli import main
+from tests.integration.conftest import new_session, reset_server
 from tests.integration.org_builder import BuiltOrganization, moto_organization
 
 MEMBERS = (("plain-1", "plain"), ("exposed-1", "exposed"), ("gone", "suspended"))
@@ -88,3 +92,111 @@ def test_org_check_fails_cleanly_without_an_organization(
     code = main(["org", "check", "--region", "us-east-1"])
     assert code == 3
     assert "organizations:DescribeOrganization failed" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- accounts in error
+
+
+def deny_every_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sts:AssumeRole of the scan fails with AccessDenied."""
+
+    def denied(sts: Any, role_arn: str, **_: Any) -> Any:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": f"not authorized to assume {role_arn}"}},
+            "AssumeRole",
+        )
+
+    monkeypatch.setattr(rootguard._org, "_assume_role_credentials", denied)
+
+
+def test_an_account_in_error_fails_the_check_and_is_named_on_stderr(
+    small_org: BuiltOrganization,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deny_every_role(monkeypatch)
+    member = small_org.id("plain-1")
+    argv = ["org", "check", "--region", "us-east-1", "--output", "json"]
+    argv += ["--account", small_org.management_id, "--account", member]
+    code = main(argv)
+    captured = capsys.readouterr()
+    report = OrganizationReport.from_json(captured.out)
+    management = report.account(small_org.management_id)
+    assert management is not None
+    assert management.status is AccountStatus.CHECKED  # the caller's own credentials
+    assert not [f for _, f in report.findings() if f.status is Status.FAIL]  # all green...
+    assert code == 1  # ...but an account could not be checked
+    assert f"warning: account {member} not checked: sts:AssumeRole failed: AccessDenied" in (
+        captured.err
+    )
+    assert main([*argv, "--fail-on", "never"]) == 0  # report only
+
+
+def test_no_account_checked_at_all_exits_3(
+    small_org: BuiltOrganization,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deny_every_role(monkeypatch)
+    members = [small_org.id("plain-1"), small_org.id("exposed-1")]
+    argv = ["org", "check", "--region", "us-east-1", "--output", "json"]
+    argv += [arg for m in members for arg in ("--account", m)]
+    for fail_on in ("fail", "unknown", "never"):
+        assert main([*argv, "--fail-on", fail_on]) == 3
+    captured = capsys.readouterr()
+    assert "no account of the organization could be checked" in captured.err
+    for member in members:
+        assert f"account {member} not checked: sts:AssumeRole failed: AccessDenied" in captured.err
+
+
+# --------------------------------------------------------------------------- plain moto server
+
+
+@pytest.fixture
+def plain_server_org(
+    aws_env: None, moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, list[str]]]:
+    """An organization with two members created on a moto server, nothing patched:
+    moto answers what it implements, and an HTTP 500 page for what it does not."""
+    reset_server(moto_server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    organizations = new_session().client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    management = organizations.describe_organization()["Organization"]["MasterAccountId"]
+    members = [
+        organizations.create_account(Email=f"{name}@example.com", AccountName=name)[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        for name in ("member-a", "member-b")
+    ]
+    try:
+        yield management, members
+    finally:
+        reset_server(moto_server)
+
+
+def test_org_check_on_a_plain_moto_server_checks_every_account(
+    plain_server_org: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    management, members = plain_server_org
+    code = main(["org", "check", "--region", "us-east-1", "--output", "json"])
+    captured = capsys.readouterr()
+    report = OrganizationReport.from_json(captured.out)
+    assert [a.account_id for a in report.accounts] == sorted([management, *members])
+    assert [a.status for a in report.accounts] == [AccountStatus.CHECKED] * 3
+    assert report.management_account_id == management
+    # moto has no iam:ListOrganizationsFeatures: it answers an HTML 500 page
+    [central] = report.organization_findings
+    assert central.check_id == "root.centralized_access"
+    assert central.status is Status.UNKNOWN
+    assert central.evidence["reported_by"] == management
+    [gap] = central.evidence["gaps"]
+    assert (gap["service"], gap["operation"], gap["error_code"]) == (
+        "iam",
+        "ListOrganizationsFeatures",
+        "ResponseParserError",
+    )
+    assert "ResponseParserError" in central.detail
+    # no trail, no alarm, no rule anywhere: FAIL findings, so --fail-on fail exits 1
+    assert code == 1
+    assert captured.err == ""

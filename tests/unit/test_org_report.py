@@ -411,13 +411,36 @@ def test_exit_codes_follow_fail_on() -> None:
     failing = build(management_result(), exposed_result())
     assert failing.exit_code("fail") == 1
     assert failing.exit_code("never") == 0
-    with_error = build(management_result(), error_result(), skipped_result())
-    assert with_error.exit_code("fail") == 0
-    assert with_error.exit_code("unknown") == 1  # an account could not be checked
     only_skipped = build(management_result(), skipped_result())
     assert only_skipped.exit_code("unknown") == 0
     with pytest.raises(ValueError, match="fail_on"):
         clean.exit_code("sometimes")
+
+
+def test_an_account_that_could_not_be_checked_is_never_green() -> None:
+    with_error = build(management_result(), error_result(), skipped_result())
+    assert clean_statuses(with_error)  # the checked account alone would pass
+    assert with_error.exit_code("fail") == 1
+    assert with_error.exit_code("unknown") == 1
+    assert with_error.exit_code("never") == 0  # report only
+
+
+def clean_statuses(org: OrganizationReport) -> bool:
+    return all(f.status is not Status.FAIL for _, f in org.findings())
+
+
+def test_no_account_checked_at_all_is_exit_3_whatever_fail_on() -> None:
+    failed_management = AccountResult(
+        account_id=MANAGEMENT,
+        management=True,
+        status=AccountStatus.ERROR,
+        error=AccountError(operation="collect", error_code="CollectError"),
+    )
+    all_errors = build(failed_management, error_result(), skipped_result())
+    assert not all_errors.checked
+    assert [all_errors.exit_code(f) for f in ("fail", "unknown", "never")] == [3, 3, 3]
+    nothing_scanned = build(skipped_result())
+    assert nothing_scanned.exit_code("fail") == 0  # nothing to check is not an error
 
 
 def test_exit_code_counts_the_organization_findings() -> None:
