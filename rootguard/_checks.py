@@ -2135,6 +2135,36 @@ def _check_topic_policies(ctx: _Ctx) -> None:
                 f"{services_note}.",
                 evidence=evidence,
             )
+    _unidentified_topics(ctx, check)
+
+
+def _unidentified_topics(ctx: _Ctx, check: str) -> None:
+    """UNKNOWN in each region whose alerting could not be fully read and where no alert
+    topic was judged: a topic that alerting there uses may exist and be open, unseen."""
+    judged = {arn_part(arn, 3) for arn in ctx.alert_topics}
+    undecided: dict[str | None, list[str]] = {}
+    for f in ctx.findings:
+        if (
+            f.check_id in ("monitoring.root_metric_alarm", "monitoring.root_eventbridge")
+            and f.status is Status.UNKNOWN
+            and f.region not in judged
+        ):
+            undecided.setdefault(f.region, []).append(f.check_id)
+    for region in sorted(undecided, key=lambda r: r or ""):
+        if region is None and judged:
+            continue  # an account-wide unknown with topics judged: those findings stand
+        ctx.add(
+            check,
+            Status.UNKNOWN,
+            region=region,
+            resource=ctx.account_resource,
+            detail="The root-alert topics"
+            + (f" of {region}" if region else "")
+            + " could not be identified: the alerting setup could not be fully read (see "
+            + ", ".join(sorted(set(undecided[region])))
+            + ").",
+            evidence={"topics": []},
+        )
 
 
 # --------------------------------------------------------------------------- evaluate
