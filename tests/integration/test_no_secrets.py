@@ -48,6 +48,7 @@ RUNS: list[tuple[str, list[str]]] = [
     ("activity s3 archive", ["activity", "--archive", f"s3://{BUCKET}/AWSLogs/",
                              "--workers", "1", "--output", "json"]),
     ("plan", ["plan", "--region", REGION, "--email", "sec@example.com"]),
+    ("apply dry run", ["apply", "PLAN", "--dry-run"]),
     *[(f"org check {o}", ["org", "check", "--region", REGION, "--output", o,
                           "--fail-on", "never"])
       for o in ("table", "json", "asff", "markdown")],
@@ -207,6 +208,13 @@ def test_no_credentials_in_any_output(
     elif argv[0] == "plan":
         files.append(tmp_path / "plan.json")
         extra = ["--out", str(files[-1])]
+    elif argv[0] == "apply":
+        saved = tmp_path / "plan.json"
+        # eu-west-1 has nothing yet: a plan with actions, which apply checks against AWS
+        main(["plan", "--region", "eu-west-1", "--email", "a@example.com", "--out", str(saved)])
+        capsys.readouterr()
+        caplog.clear()
+        argv = [str(saved) if a == "PLAN" else a for a in argv]
     caplog.set_level(logging.DEBUG)
     code = main([level, *argv, *extra])
     captured = capsys.readouterr()
