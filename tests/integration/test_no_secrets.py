@@ -243,8 +243,10 @@ def test_no_credentials_in_any_output(
     [
         ["check", "--region", REGION, "--output", "json", "--fail-on", "never"],
         ["org", "check", "--region", REGION, "--output", "json", "--fail-on", "never"],
+        # worker processes (forked: they log through the CLI's handler too)
+        ["activity", "--archive", f"s3://{BUCKET}/AWSLogs/", "--workers", "2"],
     ],
-    ids=["check", "org check"],
+    ids=["check", "org check", "s3 archive, 2 workers"],
 )
 def test_the_command_in_its_own_process_prints_no_credentials(
     world: World, argv: list[str]
