@@ -48,6 +48,7 @@ from rootguard._judge import (
     metric_dimensions,
     parse_log_group_arn,
     records_iam,
+    rule_accepts_custom_events,
     rule_enabled,
     rule_matches,
 )
@@ -229,10 +230,12 @@ _CHECK_LIST: tuple[CheckInfo, ...] = (
         Severity.MEDIUM,
         (),
         "In the region, create an EventBridge rule on the default bus with pattern "
-        '{"detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via '
-        'CloudTrail"], "detail": {"userIdentity": {"type": ["Root"]}}} targeting an SNS '
-        "topic with a confirmed subscription (or forward to the home region's default "
-        "bus, which has such a rule).",
+        '{"source": [{"prefix": "aws."}], "detail-type": ["AWS API Call via CloudTrail", '
+        '"AWS Console Action via CloudTrail", "AWS Console Sign In via CloudTrail"], '
+        '"detail": {"userIdentity": {"type": ["Root"]}}} targeting an SNS topic with a '
+        "confirmed subscription (or forward to the home region's default bus, which has "
+        "such a rule). The source prefix keeps custom events (PutEvents cannot use aws.) "
+        "from raising false root alerts.",
     ),
     CheckInfo(
         "config.root_rules",
@@ -1788,6 +1791,10 @@ def _check_eventbridge(ctx: _Ctx) -> None:
             "enabled_rules": [r.name for r in rules],
             "disabled_rules": disabled,
             "invalid_patterns": invalid,
+            # permissive, not failing: such a rule still sees every root event
+            "rules_accepting_custom_events": [
+                r.name for r in rules if rule_accepts_custom_events(r, ctx.account_id)
+            ],
             "events": coverage,
             "notes": sorted(set(notes)),
         }

@@ -18,7 +18,8 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -438,6 +439,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+@contextmanager
+def cli_logging(verbose: int, stream: TextIO | None = None) -> Iterator[logging.Handler]:
+    """Log to ``stream`` (stderr) for the duration of a command, secrets redacted.
+
+    The commands print every problem themselves (gaps, unreadable files, failed actions);
+    the library's log lines, and botocore's, show with ``-v`` (INFO) and ``-vv`` (DEBUG).
+    botocore logs signed headers and raw responses at DEBUG: every handler on the root
+    logger — this one and any that were already there — gets a
+    :class:`~rootguard._redact.RedactSecrets` filter, so that no level ever prints a
+    session token, a secret access key or a signature. Everything is put back afterwards.
+    """
+    from rootguard._redact import RedactSecrets
+
+    level = (logging.ERROR, logging.INFO, logging.DEBUG)[min(max(verbose, 0), 2)]
+    root = logging.getLogger()
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    redactor = RedactSecrets()
+    previous_level = root.level
+    root.addHandler(handler)
+    guarded = list(root.handlers)
+    for each in guarded:
+        each.addFilter(redactor)
+    root.setLevel(level)
+    try:
+        yield handler
+    finally:
+        root.setLevel(previous_level)
+        for each in guarded:
+            each.removeFilter(redactor)
+        root.removeHandler(handler)
+        handler.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rootguard`` command."""
     parser = build_parser()
@@ -447,13 +485,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.days_given = False
     elif hasattr(args, "days"):
         args.days_given = True
-    # The commands print every problem themselves (gaps, unreadable files, failed
-    # actions); the library's own log lines show with -v (INFO) and -vv (DEBUG).
-    level = (logging.ERROR, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        with cli_logging(args.verbose):
+            return func(args)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

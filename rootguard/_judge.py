@@ -28,6 +28,7 @@ from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_ma
 from rootguard._snapshot import Alarm, ConfigRule, EventRule, MetricTransformation, Trail
 
 __all__ = [
+    "CUSTOM_EVENT_SOURCE",
     "ENABLED_RULE_STATES",
     "PatternVerdict",
     "SelectorVerdict",
@@ -44,6 +45,7 @@ __all__ = [
     "normalize_whitespace",
     "parse_log_group_arn",
     "records_iam",
+    "rule_accepts_custom_events",
     "rule_enabled",
     "rule_matches",
     "rule_matches_root_activity",
@@ -423,6 +425,24 @@ def rule_matches_root_activity(rule: EventRule, account_id: str) -> bool:
         return False
     return all(
         rule_matches(rule.event_pattern, event.record) is True
+        for event in _canonical.eventbridge_root_envelopes(account_id, rule.region)
+    )
+
+
+CUSTOM_EVENT_SOURCE = "my.app"
+"""The ``source`` of a custom event (``PutEvents``) in :func:`rule_accepts_custom_events`."""
+
+
+def rule_accepts_custom_events(rule: EventRule, account_id: str) -> bool:
+    """Whether the rule's pattern also matches a root record sent as a *custom* event
+    (``PutEvents`` with ``source`` :data:`CUSTOM_EVENT_SOURCE`): anyone allowed to put
+    events on the bus could then raise a false root alert. Such a rule still catches root
+    activity (:func:`rule_matches_root_activity`); this answer is evidence, not a failure.
+    An invalid pattern accepts nothing."""
+    if not rule.event_pattern:
+        return False
+    return any(
+        rule_matches(rule.event_pattern, {**event.record, "source": CUSTOM_EVENT_SOURCE}) is True
         for event in _canonical.eventbridge_root_envelopes(account_id, rule.region)
     )
 

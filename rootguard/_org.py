@@ -99,11 +99,12 @@ with its error code, none escapes raw."""
 @dataclass(frozen=True)
 class _CallerCredentials:
     """The caller's credentials for a task: frozen keys (picklable) and, while the task
-    stays in this process, the live (self-refreshing) credentials object."""
+    stays in this process, the live (self-refreshing) credentials object. The secret key
+    and the token stay out of ``repr``/``str`` (and so out of logs and tracebacks)."""
 
     access_key: str
-    secret_key: str
-    token: str | None = None
+    secret_key: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
     live: Any = field(default=None, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:

@@ -111,10 +111,17 @@ MANAGED_TAG_KEY = "rootguard:managed"
 MANAGED_TAG_VALUE = "true"
 
 ROOT_EVENT_PATTERN: dict[str, Any] = {
-    "detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
+    "source": [{"prefix": "aws."}],
+    "detail-type": [
+        "AWS API Call via CloudTrail",
+        "AWS Console Action via CloudTrail",
+        "AWS Console Sign In via CloudTrail",
+    ],
     "detail": {"userIdentity": {"type": ["Root"]}},
 }
-"""The EventBridge pattern of rootguard's rule: root API calls and root console sign-ins."""
+"""The EventBridge pattern of rootguard's rule: root API calls, console actions and console
+sign-ins. ``source`` must start with ``aws.``: ``PutEvents`` refuses that prefix, so a
+custom event (``source: "my.app"``) carrying a made-up root record never reaches the rule."""
 
 # Check ids (see DESIGN.md "Posture checks").
 _MULTI_REGION = "cloudtrail.multi_region"

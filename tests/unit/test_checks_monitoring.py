@@ -392,6 +392,24 @@ def test_eventbridge_rule_in_only_one_of_two_regions_fails_the_other() -> None:
     assert len(report.by_check("monitoring.root_eventbridge")) == 2
 
 
+def test_rule_with_and_without_source_constraint_both_pass() -> None:
+    from rootguard._plan import ROOT_EVENT_PATTERN
+
+    # The user's rule (no source constraint) passes, and is named in the evidence as
+    # accepting custom events; rootguard's own pattern passes and is not.
+    permissive = eventbridge(evaluate(good_snapshot()), SECOND)
+    assert permissive.status is Status.PASS
+    assert permissive.evidence["rules_accepting_custom_events"] == ["root-activity"]
+    strict = with_region(
+        good_snapshot(),
+        SECOND,
+        event_rules=[event_rule(SECOND, TOPIC_ARN_2, event_pattern=json.dumps(ROOT_EVENT_PATTERN))],
+    )
+    finding = eventbridge(evaluate(strict), SECOND)
+    assert finding.status is Status.PASS
+    assert finding.evidence["rules_accepting_custom_events"] == []
+
+
 def test_disabled_rule_does_not_count() -> None:
     snap = with_region(
         good_snapshot(), SECOND, event_rules=[event_rule(SECOND, TOPIC_ARN_2, state="DISABLED")]

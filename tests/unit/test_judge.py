@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from rootguard._canonical import eventbridge_root_envelopes
+from rootguard._event_pattern import event_pattern_matches
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
     active_managed_rules,
@@ -17,6 +19,7 @@ from rootguard._judge import (
     judge_selectors,
     parse_log_group_arn,
     records_iam,
+    rule_accepts_custom_events,
     rule_matches_root_activity,
 )
 from rootguard._plan import (
@@ -106,6 +109,47 @@ def test_rootguards_rule_pattern_matches_root_activity(region: str) -> None:
     assert not rule_matches_root_activity(api_only, ACCOUNT)  # misses sign-ins
     assert not rule_matches_root_activity(rule.model_copy(update={"event_pattern": "["}), ACCOUNT)
     assert not rule_matches_root_activity(rule.model_copy(update={"event_pattern": None}), ACCOUNT)
+
+
+def test_canonical_envelopes_carry_the_source_aws_gives_them() -> None:
+    envelopes = eventbridge_root_envelopes(ACCOUNT, HOME)
+    for event in envelopes:
+        service = event.record["detail"]["eventSource"].split(".")[0]
+        assert event.record["source"] == f"aws.{service}", event.name
+    assert {e.record["source"] for e in envelopes} >= {"aws.signin", "aws.iam"}
+
+
+def _rule(pattern: Any, region: str = HOME) -> EventRule:
+    return EventRule(
+        name="r",
+        arn=f"arn:aws:events:{region}:{ACCOUNT}:rule/r",
+        region=region,
+        state="ENABLED",
+        event_pattern=json.dumps(pattern),
+    )
+
+
+def test_rootguards_rule_refuses_custom_events() -> None:
+    assert ROOT_EVENT_PATTERN["source"] == [{"prefix": "aws."}]
+    rule = _rule(ROOT_EVENT_PATTERN)
+    assert rule_matches_root_activity(rule, ACCOUNT)
+    assert not rule_accepts_custom_events(rule, ACCOUNT)
+    for event in eventbridge_root_envelopes(ACCOUNT, HOME):
+        forged = {**event.record, "source": "my.app"}
+        assert not event_pattern_matches(ROOT_EVENT_PATTERN, forged), event.name
+        lookalike = {**event.record, "source": "awsx.signin"}  # prefix means "aws." exactly
+        assert not event_pattern_matches(ROOT_EVENT_PATTERN, lookalike), event.name
+        other_type = {**event.record, "detail-type": "Root Activity"}
+        assert not event_pattern_matches(ROOT_EVENT_PATTERN, other_type), event.name
+
+
+def test_a_rule_without_a_source_constraint_still_catches_root_activity() -> None:
+    # Permissive is not a coverage failure: the rule sees every root event, and more.
+    permissive = _rule({k: v for k, v in ROOT_EVENT_PATTERN.items() if k != "source"})
+    assert rule_matches_root_activity(permissive, ACCOUNT)
+    assert rule_accepts_custom_events(permissive, ACCOUNT)
+    broken = permissive.model_copy(update={"event_pattern": "["})
+    assert not rule_accepts_custom_events(broken, ACCOUNT)
 
 
 def test_rootguards_alarm_fires_on_rootguards_metric() -> None:
