@@ -765,7 +765,6 @@ def test_too_deep_patterns_raise_pattern_error() -> None:
     assert info.value.position == 5 * 100  # the 101st '{'
 
 
-
 # ---------------------------------------------------------------------------------------
 # Semantics beyond the documented examples
 # ---------------------------------------------------------------------------------------
