@@ -71,7 +71,7 @@ _MAX_PATTERN_CHARS = 1024  # PutMetricFilter / PutSubscriptionFilter: filterPatt
 # rootguard's own bounds on one %regex% (AWS documents none beyond the pattern length): RE2
 # runs in time linear in the text, proportional to the size of the compiled automaton; this
 # cap keeps a 10,000-character value under a few milliseconds (benchmarks/patterns.py).
-_MAX_REGEX_PROGRAM = 80
+_MAX_REGEX_PROGRAM = 64
 _MAX_REPEAT = 1000  # RE2's own bound on {m,n}
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
