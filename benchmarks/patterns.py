@@ -139,11 +139,13 @@ def event_cases(rng: random.Random) -> None:
         "suffix *S": [f"*.{i}.example.com" for i in range(1000)],
         "inner *M*": [f"*svc-{i:04d}-*" for i in range(1000)],
         "two stars P*M*": [f"arn:aws:s3:::bucket-{i}/*/svc-{i:04d}-*" for i in range(1000)],
-        "mixed (250 of each)": [
+        "three stars *M*S": [f"*/svc-{i:04d}-*.example.com" for i in range(1000)],
+        "mixed (5 shapes)": [
             *(f"arn:aws:s3:::bucket-{i}/*" for i in range(250)),
             *(f"*.{i}.example.com" for i in range(250)),
             *(f"*svc-{i:04d}-*" for i in range(250)),
-            *(f"arn:aws:s3:::bucket-{i}/*/svc-{i:04d}-*" for i in range(250)),
+            *(f"arn:aws:s3:::bucket-{i}/*/svc-{i:04d}-*" for i in range(200)),
+            *(f"*/svc-{i:04d}-*.example.com" for i in range(50)),
         ],
     }
     baseline = total(lambda v: "svc-" in v, values)

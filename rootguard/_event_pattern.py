@@ -77,6 +77,9 @@ parsed as an address."""
 _WILDCARD_AUTOMATON_FROM: Final = 8
 """From this many ``wildcard`` operands on one field, they are matched by one automaton."""
 
+_WILDCARD_GROUP: Final = 32
+"""Most ``*A*B``-shaped wildcard operands (a leading ``*`` and more) in one automaton."""
+
 _WILDCARD_RE2_OPTIONS: Final = re2.Options()
 _WILDCARD_RE2_OPTIONS.dot_nl = True  # '*' matches any run of characters, newlines too
 _WILDCARD_RE2_OPTIONS.never_capture = True
@@ -820,8 +823,12 @@ class _WildcardSet:
             sources.append("|".join(anchored))
         if inner:
             sources.append(".*(?:" + "|".join(inner) + ").*")
-        if leading_general:
-            sources.append(".*(?:" + "|".join(leading_general) + ")")
+        # A leading '*' lets every position of the value start every operand: RE2's
+        # automaton for hundreds of them has more states than it can cache, so they are
+        # split into groups small enough to be cached (measured: benchmarks/patterns.py).
+        for start in range(0, len(leading_general), _WILDCARD_GROUP):
+            group = leading_general[start : start + _WILDCARD_GROUP]
+            sources.append(".*(?:" + "|".join(group) + ")")
         if general:
             sources.append("|".join(general))
         self.exact = frozenset(exact)
