@@ -1132,6 +1132,12 @@ def test_dotted_keys_documented_example(pattern: dict[str, Any], event: dict[str
     assert event_pattern_matches(pattern, {"detail": {"state.status": "stopped"}}) is False
 
 
+def test_moto_agrees_on_the_documented_dotted_key_example() -> None:
+    for pattern in DOCUMENTED_DOTTED_PATTERNS:
+        for event in DOCUMENTED_DOTTED_EVENTS:
+            assert moto_matches(pattern, event) is event_pattern_matches(pattern, event) is True
+
+
 @pytest.mark.parametrize(
     ("pattern", "event", "expected"),
     [
