@@ -7,7 +7,9 @@ does what AWS's reference matcher (event-ruler) does; ``docs/pattern-engines.md`
 such decision.
 
 A pattern is compiled once into a small tree of nodes; matching walks the pattern, never the
-whole event, so a pattern that names three fields costs three look-ups per event.
+whole event, so a pattern that names three fields costs three look-ups per event (and one
+check for dotted keys per object visited: EventBridge joins field names with dots, so
+``{"a.b": 1}`` is the field ``b`` of ``a``, in events as in patterns).
 
 Matching model (one rule covers fields, arrays and ``exists``):
 
