@@ -7,7 +7,9 @@ does what AWS's reference matcher (event-ruler) does; ``docs/pattern-engines.md`
 such decision.
 
 A pattern is compiled once into a small tree of nodes; matching walks the pattern, never the
-whole event, so a pattern that names three fields costs three look-ups per event.
+whole event, so a pattern that names three fields costs three look-ups per event (and one
+check for dotted keys per object visited: EventBridge joins field names with dots, so
+``{"a.b": 1}`` is the field ``b`` of ``a``, in events as in patterns).
 
 Matching model (one rule covers fields, arrays and ``exists``):
 
@@ -27,12 +29,16 @@ rule needs.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import json
 import re
+import reprlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
+
+import re2  # type: ignore[import-untyped]
 
 from rootguard._errors import PatternError
 
@@ -54,7 +60,33 @@ _MISSING: Final = _Missing()
 _EMPTY: Final[Mapping[str, Any]] = {}
 
 _MAX_DEPTH: Final = 100
-"""Deepest object nesting a pattern may have (AWS caps a pattern at a few KB of JSON)."""
+"""Deepest JSON nesting (objects and arrays) a pattern may have. AWS documents no such
+limit; this one is rootguard's, far beyond what a pattern of AWS's maximum size holds in
+practice, and it keeps compiling and matching clear of Python's recursion limit."""
+
+_MAX_PATH: Final = 100
+"""Most field names on one path of a pattern, dotted keys split (``"a.b"`` is two)."""
+
+_MAX_PATTERN_CHARS: Final = 65_536
+"""Longest pattern text rootguard compiles. AWS's quota on an event pattern is 2,048
+characters by default, adjustable up to 4,096; rootguard's bound is 16 times that, so it
+never refuses a pattern AWS could hold, and only bounds memory and compile time."""
+
+_MAX_IP_TEXT: Final = 45
+"""Longest IP address literal (IPv6 with an embedded IPv4 address); longer text is never
+parsed as an address."""
+
+_WILDCARD_AUTOMATON_FROM: Final = 8
+"""From this many ``wildcard`` operands on one field, they are matched by one automaton."""
+
+_WILDCARD_GROUP: Final = 32
+"""Most ``*A*B``-shaped wildcard operands (a leading ``*`` and more) in one automaton."""
+
+_WILDCARD_RE2_OPTIONS: Final = re2.Options()
+_WILDCARD_RE2_OPTIONS.dot_nl = True  # '*' matches any run of characters, newlines too
+_WILDCARD_RE2_OPTIONS.never_capture = True
+_WILDCARD_RE2_OPTIONS.log_errors = False
+_WILDCARD_RE2_OPTIONS.max_mem = 64 << 20
 
 _NUMERIC_LIMIT: Final = 5.0e9
 """AWS: numeric matching "is limited to values between -5.0e9 and +5.0e9 inclusive"."""
@@ -128,7 +160,7 @@ def _comparable(value: float) -> int | None:
 
 def _ip_value(text: str) -> tuple[int, int] | None:
     """(IP version, address as int) of an IPv4/IPv6 literal, or None if ``text`` is not one."""
-    if not (_IPV4_TEXT.fullmatch(text) or _IPV6_TEXT.fullmatch(text)):
+    if len(text) > _MAX_IP_TEXT or not (_IPV4_TEXT.fullmatch(text) or _IPV6_TEXT.fullmatch(text)):
         return None
     try:
         address = ipaddress.ip_address(text)
@@ -150,6 +182,72 @@ def _iter_elements(values: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
             yield item
         else:
             stack.pop()
+
+
+# --------------------------------------------------------------------------- events
+
+
+class _Multi(tuple):  # type: ignore[type-arg]
+    """Several values an event gives the same field path through differently dotted keys
+    (``{"a": {"b": 1}, "a.b": 2}``): not an array, but every one of them is a value of the
+    path."""
+
+    __slots__ = ()
+
+
+def _has_dotted_key(mapping: Mapping[Any, Any]) -> bool:
+    try:
+        return "." in "".join(mapping)
+    except TypeError:  # a key that is not a str
+        return any(isinstance(key, str) and "." in key for key in mapping)
+
+
+def _expand(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """``mapping`` with its dotted keys split at the first dot, as EventBridge joins field
+    names with dots: ``{"a.b": 1}`` reads as ``{"a": {"b": 1}}``. Only this level is split;
+    the rest of a key (``"b.c"``) is split when the matcher reaches it. Without a dotted key
+    the mapping itself is returned (the common case costs one ``join``)."""
+    if not _has_dotted_key(mapping):
+        return mapping
+    parts: dict[Any, list[Any]] = {}
+    for key, value in mapping.items():
+        if isinstance(key, str) and "." in key:
+            head, rest = key.split(".", 1)
+            parts.setdefault(head, []).append({rest: value})
+        else:
+            parts.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else _Multi(values) for key, values in parts.items()}
+
+
+class _MergedMapping:
+    """The union of several objects reached through one field path (see `_Multi`)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Mapping[Any, Any]]) -> None:
+        self.parts = parts
+
+    def get(self, key: Any, default: Any) -> Any:
+        found: list[Any] = []
+        for part in self.parts:
+            value = part.get(key, _MISSING)
+            if value is _MISSING:
+                continue
+            if value.__class__ is _Multi:
+                found.extend(value)
+            else:
+                found.append(value)
+        if not found:
+            return default
+        return found[0] if len(found) == 1 else _Multi(found)
+
+
+def _merged(parts: list[Mapping[Any, Any]]) -> Any:
+    if not parts:
+        return _EMPTY
+    if len(parts) == 1:
+        return _expand(parts[0])
+    return _MergedMapping([_expand(part) for part in parts])
 
 
 # --------------------------------------------------------------------------- nodes
@@ -231,7 +329,7 @@ class _Leaf:
             return _MATCH if self.accepts(value) else _NO  # the common case: a JSON scalar
         if value is _MISSING or cls is dict or isinstance(value, Mapping):
             return _ABSENT if self.absent_ok else _NO
-        if cls is list or cls is tuple or isinstance(value, (list, tuple)):
+        if isinstance(value, (list, tuple)):  # an array, or a _Multi: its leaf values
             present = False
             for item in _iter_elements(value):
                 if isinstance(item, Mapping):
@@ -246,7 +344,13 @@ class _Leaf:
 
 
 class _Object:
-    """An object in the pattern: every field must match (AND), and one branch of each ``$or``."""
+    """An object in the pattern: every field must match (AND), and one branch of each ``$or``.
+
+    Field names are single path segments: the compiler splits dotted pattern keys and
+    merges what they name, so ``{"a.b": [1], "a": {"c": [2]}}`` is one object ``a`` with the
+    fields ``b`` and ``c``. A name may hold both a leaf and an object (``{"a": [1],
+    "a.b": [2]}``); each is a field of its own.
+    """
 
     __slots__ = ("alternatives", "fields")
 
@@ -259,25 +363,50 @@ class _Object:
         self.alternatives = alternatives
 
     def match(self, value: Any) -> int:
-        if value.__class__ is dict:
-            return self.match_one(value)
+        cls = value.__class__
+        if cls is dict:
+            return self.match_one(_expand(value))
+        if cls is _Multi:
+            return self.match_multi(value)
         if isinstance(value, (list, tuple)):
-            # Array-consistent: one element must carry every present value; a pattern that
-            # only tests absence must hold for every element.
-            every_element_absent = True
-            for element in _iter_elements(value):
-                result = self.match_one(element)
-                if result == _MATCH:
-                    return _MATCH
-                if result == _NO:
-                    every_element_absent = False
-            return _ABSENT if every_element_absent else _NO
-        return self.match_one(value)
+            return self.match_array(value, _EMPTY_PARTS)
+        if isinstance(value, Mapping):
+            return self.match_one(_expand(value))
+        return self.match_one(_EMPTY)
 
-    def match_one(self, value: Any) -> int:
-        mapping: Mapping[str, Any] = (
-            value if value.__class__ is dict or isinstance(value, Mapping) else _EMPTY
-        )
+    def match_array(self, values: Any, shared: list[Mapping[Any, Any]]) -> int:
+        """Array-consistent: one element must carry every present value (together with the
+        objects in ``shared``, which lie outside the array); a pattern that only tests
+        absence must hold for every element."""
+        every_element_absent = True
+        for element in _iter_elements(values):
+            parts = [*shared, element] if isinstance(element, Mapping) else shared
+            result = self.match_one(_merged(parts))
+            if result == _MATCH:
+                return _MATCH
+            if result == _NO:
+                every_element_absent = False
+        return _ABSENT if every_element_absent else _NO
+
+    def match_multi(self, values: _Multi) -> int:
+        """Several values at one path: their objects merge; an array among them is matched
+        element by element, each element merged with those objects. Values from two
+        different arrays are not combined (see docs/pattern-engines.md)."""
+        objects = [value for value in values if isinstance(value, Mapping)]
+        arrays = [value for value in values if isinstance(value, (list, tuple))]
+        if not any(True for array in arrays for _ in _iter_elements(array)):
+            return self.match_one(_merged(objects))
+        every_absent = True
+        for array in arrays:
+            result = self.match_array(array, objects)
+            if result == _MATCH:
+                return _MATCH
+            if result == _NO:
+                every_absent = False
+        return _ABSENT if every_absent else _NO
+
+    def match_one(self, mapping: Any) -> int:
+        """Match one object whose dotted keys are already split (`_expand`)."""
         outcome = _ABSENT
         for key, node in self.fields:
             result = node.match(mapping.get(key, _MISSING))
@@ -288,7 +417,7 @@ class _Object:
         for branches in self.alternatives:
             best = _NO
             for branch in branches:
-                result = branch.match_one(value)
+                result = branch.match_one(mapping)
                 if result > best:
                     best = result
                     if best == _MATCH:
@@ -298,6 +427,9 @@ class _Object:
             if best == _MATCH:
                 outcome = _MATCH
         return outcome
+
+
+_EMPTY_PARTS: Final[list[Mapping[Any, Any]]] = []
 
 
 # --------------------------------------------------------------------------- compiling
@@ -330,27 +462,69 @@ def _type_name(value: Any) -> str:
     return "an object"
 
 
-def _compile_object(obj: dict[str, Any], path: str, depth: int, in_or: bool) -> _Object:
-    if depth > _MAX_DEPTH:
-        raise _Invalid(path, f"the pattern is nested more than {_MAX_DEPTH} objects deep")
+class _Builder:
+    """An object of the pattern while it is compiled: dotted keys are split into path
+    segments here, and every key that names the same path lands in the same builder."""
+
+    __slots__ = ("alternatives", "depth", "leaves", "objects")
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth  # path segments from the root of the pattern
+        self.leaves: dict[str, _Leaf] = {}
+        self.objects: dict[str, _Builder] = {}
+        self.alternatives: list[tuple[_Object, ...]] = []
+
+    def descend(self, segment: str, path: str) -> _Builder:
+        node = self.objects.get(segment)
+        if node is None:
+            if self.depth + 1 > _MAX_PATH:
+                raise _Invalid(
+                    path, f"the field path is longer than {_MAX_PATH} names (dots included)"
+                )
+            node = self.objects[segment] = _Builder(self.depth + 1)
+        return node
+
+    def build(self) -> _Object:
+        fields: list[tuple[str, _Leaf | _Object]] = list(self.leaves.items())
+        fields.extend((name, node.build()) for name, node in self.objects.items())
+        return _Object(tuple(fields), tuple(self.alternatives))
+
+
+def _compile_object(obj: dict[str, Any], path: str, in_or: bool, depth: int = 0) -> _Object:
+    builder = _Builder(depth)
+    _add_object(builder, obj, path, in_or)
+    return builder.build()
+
+
+def _add_object(builder: _Builder, obj: dict[str, Any], path: str, in_or: bool) -> None:
+    """Add the fields of one pattern object to ``builder``. EventBridge joins field names
+    with dots, so ``"a.b"`` names the same field as ``"a": {"b": ...}``; a field named twice
+    keeps the last pattern ("If multiple patterns are specified for the same JSON field,
+    EventBridge only uses the last one")."""
     if not obj:
         raise _Invalid(path, "empty objects are not allowed")
-    fields: list[tuple[str, _Leaf | _Object]] = []
-    alternatives: list[tuple[_Object, ...]] = []
     for key, value in obj.items():
         key_path = _child(path, key)
         if key == "$or":
-            alternatives.append(_compile_or(value, key_path, depth))
+            builder.alternatives.append(_compile_or(value, key_path, builder.depth))
             continue
         if in_or and key in _RESERVED_IN_OR:
             raise _Invalid(key_path, f"{key!r} is a reserved word, not a field name, inside $or")
+        *parents, last = key.split(".")
+        node = builder
+        for segment in parents:
+            node = node.descend(segment, key_path)
         if isinstance(value, dict):
-            fields.append((key, _compile_object(value, key_path, depth + 1, in_or)))
+            _add_object(node.descend(last, key_path), value, key_path, in_or)
         elif isinstance(value, list):
-            fields.append((key, _compile_leaf(value, key_path)))
+            if node.depth + 1 > _MAX_PATH:
+                raise _Invalid(
+                    key_path, f"the field path is longer than {_MAX_PATH} names (dots included)"
+                )
+            node.leaves.pop(last, None)  # the last pattern for a field wins, in JSON order
+            node.leaves[last] = _compile_leaf(value, key_path)
         else:
             raise _Invalid(key_path, f"must be an object or an array, not {_type_name(value)}")
-    return _Object(tuple(fields), tuple(alternatives))
 
 
 def _compile_or(value: Any, path: str, depth: int) -> tuple[_Object, ...]:
@@ -363,8 +537,54 @@ def _compile_or(value: Any, path: str, depth: int) -> tuple[_Object, ...]:
         branch_path = f"{path}[{index}]"
         if not isinstance(branch, dict):
             raise _Invalid(branch_path, f"$or items must be objects, not {_type_name(branch)}")
-        branches.append(_compile_object(branch, branch_path, depth + 1, in_or=True))
+        branches.append(_compile_object(branch, branch_path, in_or=True, depth=depth))
     return tuple(branches)
+
+
+class _LeafParts:
+    """The alternatives of one leaf, grouped by kind so that a thousand operands of one
+    kind cost one test per event value (one tuple ``startswith``, one set look-up, one
+    bisection over CIDR ranges, one automaton for wildcards)."""
+
+    __slots__ = (
+        "cidrs",
+        "folded",
+        "prefixes",
+        "prefixes_folded",
+        "suffixes",
+        "suffixes_folded",
+        "tests",
+        "wildcards",
+    )
+
+    def __init__(self) -> None:
+        self.prefixes: list[str] = []
+        self.prefixes_folded: list[str] = []
+        self.suffixes: list[str] = []
+        self.suffixes_folded: list[str] = []
+        self.folded: set[str] = set()
+        self.wildcards: list[tuple[str, ...]] = []
+        self.cidrs: list[tuple[int, int, int]] = []
+        self.tests: list[_Test] = []
+
+    def compiled_tests(self) -> tuple[_Test, ...]:
+        tests: list[_Test] = []
+        if self.folded:
+            tests.append(functools.partial(_equals_ignore_case, frozenset(self.folded)))
+        if self.prefixes:
+            tests.append(functools.partial(_has_prefix, tuple(self.prefixes)))
+        if self.suffixes:
+            tests.append(functools.partial(_has_suffix, tuple(self.suffixes)))
+        if self.prefixes_folded:
+            tests.append(functools.partial(_has_prefix_ignore_case, tuple(self.prefixes_folded)))
+        if self.suffixes_folded:
+            tests.append(functools.partial(_has_suffix_ignore_case, tuple(self.suffixes_folded)))
+        if self.cidrs:
+            tests.append(_CidrSet(self.cidrs).contains)
+        if self.wildcards:
+            tests.append(_wildcard_matcher(self.wildcards))
+        tests.extend(self.tests)
+        return tuple(tests)
 
 
 def _compile_leaf(values: list[Any], path: str) -> _Leaf:
@@ -374,7 +594,7 @@ def _compile_leaf(values: list[Any], path: str) -> _Leaf:
     ips: set[tuple[int, int]] = set()
     number_keys: set[int] = set()
     big_numbers: list[int | float] = []
-    tests: list[_Test] = []
+    parts = _LeafParts()
     flags = {"true": False, "false": False, "null": False, "exists": False, "absent_ok": False}
     for index, item in enumerate(values):
         item_path = f"{path}[{index}]"
@@ -405,7 +625,7 @@ def _compile_leaf(values: list[Any], path: str) -> _Leaf:
                     )
                 flags["exists" if operand else "absent_ok"] = True
             else:
-                tests.append(_compile_operator(item, item_path))
+                _add_operator(parts, item, item_path)
         else:
             raise _Invalid(
                 item_path,
@@ -417,32 +637,37 @@ def _compile_leaf(values: list[Any], path: str) -> _Leaf:
         ips=frozenset(ips),
         number_keys=frozenset(number_keys),
         big_numbers=tuple(big_numbers),
-        tests=tuple(tests),
+        tests=parts.compiled_tests(),
         **flags,
     )
 
 
-def _compile_operator(obj: dict[str, Any], path: str) -> _Test:
+def _add_operator(parts: _LeafParts, obj: dict[str, Any], path: str) -> None:
     if len(obj) != 1:
         found = ", ".join(sorted(obj)) or "none"
         raise _Invalid(path, f"an operator object needs exactly one key (found: {found})")
     ((name, operand),) = obj.items()
     op_path = _child(path, name)
     if name in ("prefix", "suffix"):
-        return _affix_test(name, operand, op_path)
-    if name == "equals-ignore-case":
-        text = _string_operand(operand, op_path, name)
-        return functools.partial(_equals_ignore_case, text.lower())
-    if name == "wildcard":
-        return functools.partial(_wildcard_match, _wildcard_segments(operand, op_path))
-    if name == "numeric":
-        return _numeric_test(operand, op_path)
-    if name == "cidr":
-        return _cidr_test(operand, op_path)
-    if name == "anything-but":
-        return _anything_but_test(operand, op_path)
-    known = ", ".join(_OPERATORS)
-    raise _Invalid(path, f"unknown operator {name!r} (known: {known})")
+        folded = _ignore_case_operand(operand, op_path, name)
+        if name == "prefix":
+            target = parts.prefixes if folded is None else parts.prefixes_folded
+        else:
+            target = parts.suffixes if folded is None else parts.suffixes_folded
+        target.append(operand if folded is None else folded.lower())
+    elif name == "equals-ignore-case":
+        parts.folded.add(_string_operand(operand, op_path, name).lower())
+    elif name == "wildcard":
+        parts.wildcards.append(_wildcard_segments(operand, op_path))
+    elif name == "numeric":
+        parts.tests.append(_numeric_test(operand, op_path))
+    elif name == "cidr":
+        parts.cidrs.append(_cidr_range(operand, op_path))
+    elif name == "anything-but":
+        parts.tests.append(_anything_but_test(operand, op_path))
+    else:
+        known = ", ".join(_OPERATORS)
+        raise _Invalid(path, f"unknown operator {name!r} (known: {known})")
 
 
 def _string_operand(operand: Any, path: str, name: str) -> str:
@@ -468,35 +693,24 @@ def _ignore_case_operand(operand: Any, path: str, name: str) -> str | None:
     )
 
 
-def _affix_test(name: str, operand: Any, path: str) -> _Test:
-    folded = _ignore_case_operand(operand, path, name)
-    if name == "prefix":
-        if folded is None:
-            return functools.partial(_has_prefix, operand)
-        return functools.partial(_has_prefix_ignore_case, folded.lower())
-    if folded is None:
-        return functools.partial(_has_suffix, operand)
-    return functools.partial(_has_suffix_ignore_case, folded.lower())
+def _has_prefix(prefixes: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(prefixes)
 
 
-def _has_prefix(prefix: str, value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(prefix)
+def _has_suffix(suffixes: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and value.endswith(suffixes)
 
 
-def _has_suffix(suffix: str, value: Any) -> bool:
-    return isinstance(value, str) and value.endswith(suffix)
+def _has_prefix_ignore_case(prefixes: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and value.lower().startswith(prefixes)
 
 
-def _has_prefix_ignore_case(prefix: str, value: Any) -> bool:
-    return isinstance(value, str) and value.lower().startswith(prefix)
+def _has_suffix_ignore_case(suffixes: tuple[str, ...], value: Any) -> bool:
+    return isinstance(value, str) and value.lower().endswith(suffixes)
 
 
-def _has_suffix_ignore_case(suffix: str, value: Any) -> bool:
-    return isinstance(value, str) and value.lower().endswith(suffix)
-
-
-def _equals_ignore_case(folded: str, value: Any) -> bool:
-    return isinstance(value, str) and value.lower() == folded
+def _equals_ignore_case(folded: frozenset[str], value: Any) -> bool:
+    return isinstance(value, str) and value.lower() in folded
 
 
 def _wildcard_segments(operand: Any, path: str) -> tuple[str, ...]:
@@ -548,6 +762,91 @@ def _wildcard_match(segments: tuple[str, ...], value: Any) -> bool:
             return False
         position = found + len(piece)
     return True
+
+
+def _wildcard_any(globs: tuple[tuple[str, ...], ...], value: Any) -> bool:
+    return any(_wildcard_match(glob, value) for glob in globs)
+
+
+def _wildcard_matcher(globs: list[tuple[str, ...]]) -> _Test:
+    """One test for all the ``wildcard`` operands of a field: a few are tried one by one
+    (each in linear time); from `_WILDCARD_AUTOMATON_FROM` on they are grouped by shape
+    and each group is compiled into one RE2 automaton, so that the cost per value does not
+    grow with their number."""
+    unique = tuple(dict.fromkeys(globs))
+    if len(unique) == 1:
+        return functools.partial(_wildcard_match, unique[0])
+    if len(unique) >= _WILDCARD_AUTOMATON_FROM:
+        try:
+            return _WildcardSet(unique).matches
+        except (re2.error, UnicodeError):  # text RE2 cannot take (a lone surrogate)
+            pass
+    return functools.partial(_wildcard_any, unique)
+
+
+class _WildcardSet:
+    """Many wildcard operands. Each shape gets its own automaton, written so that RE2 can
+    share the work between operands (a common ``.*`` factored out): ``abc`` (no wildcard)
+    is a set look-up; ``P*`` / ``*S`` / ``P*S`` / ``*M*`` are one automaton each; any other
+    shape goes into one last automaton. RE2 runs in time linear in the value."""
+
+    __slots__ = ("automata", "exact", "fallback")
+
+    def __init__(self, globs: tuple[tuple[str, ...], ...]) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []  # P*
+        suffixes: list[str] = []  # *S
+        anchored: list[str] = []  # P*S
+        inner: list[str] = []  # *M*
+        general: list[str] = []
+        leading_general: list[str] = []  # *...*... (after the leading '*')
+        for glob in globs:
+            escaped = [re2.escape(piece) for piece in glob]
+            if len(glob) == 1:
+                exact.add(glob[0])
+            elif len(glob) == 2 and glob[0] and not glob[1]:
+                prefixes.append(escaped[0])
+            elif len(glob) == 2 and not glob[0]:
+                suffixes.append(escaped[1])
+            elif len(glob) == 2:
+                anchored.append(escaped[0] + ".*" + escaped[1])
+            elif len(glob) == 3 and not glob[0] and not glob[2]:
+                inner.append(escaped[1])
+            elif not glob[0]:
+                leading_general.append(".*".join(escaped[1:]))
+            else:
+                general.append(".*".join(escaped))
+        sources = []
+        if prefixes:
+            sources.append("(?:" + "|".join(prefixes) + ").*")
+        if suffixes:
+            sources.append(".*(?:" + "|".join(suffixes) + ")")
+        if anchored:
+            sources.append("|".join(anchored))
+        if inner:
+            sources.append(".*(?:" + "|".join(inner) + ").*")
+        # A leading '*' lets every position of the value start every operand: RE2's
+        # automaton for hundreds of them has more states than it can cache, so they are
+        # split into groups small enough to be cached (measured: benchmarks/patterns.py).
+        for start in range(0, len(leading_general), _WILDCARD_GROUP):
+            group = leading_general[start : start + _WILDCARD_GROUP]
+            sources.append(".*(?:" + "|".join(group) + ")")
+        if general:
+            sources.append("|".join(general))
+        self.exact = frozenset(exact)
+        self.automata = tuple(re2.compile(source, _WILDCARD_RE2_OPTIONS) for source in sources)
+        self.fallback = globs
+
+    def matches(self, value: Any) -> bool:
+        if not isinstance(value, str):
+            return False
+        if value in self.exact:
+            return True
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: RE2 takes valid UTF-8 only
+            return _wildcard_any(self.fallback, value)
+        return any(automaton.fullmatch(data) is not None for automaton in self.automata)
 
 
 def _numeric_operand(operand: Any, path: str, operator: str) -> int:
@@ -617,7 +916,8 @@ def _numeric_range(bottom: int, open_bottom: bool, top: int, open_top: bool, val
     return above and below
 
 
-def _cidr_test(operand: Any, path: str) -> _Test:
+def _cidr_range(operand: Any, path: str) -> tuple[int, int, int]:
+    """(IP version, first address, last address) of a ``cidr`` operand."""
     text = _string_operand(operand, path, "cidr")
     address, slash, mask = text.partition("/")
     if not slash or not _MASK_TEXT.fullmatch(mask):
@@ -631,15 +931,40 @@ def _cidr_test(operand: Any, path: str) -> _Test:
     if bits > width:
         raise _Invalid(path, f"an IPv{version} CIDR has at most {width} mask bits, not {bits}")
     # As AWS: the range runs from the address as written to the top of its block.
-    top = base | ((1 << (width - bits)) - 1)
-    return functools.partial(_in_cidr, version, base, top)
+    return version, base, base | ((1 << (width - bits)) - 1)
 
 
-def _in_cidr(version: int, bottom: int, top: int, value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    ip = _ip_value(value)
-    return ip is not None and ip[0] == version and bottom <= ip[1] <= top
+class _CidrSet:
+    """The ``cidr`` operands of one field as sorted, disjoint address ranges per IP
+    version: one bisection per value, whatever the number of blocks."""
+
+    __slots__ = ("ranges",)
+
+    def __init__(self, blocks: list[tuple[int, int, int]]) -> None:
+        merged: dict[int, list[list[int]]] = {}
+        for version, bottom, top in sorted(blocks):
+            ranges = merged.setdefault(version, [])
+            if ranges and bottom <= ranges[-1][1] + 1:
+                ranges[-1][1] = max(ranges[-1][1], top)
+            else:
+                ranges.append([bottom, top])
+        self.ranges = {
+            version: ([r[0] for r in ranges], [r[1] for r in ranges])
+            for version, ranges in merged.items()
+        }
+
+    def contains(self, value: Any) -> bool:
+        if not isinstance(value, str):
+            return False
+        ip = _ip_value(value)
+        if ip is None:
+            return False
+        found = self.ranges.get(ip[0])
+        if found is None:
+            return False
+        starts, ends = found
+        index = bisect.bisect_right(starts, ip[1]) - 1
+        return index >= 0 and ip[1] <= ends[index]
 
 
 def _anything_but_test(operand: Any, path: str) -> _Test:
@@ -666,8 +991,8 @@ def _anything_but_test(operand: Any, path: str) -> _Test:
             return functools.partial(_not_suffixed, texts)
         if name == "equals-ignore-case":
             return functools.partial(_not_in_folded, frozenset(t.lower() for t in texts))
-        globs = tuple(_wildcard_segments(text, inner_path) for text in texts)
-        return functools.partial(_not_wildcard, globs)
+        globs = [_wildcard_segments(text, inner_path) for text in texts]
+        return functools.partial(_not_wildcard, _wildcard_matcher(globs))
     items = operand if isinstance(operand, list) else [operand]
     if not items:
         raise _Invalid(path, "empty arrays are not allowed")
@@ -718,8 +1043,8 @@ def _not_in_folded(excluded: frozenset[str], value: Any) -> bool:
     return not (isinstance(value, str) and value.lower() in excluded)
 
 
-def _not_wildcard(globs: tuple[tuple[str, ...], ...], value: Any) -> bool:
-    return not any(_wildcard_match(glob, value) for glob in globs)
+def _not_wildcard(matches: _Test, value: Any) -> bool:
+    return not matches(value)
 
 
 # --------------------------------------------------------------------------- public face
@@ -738,6 +1063,21 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+_SHORT_REPR: Final = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = 6
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 80
+
+
+def _short_repr(value: Any) -> str:
+    """A bounded description of ``value`` for an error message (never recursion-deep)."""
+    try:
+        text = _SHORT_REPR.repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__}>"
+    return text[:200]
+
+
 def _pattern_text(pattern: Any) -> str:
     """The JSON text of a pattern given as text or as a mapping."""
     if isinstance(pattern, str):
@@ -747,20 +1087,65 @@ def _pattern_text(pattern: Any) -> str:
             return bytes(pattern).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise PatternError(
-                f"$: the pattern is not UTF-8 text ({exc.reason})", pattern=repr(pattern)[:200]
+                f"$: the pattern is not UTF-8 text ({exc.reason})", pattern=_short_repr(pattern)
             ) from None
     if isinstance(pattern, Mapping):
         try:
             return json.dumps(pattern, allow_nan=False, ensure_ascii=False, default=_jsonable)
-        except (TypeError, ValueError, RecursionError) as exc:
+        except RecursionError:
             raise PatternError(
-                f"$: the pattern cannot be written as JSON ({exc})", pattern=repr(pattern)[:200]
+                f"$: the pattern is nested more than {_MAX_DEPTH} levels deep",
+                pattern=_short_repr(pattern),
+            ) from None
+        except (TypeError, ValueError) as exc:
+            raise PatternError(
+                f"$: the pattern cannot be written as JSON ({exc})", pattern=_short_repr(pattern)
             ) from None
     raise PatternError(
         f"$: an event pattern must be a JSON object (a mapping or JSON text), "
         f"not {type(pattern).__name__}",
-        pattern=repr(pattern)[:200],
+        pattern=_short_repr(pattern),
     )
+
+
+_JSON_STRUCTURE: Final = re.compile(r'[{}\[\]"\\]')
+
+
+def _check_size_and_nesting(text: str) -> None:
+    """AWS-sized input only: at most `_MAX_PATTERN_CHARS` characters and `_MAX_DEPTH`
+    levels of JSON nesting, checked on the text (in linear time) before it is parsed."""
+    if len(text) > _MAX_PATTERN_CHARS:
+        raise PatternError(
+            f"$: the pattern has {len(text)} characters; rootguard compiles at most "
+            f"{_MAX_PATTERN_CHARS} (AWS's quota is 2,048, adjustable up to 4,096)",
+            pattern=text,
+            position=_MAX_PATTERN_CHARS,
+        )
+    depth = 0
+    in_string = False
+    escaped = -1  # the offset of a character escaped by a backslash
+    for found in _JSON_STRUCTURE.finditer(text):
+        at = found.start()
+        if at == escaped:
+            continue
+        char = text[at]
+        if in_string:
+            if char == "\\":
+                escaped = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise PatternError(
+                    f"$: the pattern is nested more than {_MAX_DEPTH} levels deep",
+                    pattern=text,
+                    position=at,
+                )
+        elif char in "}]":
+            depth -= 1
 
 
 class EventPattern:
@@ -812,7 +1197,7 @@ class EventPattern:
                 return False
         if not isinstance(event, Mapping):
             return False
-        return self._root.match_one(event) != _NO
+        return self._root.match_one(_expand(event)) != _NO
 
     def __repr__(self) -> str:
         return f"EventPattern({self._text!r})"
@@ -827,6 +1212,7 @@ class EventPattern:
 
 
 def _compile_text_to_tree(text: str) -> _Object:
+    _check_size_and_nesting(text)
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -840,7 +1226,7 @@ def _compile_text_to_tree(text: str) -> _Object:
             f"$: an event pattern must be a JSON object, not {_type_name(document)}", pattern=text
         )
     try:
-        return _compile_object(document, "$", 0, in_or=False)
+        return _compile_object(document, "$", in_or=False)
     except _Invalid as exc:
         raise PatternError(str(exc), pattern=text) from None
     except RecursionError:

@@ -25,11 +25,12 @@ import json
 import operator
 import re
 import string
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NoReturn, TypeAlias
+
+import re2  # type: ignore[import-untyped]
 
 from rootguard._errors import PatternError
 
@@ -66,6 +67,15 @@ _VALUE_END = frozenset(")}],&|")
 # which AWS's own CDK example (``bind: address already in use``) uses.
 _REGEX_CHARS = frozenset(string.ascii_letters + string.digits + "_#=@/;,-: ^$?[]{}|\\*+.")
 _MAX_REGEXES = 2  # "a limit of 2 regex for each filter pattern" (JSON / space-delimited)
+_MAX_PATTERN_CHARS = 1024  # PutMetricFilter / PutSubscriptionFilter: filterPattern, 0-1024
+# rootguard's own bounds on one %regex% (AWS documents none beyond the pattern length): RE2
+# runs in time linear in the text, proportional to the size of the compiled automaton; this
+# cap keeps a 10,000-character value under a few milliseconds (benchmarks/patterns.py).
+_MAX_REGEX_PROGRAM = 64
+_MAX_REPEAT = 1000  # RE2's own bound on {m,n}
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_RE2_OPTIONS.never_capture = True
 _MAX_DEPTH = 64  # parenthesis nesting; deeper patterns are rejected, never a RecursionError
 _MAX_INDEX_DIGITS = 9
 _MAX_INT_DIGITS = 4000  # below CPython's int/str conversion limit
@@ -451,23 +461,104 @@ class _Parser:
         return _Regex(source)
 
 
-def _check_regex(source: str, pattern: str, offset: int) -> re.Pattern[str]:
-    """Validate a %regex% body against AWS's supported subset and compile it."""
-    if not source:
-        raise PatternError("empty %regex%", pattern=pattern, position=offset - 1)
+class _RegexProblem(Exception):
+    """Internal: why a %regex% body is rejected, at an offset into the body."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+_CLASS_ESCAPES = frozenset("dDsSwW")
+_CONTROL_CODES = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13}
+_HEX = frozenset(string.hexdigits)
+_QUANTIFIER = re.compile(r"\{(\d*)(,?)(\d*)\}", re.ASCII)
+
+
+def _regex_escape(source: str, i: int, *, in_class: bool) -> tuple[str, int, bool]:
+    """Translate the escape at ``source[i]`` (a backslash): (RE2 text, next index, whether
+    it is a class such as ``\\d`` that cannot end a range)."""
+    if i + 1 >= len(source):
+        raise _RegexProblem("a %regex% cannot end with '\\'", i)
+    c = source[i + 1]
+    if c in _CLASS_ESCAPES:
+        return "\\" + c, i + 2, True
+    if c in _CONTROL_CODES:
+        return "\\" + c, i + 2, False
+    if c == "x":
+        digits = source[i + 2 : i + 4]
+        if len(digits) != 2 or not set(digits) <= _HEX:
+            raise _RegexProblem("\\x takes two hexadecimal digits (\\xhh)", i)
+        return f"\\x{{{digits}}}", i + 4, False
+    if not " " < c <= "~":
+        raise _RegexProblem(f"unsupported escaped character {c!r} in a %regex%", i + 1)
+    if c.isalnum():
+        kind = "inside [...]" if in_class else "in a %regex%"
+        raise _RegexProblem(
+            f"unsupported escape '\\{c}' {kind}: the supported ones are \\d \\D \\s \\S "
+            "\\w \\W \\xhh, \\t \\n \\r \\f \\v and a backslash before a symbol",
+            i,
+        )
+    return f"\\x{{{ord(c):02x}}}", i + 2, False
+
+
+def _class_member(source: str, i: int) -> tuple[str, int | None, int]:
+    """One member of a character class at ``source[i]``: (RE2 text, the code point it
+    stands for or None for a class such as ``\\d``, next index)."""
+    c = source[i]
+    if c != "\\":
+        return f"\\x{{{ord(c):02x}}}", ord(c), i + 1
+    text, after, is_class = _regex_escape(source, i, in_class=True)
+    if is_class:
+        return text, None, after
+    if text.startswith("\\x{"):
+        return text, int(text[3:-1], 16), after
+    return text, _CONTROL_CODES[text[1]], after
+
+
+def _regex_class(source: str, open_at: int) -> tuple[str, int]:
+    """Translate the character class opened at ``source[open_at]``: (RE2 text, next index).
+    Every member is written as a hexadecimal escape, so nothing in it can be read as an
+    RE2-only construct (POSIX classes such as ``[:alpha:]``)."""
+    i, n = open_at + 1, len(source)
+    out = ["["]
+    if i < n and source[i] == "^":
+        out.append("^")
+        i += 1
+    members = 0
+    while True:
+        if i >= n:
+            raise _RegexProblem("unterminated [...] in a %regex%", open_at)
+        if source[i] == "]" and members:
+            break
+        at = i
+        text, low, i = _class_member(source, i)
+        if low is not None and i + 1 < n and source[i] == "-" and source[i + 1] != "]":
+            high_text, high, i = _class_member(source, i + 1)
+            if high is None:
+                raise _RegexProblem("a range cannot end with a class such as \\d", at)
+            if high < low:
+                raise _RegexProblem("bad character range: its end is before its start", at)
+            text = f"{text}-{high_text}"
+        out.append(text)
+        members += 1
+    out.append("]")
+    return "".join(out), i + 1
+
+
+def _check_regex_chars(source: str) -> None:
+    """AWS: "Filter patterns with regex can only include" these characters (a backslash may
+    escape any printable ASCII character)."""
     i = 0
     while i < len(source):
         c = source[i]
         if c == "\\":
             if i + 1 >= len(source):
-                raise PatternError(
-                    "a %regex% cannot end with '\\'", pattern=pattern, position=offset + i
-                )
+                raise _RegexProblem("a %regex% cannot end with '\\'", i)
             if not " " < source[i + 1] <= "~":
-                raise PatternError(
-                    f"unsupported escaped character {source[i + 1]!r} in a %regex%",
-                    pattern=pattern,
-                    position=offset + i + 1,
+                raise _RegexProblem(
+                    f"unsupported escaped character {source[i + 1]!r} in a %regex%", i + 1
                 )
             i += 2
             continue
@@ -477,18 +568,113 @@ def _check_regex(source: str, pattern: str, offset: int) -> re.Pattern[str]:
                 if c in "()"
                 else f"character {c!r} is not supported in a %regex%"
             )
-            raise PatternError(reason, pattern=pattern, position=offset + i)
+            raise _RegexProblem(reason, i)
         i += 1
+
+
+def _translate_regex(source: str) -> str:
+    """Translate a %regex% body in AWS's documented subset into RE2 syntax.
+
+    AWS: alphanumerics, the symbols ``_ # = @ / ; , - :``, the operators
+    ``^ $ ? [ ] { } | \\ * + .``; no parentheses; ``\\d \\D \\s \\S \\w \\W \\xhh``;
+    ``{m,n}`` where either bound may be left out. Anything else is a `_RegexProblem`.
+    """
+    if not source:
+        raise _RegexProblem("empty %regex%", -1)
+    _check_regex_chars(source)
+    out: list[str] = []
+    i, n = 0, len(source)
+    repeatable = False  # whether the previous item consumes a character
+    quantified = False  # whether the previous item already carries a quantifier
+    lazy = False  # whether that quantifier is already made lazy (``*?``)
+    while i < n:
+        c = source[i]
+        quantifier: str | None = None
+        if c in "?*+":
+            quantifier, j = c, i + 1
+        elif c == "{":
+            m = _QUANTIFIER.match(source, i)
+            if m is not None and (m.group(1) or m.group(2)):
+                low, comma, high = m.groups()
+                lo = int(low) if low else 0
+                if (lo > _MAX_REPEAT) or (high and int(high) > _MAX_REPEAT):
+                    raise _RegexProblem(f"a repeat count is at most {_MAX_REPEAT}", i)
+                if high and lo > int(high):
+                    raise _RegexProblem("{m,n} needs m <= n", i)
+                quantifier, j = "{" + str(lo) + comma + high + "}", m.end()
+        if quantifier is not None:
+            if quantified and not lazy and c == "?":
+                out.append("?")  # a lazy quantifier: the same yes/no answer
+                lazy = True
+                i += 1
+                continue
+            if not repeatable or quantified:
+                raise _RegexProblem("nothing to repeat before this quantifier", i)
+            out.append(quantifier)
+            quantified, lazy = True, False
+            i = j
+            continue
+        quantified = False
+        if c == "|":
+            out.append("|")
+            repeatable = False
+            i += 1
+        elif c in "^$":
+            out.append(c)
+            repeatable = False
+            i += 1
+        elif c == ".":
+            out.append(".")
+            repeatable = True
+            i += 1
+        elif c == "[":
+            text, i = _regex_class(source, i)
+            out.append(text)
+            repeatable = True
+        elif c == "\\":
+            text, i, _ = _regex_escape(source, i, in_class=False)
+            out.append(text)
+            repeatable = True
+        else:
+            out.append(c if c.isalnum() or c == " " else f"\\x{{{ord(c):02x}}}")
+            repeatable = True
+            i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _regex_search(source: str) -> Callable[[str], bool]:
+    """A linear-time search function for a %regex% body (RE2), or `_RegexProblem`."""
+    translated = _translate_regex(source)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return re.compile(source, re.ASCII)
-    except re.error as exc:
-        raise PatternError(
-            f"invalid %regex%: {exc.msg}", pattern=pattern, position=offset + (exc.pos or 0)
-        ) from None
-    except (OverflowError, RecursionError, ValueError) as exc:
-        raise PatternError(f"invalid %regex%: {exc}", pattern=pattern, position=offset) from None
+        compiled = re2.compile(translated, _RE2_OPTIONS)
+    except re2.error as exc:
+        raise _RegexProblem(f"invalid %regex%: {exc}", 0) from None
+    size = compiled.programsize
+    if size > _MAX_REGEX_PROGRAM:
+        raise _RegexProblem(
+            f"%regex% too complex: it compiles to {size} automaton instructions, rootguard "
+            f"allows {_MAX_REGEX_PROGRAM} (use fewer or smaller {{m,n}} counts)",
+            0,
+        )
+    search = compiled.search
+
+    def matches(text: str) -> bool:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from JSON escapes
+            data = text.encode("utf-8", "surrogatepass")
+        return search(data) is not None
+
+    return matches
+
+
+def _check_regex(source: str, pattern: str, offset: int) -> Callable[[str], bool]:
+    """Validate a %regex% body against AWS's supported subset; its search function."""
+    try:
+        return _regex_search(source)
+    except _RegexProblem as exc:
+        raise PatternError(exc.message, pattern=pattern, position=offset + exc.offset) from None
 
 
 # --------------------------------------------------------------------------------------
@@ -814,8 +1000,7 @@ def _compile_expr(expr: _Expr) -> _Pred:
         if isinstance(value, _Str):
             match = _string_matcher(value.raw)
         else:
-            search = _check_regex(value.source, value.source, 0).search
-            match = lambda text: search(text) is not None  # noqa: E731
+            match = _check_regex(value.source, value.source, 0)
 
         def compare_text(ev: Any) -> bool:
             found = get(ev)
@@ -1045,6 +1230,13 @@ def _match_all(event: Mapping[str, Any] | str) -> bool:
 
 
 def _compile(pattern: str) -> FilterPattern:
+    if len(pattern) > _MAX_PATTERN_CHARS:
+        raise PatternError(
+            f"a filter pattern has at most {_MAX_PATTERN_CHARS} characters (AWS's limit); "
+            f"this one has {len(pattern)}",
+            pattern=pattern,
+            position=_MAX_PATTERN_CHARS,
+        )
     start = 0
     while start < len(pattern) and pattern[start].isspace():
         start += 1
@@ -1073,10 +1265,8 @@ def _compile(pattern: str) -> FilterPattern:
         parser.skip_ws()
         if parser.i < parser.n:
             parser.fail("a %regex% pattern must stand alone")
-        search = _check_regex(regex.source, pattern, start + 1).search
-        return FilterPattern(
-            pattern, "regex", regex.render(), _on_text(lambda text: search(text) is not None)
-        )
+        search = _check_regex(regex.source, pattern, start + 1)
+        return FilterPattern(pattern, "regex", regex.render(), _on_text(search))
     groups = _parse_terms(pattern, start)
     return FilterPattern(pattern, "terms", _render_terms(groups), _on_text(_compile_terms(groups)))
 

@@ -3,13 +3,17 @@ real CloudTrail samples, invalid patterns, a cross-check with moto's matcher, ne
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
+import time
 import types
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from moto.events.models import EventPattern as MotoEventPattern
 
@@ -20,11 +24,18 @@ from rootguard import (
     event_pattern_matches,
 )
 from tests.strategies import (
+    ep_cidr_blocks,
     ep_crosscheck_cases,
     ep_crosscheck_events,
     ep_crosscheck_matchers,
     ep_crosscheck_patterns,
+    ep_dotted,
+    ep_events_for_nested,
+    ep_glob_values,
+    ep_globs,
+    ep_ip_texts,
     ep_json_values,
+    ep_nested_patterns,
     ep_pattern_like,
 )
 
@@ -760,8 +771,9 @@ def test_too_deep_patterns_raise_pattern_error() -> None:
         deep = {"a": deep}
     with pytest.raises(PatternError, match="nested more than 100"):
         compile_event_pattern(deep)
-    with pytest.raises(PatternError, match="nested too deeply"):
-        compile_event_pattern('{"a":' * 100_000)
+    with pytest.raises(PatternError, match="nested more than 100") as info:
+        compile_event_pattern('{"a":' * 1_000)
+    assert info.value.position == 5 * 100  # the 101st '{'
 
 
 # ---------------------------------------------------------------------------------------
@@ -1091,3 +1103,253 @@ def test_text_and_mapping_patterns_agree(case: tuple[dict[str, Any], dict[str, A
     assert compile_event_pattern(text).matches(json.dumps(event)) is event_pattern_matches(
         pattern, event
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Dotted keys: EventBridge joins field names with dots
+# ---------------------------------------------------------------------------------------
+
+# Amazon EventBridge User Guide, "Event pattern syntax" > "Considerations when creating
+# event patterns": "when EventBridge compiles event patterns for use, it uses dot (.) as the
+# joining character", so these two patterns are identical and both match both events.
+DOCUMENTED_DOTTED_PATTERNS = (
+    {"detail": {"state": {"status": ["running"]}}},
+    {"detail": {"state.status": ["running"]}},
+)
+DOCUMENTED_DOTTED_EVENTS = (
+    {"detail": {"state": {"status": "running"}}},
+    {"detail": {"state.status": "running"}},
+)
+
+
+@pytest.mark.parametrize("pattern", DOCUMENTED_DOTTED_PATTERNS)
+@pytest.mark.parametrize("event", DOCUMENTED_DOTTED_EVENTS)
+def test_dotted_keys_documented_example(pattern: dict[str, Any], event: dict[str, Any]) -> None:
+    assert event_pattern_matches(pattern, event) is True
+    assert event_pattern_matches(json.dumps(pattern), json.dumps(event)) is True  # type: ignore[arg-type]
+    stopped = {"detail": {"state": {"status": "stopped"}}}
+    assert event_pattern_matches(pattern, stopped) is False
+    assert event_pattern_matches(pattern, {"detail": {"state.status": "stopped"}}) is False
+
+
+def test_moto_agrees_on_the_documented_dotted_key_example() -> None:
+    for pattern in DOCUMENTED_DOTTED_PATTERNS:
+        for event in DOCUMENTED_DOTTED_EVENTS:
+            assert moto_matches(pattern, event) is event_pattern_matches(pattern, event) is True
+
+
+@pytest.mark.parametrize(
+    ("pattern", "event", "expected"),
+    [
+        # The pattern's dotted key reaches any depth, and the event's too.
+        ({"a.b.c": ["x"]}, {"a": {"b": {"c": "x"}}}, True),
+        ({"a.b.c": ["x"]}, {"a.b": {"c": "x"}}, True),
+        ({"a": {"b.c": ["x"]}}, {"a.b.c": "x"}, True),
+        ({"a.b.c": ["x"]}, {"a": {"b.c": "y"}}, False),
+        # Dotted and nested keys that name the same object are one object: inside an array
+        # of objects both values must come from one element.
+        (
+            {"a.b": ["x"], "a": {"c": ["y"]}},
+            {"a": [{"b": "x", "c": "z"}, {"b": "q", "c": "y"}]},
+            False,
+        ),
+        ({"a.b": ["x"], "a": {"c": ["y"]}}, {"a": [{"b": "x", "c": "y"}]}, True),
+        # An event may spell one object both ways; its fields add up.
+        ({"a": {"b": ["1"], "c": ["2"]}}, {"a": {"b": "1"}, "a.c": "2"}, True),
+        # ... and a path spelled twice has both values (as an array would).
+        ({"a": {"b": ["1"]}}, {"a": {"b": "0"}, "a.b": "1"}, True),
+        ({"a.b": [{"exists": False}]}, {"a": {"x": 1}, "a.c": 1}, True),
+        ({"a.b": [{"exists": False}]}, {"a": {"x": 1}, "a.b": 1}, False),
+        # A field named twice keeps the last pattern (User Guide, same section).
+        ({"a.b": ["x"], "a": {"b": ["y"]}}, {"a": {"b": "y"}}, True),
+        ({"a.b": ["x"], "a": {"b": ["y"]}}, {"a": {"b": "x"}}, False),
+        # A name may be a leaf and an object at once: each is a field of its own.
+        ({"a": ["v"], "a.b": ["w"]}, {"a": "v", "a.b": "w"}, True),
+        ({"a": ["v"], "a.b": ["w"]}, {"a": "v"}, False),
+        # Empty names are names: "a." is a -> "".
+        ({"a.": ["x"]}, {"a": {"": "x"}}, True),
+        ({"a": {"": ["x"]}}, {"a.": "x"}, True),
+        # Inside $or, dotted keys join the same way.
+        ({"$or": [{"a.b": ["1"]}, {"c": ["2"]}]}, {"a": {"b": "1"}}, True),
+        ({"x": {"$or": [{"a.b": ["1"]}, {"c": ["2"]}]}}, {"x.a.b": "1"}, True),
+        # Non-string keys in an event mapping are never field names.
+        ({"1": ["x"]}, {1: "x"}, False),
+    ],
+)
+def test_dotted_keys_join_like_aws(pattern: dict[str, Any], event: Any, expected: bool) -> None:
+    assert event_pattern_matches(pattern, event) is expected
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), pattern=ep_nested_patterns())
+def test_dotted_spellings_of_patterns_and_events_agree(
+    data: st.DataObject, pattern: dict[str, Any]
+) -> None:
+    dotted_pattern = data.draw(ep_dotted(pattern))
+    event = data.draw(ep_events_for_nested(pattern))
+    dotted_event = data.draw(ep_dotted(event))
+    expected = event_pattern_matches(pattern, event)
+    assert event_pattern_matches(dotted_pattern, event) is expected
+    assert event_pattern_matches(pattern, dotted_event) is expected
+    assert event_pattern_matches(dotted_pattern, dotted_event) is expected
+
+
+def test_field_paths_longer_than_100_names_are_pattern_errors() -> None:
+    ok = {".".join(["a"] * 100): ["x"]}
+    assert event_pattern_matches(ok, {".".join(["a"] * 100): "x"}) is True
+    with pytest.raises(PatternError, match="longer than 100 names"):
+        compile_event_pattern({".".join(["a"] * 101): ["x"]})
+    nested: dict[str, Any] = {".".join(["a"] * 60): ["x"]}
+    nested = {".".join(["b"] * 41): nested}
+    with pytest.raises(PatternError, match="longer than 100 names"):
+        compile_event_pattern(nested)
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile input: depth, size, deep events, many operands
+# ---------------------------------------------------------------------------------------
+
+
+def _nested(depth: int, leaf: Any) -> dict[str, Any]:
+    value: Any = leaf
+    for _ in range(depth):
+        value = {"a": value}
+    return value  # type: ignore[no-any-return]
+
+
+def test_regression_pattern_dict_nested_1500_deep_is_a_pattern_error() -> None:
+    with pytest.raises(PatternError, match="nested more than 100 levels") as info:
+        event_pattern_matches(_nested(1500, ["x"]), {"a": 1})
+    assert len(info.value.pattern or "") <= 200  # a short description, not a deep repr
+    text = '{"a":' * 1500 + '["x"]' + "}" * 1500
+    with pytest.raises(PatternError, match="nested more than 100 levels") as info:
+        compile_event_pattern(text)
+    assert info.value.position == 500
+
+
+def test_nesting_up_to_the_limit_compiles() -> None:
+    assert event_pattern_matches(_nested(99, ["x"]), _nested(99, "x")) is True
+    with pytest.raises(PatternError, match="nested more than 100"):
+        compile_event_pattern(_nested(100, ["x"]))
+
+
+def test_events_nested_100000_deep_give_a_result() -> None:
+    deep_event = _nested(100_000, "x")
+    assert event_pattern_matches({"a": {"a": ["x"]}}, deep_event) is False
+    assert event_pattern_matches({"a": {"a": [{"exists": False}]}}, deep_event) is True
+    assert event_pattern_matches({"b": [{"exists": False}]}, deep_event) is True
+    deep_text = '{"a":' * 100_000 + '"x"' + "}" * 100_000
+    assert compile_event_pattern({"a": ["x"]}).matches(deep_text) is False
+    deep_array: Any = "x"
+    for _ in range(100_000):
+        deep_array = [deep_array]
+    assert event_pattern_matches({"a": ["x"]}, {"a": deep_array}) is True
+
+
+def test_patterns_over_65536_characters_are_pattern_errors() -> None:
+    values = [f"v{i:06d}" for i in range(8000)]
+    text = json.dumps({"a": values})
+    assert len(text) > 65_536
+    with pytest.raises(PatternError, match="at most 65536") as info:
+        compile_event_pattern(text)
+    assert info.value.position == 65_536
+    with pytest.raises(PatternError, match="at most 65536"):
+        compile_event_pattern({"a": values})
+    assert event_pattern_matches({"a": values[:5000]}, {"a": "v004999"}) is True
+
+
+def test_long_colon_runs_are_not_parsed_as_addresses() -> None:
+    hostile = ":" * 50_000 + "g"
+    start = time.perf_counter()
+    assert event_pattern_matches({"ip": [{"cidr": "::/0"}, "::1"]}, {"ip": hostile}) is False
+    assert time.perf_counter() - start < 0.5  # "not quadratic": the shape regex backtracked
+
+
+def _in_block(block: str, text: str) -> bool:
+    """Reference: AWS's range runs from the address as written to the top of its block."""
+    address, bits = block.split("/")
+    base = ipaddress.ip_address(address)
+    try:
+        value = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    if isinstance(value, ipaddress.IPv6Address) and value.ipv4_mapped is not None:
+        value = value.ipv4_mapped
+    if value.version != base.version:
+        return False
+    top = int(base) | ((1 << (base.max_prefixlen - int(bits))) - 1)
+    return int(base) <= int(value) <= top
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    blocks=st.lists(ep_cidr_blocks, min_size=1, max_size=30),
+    values=st.lists(ep_ip_texts, min_size=1, max_size=10),
+)
+def test_cidr_sets_agree_with_a_block_by_block_check(blocks: list[str], values: list[str]) -> None:
+    pattern = compile_event_pattern({"ip": [{"cidr": block} for block in blocks]})
+    for value in values:
+        expected = any(_in_block(block, value) for block in blocks)
+        assert pattern.matches({"ip": value}) is expected, (blocks, value)
+
+
+def _glob_matches(glob: str, value: str) -> bool:
+    """Reference: '*' is any run of characters, everything else literal (no escapes here)."""
+    return (
+        re.fullmatch(".*".join(re.escape(part) for part in glob.split("*")), value, re.S)
+        is not None
+    )
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    globs=st.lists(ep_globs, min_size=1, max_size=40, unique=True),
+    values=st.lists(ep_glob_values, min_size=1, max_size=10),
+)
+def test_wildcard_sets_agree_with_a_glob_by_glob_check(globs: list[str], values: list[str]) -> None:
+    assume(all("**" not in glob for glob in globs))
+    pattern = compile_event_pattern({"v": [{"wildcard": glob} for glob in globs]})
+    negated = compile_event_pattern({"v": [{"anything-but": {"wildcard": globs}}]})
+    for value in values:
+        expected = any(_glob_matches(glob, value) for glob in globs)
+        assert pattern.matches({"v": value}) is expected, (globs, value)
+        assert negated.matches({"v": value}) is not expected
+
+
+def test_many_operands_of_one_kind_cost_one_test() -> None:
+    prefixes = [{"prefix": f"p{i}-"} for i in range(500)]
+    folded = [{"equals-ignore-case": f"E{i}"} for i in range(500)]
+    suffixes = [{"suffix": {"equals-ignore-case": f"-S{i}"}} for i in range(500)]
+    pattern = compile_event_pattern({"v": prefixes + folded + suffixes})
+    assert pattern.matches({"v": "p499-x"}) is True
+    assert pattern.matches({"v": "e499"}) is True
+    assert pattern.matches({"v": "x-s499"}) is True
+    assert pattern.matches({"v": "p500-x"}) is False
+    start = time.perf_counter()
+    for i in range(10_000):
+        pattern.matches({"v": f"nothing-{i}"})
+    assert time.perf_counter() - start < 5  # "not one Python call per operand and value"
+
+
+def test_wildcards_with_text_re2_cannot_take_still_match() -> None:
+    globs = [f"*\ud800{i}*" for i in range(10)]
+    pattern = compile_event_pattern({"v": [{"wildcard": glob} for glob in globs]})
+    assert pattern.matches({"v": "x\ud8003y"}) is True
+    assert pattern.matches({"v": "x3y"}) is False
+
+
+@settings(max_examples=300, deadline=timedelta(milliseconds=500))
+@given(
+    pattern=ep_pattern_like | st.text(max_size=200),
+    event=ep_json_values,
+    dotted_keys=st.lists(st.text(alphabet="ab.", max_size=6), max_size=4),
+)
+def test_any_pattern_and_event_give_a_result_or_a_pattern_error_in_bounded_time(
+    pattern: Any, event: Any, dotted_keys: list[str]
+) -> None:
+    events = [event]
+    if isinstance(event, dict):
+        events.append({**event, **dict.fromkeys(dotted_keys, event)})
+    for candidate in events:
+        outcome = _outcome(lambda: event_pattern_matches(pattern, candidate))
+        assert isinstance(outcome, (bool, PatternError))

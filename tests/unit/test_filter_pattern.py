@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import OrderedDict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,15 @@ from rootguard import (
     compile_filter_pattern,
     filter_pattern_matches,
 )
+from rootguard._judge import judge_filter_pattern
 from tests.strategies import (
     FP_NUMBER_SHAPE,
     fp_asts,
     fp_events,
+    fp_hostile_patterns,
+    fp_hostile_values,
     fp_log_lines,
+    fp_regex_bodies,
     fp_regex_count,
     fp_render,
     fp_render_terms,
@@ -890,3 +896,188 @@ def test_space_delimited_field_counts(names: list[str], words: list[str], ellips
     line = " ".join(words)
     expected = len(words) >= len(names) if ellipsis else len(words) == len(names)
     assert compiled.matches(line) is expected
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile input: linear-time regexes and AWS's limits
+# ---------------------------------------------------------------------------------------
+
+# A bound that proves "not exponential" (the requirement is a bound: a 10,000-character
+# value in under 10 ms; benchmarks/patterns.py measures it). Python's re took 1.3 s on 30
+# characters for the first pattern and doubled with each one.
+NOT_EXPONENTIAL_SECONDS = 0.5
+
+
+def _timed(pattern: str, event: Any) -> tuple[bool, float]:
+    start = time.perf_counter()
+    result = filter_pattern_matches(pattern, event)
+    return result, time.perf_counter() - start
+
+
+def test_regression_nested_star_regex_runs_in_linear_time() -> None:
+    pattern = "%a*a*a*a*a*a*a*a*b%"
+    for length in (30, 10_000, 100_000):
+        result, seconds = _timed(pattern, "a" * length)
+        assert result is False
+        assert seconds < NOT_EXPONENTIAL_SECONDS, (length, seconds)
+    assert filter_pattern_matches(pattern, "a" * 30 + "b") is True
+    assert filter_pattern_matches(f"{{ $.x = {pattern} }}", {"x": "a" * 10_000}) is False
+
+
+def test_regression_dot_star_regex_does_not_hang_the_metric_filter_check() -> None:
+    pattern = "%.*.*.*.*.*.*.*.*#%"
+    result, seconds = _timed(pattern, "x" * 10_000)
+    assert result is False
+    assert seconds < NOT_EXPONENTIAL_SECONDS
+    assert filter_pattern_matches(pattern, "x" * 50 + "#") is True
+    start = time.perf_counter()
+    verdict = judge_filter_pattern(pattern, "111122223333", "us-east-1")
+    assert verdict.error is None
+    assert verdict.ok is False  # it matches no canonical root event (none holds '#')
+    assert time.perf_counter() - start < NOT_EXPONENTIAL_SECONDS
+
+
+def test_patterns_longer_than_1024_characters_are_rejected_at_offset_1024() -> None:
+    at_limit = "{ $.a = " + '"' + "x" * (1024 - 12) + '" }'
+    assert len(at_limit) == 1024
+    assert filter_pattern_matches(at_limit, {"a": "x" * 1012}) is True
+    over = "{ $.a = " + '"' + "x" * (1024 - 11) + '" }'
+    assert len(over) == 1025
+    with pytest.raises(PatternError, match="at most 1024 characters") as info:
+        compile_filter_pattern(over)
+    assert info.value.position == 1024
+    assert info.value.pattern == over
+    with pytest.raises(PatternError):
+        compile_filter_pattern("ERROR " * 200)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "position", "message"),
+    [
+        ("%a{1001}%", 2, "at most 1000"),
+        ("%[ab]{80}c%", 1, "too complex"),
+        ("%.{30}%", 1, "too complex"),
+        ("{ $.a = %x{0,900}y{0,900}% }", 9, "too complex"),
+        ("%a**%", 3, "nothing to repeat"),
+        ("%*a%", 1, "nothing to repeat"),
+        ("%^*%", 2, "nothing to repeat"),
+        ("%a{5,3}%", 2, "m <= n"),
+        (r"%a\b%", 2, "unsupported escape"),
+        (r"%(a)\1%", 1, "parentheses"),
+        (r"%\x4%", 1, "two hexadecimal digits"),
+        ("%[a-\\d]%", 2, "cannot end with a class"),
+        ("%[ab%", 1, "unterminated"),
+        ("{ $.a = %x% && $.b = %y% && $.c = %z% }", 34, "at most 2"),
+    ],
+)
+def test_regex_limits_and_unsupported_syntax_are_pattern_errors(
+    pattern: str, position: int, message: str
+) -> None:
+    with pytest.raises(PatternError, match=message) as info:
+        compile_filter_pattern(pattern)
+    assert info.value.position == position
+    assert info.value.pattern == pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        # AWS: "Either m or n can be omitted": {,n} is {0,n} (RE2 alone reads it literally).
+        ("%^a{,2}b$%", "aab", True),
+        ("%^a{,2}b$%", "aaab", False),
+        ("%^a{,2}b$%", "b", True),
+        ("%^a{2,}b$%", "aab", True),
+        ("%^a{2,}b$%", "ab", False),
+        ("%a{3,5}%", "xaaax", True),
+        ("%a{3,5}%", "xaax", False),
+        # AWS's documented operators and examples.
+        ("%colou?r%", "color", True),
+        ("%colou?r%", "colour", True),
+        ("%[hc]at$%", "a cat", True),
+        ("%[hc]at$%", "cats", False),
+        ("%^starting|^initializing|^shutting down%", "skipping initializing", False),
+        ("%^starting|^initializing|^shutting down%", "shutting down now", True),
+        (r"%\x3A%", "a:b", True),
+        (r"%\x28%", "f(x)", True),
+        (r"%\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}%", "from 10.1.2.3 at", True),
+        (r"%10\.10\.0\.1%", "10010,051", False),
+        ("%10.10.0.1%", "10010,051", True),
+        (r"%\[.\]%", "[a]", True),
+        ("%[Ee]rror|[Ff]ail%", "job FAILED: fail", True),
+        # Brace text that is not a quantifier is literal; lazy quantifiers keep the answer.
+        ("%a{x}%", "a{x}", True),
+        ("%a{}%", "a{}", True),
+        ("%ab*?c%", "abbbc", True),
+        ("%ab??c%", "ac", True),
+        # POSIX class syntax is not special (AWS has none): '[[:' is literal text in a class.
+        ("%[[:alpha:]]%", "x", False),
+        ("%[[:alpha:]]%", ":]", True),
+        # RE2's '$' is the end of the text only ('\n' before it is not skipped).
+        ("%a$%", "a\n", False),
+        # \s is space, tab, newline, return, form feed.
+        ("%a\\sb%", "a\tb", True),
+        # Non-ASCII values: '.' is one character, however many bytes.
+        ("%^.$%", "é", True),
+        ("%^a.b$%", "a😀b", True),
+    ],
+)
+def test_regex_semantics(pattern: str, text: str, expected: bool) -> None:
+    assert filter_pattern_matches(pattern, text) is expected
+
+
+def test_regex_on_text_with_a_lone_surrogate_is_a_result() -> None:
+    event = '{"a": "x\\ud800y"}'  # valid JSON; Python decodes it to a lone surrogate
+    assert filter_pattern_matches("{ $.a = %x.*y% }", event) in (True, False)
+    assert filter_pattern_matches("{ $.a = %^x% }", event) is True
+
+
+def test_wildcard_values_are_linear() -> None:
+    value = "ab" * 50_000
+    for pattern in ("{ $.a = *ba* }", "{ $.a = *abc }", "{ $.a = abc* }", "{ $.a != *bb* }"):
+        result, seconds = _timed(pattern, {"a": value})
+        assert isinstance(result, bool)
+        assert seconds < NOT_EXPONENTIAL_SECONDS
+
+
+@settings(max_examples=300, deadline=timedelta(milliseconds=500))
+@given(body=fp_regex_bodies, value=fp_hostile_values)
+def test_any_regex_gives_a_result_or_a_pattern_error_in_bounded_time(body: str, value: str) -> None:
+    for pattern, event in ((f"%{body}%", value), (f"{{ $.a = %{body}% }}", {"a": value})):
+        _assert_result_or_pattern_error(pattern, event)
+
+
+@settings(max_examples=200, deadline=timedelta(milliseconds=500))
+@given(pattern=fp_hostile_patterns(), value=fp_hostile_values)
+def test_any_hostile_pattern_gives_a_result_or_a_pattern_error_in_bounded_time(
+    pattern: str, value: str
+) -> None:
+    for event in (value, {"a": value, "b": value}, json.dumps({"a": value})):
+        _assert_result_or_pattern_error(pattern, event)
+
+
+@settings(max_examples=300, deadline=timedelta(milliseconds=500))
+@given(pattern=st.text(max_size=1100), value=fp_hostile_values)
+def test_arbitrary_text_gives_a_result_or_a_pattern_error_in_bounded_time(
+    pattern: str, value: str
+) -> None:
+    _assert_result_or_pattern_error(pattern, value)
+    _assert_result_or_pattern_error(pattern, {"a": value})
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=fp_regex_bodies, text=st.text(alphabet="ab#: .[]{}\\", max_size=20))
+def test_accepted_regexes_agree_with_python_re_on_short_text(body: str, text: str) -> None:
+    """Where both engines accept the same syntax and Python's re is quick (short text),
+    RE2 gives the same answer: the translation keeps AWS's meaning."""
+    try:
+        compiled = compile_filter_pattern(f"%{body}%")
+    except PatternError:
+        return
+    python_body = re.sub(r"\{,(\d)", r"{0,\1", body)  # AWS's {,n}; Python < 3.12 agrees too
+    try:
+        expected = re.search(python_body, text, re.ASCII) is not None
+    except re.error:
+        return
+    if "$" in body and text.endswith("\n"):
+        return  # Python's '$' also matches before a final newline; RE2's (and ours) does not
+    assert compiled.matches(text) is expected, (body, text)
