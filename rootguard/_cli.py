@@ -459,6 +459,7 @@ def cli_logging(verbose: int, stream: TextIO | None = None) -> Iterator[logging.
     root = logging.getLogger()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(level)
     redactor = RedactSecrets()
     previous_level = root.level
     root.addHandler(handler)
