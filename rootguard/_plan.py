@@ -1128,6 +1128,12 @@ Read = tuple[str, str, "str | None", "str | None"]
 
 _PASS, _WORK, _BLOCKED = "pass", "work", "blocked"
 
+
+def _any_call(region: str) -> Read:
+    """Every call in a region (what failed when nothing was collected there)."""
+    return ("*", "*", region, None)
+
+
 # The blocked kind an action falls under when it depends on blocked work.
 _DEPENDENT_KIND: dict[str, BlockedKind] = {
     "CreateBucket": BlockedKind.TRAIL,
@@ -1301,7 +1307,7 @@ class _Planner:
         found: list[Gap] = []
         for gap in self.snap.gaps:
             for service, operation, region, resource in reads:
-                if gap.service != service or gap.operation != operation:
+                if service != "*" and (gap.service != service or gap.operation != operation):
                     continue
                 if region is not None and gap.region not in (region, None):
                     continue
@@ -1316,7 +1322,9 @@ class _Planner:
 
     @staticmethod
     def permissions_for(gaps: Sequence[Gap], reads: Sequence[Read]) -> list[str]:
-        calls = [(g.service, g.operation) for g in gaps] or [(r[0], r[1]) for r in reads]
+        calls = [(g.service, g.operation) for g in gaps] or [
+            (r[0], r[1]) for r in reads if r[0] != "*"
+        ]
         out: list[str] = []
         for service, operation in calls:
             out.append(f"{service}:{operation}")
@@ -1392,7 +1400,9 @@ class _Planner:
             return []
         region = parts[3]
         data = self.region_data(region)
-        if data is None or data.topics is None:
+        if data is None:
+            return [_any_call(region), ("sns", "ListTopics", region, None)]
+        if data.topics is None:
             return [("sns", "ListTopics", region, None)]
         topic = next((t for t in data.topics if t.topic_arn == arn), None)
         if topic is not None and topic.subscriptions is None:
@@ -1424,6 +1434,7 @@ class _Planner:
         data = self.region_data(region)
         if data is None or data.log_groups is None:
             return [
+                *([_any_call(region)] if data is None else []),
                 ("cloudtrail", "DescribeTrails", region, None),
                 ("logs", "DescribeLogGroups", region, None),
             ]
@@ -1465,7 +1476,9 @@ class _Planner:
         """The unread data monitoring.root_eventbridge can be UNKNOWN for in ``region``
         (rules, their targets, the topics they notify, the rules of a forwarding target)."""
         data = self.region_data(region)
-        if data is None or data.event_rules is None:
+        if data is None:
+            return [_any_call(region), ("events", "ListRules", region, None)]
+        if data.event_rules is None:
             return [("events", "ListRules", region, None)]
         reads: list[Read] = []
         for rule in data.event_rules:
@@ -1493,6 +1506,8 @@ class _Planner:
         reads: list[Read] = []
         for region in sorted(self.collected):
             data = self.region_data(region)
+            if data is None:
+                reads.append(_any_call(region))
             if data is None or data.config_recorders is None:
                 reads.append(("config", "DescribeConfigurationRecorders", region, None))
             elif any(r.recording is None for r in data.config_recorders):
@@ -1751,7 +1766,7 @@ class _Planner:
         if self.home_block is None and self.home not in self.snap.region_data:
             self.home_block = _Why(
                 f"nothing was collected in the home region {self.home}",
-                (("cloudtrail", "DescribeTrails", self.home, None),),
+                (_any_call(self.home), ("cloudtrail", "DescribeTrails", self.home, None)),
             )
 
     # -- what the posture checks say (the planner fixes only what fails)
@@ -1879,7 +1894,9 @@ class _Planner:
             return []
         region = parts[3]
         data = self.region_data(region)
-        if data is None or data.topics is None:
+        if data is None:
+            return [_any_call(region), ("sns", "ListTopics", region, None)]
+        if data.topics is None:
             return [("sns", "ListTopics", region, None)]
         topic = next((t for t in data.topics if t.topic_arn == arn), None)
         if topic is not None and topic.policy is None:
