@@ -1523,7 +1523,7 @@ class _Planner:
         self.report = self.evaluate()
         decision = self.decide_trail()
         chain, chain_why = self.decide_chain(decision)
-        self.decide_home(decision, chain)
+        self.decide_home(decision, chain, chain_why)
         self.regions = self.pick_regions()
         self.topic_arn = self.opts.alert_topic_arn or self.arn(
             "sns", self.home, self.opts.alert_topic_name
@@ -1721,7 +1721,7 @@ class _Planner:
                 )
         return _WORK, None
 
-    def decide_home(self, decision: _TrailDecision, chain: str) -> None:
+    def decide_home(self, decision: _TrailDecision, chain: str, chain_why: _Why | None) -> None:
         """Set the home region. When it depends on data that was not read (the trail to
         adopt), no home-region work is planned: ``home_block`` says why."""
         possible: list[Trail | None] | None
@@ -1744,23 +1744,19 @@ class _Planner:
         elif pinned:
             self.home = self.pick_home(None)
         else:
+            # A trail whose home region was not collected would make the plan fail.
             homes = (
-                {self.default_home()}
-                | {t.home_region for t in possible if t is not None and t.home_region}
+                {self.default_home() if t is None else t.home_region for t in possible}
                 if possible is not None
                 else set(self.collected)
-            )
-            homes &= self.collected
-            self.home = self.pick_home(None)
+            ) & self.collected
+            self.home = homes.pop() if len(homes) == 1 else self.pick_home(None)
             if len(homes) > 1:
                 self.home_ambiguous = True
-                why = decision.why or _Why(
-                    "", tuple(r for t in self.snap.trails or [] for r in self.trail_unread(t))
-                )
+                why = decision.why or chain_why or _Why("")
                 self.home_block = _Why(
-                    "the home region follows the trail to build on, which could not be decided "
-                    f"({'; '.join(p for p in (why.text,) if p) or 'trail data not read'}); "
-                    "pass home_region to plan the rest",
+                    "the home region follows the trail to build on, which is undecided — "
+                    f"{why.text or 'trail data was not read'}; pass home_region to plan the rest",
                     why.reads,
                 )
         if self.home_block is None and self.home not in self.snap.region_data:
