@@ -7,8 +7,9 @@ Exit codes (all commands):
   an account that could not be checked counts too), or an action failed (``apply``);
 - ``2`` — usage error or bad input (unreadable file, invalid plan);
 - ``3`` — rootguard could not do the job (no credentials, nothing collectable, no account
-  of the organization could be checked, no region's event history could be read), or
-  ``apply``'s credentials do not provably reach the plan's account and partition.
+  of the organization could be checked, no region's event history could be read),
+  ``apply``'s credentials do not provably reach the plan's account and partition, or
+  ``plan`` could not read what it needs: the plan is incomplete (blocked entries).
 """
 
 from __future__ import annotations
@@ -266,10 +267,19 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     else:
         snapshot = collect(session=_session(args), regions=_regions(args))
     the_plan = plan(snapshot, options)
-    _write(the_plan.to_text())
+    _write(the_plan.to_text())  # starts with what is blocked, when anything is
     if args.out:
         Path(args.out).write_text(the_plan.to_json())
         sys.stderr.write(f"plan saved to {args.out}\n")
+    if not the_plan.complete:
+        count = len(the_plan.blocked)
+        sys.stderr.write(
+            f"rootguard: the plan is incomplete: {count} item{'s' if count != 1 else ''} "
+            "could not be planned because rootguard could not read what "
+            f"{'they need' if count != 1 else 'it needs'} (missing: "
+            f"{', '.join(the_plan.missing_permissions()) or 'see above'})\n"
+        )
+        return EXIT_ERROR
     return EXIT_OK
 
 

@@ -271,6 +271,16 @@ def _status_line(report: Any, check_ids: tuple[str, ...]) -> str:
     return "\n".join(parts)
 
 
+def _blocked_note(the_plan: Any) -> str:
+    """``; N blocked (incomplete: …)`` when the plan could not read what it needs."""
+    if the_plan.complete:
+        return ""
+    return (
+        f"; {len(the_plan.blocked)} blocked (incomplete: rootguard could not read "
+        f"{', '.join(the_plan.missing_permissions()) or 'what it needs'})"
+    )
+
+
 def run_demo(*, out: TextIO) -> int:
     """Run the demo, writing to ``out``; returns the process exit code (0 on success)."""
     try:
@@ -333,11 +343,14 @@ def run_demo(*, out: TextIO) -> int:
         say("\n== 3. plan ==")
         options = RemediationOptions(alert_emails=(DEMO_EMAIL,), home_region=DEMO_REGIONS[0])
         the_plan = plan(collect(session=session, regions=regions), options)
+        for item in the_plan.blocked:
+            say(f"  BLOCKED {item.description} — {item.why()}")
         for action in the_plan.actions:
             say(f"  {action.description}")
         say(
             f"({len(the_plan.api_actions)} API actions, {len(the_plan.manual_steps)} manual "
-            "steps; `rootguard plan` prints every call with its exact parameters)"
+            f"steps{_blocked_note(the_plan)}; `rootguard plan` prints every call with its exact "
+            "parameters)"
         )
 
         say("\n== 4. apply ==")
@@ -367,7 +380,8 @@ def run_demo(*, out: TextIO) -> int:
         ]
         say(
             f"{changed} changes applied, {len(result.failed)} failed; a second plan has "
-            f"{sum(1 for a in replan.actions if a.kind != 'ManualStep')} API actions."
+            f"{sum(1 for a in replan.actions if a.kind != 'ManualStep')} API actions"
+            f"{_blocked_note(replan)}."
         )
         say(f"Now passing: {', '.join(fixed) or 'none'}.")
         still = sorted({f.check_id for f in after.findings if str(f.status) == "FAIL"})
@@ -378,7 +392,9 @@ def run_demo(*, out: TextIO) -> int:
         )
         say(f"Done in {time.monotonic() - started:.1f} s.")
     # UNKNOWN is allowed: moto cannot prove CloudWatch Logs delivery (see above).
-    ok = result.ok and not any(
-        str(f.status) == "FAIL" for c in _CHAIN_CHECKS for f in after.by_check(c)
+    ok = (
+        result.ok
+        and replan.complete
+        and not any(str(f.status) == "FAIL" for c in _CHAIN_CHECKS for f in after.by_check(c))
     )
     return 0 if ok else 1

@@ -26,10 +26,12 @@ This module never imports boto3/botocore; :func:`rootguard.apply` executes a pla
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -61,6 +63,7 @@ from rootguard._snapshot import (
     AccountSnapshot,
     Alarm,
     EventRule,
+    Gap,
     MetricTransformation,
     SnsTopic,
     Trail,
@@ -72,6 +75,8 @@ __all__ = [
     "ROOT_EVENT_PATTERN",
     "Action",
     "AlertSubscription",
+    "BlockedItem",
+    "BlockedKind",
     "ChangeType",
     "CreateBucket",
     "CreateLogGroup",
@@ -767,6 +772,100 @@ Action = Annotated[
 ]
 """Any plan action: a discriminated union on ``kind``."""
 
+# ------------------------------------------------------------------------------ blocked
+
+
+class BlockedKind(StrEnum):
+    """What a :class:`BlockedItem` could not plan (stable values)."""
+
+    TRAIL = "trail"
+    """Create or adopt the multi-region trail (with its bucket, log group and role)."""
+    TRAIL_LOGGING = "trail_logging"
+    """Start logging on the adopted trail (``StartLogging``)."""
+    TRAIL_SELECTORS = "trail_selectors"
+    """Make the adopted trail record management events (``PutEventSelectors``)."""
+    METRIC_FILTER = "metric_filter"
+    """The root metric filter on the trail's log group (and the alarm built on it)."""
+    METRIC_ALARM = "metric_alarm"
+    """The root-usage alarm (``PutMetricAlarm``)."""
+    ALERT_TOPIC = "alert_topic"
+    """The alert topic and its policy (``CreateTopic``, ``SetTopicAttributes``)."""
+    ALERT_SUBSCRIPTIONS = "alert_subscriptions"
+    """The alert topic's subscribers (``Subscribe``, confirmations)."""
+    EVENTBRIDGE_RULE = "eventbridge_rule"
+    """A region's root-activity rule (``PutRule`` and ``PutTargets``)."""
+    EVENTBRIDGE_TARGETS = "eventbridge_targets"
+    """The target of rootguard's rule in a region (``PutTargets``)."""
+    CONFIG = "config"
+    """AWS Config for the root rules (recorder, delivery channel, rules)."""
+    CONFIG_DELIVERY_CHANNEL = "config_delivery_channel"
+    """AWS Config's delivery channel (and starting the recorder, which needs it)."""
+    CONFIG_RULES = "config_rules"
+    """The AWS Config managed root rules (``PutConfigRule``)."""
+    ROOT_MFA = "root_mfa"
+    """Whether a human must add MFA to the root user."""
+    ROOT_ACCESS_KEYS = "root_access_keys"
+    """Whether a human must remove root access keys."""
+    TOPIC_POLICY = "topic_policy"
+    """Whether an alert topic's policy lets outsiders in (a manual review)."""
+
+
+class BlockedItem(BaseModel):
+    """Something the plan could not decide, because rootguard could not read what it
+    depends on (a ``None`` collection of the snapshot, or a :class:`~rootguard.Gap` naming
+    the call that would have shown it).
+
+    rootguard never builds what it could not see: nothing in :attr:`Plan.actions` creates,
+    replaces or updates a blocked item, and an action that would depend on one is blocked
+    with it. Grant the read permissions named in :attr:`permissions`, collect again and
+    plan again.
+
+    Examples:
+        >>> import rootguard
+        >>> gap = rootguard.Gap(service="cloudwatch", operation="DescribeAlarms",
+        ...                     region="us-east-1", error_code="AccessDenied")
+        >>> item = rootguard.BlockedItem(
+        ...     id="metric_alarm:us-east-1:rootguard-root-account-usage", kind="metric_alarm",
+        ...     region="us-east-1", description="the root-usage alarm", gaps=(gap,),
+        ...     permissions=("cloudwatch:DescribeAlarms",))
+        >>> item.kind.value, item.why()
+        ('metric_alarm', 'cloudwatch:DescribeAlarms in us-east-1 failed: AccessDenied')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    """Stable id ``<kind>:<region or global>:<name>`` (same inputs → same id)."""
+    kind: BlockedKind
+    """What could not be planned."""
+    region: str | None
+    """The region the work would be in; None for global work (IAM, root)."""
+    resource: str | None = None
+    """The resource concerned, when it is known (an ARN or a name)."""
+    description: str
+    """One line for humans: what could not be planned and why."""
+    fixes: tuple[str, ...] = ()
+    """The check ids the blocked work would help to pass."""
+    actions: tuple[str, ...] = ()
+    """The kinds of actions the work may need (none of them is in the plan)."""
+    gaps: tuple[Gap, ...] = ()
+    """The failed reads that block it (empty when the snapshot recorded no gap for a
+    collection it does not have)."""
+    permissions: tuple[str, ...] = ()
+    """The IAM read permissions whose calls failed (or, with no gap recorded, the calls
+    that fill the missing data): grant them, collect and plan again."""
+    depends_on: tuple[str, ...] = ()
+    """Ids of the other blocked items it waits for (it is blocked because they are)."""
+
+    def why(self) -> str:
+        """The failed reads, one phrase each (``… failed: AccessDenied``)."""
+        if self.gaps:
+            return "; ".join(dict.fromkeys(g.describe() for g in self.gaps))
+        if self.depends_on:
+            return "waits for " + ", ".join(self.depends_on)
+        return "the data it needs is missing from the snapshot (no gap recorded)"
+
+
 # --------------------------------------------------------------------------------- plan
 
 
@@ -778,16 +877,23 @@ class Plan(BaseModel):
     entries (root MFA, root keys, pending confirmations) do not count, because no
     re-run of rootguard can make them go away.
 
+    ``blocked`` lists what could not be planned because the snapshot lacks the data it
+    depends on (:class:`BlockedItem`). A plan with blocked entries is **incomplete**
+    (:attr:`complete` is False): an empty but incomplete plan does not mean "nothing to
+    do", only that nothing could be planned safely. :attr:`is_empty` does not look at
+    ``blocked``; "nothing to do" is ``plan.is_empty and plan.complete``.
+
     Examples:
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333",
         ...     regions=["us-east-1"], trails=[],
-        ...     region_data={"us-east-1": {"region": "us-east-1", "log_groups": [],
-        ...         "alarms": [], "topics": [], "event_rules": [], "config_recorders": [],
-        ...         "config_rules": [], "delivery_channels": []}})
+        ...     account_summary={"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0},
+        ...     region_data={"us-east-1": {"region": "us-east-1", "trails": [],
+        ...         "log_groups": [], "alarms": [], "topics": [], "event_rules": [],
+        ...         "config_recorders": [], "config_rules": [], "delivery_channels": []}})
         >>> p = rootguard.plan(snap, rootguard.RemediationOptions(alert_emails=["a@example.com"]))
-        >>> p.is_empty, p.actions[0].kind
-        (False, 'CreateBucket')
+        >>> p.is_empty, p.complete, p.actions[0].kind
+        (False, True, 'CreateBucket')
         >>> rootguard.Plan.model_validate_json(p.model_dump_json()) == p
         True
     """
@@ -800,8 +906,12 @@ class Plan(BaseModel):
     home_region: str
     regions: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
+    blocked: tuple[BlockedItem, ...] = ()
+    """What could not be planned because rootguard could not read what it depends on
+    (see :class:`BlockedItem`); nothing in ``actions`` touches it."""
     warnings: tuple[str, ...] = ()
-    """What the planner could not decide (data missing from the snapshot) or left alone."""
+    """What the planner left alone or could not judge for reasons other than a failed
+    read (a foreign log group, a trail with five selectors …)."""
 
     @model_validator(mode="after")
     def _check_order(self) -> Plan:
@@ -813,12 +923,27 @@ class Plan(BaseModel):
             if missing:
                 raise ValueError(f"action {action.id!r} depends on {missing} not before it")
             seen.add(action.id)
+        blocked: set[str] = set()
+        for item in self.blocked:
+            if item.id in blocked:
+                raise ValueError(f"duplicate blocked id {item.id!r}")
+            blocked.add(item.id)
+        for item in self.blocked:
+            unknown = [d for d in item.depends_on if d not in blocked]
+            if unknown:
+                raise ValueError(f"blocked item {item.id!r} waits for unknown {unknown}")
         return self
 
     @property
     def is_empty(self) -> bool:
-        """True when the plan makes no API call (manual steps do not count)."""
+        """True when the plan makes no API call (manual steps and blocked entries do not
+        count: check :attr:`complete` before concluding there is nothing to do)."""
         return not self.api_actions
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing was blocked by data rootguard could not read."""
+        return not self.blocked
 
     @property
     def api_actions(self) -> tuple[ApiAction, ...]:
@@ -838,6 +963,11 @@ class Plan(BaseModel):
         """Every IAM action the plan's calls need (sorted, unique)."""
         return tuple(sorted({p for a in self.api_actions for p in a.permissions}))
 
+    def missing_permissions(self) -> tuple[str, ...]:
+        """The IAM read permissions that would unblock the blocked entries (sorted,
+        unique; empty when the plan is complete)."""
+        return tuple(sorted({p for b in self.blocked for p in b.permissions}))
+
     def to_json(self) -> str:
         """The plan as indented JSON (:meth:`from_json` reads it back)."""
         return self.model_dump_json(indent=2)
@@ -852,18 +982,25 @@ class Plan(BaseModel):
             raise PlanError(f"not a valid rootguard plan: {exc}") from None
 
     def to_text(self) -> str:
-        """A terraform-like rendering for review: one block per action with its exact
-        parameters, then a summary line.
+        """A terraform-like rendering for review: first, when the plan is incomplete, what
+        could not be planned and why; then one block per action with its exact
+        parameters; then a summary line.
 
-        Symbols: ``+`` create, ``~`` update (additive), ``!`` manual step.
+        Symbols: ``+`` create, ``~`` update (additive), ``!`` manual step, ``?`` blocked.
         """
         lines = [
             f"rootguard plan for account {self.account_id} "
             f"(home region {self.home_region}; regions {', '.join(self.regions) or '-'})",
             "",
         ]
+        if self.blocked:
+            lines.extend(self._blocked_text())
         if not self.actions:
-            lines.append("No changes. The root-monitoring chain is in place.")
+            lines.append(
+                "No changes could be planned safely: the plan is incomplete (see above)."
+                if self.blocked
+                else "No changes. The root-monitoring chain is in place."
+            )
         symbols = {ChangeType.CREATE: "+", ChangeType.UPDATE: "~", ChangeType.MANUAL: "!"}
         for action in self.actions:
             symbol = symbols[action.change]
@@ -892,11 +1029,39 @@ class Plan(BaseModel):
         if self.warnings:
             lines.append("")
         counts = {c: sum(1 for a in self.actions if a.change is c) for c in ChangeType}
+        blocked = f"; {len(self.blocked)} blocked (incomplete)" if self.blocked else ""
         lines.append(
             f"Plan: {counts[ChangeType.CREATE]} to create, {counts[ChangeType.UPDATE]} to "
-            f"update, 0 to destroy; {counts[ChangeType.MANUAL]} manual step(s)."
+            f"update, 0 to destroy; {counts[ChangeType.MANUAL]} manual step(s){blocked}."
         )
         return "\n".join(lines)
+
+    def _blocked_text(self) -> list[str]:
+        count = len(self.blocked)
+        lines = [
+            f"INCOMPLETE PLAN: {count} item{'s' if count != 1 else ''} could not be planned "
+            "because rootguard could not read what "
+            f"{'they depend' if count != 1 else 'it depends'} on.",
+            "Nothing below creates, replaces or updates them. Grant the read permission(s), "
+            "collect and plan again.",
+            "",
+        ]
+        for item in self.blocked:
+            where = item.region or "global"
+            lines.append(f"  # {item.description}")
+            if item.fixes:
+                lines.append(f"  # fixes: {', '.join(item.fixes)}")
+            lines.append(f"  ? {item.kind.value} [{where}] {item.resource or '-'}")
+            lines.append(f"      id         = {item.id}")
+            lines.append(f"      blocked by = {item.why()}")
+            if item.depends_on and item.gaps:
+                lines.append(f"      waits for  = {', '.join(item.depends_on)}")
+            if item.permissions:
+                lines.append(f"      needs      = {', '.join(item.permissions)}")
+            if item.actions:
+                lines.append(f"      may need   = {', '.join(item.actions)}")
+            lines.append("")
+        return lines
 
 
 def _render_param(key: str, value: Any) -> list[str]:
@@ -965,6 +1130,119 @@ def _with_iam(group: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return new
 
 
+Read = tuple[str, str, "str | None", "str | None"]
+"""A read the planner depends on: (service, operation, region or None, resource or None)."""
+
+_PASS, _WORK, _BLOCKED = "pass", "work", "blocked"
+
+
+def _any_call(region: str) -> Read:
+    """Every call in a region (what failed when nothing was collected there)."""
+    return ("*", "*", region, None)
+
+
+# The blocked kind an action falls under when it depends on blocked work.
+_DEPENDENT_KIND: dict[str, BlockedKind] = {
+    "CreateBucket": BlockedKind.TRAIL,
+    "PutBucketTagging": BlockedKind.TRAIL,
+    "PutPublicAccessBlock": BlockedKind.TRAIL,
+    "PutBucketEncryption": BlockedKind.TRAIL,
+    "PutBucketPolicy": BlockedKind.TRAIL,
+    "CreateLogGroup": BlockedKind.TRAIL,
+    "PutRetentionPolicy": BlockedKind.TRAIL,
+    "CreateRole": BlockedKind.TRAIL,
+    "PutRolePolicy": BlockedKind.TRAIL,
+    "CreateTrail": BlockedKind.TRAIL,
+    "UpdateTrail": BlockedKind.TRAIL,
+    "StartLogging": BlockedKind.TRAIL_LOGGING,
+    "PutEventSelectors": BlockedKind.TRAIL_SELECTORS,
+    "PutMetricFilter": BlockedKind.METRIC_FILTER,
+    "PutMetricAlarm": BlockedKind.METRIC_ALARM,
+    "CreateTopic": BlockedKind.ALERT_TOPIC,
+    "SetTopicPolicy": BlockedKind.ALERT_TOPIC,
+    "Subscribe": BlockedKind.ALERT_SUBSCRIPTIONS,
+    "PutRule": BlockedKind.EVENTBRIDGE_RULE,
+    "PutTargets": BlockedKind.EVENTBRIDGE_TARGETS,
+    "CreateServiceLinkedRole": BlockedKind.CONFIG,
+    "PutConfigurationRecorder": BlockedKind.CONFIG,
+    "PutDeliveryChannel": BlockedKind.CONFIG_DELIVERY_CHANNEL,
+    "StartConfigurationRecorder": BlockedKind.CONFIG_DELIVERY_CHANNEL,
+    "PutConfigRule": BlockedKind.CONFIG_RULES,
+    "ManualStep": BlockedKind.ALERT_SUBSCRIPTIONS,
+}
+
+
+def _norm_arn(arn: str) -> str:
+    """A log-group ARN with or without its ``:*`` suffix compares equal."""
+    return arn[:-2] if arn.endswith(":*") else arn
+
+
+def _short(resource: str) -> str:
+    """The last segment of an ARN or path (``…:alarm:x`` → ``x``)."""
+    return resource.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or resource
+
+
+def _unique(items: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+@dataclass
+class _Why:
+    """Why a piece of work cannot be planned: a sentence and the reads it waits for."""
+
+    text: str
+    reads: tuple[Read, ...] = ()
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass
+class _Draft:
+    """A blocked item being built (several causes may merge into one)."""
+
+    id: str
+    kind: BlockedKind
+    region: str | None
+    resource: str | None
+    description: str
+    fixes: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    permissions: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+
+    def build(self) -> BlockedItem:
+        return BlockedItem(
+            id=self.id,
+            kind=self.kind,
+            region=self.region,
+            resource=self.resource,
+            description=self.description,
+            fixes=tuple(self.fixes),
+            actions=tuple(self.actions),
+            gaps=tuple(self.gaps),
+            permissions=tuple(self.permissions),
+            depends_on=tuple(self.depends_on),
+        )
+
+
+@dataclass
+class _TrailDecision:
+    """What the trail part of the plan is: nothing (``pass``), ``work`` on ``trail``
+    (``create`` a new one when None), or ``blocked`` by ``why``."""
+
+    state: str
+    trail: Trail | None = None
+    create: bool = False
+    why: _Why | None = None
+    undecided: list[Trail] = field(default_factory=list)
+    possible: list[Trail | None] | None = None
+    """The trails a complete snapshot could lead the plan to build on (None: any)."""
+
+
 class _Planner:
     def __init__(self, snapshot: AccountSnapshot, options: RemediationOptions) -> None:
         self.snap = snapshot
@@ -973,8 +1251,15 @@ class _Planner:
         self.partition = snapshot.partition
         self.actions: list[BaseAction] = []
         self.warnings: list[str] = []
+        self.blocked: dict[str, _Draft] = {}
+        self.blocked_actions: dict[str, str] = {}
+        """Id of an action that is not planned → id of the blocked item it falls under."""
         self.home = ""
+        self.home_block: _Why | None = None
+        """Set when no home-region work can be planned (home undecided or not collected)."""
+        self.home_ambiguous = False
         self.regions: tuple[str, ...] = ()
+        self.collected = set(snapshot.regions) | set(snapshot.region_data)
         self.topic_arn = ""
         self.topic_deps: tuple[str, ...] = ()
         self.report: Report | None = None
@@ -993,7 +1278,27 @@ class _Planner:
         return f"arn:{self.partition}:iam::{self.account}:role/{name}"
 
     def add(self, action: BaseAction) -> str:
-        self.actions.append(action)
+        """Plan the action — unless it depends on blocked work: then it is blocked too."""
+        waiting = _unique(
+            [self.blocked_actions[d] for d in action.depends_on if d in self.blocked_actions]
+        )
+        if not waiting:
+            self.actions.append(action)
+            return action.id
+        action_kind = str(getattr(action, "kind", ""))
+        kind = _DEPENDENT_KIND.get(action_kind, BlockedKind.TRAIL)
+        names = ", ".join(self.blocked[w].kind.value for w in waiting)
+        self.block(
+            kind,
+            action.region,
+            _short(action.resource),
+            resource=action.resource,
+            description=f"{action.description} (waits for blocked {names})",
+            fixes=action.fixes,
+            actions=(action_kind,),
+            why=_Why("", depends_on=tuple(waiting)),
+            would_be=(action.id,),
+        )
         return action.id
 
     @staticmethod
@@ -1003,68 +1308,323 @@ class _Planner:
     def region_data(self, region: str) -> Any:
         return self.snap.region_data.get(region)
 
-    def gap_text(self, service: str, region: str | None) -> str:
-        gaps = self.snap.gaps_for(service, region=region)
-        return f" ({gaps[0].describe()})" if gaps else ""
+    # -- blocked work
+    def gaps_for(self, reads: Sequence[Read]) -> list[Gap]:
+        """The snapshot's gaps that one of the reads names."""
+        found: list[Gap] = []
+        for gap in self.snap.gaps:
+            for service, operation, region, resource in reads:
+                if service != "*" and (gap.service != service or gap.operation != operation):
+                    continue
+                if region is not None and gap.region not in (region, None):
+                    continue
+                if resource is not None and (
+                    gap.resource is None or _norm_arn(gap.resource) != _norm_arn(resource)
+                ):
+                    continue
+                if gap not in found:
+                    found.append(gap)
+                break
+        return found
+
+    @staticmethod
+    def permissions_for(gaps: Sequence[Gap], reads: Sequence[Read]) -> list[str]:
+        calls = [(g.service, g.operation) for g in gaps] or [
+            (r[0], r[1]) for r in reads if r[0] != "*"
+        ]
+        out: list[str] = []
+        for service, operation in calls:
+            out.append(f"{service}:{operation}")
+            if (service, operation) == ("iam", "GetCredentialReport"):
+                out.append("iam:GenerateCredentialReport")
+        return _unique(out)
+
+    def block(
+        self,
+        kind: BlockedKind,
+        region: str | None,
+        name: str,
+        *,
+        description: str,
+        why: _Why,
+        resource: str | None = None,
+        fixes: Sequence[str] = (),
+        actions: Sequence[str] = (),
+        would_be: Sequence[str] = (),
+    ) -> str:
+        """Record blocked work (merged with an item of the same id) and mark the ids of
+        the actions it would have planned, so that what depends on them is blocked too."""
+        bid = f"{kind.value}:{region or 'global'}:{name}"
+        gaps = self.gaps_for(why.reads)
+        permissions = self.permissions_for(gaps, why.reads) if why.reads else []
+        for dep in why.depends_on:
+            item = self.blocked.get(dep)
+            if item is not None:
+                gaps += item.gaps
+                permissions += item.permissions
+        draft = self.blocked.get(bid)
+        if draft is None:
+            text = f"{description}: {why.text}" if why.text else description
+            draft = _Draft(bid, kind, region, resource, text)
+            self.blocked[bid] = draft
+        draft.fixes = _unique([*draft.fixes, *fixes])
+        draft.actions = _unique([*draft.actions, *actions])
+        draft.gaps = _unique([*draft.gaps, *gaps])
+        draft.permissions = _unique([*draft.permissions, *permissions])
+        draft.depends_on = _unique([*draft.depends_on, *(d for d in why.depends_on if d != bid)])
+        for action_id in would_be:
+            self.blocked_actions[action_id] = bid
+        logger.debug("blocked %s: %s", bid, draft.description)
+        return bid
+
+    def status(self, check_id: str, region: str | None = None) -> Status | None:
+        """FAIL if any finding fails, else UNKNOWN if any is unknown, else PASS when all
+        pass; None when the check has no finding (for ``region``)."""
+        found = self.findings(check_id, region)
+        if not found:
+            return None
+        statuses = {f.status for f in found}
+        for status in (Status.FAIL, Status.UNKNOWN):
+            if status in statuses:
+                return status
+        return Status.PASS if statuses == {Status.PASS} else Status.NOT_APPLICABLE
+
+    def state(self, check_id: str, unread: Sequence[Read], region: str | None = None) -> str:
+        """``pass`` (nothing to do), ``work`` (plan what fails) or ``blocked`` (the check is
+        UNKNOWN because of data that was not read: whether work is needed is unknown).
+        A check UNKNOWN for other reasons (an input it does not judge) is planned for."""
+        status = self.status(check_id, region)
+        if status is Status.PASS or status is Status.NOT_APPLICABLE:
+            return _PASS
+        if status is Status.UNKNOWN and unread:
+            return _BLOCKED
+        return _WORK
+
+    # -- what could not be read, per piece of the chain
+    def topic_unread(self, arn: str) -> list[Read]:
+        parts = arn.split(":")
+        if len(parts) < 6 or parts[2] != "sns" or parts[4] != self.account:
+            return []
+        region = parts[3]
+        data = self.region_data(region)
+        if data is None:
+            return [_any_call(region), ("sns", "ListTopics", region, None)]
+        if data.topics is None:
+            return [("sns", "ListTopics", region, None)]
+        topic = next((t for t in data.topics if t.topic_arn == arn), None)
+        if topic is not None and topic.subscriptions is None:
+            return [("sns", "ListSubscriptionsByTopic", region, arn)]
+        return []
+
+    def trail_unread(self, trail: Trail) -> list[Read]:
+        reads: list[Read] = []
+        if trail.is_logging is None:
+            reads.append(("cloudtrail", "GetTrailStatus", None, trail.trail_arn))
+        if self.records_management(trail) is None:
+            reads.append(("cloudtrail", "GetEventSelectors", None, trail.trail_arn))
+        return reads
+
+    def trail_undecided(self, trail: Trail) -> bool:
+        """Whether ``cloudtrail.multi_region`` cannot tell if the trail qualifies: nothing
+        known disqualifies it, and its status or selectors were not read."""
+        known_bad = (
+            not trail.is_multi_region_trail
+            or trail.is_logging is False
+            or self.records_management(trail) is False
+        )
+        return not known_bad and bool(self.trail_unread(trail))
+
+    def log_group_unread(self, region: str, name: str) -> list[Read]:
+        """What was not read about a log group of this account (its existence, its
+        metric filters)."""
+        arn = self.arn("logs", region, f"log-group:{name}")
+        data = self.region_data(region)
+        if data is None or data.log_groups is None:
+            return [
+                *([_any_call(region)] if data is None else []),
+                ("cloudtrail", "DescribeTrails", region, None),
+                ("logs", "DescribeLogGroups", region, None),
+            ]
+        group = next((g for g in data.log_groups if g.log_group_name == name), None)
+        if group is None:
+            described = self.gaps_for([("logs", "DescribeLogGroups", region, arn)])
+            return [("logs", "DescribeLogGroups", region, arn)] if described else []
+        if group.metric_filters is None:
+            return [("logs", "DescribeMetricFilters", region, arn)]
+        return []
+
+    def chain_unread(self) -> list[Read]:
+        """The unread data monitoring.root_metric_alarm can be UNKNOWN for (over the
+        trails known to qualify: their log groups, the alarms there, the alarms' topics)."""
+        reads: list[Read] = []
+        for trail in self.snap.trails or []:
+            qualifies = (
+                trail.is_multi_region_trail
+                and trail.is_logging is True
+                and self.records_management(trail) is True
+            )
+            parsed = parse_log_group_arn(trail.cloud_watch_logs_log_group_arn or "")
+            if not qualifies or parsed is None or parsed[1] != self.account:
+                continue
+            region, _, name = parsed
+            reads += self.log_group_unread(region, name)
+            data = self.region_data(region)
+            if data is None:
+                continue
+            if data.alarms is None:
+                reads.append(("cloudwatch", "DescribeAlarms", region, None))
+                continue
+            for alarm in data.alarms:
+                for action in alarm.alarm_actions:
+                    reads += self.topic_unread(action)
+        return _unique(reads)
+
+    def rules_unread(self, region: str, *, hop: int = 0) -> list[Read]:
+        """The unread data monitoring.root_eventbridge can be UNKNOWN for in ``region``
+        (rules, their targets, the topics they notify, the rules of a forwarding target)."""
+        data = self.region_data(region)
+        if data is None:
+            return [_any_call(region), ("events", "ListRules", region, None)]
+        if data.event_rules is None:
+            return [("events", "ListRules", region, None)]
+        reads: list[Read] = []
+        for rule in data.event_rules:
+            if rule.targets is None:
+                reads.append(("events", "ListTargetsByRule", region, rule.arn))
+            for target in rule.targets or []:
+                parts = target.arn.split(":")
+                if len(parts) < 6:
+                    continue
+                if parts[2] == "sns":
+                    reads += self.topic_unread(target.arn)
+                elif (
+                    parts[2] == "events"
+                    and parts[4] == self.account
+                    and parts[5] == "event-bus/default"
+                    and parts[3] != region
+                    and hop == 0
+                ):
+                    reads += self.rules_unread(parts[3], hop=1)
+        return _unique(reads)
+
+    def config_unread(self) -> list[Read]:
+        """The unread data config.root_rules can be UNKNOWN for (every region's recorders,
+        recorder status and rules)."""
+        reads: list[Read] = []
+        for region in sorted(self.collected):
+            data = self.region_data(region)
+            if data is None:
+                reads.append(_any_call(region))
+            if data is None or data.config_recorders is None:
+                reads.append(("config", "DescribeConfigurationRecorders", region, None))
+            elif any(r.recording is None for r in data.config_recorders):
+                reads.append(("config", "DescribeConfigurationRecorderStatus", region, None))
+            if data is None or data.config_rules is None:
+                reads.append(("config", "DescribeConfigRules", region, None))
+        return reads
 
     # -- entry
     def run(self) -> Plan:
         if not _ACCOUNT_RE.fullmatch(self.account):
             raise PlanError(f"snapshot account id {self.account!r} is not 12 digits")
         self.report = self.evaluate()
-        trail_ok = all(self.passes(c) for c in (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS))
-        trail: Trail | None = None
-        if trail_ok:
-            trail, create_trail = self.qualifying_trail(), False
-            trail_ok = trail is not None
-        if not trail_ok:
-            trail, create_trail = self.pick_trail()
-        # A trail that already passes constrains the home region only when the alarm
-        # chain must still be built on its log group.
-        chain_ok = self.passes(_METRIC_ALARM)
-        self.home = self.pick_home(None if trail_ok and chain_ok else trail)
+        decision = self.decide_trail()
+        chain, chain_why = self.decide_chain(decision)
+        self.decide_home(decision, chain, chain_why)
         self.regions = self.pick_regions()
         self.topic_arn = self.opts.alert_topic_arn or self.arn(
             "sns", self.home, self.opts.alert_topic_name
         )
-        config_needs = (
-            self.config_needs()
-            if self.opts.enable_config_rules and not self.passes(_CONFIG_RULES)
-            else None
-        )
+        config = _PASS
+        if self.opts.enable_config_rules:
+            config = self.state(_CONFIG_RULES, self.config_unread())
+        config_needs = self.config_needs() if config == _WORK and not self.home_block else None
         need_channel = bool(config_needs and config_needs["channel"])
+
+        # the trail
+        log_group: str | None = None
+        log_deps: tuple[str, ...] = ()
+        trail_block: str | None = None
+        trail_fixes = (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS, _METRIC_ALARM)
+        create = decision.state == _WORK and decision.create
+        if decision.state == _BLOCKED and decision.why is not None:
+            trail_block = self.block_trail(decision.why, trail_fixes)
+        elif decision.state == _WORK:
+            why = self.home_block
+            if why is None and create:
+                home_trails = self.region_data(self.home).trails
+                if home_trails is None:
+                    why = _Why(
+                        f"the trails of {self.home} could not be listed, so whether a trail "
+                        f"named {self.opts.trail_name} already exists there is unknown",
+                        (("cloudtrail", "DescribeTrails", self.home, None),),
+                    )
+            if why is not None:
+                trail_block = self.block_trail(why, trail_fixes)
+                create = False
+        trail = decision.trail
         trail_arn = (
             trail.trail_arn
             if trail is not None
             else self.arn("cloudtrail", self.home, f"trail/{self.opts.trail_name}")
         )
         bucket_deps: tuple[str, ...] = ()
-        if create_trail or need_channel:
-            bucket_deps = self.plan_bucket(trail_arn if create_trail else None, need_channel)
-        log_group: str | None = None
-        log_deps: tuple[str, ...] = ()
-        if self.snap.trails is None:
-            self.warnings.append(
-                "the trails could not be read"
-                + self.gap_text("cloudtrail", None)
-                + ": the trail and the metric-alarm chain are not planned"
-            )
-        elif trail_ok and trail is not None:
+        if create or need_channel:
+            bucket_deps = self.plan_bucket(trail_arn if create else None, need_channel)
+        if decision.state == _WORK and trail_block is None:
+            log_group, log_deps = self.plan_trail(trail, create, trail_arn, bucket_deps)
+        elif decision.state == _PASS and chain == _WORK and trail is not None:
             log_group = self.adopted_log_group(trail)
-        else:
-            log_group, log_deps = self.plan_trail(trail, create_trail, trail_arn, bucket_deps)
-        chain_needed = log_group is not None and not self.passes(_METRIC_ALARM)
-        rules_needed = self.opts.enable_eventbridge and any(
-            not self.passes(_EVENTBRIDGE, r) for r in self.regions
-        )
-        home_rule_needed = self.opts.enable_eventbridge and not self.passes(_EVENTBRIDGE, self.home)
-        if chain_needed or home_rule_needed or self.own_topic_insecure():
+
+        # the metric chain, the topic, the rules, AWS Config
+        chain_planned = False
+        if chain == _BLOCKED:
+            waits = (trail_block,) if trail_block is not None else ()
+            self.block_chain(chain_why or _Why("", depends_on=waits))
+        elif chain == _WORK:
+            if trail_block is not None:
+                self.block_chain(_Why("", depends_on=(trail_block,)))
+            elif self.home_block is not None:
+                self.block_chain(self.home_block)
+            elif log_group is not None:
+                blocked = self.log_group_unread(self.home, log_group)
+                if blocked:  # even for a group this plan creates: it may exist already
+                    self.block_chain(
+                        _Why(f"what log group {log_group} holds could not be read", tuple(blocked))
+                    )
+                else:
+                    chain_planned = True
+        rule_states = self.rule_states() if self.opts.enable_eventbridge else {}
+        if chain_planned or rule_states.get(self.home) == _WORK or self.own_topic_insecure():
             self.plan_topic()
-        if chain_needed and log_group is not None:
+        if chain_planned and log_group is not None:
             self.plan_metric_chain(log_group, log_deps)
-        if rules_needed:
-            self.plan_eventbridge()
-        if config_needs is not None:
+        if any(state != _PASS for state in rule_states.values()):
+            self.plan_eventbridge(rule_states)
+        if config == _BLOCKED:
+            self.block(
+                BlockedKind.CONFIG,
+                self.home if not self.home_ambiguous else None,
+                "root-rules",
+                description="AWS Config with the root rules",
+                why=_Why(
+                    "whether a region already records with the root rules could not be read",
+                    tuple(self.config_unread()),
+                ),
+                fixes=(_CONFIG_RULES,),
+                actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
+            )
+        elif config == _WORK and self.home_block is not None:
+            self.block(
+                BlockedKind.CONFIG,
+                None,
+                "root-rules",
+                description="AWS Config with the root rules",
+                why=self.home_block,
+                fixes=(_CONFIG_RULES,),
+                actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
+            )
+        elif config_needs is not None:
             self.plan_config(config_needs, bucket_deps)
         self.plan_foreign_topic_steps()
         self.plan_root_manual_steps()
@@ -1075,10 +1635,142 @@ class _Planner:
                 home_region=self.home,
                 regions=self.regions,
                 actions=tuple(self.actions),
+                blocked=tuple(d.build() for d in self.blocked.values()),
                 warnings=tuple(self.warnings),
             )
         except ValidationError as exc:  # pragma: no cover - planner bug
             raise PlanError(f"internal error building the plan: {exc}") from None
+
+    def block_trail(self, why: _Why, fixes: tuple[str, ...]) -> str:
+        return self.block(
+            BlockedKind.TRAIL,
+            None,
+            self.opts.trail_name,
+            description="the multi-region trail (create or adopt one, with CloudWatch Logs "
+            "delivery)",
+            why=why,
+            fixes=fixes,
+            actions=("CreateTrail", "UpdateTrail", "StartLogging", "PutEventSelectors"),
+        )
+
+    def block_chain(self, why: _Why) -> str:
+        return self.block(
+            BlockedKind.METRIC_FILTER,
+            None if self.home_ambiguous else self.home,
+            self.opts.metric_filter_name,
+            description="the root metric filter and its alarm",
+            why=why,
+            fixes=(_METRIC_ALARM,),
+            actions=("PutMetricFilter", "PutMetricAlarm"),
+        )
+
+    # -- deciding what is needed, what is known, and where
+    def decide_trail(self) -> _TrailDecision:
+        trails = self.snap.trails
+        if trails is None:
+            return _TrailDecision(
+                _BLOCKED,
+                why=_Why(
+                    "the account's trails could not be listed, so whether a trail to adopt "
+                    "exists is unknown (a second trail is charged)",
+                    (("cloudtrail", "DescribeTrails", None, None),),
+                ),
+            )
+        undecided = [t for t in trails if self.trail_undecided(t)]
+        if all(self.passes(c) for c in (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS)):
+            qualifying = self.qualifying_trail()
+            if qualifying is not None:
+                return _TrailDecision(_PASS, trail=qualifying, undecided=undecided)
+        if undecided:
+            names = ", ".join(t.name for t in undecided)
+            return _TrailDecision(
+                _BLOCKED,
+                why=_Why(
+                    f"whether trail(s) {names} qualify could not be judged",
+                    tuple(r for t in undecided for r in self.trail_unread(t)),
+                ),
+                possible=[None, *trails],
+            )
+        picks, create = self.pick_trail()
+        if create:
+            return _TrailDecision(_WORK, create=True)
+        if len(picks) > 1:
+            unknown = [t for t in picks if t.is_logging is None]
+            return _TrailDecision(
+                _BLOCKED,
+                why=_Why(
+                    "which trail to adopt depends on whether "
+                    + ", ".join(t.name for t in unknown)
+                    + " is logging, which could not be read",
+                    tuple(("cloudtrail", "GetTrailStatus", None, t.trail_arn) for t in unknown),
+                ),
+                possible=list(picks),
+            )
+        return _TrailDecision(_WORK, trail=picks[0])
+
+    def decide_chain(self, decision: _TrailDecision) -> tuple[str, _Why | None]:
+        status = self.status(_METRIC_ALARM)
+        if status in (Status.PASS, Status.NOT_APPLICABLE):
+            return _PASS, None
+        if decision.state == _BLOCKED:
+            return _BLOCKED, None  # blocked with the trail (see run)
+        if decision.state == _PASS and decision.undecided:
+            names = ", ".join(t.name for t in decision.undecided)
+            return _BLOCKED, _Why(
+                f"the chain may rest on trail(s) {names}, which could not be judged",
+                tuple(r for t in decision.undecided for r in self.trail_unread(t)),
+            )
+        if status is Status.UNKNOWN:
+            unread = self.chain_unread()
+            if unread:
+                return _BLOCKED, _Why(
+                    "whether an alarm chain already alerts could not be read", tuple(unread)
+                )
+        return _WORK, None
+
+    def decide_home(self, decision: _TrailDecision, chain: str, chain_why: _Why | None) -> None:
+        """Set the home region. When it depends on data that was not read (the trail to
+        adopt), no home-region work is planned: ``home_block`` says why."""
+        possible: list[Trail | None] | None
+        if decision.state == _PASS:
+            if chain == _PASS:
+                possible = [None]
+            elif chain == _BLOCKED:
+                possible = [None, *(self.snap.trails or [])]
+            else:
+                possible = [decision.trail]
+        elif decision.state == _WORK:
+            possible = [decision.trail]
+        else:
+            possible = decision.possible
+        pinned = self.opts.home_region or (
+            self.opts.alert_topic_arn.split(":")[3] if self.opts.alert_topic_arn else None
+        )
+        if possible is not None and len(possible) == 1:
+            self.home = self.pick_home(possible[0])
+        elif pinned:
+            self.home = self.pick_home(None)
+        else:
+            # A trail whose home region was not collected would make the plan fail.
+            homes = (
+                {self.default_home() if t is None else t.home_region for t in possible}
+                if possible is not None
+                else set(self.collected)
+            ) & self.collected
+            self.home = homes.pop() if len(homes) == 1 else self.pick_home(None)
+            if len(homes) > 1:
+                self.home_ambiguous = True
+                why = decision.why or chain_why or _Why("")
+                self.home_block = _Why(
+                    "the home region follows the trail to build on, which is undecided — "
+                    f"{why.text or 'trail data was not read'}; pass home_region to plan the rest",
+                    why.reads,
+                )
+        if self.home_block is None and self.home not in self.snap.region_data:
+            self.home_block = _Why(
+                f"nothing was collected in the home region {self.home}",
+                (_any_call(self.home), ("cloudtrail", "DescribeTrails", self.home, None)),
+            )
 
     # -- what the posture checks say (the planner fixes only what fails)
     def evaluate(self) -> Report | None:
@@ -1141,11 +1833,48 @@ class _Planner:
 
     def plan_foreign_topic_steps(self) -> None:
         for f in self.findings(_TOPIC_SECURE):
-            if f.status is not Status.FAIL:
+            if f.status not in (Status.FAIL, Status.UNKNOWN):
                 continue
-            if f.resource == self.topic_arn and self.opts.alert_topic_arn is None:
-                continue  # rootguard's own topic: its policy is replaced (SetTopicPolicy)
+            ours = f.resource == self.topic_arn and self.opts.alert_topic_arn is None
+            could_be_ours = (
+                self.home_ambiguous
+                and self.opts.alert_topic_arn is None
+                and f.resource.split(":")[-1] == self.opts.alert_topic_name
+            )
             name = f.resource.split(":")[-1]
+            if f.status is Status.UNKNOWN:
+                unread = self.topic_policy_unread(f.resource)
+                if unread:
+                    kind = (
+                        BlockedKind.ALERT_TOPIC
+                        if f.resource == self.topic_arn
+                        else BlockedKind.TOPIC_POLICY
+                    )
+                    self.block(
+                        kind,
+                        f.region,
+                        name,
+                        resource=f.resource,
+                        description=f"whether the policy of topic {name} lets outsiders in",
+                        why=_Why("its policy could not be read", tuple(unread)),
+                        fixes=(_TOPIC_SECURE,),
+                        actions=("SetTopicPolicy",) if ours else ("ManualStep",),
+                    )
+                continue
+            if ours:
+                continue  # rootguard's own topic: its policy is replaced (SetTopicPolicy)
+            if could_be_ours and self.home_block is not None:
+                self.block(
+                    BlockedKind.TOPIC_POLICY,
+                    f.region,
+                    name,
+                    resource=f.resource,
+                    description=f"the policy of topic {name}, which may be rootguard's alert topic",
+                    why=self.home_block,
+                    fixes=(_TOPIC_SECURE,),
+                    actions=("SetTopicPolicy", "ManualStep"),
+                )
+                continue
             self.add(
                 ManualStep(
                     id=self.aid("ManualStep", f.region, f"topic-policy:{name}"),
@@ -1162,32 +1891,79 @@ class _Planner:
                 )
             )
 
+    def topic_policy_unread(self, arn: str) -> list[Read]:
+        parts = arn.split(":")
+        if len(parts) < 6 or parts[2] != "sns" or parts[4] != self.account:
+            return []
+        region = parts[3]
+        data = self.region_data(region)
+        if data is None:
+            return [_any_call(region), ("sns", "ListTopics", region, None)]
+        if data.topics is None:
+            return [("sns", "ListTopics", region, None)]
+        topic = next((t for t in data.topics if t.topic_arn == arn), None)
+        if topic is not None and topic.policy is None:
+            return [("sns", "GetTopicAttributes", region, arn)]
+        return []
+
     # -- choosing the trail and the home region
-    def pick_trail(self) -> tuple[Trail | None, bool]:
-        """(trail to adopt or None, whether a new trail must be created)."""
+    def pick_trail(self) -> tuple[list[Trail], bool]:
+        """(the trails that may be the one to adopt, whether a new trail must be created).
+
+        More than one trail comes back when the choice depends on whether trails are
+        logging and that could not be read: the choice is not guessed."""
         trails = self.snap.trails
         if trails is None:
-            return None, False
+            return [], False
         own = [t for t in trails if t.account_id == self.account]
         named = [t for t in own if t.name == self.opts.trail_name]
+        if named:
+            return [named[0]], False
         candidates = (
             [t for t in own if t.is_multi_region_trail] if self.opts.adopt_existing_trail else []
         )
+        if not candidates:
+            return [], True
 
-        def score(t: Trail) -> tuple[int, int, int, int, str]:
+        def score(t: Trail, logging: bool | None) -> tuple[int, int, int, int, str]:
             return (
-                0 if t.is_logging else 1,
+                0 if logging else 1,
                 0 if t.cloud_watch_logs_log_group_arn else 1,
                 0 if t.log_file_validation_enabled else 1,
-                0 if t.home_region in self.snap.region_data else 1,
+                0 if t.home_region in self.collected else 1,
                 t.trail_arn,
             )
 
-        if named:
-            return named[0], False
-        if candidates:
-            return sorted(candidates, key=score)[0], False
-        return None, True
+        unknown = [t.trail_arn for t in candidates if t.is_logging is None]
+        if len(unknown) > 6:
+            return candidates, False
+        winners: list[Trail] = []
+        for combo in itertools.product((True, False), repeat=len(unknown)):
+            assumed = dict(zip(unknown, combo, strict=True))
+            best = min(
+                candidates,
+                key=lambda t: score(t, assumed.get(t.trail_arn, t.is_logging)),
+            )
+            if best not in winners:
+                winners.append(best)
+        return winners, False
+
+    def default_home(self) -> str:
+        """The home region when nothing pins it: us-east-1 when collected, else the first
+        collected region."""
+        if self.opts.home_region:
+            return self.opts.home_region
+        if self.opts.alert_topic_arn:
+            return self.opts.alert_topic_arn.split(":")[3]
+        if "us-east-1" in self.snap.regions or (
+            not self.snap.regions and "us-east-1" in self.snap.region_data
+        ):
+            return "us-east-1"
+        if self.snap.regions:
+            return sorted(self.snap.regions)[0]
+        if self.snap.region_data:
+            return sorted(self.snap.region_data)[0]
+        raise PlanError("the snapshot has no region: collect at least one region")
 
     def pick_home(self, trail: Trail | None) -> str:
         constraints: dict[str, str] = {}
@@ -1206,19 +1982,8 @@ class _Planner:
                 else ""
             )
             raise PlanError(f"the home region is ambiguous — {shown}{hint}")
-        if distinct:
-            home = distinct.pop()
-        elif "us-east-1" in self.snap.regions or (
-            not self.snap.regions and "us-east-1" in self.snap.region_data
-        ):
-            home = "us-east-1"
-        elif self.snap.regions:
-            home = sorted(self.snap.regions)[0]
-        elif self.snap.region_data:
-            home = sorted(self.snap.region_data)[0]
-        else:
-            raise PlanError("the snapshot has no region: collect at least one region")
-        if home not in self.snap.region_data:
+        home = distinct.pop() if distinct else self.default_home()
+        if home not in self.collected:
             raise PlanError(
                 f"the home region {home} was not collected: collect it (regions=[...]) "
                 "before planning"
@@ -1226,10 +1991,9 @@ class _Planner:
         return home
 
     def pick_regions(self) -> tuple[str, ...]:
+        """The regions that get an EventBridge rule (a region with no collected data is
+        blocked there, not guessed)."""
         wanted = self.opts.regions or tuple(self.snap.regions or self.snap.region_data)
-        missing = [r for r in wanted if r not in self.snap.region_data]
-        if missing:
-            raise PlanError(f"region(s) {', '.join(missing)} were not collected")
         return tuple(sorted({*wanted, self.home}))
 
     # -- S3 bucket
@@ -1625,10 +2389,15 @@ class _Planner:
         log_group: str | None
         parsed = parse_log_group_arn(trail.cloud_watch_logs_log_group_arn or "")
         if parsed is not None:
-            lg_region, _, log_group = parsed
+            lg_region, lg_account, log_group = parsed
             known = self.region_data(lg_region)
             groups = None if known is None else known.log_groups
-            if groups is not None and not any(g.log_group_name == log_group for g in groups):
+            if (
+                lg_account == self.account
+                and groups is not None
+                and not any(g.log_group_name == log_group for g in groups)
+                and not self.log_group_unread(lg_region, log_group)
+            ):
                 self.warnings.append(
                     f"trail {name} delivers to log group {log_group}, which was not found; "
                     "it is recreated"
@@ -1680,10 +2449,19 @@ class _Planner:
                 )
             )
         elif trail.is_logging is None:
-            self.warnings.append(
-                f"the status of trail {name} could not be read"
-                + self.gap_text("cloudtrail", region)
-                + "; not started"
+            self.block(
+                BlockedKind.TRAIL_LOGGING,
+                region,
+                name,
+                resource=trail.trail_arn,
+                description=f"start logging on trail {name} if it is stopped",
+                why=_Why(
+                    "its status could not be read",
+                    (("cloudtrail", "GetTrailStatus", None, trail.trail_arn),),
+                ),
+                fixes=(_MULTI_REGION, _CLOUDWATCH_LOGS, _METRIC_ALARM),
+                actions=("StartLogging",),
+                would_be=(self.aid("StartLogging", region, name),),
             )
         recorded = self.records_management(trail)
         if recorded is False:
@@ -1708,8 +2486,19 @@ class _Planner:
                     )
                 )
         elif recorded is None:
-            self.warnings.append(
-                f"the event selectors of trail {name} could not be read; left as they are"
+            self.block(
+                BlockedKind.TRAIL_SELECTORS,
+                region,
+                name,
+                resource=trail.trail_arn,
+                description=f"make trail {name} record every management event if it does not",
+                why=_Why(
+                    "its event selectors could not be read",
+                    (("cloudtrail", "GetEventSelectors", None, trail.trail_arn),),
+                ),
+                fixes=(_MULTI_REGION,),
+                actions=("PutEventSelectors",),
+                would_be=(self.aid("PutEventSelectors", region, name),),
             )
         return log_group, tuple(log_deps[:1])
 
@@ -1736,20 +2525,36 @@ class _Planner:
         region = self.home
         arn = self.topic_arn
         ours = self.opts.alert_topic_arn is None
-        topics = self.region_data(region).topics
-        topic: SnsTopic | None = None
-        if topics is None:
-            self.warnings.append(
-                f"the SNS topics of {region} could not be read"
-                + self.gap_text("sns", region)
-                + "; apply verifies the alert topic"
-            )
-        else:
-            topic = next((t for t in topics if t.topic_arn == arn), None)
-            if topic is None and not ours:
-                raise PlanError(f"the alert topic {arn} does not exist in the snapshot")
-        deps: list[str] = []
         fixes = (_METRIC_ALARM, _EVENTBRIDGE, _TOPIC_SECURE)
+        name = arn.split(":")[5]
+        create_id = self.aid("CreateTopic", region, self.opts.alert_topic_name)
+        policy_id = self.aid("SetTopicPolicy", region, name)
+        why = self.home_block
+        if why is None and self.region_data(region).topics is None:
+            why = _Why(
+                f"the SNS topics of {region} could not be listed, so whether the alert topic "
+                "exists (and who subscribes to it) is unknown",
+                (("sns", "ListTopics", region, None),),
+            )
+        if why is not None:
+            would_be = [create_id, policy_id] if ours else [policy_id]
+            self.block(
+                BlockedKind.ALERT_TOPIC,
+                None if self.home_ambiguous else region,
+                name,
+                resource=None if self.home_ambiguous else arn,
+                description=f"the alert topic {name}, its policy and its subscribers",
+                why=why,
+                fixes=fixes,
+                actions=(("CreateTopic",) if ours else ()) + ("SetTopicAttributes", "Subscribe"),
+                would_be=would_be,
+            )
+            self.topic_deps = tuple(would_be)
+            return
+        topic = next((t for t in self.region_data(region).topics if t.topic_arn == arn), None)
+        if topic is None and not ours:
+            raise PlanError(f"the alert topic {arn} does not exist in the snapshot")
+        deps: list[str] = []
         if ours and topic is None:
             deps.append(
                 self.add(
@@ -1775,11 +2580,27 @@ class _Planner:
         else:
             have = current.get("Statement", []) if isinstance(current, dict) else []
             policy_ok = all(st in have for st in wanted)
-        if topic is None or topic.policy is None or not policy_ok:
+        if topic is not None and topic.policy is None:
+            self.block(
+                BlockedKind.ALERT_TOPIC,
+                region,
+                name,
+                resource=arn,
+                description=f"the policy of the alert topic {name}",
+                why=_Why(
+                    "its attributes could not be read, so its policy is unknown",
+                    (("sns", "GetTopicAttributes", region, arn),),
+                ),
+                fixes=fixes,
+                actions=("SetTopicAttributes",),
+                would_be=(policy_id,),
+            )
+            deps.append(policy_id)  # what needs the policy waits for it: blocked too
+        elif topic is None or not policy_ok:
             deps.append(
                 self.add(
                     SetTopicPolicy(
-                        id=self.aid("SetTopicPolicy", region, arn.split(":")[5]),
+                        id=policy_id,
                         region=region,
                         resource=arn,
                         description=(
@@ -1802,7 +2623,23 @@ class _Planner:
                 )
             )
         self.topic_deps = tuple(deps)
-        self.plan_subscriptions(topic, tuple(deps[:1]))
+        if topic is not None and topic.subscriptions is None:
+            self.block(
+                BlockedKind.ALERT_SUBSCRIPTIONS,
+                region,
+                name,
+                resource=arn,
+                description=f"the subscribers of the alert topic {name}",
+                why=_Why(
+                    "its subscriptions could not be listed",
+                    (("sns", "ListSubscriptionsByTopic", region, arn),),
+                ),
+                fixes=(_METRIC_ALARM,),
+                actions=("Subscribe", "ManualStep"),
+            )
+            return
+        subscribe_deps = [d for d in deps[:1] if d not in self.blocked_actions]
+        self.plan_subscriptions(topic, tuple(subscribe_deps))
 
     def topic_statements(self) -> list[dict[str, Any]]:
         arn, region, account = self.topic_arn, self.home, self.account
@@ -1912,9 +2749,14 @@ class _Planner:
         data = self.region_data(region)
         lg = next((g for g in data.log_groups or [] if g.log_group_name == group), None)
         filters = lg.metric_filters if lg is not None else []
-        if lg is not None and filters is None:
-            self.warnings.append(f"the metric filters of {group} could not be read")
-            filters = []
+        if filters is None:  # run() blocks the chain first; kept for safety
+            self.block_chain(
+                _Why(
+                    f"the metric filters of {group} could not be read",
+                    (("logs", "DescribeMetricFilters", region, None),),
+                )
+            )
+            return
         # Only a filter with the CIS pattern *text* is built on (Security Hub CloudWatch.1
         # demands the text; monitoring.root_metric_alarm accepts any pattern that works,
         # so a working non-CIS filter with its own complete chain never reaches here), and
@@ -1971,12 +2813,22 @@ class _Planner:
             metrics.sort(key=lambda t: (t.metric_name, t.metric_namespace) != ours)
         alarms = data.alarms
         if alarms is None:
-            self.warnings.append(
-                f"the alarms of {region} could not be read"
-                + self.gap_text("cloudwatch", region)
-                + "; apply verifies the alarm"
+            self.block(
+                BlockedKind.METRIC_ALARM,
+                region,
+                self.opts.alarm_name,
+                resource=self.arn("cloudwatch", region, f"alarm:{self.opts.alarm_name}"),
+                description="the root-usage alarm on the metric filter's metric",
+                why=_Why(
+                    f"the CloudWatch alarms of {region} could not be read, so whether one "
+                    "already alerts on the metric is unknown",
+                    (("cloudwatch", "DescribeAlarms", region, None),),
+                ),
+                fixes=fixes,
+                actions=("PutMetricAlarm",),
+                would_be=(self.aid("PutMetricAlarm", region, self.opts.alarm_name),),
             )
-            alarms = []
+            return
         if any(self.alarm_ok(a, metrics) for a in alarms):
             return
         metric_name, namespace = metrics[0].metric_name, metrics[0].metric_namespace
@@ -2059,27 +2911,71 @@ class _Planner:
         )
 
     # -- EventBridge
-    def plan_eventbridge(self) -> None:
+    def rule_states(self) -> dict[str, str]:
+        """For each region of the plan: ``pass``, ``work`` or ``blocked``
+        (monitoring.root_eventbridge UNKNOWN there because something was not read)."""
+        states: dict[str, str] = {}
+        for region in self.regions:
+            if region not in self.snap.region_data:
+                states[region] = _BLOCKED
+            else:
+                states[region] = self.state(_EVENTBRIDGE, self.rules_unread(region), region)
+        return states
+
+    def block_rule(self, region: str, why: _Why) -> None:
+        self.block(
+            BlockedKind.EVENTBRIDGE_RULE,
+            region,
+            self.opts.rule_name,
+            resource=self.arn("events", region, f"rule/{self.opts.rule_name}"),
+            description=f"the root-activity EventBridge rule in {region}",
+            why=why,
+            fixes=(_EVENTBRIDGE,),
+            actions=("PutRule", "PutTargets"),
+        )
+
+    def plan_eventbridge(self, states: Mapping[str, str]) -> None:
         home = self.home
         bus = self.arn("events", home, "event-bus/default")
         forwarder = self.role_arn(_FORWARDER_ROLE)
         role_deps: tuple[str, ...] | None = None
         for region in sorted(self.regions, key=lambda r: (r != home, r)):
-            rules = self.region_data(region).event_rules
-            if rules is None:
-                self.warnings.append(
-                    f"the EventBridge rules of {region} could not be read"
-                    + self.gap_text("events", region)
-                    + "; apply verifies rootguard's rule"
+            state = states.get(region, _WORK)
+            if state == _PASS:
+                continue
+            if state == _BLOCKED:
+                collected = region in self.snap.region_data
+                self.block_rule(
+                    region,
+                    _Why(
+                        f"the EventBridge rules of {region}, or what they notify, could not be read"
+                        if collected
+                        else f"nothing was collected in {region}",
+                        tuple(self.rules_unread(region)),
+                    ),
                 )
-                rules = []
+                continue
+            if self.home_block is not None and (region == home or self.home_ambiguous):
+                self.block_rule(region, self.home_block)
+                continue
+            rules = self.region_data(region).event_rules or []
             if region == home:
                 wanted_target: dict[str, Any] = {"Id": _HOME_TARGET_ID, "Arn": self.topic_arn}
             else:
                 wanted_target = {"Id": _FORWARD_TARGET_ID, "Arn": bus, "RoleArn": forwarder}
-            if self.passes(_EVENTBRIDGE, region) or any(
-                self.rule_covers(r, region, bus) for r in rules
-            ):
+            if any(self.rule_covers(r, region, bus) for r in rules):
+                continue
+            unread = [r for r in rules if r.targets is None and self.rule_could_cover(r)]
+            if unread:
+                self.block_rule(
+                    region,
+                    _Why(
+                        "whether rule(s) "
+                        + ", ".join(r.name for r in unread)
+                        + " already alert could not be read (their targets)",
+                        tuple(("events", "ListTargetsByRule", region, r.arn) for r in unread),
+                    ),
+                )
                 continue
             mine = next((r for r in rules if r.name == self.opts.rule_name), None)
             rule_arn = self.arn("events", region, f"rule/{self.opts.rule_name}")
@@ -2115,6 +3011,21 @@ class _Planner:
                         )
                     )
                 )
+            if mine is not None and mine.targets is None:
+                self.block(
+                    BlockedKind.EVENTBRIDGE_TARGETS,
+                    region,
+                    self.opts.rule_name,
+                    resource=rule_arn,
+                    description=f"the target of rule {self.opts.rule_name} in {region}",
+                    why=_Why(
+                        "its targets could not be read",
+                        (("events", "ListTargetsByRule", region, mine.arn),),
+                    ),
+                    fixes=(_EVENTBRIDGE,),
+                    actions=("PutTargets",),
+                )
+                continue
             targets = (mine.targets or []) if mine is not None else []
             if any(
                 self.target_matches(t.model_dump(by_alias=True), wanted_target) for t in targets
@@ -2158,6 +3069,14 @@ class _Planner:
                 )
             )
 
+    def rule_could_cover(self, rule: EventRule) -> bool:
+        """Whether the rule would be coverage (:meth:`rule_covers`) with the right target."""
+        return (
+            rule_enabled(rule)
+            and rule.event_bus_name == "default"
+            and rule_matches_root_activity(rule, self.account)
+        )
+
     @staticmethod
     def target_matches(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
         return all(have.get(k) == v for k, v in want.items())
@@ -2190,22 +3109,31 @@ class _Planner:
             for data in self.snap.region_data.values()
             for r in data.config_recorders or []
         )
+        status_unread = [
+            ("config", "DescribeConfigurationRecorderStatus", region, None)
+            for region, data in sorted(self.snap.region_data.items())
+            if any(r.recording is None for r in data.config_recorders or [])
+        ]
         data = self.region_data(self.home)
-        if data.config_recorders is None:
-            self.warnings.append(
-                f"the AWS Config recorders of {self.home} could not be read"
-                + self.gap_text("config", self.home)
-                + ": Config is not planned"
+        if data.config_recorders is None:  # config.root_rules is then UNKNOWN: kept for safety
+            self.block(
+                BlockedKind.CONFIG,
+                self.home,
+                "root-rules",
+                description="AWS Config with the root rules",
+                why=_Why(
+                    f"the AWS Config recorders of {self.home} could not be read",
+                    (("config", "DescribeConfigurationRecorders", self.home, None),),
+                ),
+                fixes=(_CONFIG_RULES,),
+                actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
             )
             return None
         recorders = data.config_recorders
         channels = data.delivery_channels
-        if channels is None:
-            self.warnings.append(
-                f"the AWS Config delivery channels of {self.home} could not be read; apply verifies"
-            )
         recorder = recorders[0] if recorders else None
         group = None
+        group_blocked = False
         if recorder is not None and not iam_recorded and not records_iam(recorder.recording_group):
             group = _with_iam(recorder.recording_group)
             if group is None:
@@ -2213,17 +3141,50 @@ class _Planner:
                     f"the AWS Config recorder {recorder.name} does not record IAM resources "
                     "and its recording group could not be extended; add AWS::IAM::User by hand"
                 )
+            elif status_unread:
+                group, group_blocked = None, True
+                self.block(
+                    BlockedKind.CONFIG,
+                    self.home,
+                    recorder.name,
+                    resource=self.arn(
+                        "config", self.home, f"configuration-recorder/{recorder.name}"
+                    ),
+                    description=f"make the AWS Config recorder {recorder.name} record IAM",
+                    why=_Why(
+                        "whether a recorder elsewhere already records IAM could not be read "
+                        "(recorder status)",
+                        tuple(status_unread),
+                    ),
+                    fixes=(_CONFIG_RULES,),
+                    actions=("PutConfigurationRecorder",),
+                )
         recording = any(r.recording for r in recorders)
+        rules: list[tuple[str, str]] = []
+        if data.config_rules is None:
+            self.block(
+                BlockedKind.CONFIG_RULES,
+                self.home,
+                "root-rules",
+                description=f"the AWS Config root rules in {self.home}",
+                why=_Why(
+                    f"the AWS Config rules of {self.home} could not be read",
+                    (("config", "DescribeConfigRules", self.home, None),),
+                ),
+                fixes=(_CONFIG_RULES,),
+                actions=("PutConfigRule",),
+            )
+        else:
+            active = active_managed_rules(data.config_rules)
+            rules = [(ident, name) for ident, name in wanted if ident not in active]
         return {
             "recorder": recorder,
             "recording_group": group,
+            "recording_group_blocked": group_blocked,
             "recording": recording,
-            "channel": not channels and not recording,
-            "rules": [
-                (ident, name)
-                for ident, name in wanted
-                if ident not in active_managed_rules(data.config_rules)
-            ],
+            "channel": channels is not None and not channels and not recording,
+            "channel_blocked": channels is None and not recording,
+            "rules": rules,
         }
 
     def config_rules_wanted(self) -> list[tuple[str, str]]:
@@ -2324,6 +3285,24 @@ class _Planner:
                 )
             )
         start_deps = list(recorder_deps)
+        if needs["channel_blocked"]:
+            channel_id = self.aid("PutDeliveryChannel", region, _CHANNEL_NAME)
+            self.block(
+                BlockedKind.CONFIG_DELIVERY_CHANNEL,
+                region,
+                _CHANNEL_NAME,
+                description=f"AWS Config's delivery channel in {region} (the recorder cannot "
+                "start without one)",
+                why=_Why(
+                    f"the delivery channels of {region} could not be read, so whether one "
+                    "exists is unknown",
+                    (("config", "DescribeDeliveryChannels", region, None),),
+                ),
+                fixes=fixes,
+                actions=("PutDeliveryChannel", "StartConfigurationRecorder"),
+                would_be=(channel_id,),
+            )
+            start_deps.append(channel_id)
         if needs["channel"]:
             start_deps.append(
                 self.add(
@@ -2410,17 +3389,56 @@ class _Planner:
     # -- root credentials: humans only
     def plan_root_manual_steps(self) -> None:
         """Manual steps for the root checks that fail (root.mfa_enabled judges root
-        without any credential not applicable, so it gets no step)."""
-        mfa_fails = any(f.status is Status.FAIL for f in self.findings(_ROOT_MFA))
-        keys = next(
-            (
-                _root_key_ids(f.evidence)
-                for f in self.findings(_ROOT_KEYS)
-                if f.status is Status.FAIL
-            ),
-            (),
-        )
+        without any credential not applicable, so it gets no step).
+
+        When the credentials could not be read, the step is blocked instead; so is a step
+        the checks took from the credential report alone because the live account summary
+        (which wins over the report, up to 4 hours old) could not be read."""
         root_arn = f"arn:{self.partition}:iam::{self.account}:root"
+        unread: list[Read] = []
+        if self.snap.credential_report is None:
+            unread.append(("iam", "GetCredentialReport", None, None))
+        summary_unread = self.snap.account_summary is None
+        if summary_unread:
+            unread.append(("iam", "GetAccountSummary", None, None))
+        mfa_fails = False
+        keys: tuple[str, ...] = ()
+        for check, kind, what, source in (
+            (_ROOT_MFA, BlockedKind.ROOT_MFA, "whether the root user needs MFA", "mfa_source"),
+            (
+                _ROOT_KEYS,
+                BlockedKind.ROOT_ACCESS_KEYS,
+                "whether root access keys must go",
+                "source",
+            ),
+        ):
+            failing = [f for f in self.findings(check) if f.status is Status.FAIL]
+            from_stale_report = bool(
+                failing
+                and summary_unread
+                and failing[0].evidence.get(source) == "credential_report"
+            )
+            if (unread and self.status(check) is Status.UNKNOWN) or from_stale_report:
+                text = "the root user's credentials could not be read"
+                if from_stale_report:
+                    text = (
+                        "the live account summary could not be read, and the credential report "
+                        "(up to 4 hours old) alone says so"
+                    )
+                self.block(
+                    kind,
+                    None,
+                    "root",
+                    resource=root_arn,
+                    description=what,
+                    why=_Why(text, tuple(unread)),
+                    fixes=(check,),
+                    actions=("ManualStep",),
+                )
+            elif failing and check == _ROOT_MFA:
+                mfa_fails = True
+            elif failing:
+                keys = _root_key_ids(failing[0].evidence)
         if mfa_fails:
             self.add(
                 ManualStep(
@@ -2493,8 +3511,14 @@ def plan(
     ``cloudtrail.cloudwatch_logs``, ``monitoring.root_metric_alarm``,
     ``monitoring.root_eventbridge``, ``monitoring.alert_topic_secure`` and
     ``config.root_rules`` pass once applied (and any subscription confirmed). Root MFA and
-    root access keys become :class:`ManualStep` entries. Data missing from the snapshot
-    (a denied call) becomes a warning, never a guess that could duplicate a resource.
+    root access keys become :class:`ManualStep` entries.
+
+    The planner never builds what it could not see: unknown is never absent. What depends
+    on data missing from the snapshot (a ``None`` collection, a :class:`~rootguard.Gap`
+    naming the call) is not created, replaced or updated; it becomes a
+    :class:`BlockedItem` in :attr:`Plan.blocked` (with the gap and the read permission
+    that would unblock it), and so does every action that would depend on it. Everything
+    else is still planned.
 
     Args:
         snapshot: from :func:`rootguard.collect` (or loaded from JSON).
@@ -2507,10 +3531,17 @@ def plan(
     Examples:
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333", regions=["eu-west-1"],
-        ...     trails=[], region_data={"eu-west-1": {"region": "eu-west-1"}})
+        ...     trails=[], account_summary={"AccountMFAEnabled": 1, "AccountAccessKeysPresent": 0},
+        ...     region_data={"eu-west-1": {"region": "eu-west-1", "trails": [],
+        ...         "log_groups": [], "alarms": [], "topics": [], "event_rules": [],
+        ...         "config_recorders": [], "config_rules": [], "delivery_channels": []}})
         >>> p = rootguard.plan(snap, {"alert_emails": ["secops@example.com"]})
-        >>> sorted({a.kind for a in p.actions})[:3]
-        ['CreateBucket', 'CreateLogGroup', 'CreateRole']
+        >>> sorted({a.kind for a in p.actions})[:3], p.complete
+        (['CreateBucket', 'CreateLogGroup', 'CreateRole'], True)
+        >>> unread = snap.model_copy(update={"trails": None})  # DescribeTrails denied
+        >>> p = rootguard.plan(unread, {"alert_emails": ["secops@example.com"]})
+        >>> [b.kind.value for b in p.blocked], "CreateTrail" in {a.kind for a in p.actions}
+        (['trail', 'metric_filter'], False)
     """
     if options is None:
         opts = RemediationOptions()

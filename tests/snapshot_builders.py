@@ -143,6 +143,7 @@ def trail(**changes: Any) -> Trail:
         "latest_cloud_watch_logs_delivery_time": NOW - timedelta(minutes=5),
         "event_selectors": BASIC_ALL,
         "advanced_event_selectors": None,
+        "tags": {"team": "security"},
     }
     fields.update(changes)
     return Trail(**fields)
@@ -363,3 +364,154 @@ def denied(service: str, operation: str, region: str | None = None, **kw: Any) -
         message="User is not authorized",
         **kw,
     )
+
+
+# --------------------------------------------------------------------- unread collections
+#
+# What collect() records when one call fails: the collection it would have filled is None
+# (never []) and a Gap names the call. single_faults() lists every collection a snapshot
+# has read, each made unread on its own — the planner must never build more because of one.
+
+
+def _gap(service: str, operation: str, region: str | None, resource: str | None = None) -> Gap:
+    return denied(service, operation, region, resource=resource)
+
+
+def _log_group_arn(region: str, group: LogGroup, account: str) -> str:
+    return group.arn or f"arn:aws:logs:{region}:{account}:log-group:{group.log_group_name}:*"
+
+
+def single_faults(snapshot: AccountSnapshot) -> list[tuple[str, AccountSnapshot]]:
+    """(label, snapshot with exactly one read collection made unread, plus its Gap)."""
+    out: list[tuple[str, AccountSnapshot]] = []
+
+    def account(label: str, field: str, gap: Gap) -> None:
+        if getattr(snapshot, field) is not None:
+            out.append((label, with_gap(snapshot.model_copy(update={field: None}), gap)))
+
+    account("trails", "trails", _gap("cloudtrail", "DescribeTrails", None))
+    account("credential_report", "credential_report", _gap("iam", "GetCredentialReport", None))
+    account("account_summary", "account_summary", _gap("iam", "GetAccountSummary", None))
+    account(
+        "virtual_mfa_devices", "virtual_mfa_devices", _gap("iam", "ListVirtualMFADevices", None)
+    )
+    account("organization", "organization", _gap("organizations", "DescribeOrganization", None))
+
+    for index, t in enumerate(snapshot.trails or []):
+
+        def trail_fault(label: str, gap: Gap, index: int = index, **changes: Any) -> None:
+            trails = list(snapshot.trails or [])
+            trails[index] = trails[index].model_copy(update=changes)
+            out.append((label, with_gap(snapshot.model_copy(update={"trails": trails}), gap)))
+
+        arn, home = t.trail_arn, t.home_region
+        if t.is_logging is not None:
+            trail_fault(
+                f"trail[{index}].status",
+                _gap("cloudtrail", "GetTrailStatus", home, arn),
+                is_logging=None,
+                latest_delivery_error=None,
+                latest_cloud_watch_logs_delivery_time=None,
+                latest_cloud_watch_logs_delivery_error=None,
+            )
+        if t.event_selectors is not None or t.advanced_event_selectors is not None:
+            trail_fault(
+                f"trail[{index}].selectors",
+                _gap("cloudtrail", "GetEventSelectors", home, arn),
+                event_selectors=None,
+                advanced_event_selectors=None,
+            )
+        if t.tags is not None:
+            trail_fault(
+                f"trail[{index}].tags", _gap("cloudtrail", "ListTags", home, arn), tags=None
+            )
+
+    calls = {
+        "trails": ("cloudtrail", "DescribeTrails"),
+        "log_groups": ("logs", "DescribeLogGroups"),
+        "alarms": ("cloudwatch", "DescribeAlarms"),
+        "topics": ("sns", "ListTopics"),
+        "event_rules": ("events", "ListRules"),
+        "config_recorders": ("config", "DescribeConfigurationRecorders"),
+        "config_rules": ("config", "DescribeConfigRules"),
+        "delivery_channels": ("config", "DescribeDeliveryChannels"),
+    }
+    acct = snapshot.account_id
+    for region, data in sorted(snapshot.region_data.items()):
+        if region in snapshot.regions:
+            rest = {r: d for r, d in snapshot.region_data.items() if r != region}
+            out.append(
+                (
+                    f"{region}",
+                    with_gap(
+                        snapshot.model_copy(update={"region_data": rest}),
+                        _gap("cloudtrail", "DescribeTrails", region),
+                    ),
+                )
+            )
+        for field, (service, operation) in calls.items():
+            if getattr(data, field) is not None:
+                out.append(
+                    (
+                        f"{region}.{field}",
+                        with_gap(
+                            with_region(snapshot, region, **{field: None}),
+                            _gap(service, operation, region),
+                        ),
+                    )
+                )
+
+        def listed(label: str, field: str, items: list[Any], gap: Gap) -> None:
+            out.append((label, with_gap(with_region(snapshot, region, **{field: items}), gap)))
+
+        for i, group in enumerate(data.log_groups or []):
+            garn = _log_group_arn(region, group, acct)
+            groups = list(data.log_groups or [])
+            groups[i] = group.model_copy(update={"retention_in_days": None, "kms_key_id": None})
+            listed(
+                f"{region}.log_groups[{i}].description",
+                "log_groups",
+                groups,
+                _gap("logs", "DescribeLogGroups", region, garn),
+            )
+            if group.metric_filters is not None:
+                groups = list(data.log_groups or [])
+                groups[i] = group.model_copy(update={"metric_filters": None})
+                listed(
+                    f"{region}.log_groups[{i}].metric_filters",
+                    "log_groups",
+                    groups,
+                    _gap("logs", "DescribeMetricFilters", region, garn),
+                )
+        for i, topic in enumerate(data.topics or []):
+            if topic.policy is not None or topic.attributes is not None:
+                topics = list(data.topics or [])
+                topics[i] = topic.model_copy(
+                    update={"policy": None, "attributes": None, "kms_master_key_id": None}
+                )
+                listed(
+                    f"{region}.topics[{i}].attributes",
+                    "topics",
+                    topics,
+                    _gap("sns", "GetTopicAttributes", region, topic.topic_arn),
+                )
+            if topic.subscriptions is not None:
+                topics = list(data.topics or [])
+                topics[i] = topic.model_copy(update={"subscriptions": None})
+                listed(
+                    f"{region}.topics[{i}].subscriptions",
+                    "topics",
+                    topics,
+                    _gap("sns", "ListSubscriptionsByTopic", region, topic.topic_arn),
+                )
+        for i, rule in enumerate(data.event_rules or []):
+            if rule.targets is not None:
+                rules = list(data.event_rules or [])
+                rules[i] = rule.model_copy(update={"targets": None})
+                listed(
+                    f"{region}.event_rules[{i}].targets",
+                    "event_rules",
+                    rules,
+                    _gap("events", "ListTargetsByRule", region, rule.arn),
+                )
+    return out

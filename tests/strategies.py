@@ -1378,6 +1378,18 @@ def rm_snapshots(draw: st.DrawFn) -> Any:
     )
 
 
+@st.composite
+def rm_unread_one(draw: st.DrawFn) -> Any:
+    """(snapshot, label, the same snapshot with one collection it had read made unread:
+    None plus the Gap collect() records; see tests.snapshot_builders.single_faults)."""
+    from tests.snapshot_builders import single_faults
+
+    snapshot = draw(rm_snapshots())
+    faults = single_faults(snapshot)  # never empty: every region can be lost
+    label, faulty = draw(st.sampled_from(faults))
+    return snapshot, label, faulty
+
+
 # ---------------------------------------------------------------------------------------
 # CloudTrail log files for the archive scanner (rootguard._fastscan, rootguard._archive)
 # ---------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from rootguard import CIS_ROOT_FILTER_PATTERN
 from rootguard._apply import ApplyResult, apply
 from rootguard._checks import Policy, Report, Status, evaluate
 from rootguard._collect import collect
+from rootguard._credential_report import COLUMNS
 from rootguard._plan import ROOT_EVENT_PATTERN, Plan, RemediationOptions, plan
-from rootguard._snapshot import AccountSnapshot, RegionSnapshot
+from rootguard._snapshot import AccountSnapshot, CredentialReportData, RegionSnapshot
 
 HOME = "us-east-1"
 SECOND = "eu-west-1"
@@ -146,6 +147,8 @@ def empty_account_plan(account_id: str = MOTO_ACCOUNT) -> Plan:
         trails=[],
         region_data=data,
         account_summary={"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 0},
+        # read, with no <root_account> row (moto's): an unread report would block root MFA
+        credential_report=CredentialReportData(content=",".join(COLUMNS)),
     )
     return plan(snap, OPTIONS)
 

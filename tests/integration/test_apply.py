@@ -46,7 +46,9 @@ def test_apply_converges_and_second_apply_changes_nothing(aws: boto3.Session) ->
     assert ApplyResult.model_validate_json(result.model_dump_json()) == result
 
     after = snapshot(aws)
-    assert plan(after, OPTIONS).is_empty
+    replan = plan(after, OPTIONS)
+    assert replan.is_empty
+    assert replan.complete  # nothing it could not read either
     assert failing_chain_checks(checks(after)) == []
 
     recorder = record_calls(aws)

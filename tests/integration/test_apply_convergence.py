@@ -112,11 +112,14 @@ def test_apply_then_replan_is_empty_and_checks_pass(aws_env: None, start: Start)
         )
         before = snapshot(session)
         first = plan(before, options)
+        assert first.complete, [b.id for b in first.blocked]  # moto answers every read
         result = apply(first, session=session)
         assert result.ok, [(o.action.id, o.error) for o in result.failed]
 
         after = snapshot(session)
-        assert plan(after, options).is_empty
+        replan = plan(after, options)
+        assert replan.is_empty
+        assert replan.complete
         assert failing_chain_checks(checks(after)) == []
 
         # no second trail when one could be adopted; one rule per region at most

@@ -198,6 +198,38 @@ def test_apply_with_another_accounts_credentials_exits_3_and_says_both_accounts(
     )
 
 
+def test_plan_that_could_not_read_what_it_needs_says_so_first_and_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rootguard._plan import Plan
+    from tests.snapshot_builders import HOME, denied, good_snapshot, with_gap, with_region
+
+    complete = tmp_path / "complete.json"
+    complete.write_text(good_snapshot().model_dump_json())
+    assert main(["plan", "--snapshot-in", str(complete)]) == EXIT_OK
+    assert "No changes. The root-monitoring chain is in place." in capsys.readouterr().out
+
+    snap = with_region(good_snapshot(), HOME, alarms=None)  # DescribeAlarms denied
+    unread = tmp_path / "unread.json"
+    unread.write_text(
+        with_gap(snap, denied("cloudwatch", "DescribeAlarms", HOME)).model_dump_json()
+    )
+    out_file = tmp_path / "plan.json"
+    code = main(["plan", "--snapshot-in", str(unread), "--out", str(out_file)])
+    captured = capsys.readouterr()
+    assert code == EXIT_ERROR == 3
+    lines = captured.out.splitlines()
+    assert lines[2].startswith("INCOMPLETE PLAN: 1 item could not be planned")
+    assert "cloudwatch:DescribeAlarms in us-east-1 failed: AccessDenied" in captured.out
+    assert "nothing to do" not in captured.out.lower()
+    assert "No changes. The root-monitoring chain is in place." not in captured.out
+    assert "the plan is incomplete" in captured.err
+    assert "cloudwatch:DescribeAlarms" in captured.err
+    saved = Plan.from_json(out_file.read_text())
+    assert not saved.complete
+    assert [b.kind for b in saved.blocked] == ["metric_filter"]
+
+
 def test_bad_input_gets_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["apply", str(tmp_path / "missing.json"), "--yes"]) == EXIT_USAGE
     assert "cannot read" in capsys.readouterr().err

@@ -153,7 +153,14 @@ def test_a_rule_without_a_source_constraint_still_catches_root_activity() -> Non
 
 
 def test_rootguards_alarm_fires_on_rootguards_metric() -> None:
-    empty = {"region": HOME, "log_groups": [], "alarms": [], "topics": [], "event_rules": []}
+    empty = {
+        "region": HOME,
+        "trails": [],  # read, none there (None would block the new trail and its chain)
+        "log_groups": [],
+        "alarms": [],
+        "topics": [],
+        "event_rules": [],
+    }
     snap = AccountSnapshot(account_id=ACCOUNT, regions=[HOME], trails=[], region_data={HOME: empty})
     p = plan(snap, RemediationOptions(alert_emails=("a@example.com",)))
     (put,) = [a for a in p.api_actions if a.kind == "PutMetricAlarm"]

@@ -21,6 +21,8 @@ EXPECTED_PUBLIC_API = {
     "ApiAction",
     "ApplyError",
     "ApplyResult",
+    "BlockedItem",
+    "BlockedKind",
     "ChangeType",
     "Channel",
     "CloudTrailEvent",
