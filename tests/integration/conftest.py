@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -59,7 +60,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """A moto server on a free port of 127.0.0.1 (one per test process)."""
+    """A moto server on a free port of 127.0.0.1 (one per test process).
+
+    Its HTTP log (werkzeug's logger, which has its own level) is silenced: it runs in the
+    test's process, so the CLI's stderr handler would print it as if rootguard had."""
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
