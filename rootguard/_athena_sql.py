@@ -796,7 +796,7 @@ def billed_bytes(scanned: int) -> int:
 
 def query_cost(scanned: int, price: AthenaPrice) -> float:
     """What a query that scanned ``scanned`` bytes costs at ``price``."""
-    return round(billed_bytes(scanned) / _TB * price.per_tb, 6)
+    return billed_bytes(scanned) / _TB * price.per_tb
 
 
 # ---------------------------------------------------------------------------------------

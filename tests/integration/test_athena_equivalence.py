@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rootguard
 from rootguard._athena_sql import activities_from_rows, hunt_query
@@ -30,6 +32,7 @@ from rootguard._cloudtrail import iter_raw_records
 from rootguard._detect import _is_candidate
 from tests import athena_duck
 from tests.archive_gen import ACCOUNTS, REGIONS, ArchiveSpec, write_archive
+from tests.strategies import ct_records
 
 UTC = timezone.utc
 ORG = "o-a1b2c3d4e5"
@@ -310,3 +313,32 @@ def test_an_invalid_candidate_fails_its_file_on_both_sides(archive: Path, duck: 
     ids = {a.event_id for a in activities}
     assert "edge-0022" in ids  # the next file is read
     assert not {"edge-0020", "edge-0021"} & ids  # the failed file's records are left out
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(records=st.lists(ct_records(), min_size=1, max_size=8))
+def test_generated_records_give_the_scanners_activities(
+    tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]]
+) -> None:
+    """Any mix of realistic records (every channel, lookalikes, odd keys, failures),
+    written to one log file: the same activities and the same file verdict."""
+    root = tmp_path_factory.mktemp("athena-property")
+    folder = root / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1" / "2024" / "05" / "01"
+    folder.mkdir(parents=True)
+    (folder / "f.json.gz").write_bytes(gzip.compress(json.dumps({"Records": records}).encode()))
+    since, until = datetime(2014, 1, 1, tzinfo=UTC), datetime(2031, 1, 1, tzinfo=UTC)
+    query = hunt_query(database=DB, table=TABLE, since=since, until=until)
+    con = athena_duck.connect(root, database=DB, table=TABLE)
+    try:
+        rows = athena_duck.run(con, query.sql)
+    finally:
+        con.close()
+    activities, errors, _ = activities_from_rows(rows, query.record_filter)
+    scan = rootguard.scan_cloudtrail_archive(root, since=since, until=until, workers=1)
+    assert _normalized(activities) == _normalized(scan.activities)
+    assert [e.reason for e in errors] == [e.reason for e in scan.errors]
+    assert {row["eventid"] for row in rows} == {r["eventID"] for r in records if _is_candidate(r)}
