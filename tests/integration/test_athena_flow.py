@@ -6,6 +6,7 @@ timeouts, interrupts, malformed pages, GetTableMetadata)."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -675,3 +676,80 @@ def test_results_of_the_wrong_type_are_an_error(change: Any) -> None:
     with pytest.raises(rootguard.AthenaQueryError) as caught:
         _athena._result_rows(_Pages(page), QID, COLUMN_NAMES)
     assert caught.value.state == "INVALID_RESPONSE"
+
+
+# ------------------------------------------------------------------------------- CLI
+
+
+def test_cli_activity_athena(
+    moto_athena: boto3.Session,
+    rows: list[dict[str, str | None]],
+    scan: rootguard.ScanResult,
+    no_wait: list[float],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rootguard._cli import EXIT_OK, main
+
+    _queue(athena_duck.athena_pages(rows))
+    code = main(
+        [
+            "activity",
+            "--athena",
+            f"{DB}.{TABLE}",
+            "--workgroup",
+            "security",
+            "--since",
+            SINCE.date().isoformat(),
+            "--until",
+            UNTIL.isoformat(),
+            "--output",
+            "json",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == EXIT_OK
+    found = json.loads(captured.out)
+    assert [a["event_id"] for a in found] == [a.event_id for a in scan.activities]
+    assert f"{len(rows)} candidate records, 0 bytes scanned, about 0.0000 USD" in captured.err
+
+
+def test_cli_activity_athena_errors(
+    moto_athena: boto3.Session, no_wait: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rootguard._cli import EXIT_ERROR, EXIT_USAGE, main
+
+    assert main(["activity", "--athena", "no_dot_here"]) == EXIT_USAGE
+    assert "DATABASE.TABLE" in capsys.readouterr().err
+    assert main(["activity", "--athena", "db.t", "--account", "12"]) == EXIT_USAGE
+    assert "12-digit" in capsys.readouterr().err
+    # nothing queued in moto: no header row, an unreadable answer — exit 3, one line
+    code = main(["activity", "--athena", f"{DB}.{TABLE}", "--workgroup", "security"])
+    err = capsys.readouterr().err
+    assert code == EXIT_ERROR
+    assert err.startswith("rootguard: athena:GetQueryResults answered something unreadable")
+    assert err.count("\n") == 1
+
+
+def test_cli_athena_ddl_and_create_table(
+    stubbed: tuple[Any, Stubber, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rootguard._cli import EXIT_FINDINGS, EXIT_OK, main
+
+    args = ["--bucket", "org-trail-logs", "--organization-id", "o-a1b2c3d4e5"]
+    args += ["--account", "111111111111", "--database", DB, "--table", TABLE]
+    assert main(["athena", "ddl", *args, "--start", "2020-01-01"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith(f"CREATE EXTERNAL TABLE IF NOT EXISTS `{DB}`.`{TABLE}` (")
+    assert "'projection.timestamp.range'='2020/01/01,NOW'" in out
+    assert out.endswith(");\n")
+
+    _, stub, _ = stubbed
+    lookup = {"CatalogName": "AwsDataCatalog", "DatabaseName": DB}
+    stub.add_response("get_database", {"Database": {"Name": DB}}, lookup)
+    stub.add_response(
+        "get_table_metadata", _table_metadata(assumedroot=False), {**lookup, "TableName": TABLE}
+    )
+    assert main(["athena", "create-table", *args]) == EXIT_FINDINGS
+    captured = capsys.readouterr()
+    assert captured.out == (f"database {DB}: unchanged\ntable {DB}.{TABLE}: unchanged\n")
+    assert "has no assumedroot field" in captured.err
