@@ -84,7 +84,9 @@ _monotonic: Callable[[], float] = time.monotonic
 
 
 class _TimedOut(Exception):
-    pass
+    def __init__(self, execution: dict[str, Any]) -> None:
+        super().__init__("timed out")
+        self.execution = execution
 
 
 # ---------------------------------------------------------------------------------------
@@ -159,7 +161,7 @@ def _wait(client: Any, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
             return state, execution
         remaining = deadline - _monotonic()
         if remaining <= 0:
-            raise _TimedOut
+            raise _TimedOut(execution)
         _sleep(min(delay, remaining))
         delay = min(delay * _BACKOFF, _MAX_DELAY)
 
@@ -189,8 +191,9 @@ def _statistics(execution: dict[str, Any]) -> tuple[int | None, int | None]:
 
 
 def _reason(execution: dict[str, Any]) -> str:
-    status = execution.get("Status") if isinstance(execution.get("Status"), dict) else {}
-    assert isinstance(status, dict)
+    status = execution.get("Status")
+    if not isinstance(status, dict):
+        return "no reason given"
     parts: list[str] = []
     reason = status.get("StateChangeReason")
     if isinstance(reason, str) and reason:
@@ -224,12 +227,13 @@ def _run(
     )
     try:
         state, execution = _wait(client, qid, timeout)
-    except _TimedOut:
+    except _TimedOut as timed_out:
         _stop(client, qid)
         raise AthenaQueryError(
             f"the query did not finish within {timeout:g} seconds and was stopped",
             query_execution_id=qid,
             state="TIMED_OUT",
+            bytes_scanned=_statistics(timed_out.execution)[0],
         ) from None
     except BaseException:  # KeyboardInterrupt, a failed or unreadable GetQueryExecution
         _stop(client, qid)

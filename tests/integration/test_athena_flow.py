@@ -376,6 +376,7 @@ def test_a_timeout_stops_the_query(
     with pytest.raises(rootguard.AthenaQueryError) as caught:
         _hunt(timeout=10)
     assert (caught.value.state, caught.value.query_execution_id) == ("TIMED_OUT", QID)
+    assert caught.value.bytes_scanned == 734_003_200_000  # billed: it was cancelled
     assert made[-1] == "StopQueryExecution"
     assert sum(no_wait) == pytest.approx(10)  # waited exactly the timeout, in backoff steps
     assert no_wait[:4] == pytest.approx([0.25, 0.4, 0.64, 1.024])
