@@ -21,6 +21,8 @@ import logging
 
 from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
 from rootguard._archive import scan_cloudtrail_archive
+from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
+from rootguard._athena_sql import AthenaHunt, athena_table_ddl
 from rootguard._check_api import check
 from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
@@ -36,6 +38,7 @@ from rootguard._credential_report import (
 from rootguard._detect import classify_event, detect_root_activity
 from rootguard._errors import (
     ApplyError,
+    AthenaQueryError,
     CollectError,
     ParseError,
     PatternError,
@@ -106,6 +109,9 @@ __all__ = [
     "ApiAction",
     "ApplyError",
     "ApplyResult",
+    "AthenaHunt",
+    "AthenaQueryError",
+    "AthenaTableResult",
     "BlockedItem",
     "BlockedKind",
     "ChangeType",
@@ -153,15 +159,18 @@ __all__ = [
     "UserIdentity",
     "__version__",
     "apply",
+    "athena_table_ddl",
     "check",
     "classify_event",
     "collect",
     "compile_event_pattern",
     "compile_filter_pattern",
     "detect_root_activity",
+    "ensure_athena_table",
     "evaluate",
     "event_pattern_matches",
     "filter_pattern_matches",
+    "hunt_root_activity_athena",
     "lookup_root_activity",
     "parse_cloudtrail_event",
     "parse_credential_report",

@@ -180,6 +180,8 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     from rootguard._credential_report import root_activity_from_credential_report
     from rootguard._render import activities_to_json, activities_to_markdown, activities_to_table
 
+    if getattr(args, "athena", None):
+        return _cmd_activity_athena(args)
     now = datetime.now(timezone.utc)
     since = now - timedelta(days=args.days)
     activities = []
@@ -242,6 +244,122 @@ def _cmd_activity(args: argparse.Namespace) -> int:
         sys.stderr.write("rootguard: no region's CloudTrail event history could be read\n")
         return EXIT_ERROR
     return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ athena
+
+
+def _when(text: str) -> datetime:
+    """``--since`` / ``--until``: an ISO date or date-time (UTC unless it says otherwise)."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date or date-time (YYYY-MM-DD[THH:MM[:SS]]): {text!r}"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _cmd_activity_athena(args: argparse.Namespace) -> int:
+    """``rootguard activity --athena DATABASE.TABLE``: one Athena query over the trail."""
+    from rootguard._athena import hunt_root_activity_athena
+    from rootguard._render import activities_to_json, activities_to_markdown, activities_to_table
+
+    database, dot, table = str(args.athena).partition(".")
+    if not dot or not database or not table:
+        sys.stderr.write(f"rootguard: --athena takes DATABASE.TABLE, not {args.athena!r}\n")
+        return EXIT_USAGE
+    now = datetime.now(timezone.utc)
+    since = args.since if args.since is not None else now - timedelta(days=args.days)
+    hunt = hunt_root_activity_athena(
+        session=_session(args),
+        database=database,
+        table=table,
+        since=since,
+        until=args.until,
+        accounts=args.account or None,
+        regions=_regions(args),
+        workgroup=args.workgroup,
+        output_location=args.output_location,
+        region=args.athena_region,
+        timeout=args.timeout,
+    )
+    if args.output == "json":
+        _write(activities_to_json(hunt.activities))
+    elif args.output == "markdown":
+        _write(activities_to_markdown(hunt.activities))
+    else:
+        _write(activities_to_table(hunt.activities))
+    scanned = "unknown" if hunt.bytes_scanned is None else f"{hunt.bytes_scanned:,} bytes"
+    cost = "" if hunt.cost is None else f", about {hunt.cost:.4f} {hunt.currency}"
+    sys.stderr.write(
+        f"athena query {hunt.query_execution_id} in {hunt.region}: {hunt.rows} candidate "
+        f"records, {scanned} scanned{cost}\n"
+    )
+    for failed in hunt.errors:
+        sys.stderr.write(f"warning: cannot read {failed.path}: {failed.detail or failed.reason}\n")
+    return EXIT_OK
+
+
+def _cmd_athena_ddl(args: argparse.Namespace) -> int:
+    """``rootguard athena ddl``: print the CREATE EXTERNAL TABLE statement."""
+    from rootguard._athena_sql import CLOUDTRAIL_EPOCH, athena_table_ddl
+
+    ddl = athena_table_ddl(
+        bucket=args.bucket,
+        prefix=args.prefix,
+        organization_id=args.organization_id,
+        accounts=args.account or None,
+        regions=args.region or None,
+        start=args.start.date() if args.start else CLOUDTRAIL_EPOCH,
+        database=args.database,
+        table=args.table,
+    )
+    _write(ddl + ";")
+    return EXIT_OK
+
+
+def _cmd_athena_create(args: argparse.Namespace) -> int:
+    """``rootguard athena create-table``: create the database and table when missing."""
+    from rootguard._athena import ensure_athena_table
+    from rootguard._athena_sql import CLOUDTRAIL_EPOCH
+
+    result = ensure_athena_table(
+        session=_session(args),
+        bucket=args.bucket,
+        prefix=args.prefix,
+        organization_id=args.organization_id,
+        accounts=args.account or None,
+        regions=args.region or None,
+        start=args.start.date() if args.start else CLOUDTRAIL_EPOCH,
+        database=args.database,
+        table=args.table,
+        workgroup=args.workgroup,
+        output_location=args.output_location,
+        region=args.athena_region,
+    )
+    _write(f"database {result.database}: {result.database_status}")
+    _write(f"table {result.database}.{result.table}: {result.table_status}")
+    for problem in result.problems:
+        sys.stderr.write(f"warning: table {result.database}.{result.table}: {problem}\n")
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _add_athena_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workgroup", help="Athena workgroup (its output location and limits apply)")
+    p.add_argument("--output-location", metavar="s3://BUCKET/PREFIX/", help="query results")
+    p.add_argument("--athena-region", metavar="REGION", help="where Athena runs (the profile's)")
+
+
+def _add_athena_table(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bucket", required=True, help="the trail's S3 bucket")
+    p.add_argument("--prefix", default="", help="the trail's S3 key prefix, if any")
+    p.add_argument("--organization-id", metavar="o-...", help="organization-trail layout")
+    p.add_argument("--account", action="append", metavar="ID", help="projected account")
+    p.add_argument("--region", action="append", metavar="REGION", help="projected region")
+    p.add_argument("--start", type=_when, metavar="YYYY-MM-DD", help="first projected day")
+    p.add_argument("--database", default="rootguard")
+    p.add_argument("--table", default="cloudtrail_logs")
 
 
 # -------------------------------------------------------------------------- plan/apply
@@ -418,7 +536,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=None, help="look back this many days (90)")
     p.add_argument("--workers", type=int, default=None, help="archive scan processes")
     p.add_argument("--output", choices=("table", "json", "markdown"), default="table")
+    p.add_argument(
+        "--athena", metavar="DATABASE.TABLE", help="one Amazon Athena query over a trail's logs"
+    )
+    p.add_argument("--since", type=_when, help="with --athena: from (default: --days ago)")
+    p.add_argument("--until", type=_when, help="with --athena: until (default: now)")
+    p.add_argument("--account", action="append", metavar="ID", help="with --athena: accounts")
+    p.add_argument("--timeout", type=float, default=1800.0, help="with --athena: seconds")
+    _add_athena_run(p)
     p.set_defaults(func=_cmd_activity)
+
+    p = sub.add_parser("athena", help="Amazon Athena table for a CloudTrail trail")
+    athena_sub = p.add_subparsers(dest="athena_command", required=True)
+    q = athena_sub.add_parser("ddl", help="print the CREATE EXTERNAL TABLE statement")
+    _add_athena_table(q)
+    q.set_defaults(func=_cmd_athena_ddl)
+    q = athena_sub.add_parser("create-table", help="create the database and table if missing")
+    _add_athena_table(q)
+    _add_athena_run(q)
+    q.add_argument("--profile", help="AWS profile name (default: the standard chain)")
+    q.set_defaults(func=_cmd_athena_create)
 
     p = sub.add_parser("plan", help="plan the remediation of the monitoring chain")
     _add_aws(p)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ApplyError",
+    "AthenaQueryError",
     "CollectError",
     "ParseError",
     "PatternError",
@@ -109,3 +110,44 @@ class ApplyError(RootGuardError):
     ``sts:GetCallerIdentity`` failed or answered nonsense) — then nothing was sent.
     Per-action AWS errors never raise: they become failed outcomes in the
     ``ApplyResult``."""
+
+
+class AthenaQueryError(RootGuardError):
+    """An Amazon Athena query could not give an answer: it FAILED or was CANCELLED in
+    Athena, it ran past the timeout (rootguard then stopped it), a call to Athena failed,
+    or Athena answered something rootguard cannot read (a results page of the wrong
+    shape is never read as "no activity").
+
+    Attributes:
+        query_execution_id: Athena's id of the query, when it was started.
+        state: ``FAILED``, ``CANCELLED``, ``TIMED_OUT`` (rootguard stopped it),
+            ``CALL_FAILED`` (an Athena call failed) or ``INVALID_RESPONSE``.
+        reason: Athena's ``StateChangeReason`` / error message, or the AWS error.
+        bytes_scanned: ``DataScannedInBytes`` when Athena reported it (a cancelled query
+            is billed for what it scanned).
+
+    Examples:
+        >>> import rootguard
+        >>> err = rootguard.AthenaQueryError(
+        ...     "the query failed", query_execution_id="q-1", state="FAILED",
+        ...     reason="TABLE_NOT_FOUND: line 1:15: Table 'db.t' does not exist")
+        >>> err.state, isinstance(err, rootguard.RootGuardError)
+        ('FAILED', True)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        query_execution_id: str | None = None,
+        state: str | None = None,
+        reason: str | None = None,
+        bytes_scanned: int | None = None,
+    ) -> None:
+        self.query_execution_id = query_execution_id
+        self.state = state
+        self.reason = reason
+        self.bytes_scanned = bytes_scanned
+        detail = f": {reason}" if reason else ""
+        where = f" (query {query_execution_id})" if query_execution_id else ""
+        super().__init__(f"{message}{where}{detail}")

@@ -13,6 +13,9 @@ from typing import Any, Literal
 from rootguard._errors import RootGuardError
 
 __all__ = [
+    "ATHENA_ACTIONS",
+    "ATHENA_CATALOG_ACTIONS",
+    "ATHENA_S3_ACTIONS",
     "CHECK_ACTIONS",
     "ORGANIZATION_CALLER_ACTIONS",
     "REMEDIATE_ACTIONS",
@@ -162,8 +165,41 @@ ORGANIZATION_CALLER_ACTIONS: tuple[str, ...] = (
 """What the caller of :func:`rootguard.scan_organization` needs on top of ``"check"``."""
 
 
+ATHENA_ACTIONS: tuple[str, ...] = (
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:StopQueryExecution",
+    "athena:GetDatabase",
+    "athena:GetTableMetadata",
+)
+"""The Athena API calls of :func:`rootguard.hunt_root_activity_athena` and
+:func:`rootguard.ensure_athena_table` (the last two: the table lookup)."""
+
+ATHENA_CATALOG_ACTIONS: tuple[str, ...] = (
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetPartitions",
+    "glue:CreateDatabase",
+    "glue:CreateTable",
+)
+"""What Athena itself does in the AWS Glue Data Catalog on the caller's behalf: read the
+table to query it; create the database and table (``ensure_athena_table`` only)."""
+
+ATHENA_S3_ACTIONS: tuple[str, ...] = (
+    "s3:GetBucketLocation",
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+)
+"""What Athena does in S3 on the caller's behalf: read the trail's log objects, write the
+query results to the output location."""
+
+
 def required_permissions(
-    mode: Literal["check", "remediate", "organization"] = "check",
+    mode: Literal["check", "remediate", "organization", "athena"] = "check",
 ) -> dict[str, Any]:
     """The IAM policy document rootguard needs (a fresh copy each call).
 
@@ -173,6 +209,12 @@ def required_permissions(
     ``"organization"``: the caller of :func:`rootguard.scan_organization` (management or
     delegated-admin account): ``"check"`` for its own account, plus listing the accounts
     and assuming the member role.
+    ``"athena"``: what :func:`rootguard.hunt_root_activity_athena` and
+    :func:`rootguard.ensure_athena_table` need — the Athena calls, the AWS Glue Data
+    Catalog reads (and creates) Athena makes for them, and S3: ``GetObject`` /
+    ``ListBucket`` on the trail bucket, ``PutObject`` and the rest on the query-results
+    location. The S3 statement is written for ``"*"``: scope it to those two buckets. Add
+    ``kms:Decrypt`` when the trail or the results are encrypted with SSE-KMS.
     ``"remediate"``: that, plus what :func:`rootguard.apply` calls, plus ``iam:PassRole``
     limited to CloudTrail, EventBridge and AWS Config, and creating only AWS Config's
     service-linked role. Scanning CloudTrail archives in S3 also needs ``s3:ListBucket``
@@ -184,8 +226,36 @@ def required_permissions(
         >>> "cloudtrail:DescribeTrails" in doc["Statement"][0]["Action"]
         True
     """
-    if mode not in ("check", "remediate", "organization"):
-        raise RootGuardError(f"mode must be 'check', 'remediate' or 'organization', not {mode!r}")
+    if mode not in ("check", "remediate", "organization", "athena"):
+        raise RootGuardError(
+            f"mode must be 'check', 'remediate', 'organization' or 'athena', not {mode!r}"
+        )
+    if mode == "athena":
+        return copy.deepcopy(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "RootGuardAthena",
+                        "Effect": "Allow",
+                        "Action": sorted(ATHENA_ACTIONS),
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "RootGuardAthenaCatalog",
+                        "Effect": "Allow",
+                        "Action": sorted(ATHENA_CATALOG_ACTIONS),
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "RootGuardAthenaS3",
+                        "Effect": "Allow",
+                        "Action": sorted(ATHENA_S3_ACTIONS),
+                        "Resource": "*",
+                    },
+                ],
+            }
+        )
     statements: list[dict[str, Any]] = [
         {
             "Sid": "RootGuardRead",

@@ -94,3 +94,28 @@ def organizations() -> None:
     for account in org.accounts:
         assert_type(account, rootguard.AccountResult)
         assert_type(account.account_id, str)
+
+
+def athena() -> None:
+    from datetime import datetime, timezone
+
+    ddl = rootguard.athena_table_ddl(bucket="trail-logs", organization_id="o-a1b2c3d4e5")
+    assert_type(ddl, str)
+    table = rootguard.ensure_athena_table(bucket="trail-logs", workgroup="security")
+    assert_type(table, rootguard.AthenaTableResult)
+    assert_type(table.table_status, rootguard.ActionStatus)
+    try:
+        hunt = rootguard.hunt_root_activity_athena(
+            database="security",
+            table="org_trail",
+            since=datetime(2021, 1, 1, tzinfo=timezone.utc),
+            accounts=["111122223333"],
+        )
+    except rootguard.AthenaQueryError as exc:
+        assert_type(exc.state, str | None)
+        assert_type(exc.bytes_scanned, int | None)
+        return
+    assert_type(hunt, rootguard.AthenaHunt)
+    assert_type(hunt.activities, list[rootguard.RootActivity])
+    assert_type(hunt.cost, float | None)
+    assert_type(hunt.query_execution_id, str)

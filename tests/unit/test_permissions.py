@@ -64,3 +64,27 @@ def test_organization_policy_is_check_plus_listing_and_assuming() -> None:
 def test_unknown_mode_raises_a_rootguard_error() -> None:
     with pytest.raises(rootguard.RootGuardError, match="organization"):
         rootguard.required_permissions("admin")  # type: ignore[arg-type]
+
+
+def test_archives_doc_publishes_the_athena_policy() -> None:
+    text = (DOC.parent / "archives.md").read_text(encoding="utf-8")
+    section = text.split('### `required_permissions("athena")`', 1)[1]
+    block = re.search(r"```json\n(.*?)\n```", section, re.S)
+    assert block is not None
+    assert json.loads(block.group(1)) == rootguard.required_permissions("athena")
+
+
+def test_athena_policy_is_athena_glue_and_s3_only() -> None:
+    statements = rootguard.required_permissions("athena")["Statement"]
+    services = {a.split(":")[0] for s in statements for a in s["Action"]}
+    assert services == {"athena", "glue", "s3"}
+    athena = {a for s in statements for a in s["Action"] if a.startswith("athena:")}
+    # the hunt and the table lookups; nothing that deletes or changes a workgroup
+    assert athena == {
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:GetQueryResults",
+        "athena:StopQueryExecution",
+        "athena:GetDatabase",
+        "athena:GetTableMetadata",
+    }
