@@ -379,10 +379,13 @@ def hunt_root_activity_athena(
 
     Args:
         session: boto3 session (default ``boto3.Session()``).
-        database, table: the Athena table (letters, digits and ``_``).
-        since, until: the window (naive datetimes are UTC; ``until`` defaults to now).
+        database: the Athena database (letters, digits and ``_``).
+        table: the Athena table (letters, digits and ``_``).
+        since: the start of the window (naive datetimes are UTC).
+        until: the end of the window (exclusive; default now).
         accounts: only these accounts (needed when the table projects ``account`` as
-            ``injected``). regions: only these regions.
+            ``injected``).
+        regions: only these regions.
         workgroup: the Athena workgroup (its output location and limits apply).
         output_location: ``s3://...`` for the query's results (else the workgroup's).
         timeout: seconds to wait; then the query is stopped (StopQueryExecution) and

@@ -27,6 +27,7 @@ from moto.cloudtrail.responses import CloudTrailResponse
 from rootguard._archive import _S3Settings, _settings_for
 from rootguard._cli import main
 from rootguard._org import _AccountTask, _assume_role_credentials, _CallerCredentials
+from rootguard._plan import Plan
 from rootguard._redact import REDACTED
 from tests.integration.conftest import new_session, reset_server
 from tests.integration.org_builder import moto_organization
@@ -211,7 +212,20 @@ def test_no_credentials_in_any_output(
     elif argv[0] == "apply":
         saved = tmp_path / "plan.json"
         # eu-west-1 has nothing yet: a plan with actions, which apply checks against AWS
-        main(["plan", "--region", "eu-west-1", "--email", "a@example.com", "--out", str(saved)])
+        made = main(
+            [
+                "plan",
+                "--region",
+                "eu-west-1",
+                "--home-region",
+                "eu-west-1",
+                "--email",
+                "a@example.com",
+                "--out",
+                str(saved),
+            ]
+        )
+        assert Plan.from_json(saved.read_text()).api_actions, made  # apply has calls to make
         capsys.readouterr()
         caplog.clear()
         argv = [str(saved) if a == "PLAN" else a for a in argv]

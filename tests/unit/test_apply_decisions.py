@@ -22,7 +22,14 @@ class _FakeCloudWatch:
 
 
 def _alarm_plan() -> tuple[Plan, ApiAction]:
-    empty = {"region": HOME, "log_groups": [], "alarms": [], "topics": [], "event_rules": []}
+    empty = {
+        "region": HOME,
+        "trails": [],
+        "log_groups": [],
+        "alarms": [],
+        "topics": [],
+        "event_rules": [],
+    }
     snap = AccountSnapshot(account_id=ACCOUNT, regions=[HOME], trails=[], region_data={HOME: empty})
     p = plan(snap, RemediationOptions(alert_emails=("secops@example.com",)))
     (action,) = [a for a in p.api_actions if a.kind == "PutMetricAlarm"]
