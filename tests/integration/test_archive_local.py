@@ -229,11 +229,13 @@ def test_pruned_folders_are_never_read(tmp_path: Path) -> None:
     by_account = scan_cloudtrail_archive(tmp_path, workers=1, accounts=["999999999999"])
     (tmp_path / "dangling.json.gz").symlink_to(tmp_path / "nowhere")
     everything = scan_cloudtrail_archive(tmp_path, workers=1)
-    assert [e.reason for e in everything.errors] == [FailureReason.CORRUPT_GZIP]
-    # Nothing silently dropped: a dangling symlink is listed as skipped.
-    assert [(Path(s.path).name, s.reason) for s in everything.skipped] == [
-        ("dangling.json.gz", SkipReason.NOT_A_LOG_FILE)
+    # Nothing silently dropped: a dangling symlink is an error entry (a log file, maybe,
+    # that cannot be read).
+    assert [(Path(e.path).name, e.reason) for e in everything.errors] == [
+        ("x.json.gz", FailureReason.CORRUPT_GZIP),
+        ("dangling.json.gz", FailureReason.READ_FAILED),
     ]
+    assert everything.skipped == []
     for result in (by_region, by_date):
         assert result.errors == []
         assert result.files_scanned == 1
