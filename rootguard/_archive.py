@@ -263,8 +263,6 @@ class _Walk:
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[FailedFile] = field(default_factory=list)
     pruned: int = 0
-    folders: set[tuple[int, int]] = field(default_factory=set)
-    """``(st_dev, st_ino)`` of every folder listed: each is listed once per scan."""
 
     def fail(self, path: str, detail: str) -> None:
         self.errors.append(FailedFile(path=path, reason=FailureReason.READ_FAILED, detail=detail))
@@ -367,22 +365,25 @@ def _entry_kind(entry: os.DirEntry[str], files_pruned: bool) -> tuple[str, int]:
 
 
 def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
-    """The files under ``root``, depth first, in name order. Symbolic links are followed
-    (to files and to folders); a folder reached again — a link loop, two links to one
-    folder — is listed once, by its ``(st_dev, st_ino)``. Entries that cannot be
-    examined are error entries, FIFOs, sockets and devices are skipped: the walk goes on.
+    """The files under ``root``, depth first, in name order.
+
+    Symbolic links are followed, to files and to folders. A folder that is one of its
+    own ancestors by ``(st_dev, st_ino)`` — a link (or bind mount) back up the tree — is
+    a loop: skipped, not entered (as ``find -L`` does; memory stays proportional to the
+    depth, not to the archive). Entries that cannot be examined are error entries,
+    FIFOs, sockets and devices are skipped: the walk goes on.
     """
-    stack = [root]
+    stack: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(root, ())]
     while stack:
-        folder = stack.pop()
+        folder, ancestors = stack.pop()
         try:
             found = os.stat(folder)
             key = (found.st_dev, found.st_ino)
-            if key in walk.folders:
+            if key in ancestors:
                 walk.skip(
                     str(folder),
-                    SkipReason.ALREADY_SCANNED,
-                    "a folder already scanned, reached again through a symbolic link",
+                    SkipReason.FOLDER_LOOP,
+                    "a link back to a folder that contains it: not followed",
                 )
                 continue
             with os.scandir(folder) as it:
@@ -390,14 +391,14 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
         except OSError as exc:
             if folder is root:
                 raise ScanError(f"cannot list {folder}: {exc.strerror or exc}") from None
-            walk.fail(str(folder), f"cannot list folder: {_os_detail(exc, link=True)}")
+            walk.fail(str(folder), f"cannot list folder: {_os_detail(exc, link=_is_link(folder))}")
             continue
-        walk.folders.add(key)
+        chain = (*ancestors, key)
         folders = list(Path(folder).absolute().parts)
         lay = _layout(folders)
         files_pruned = pruner.prunes(lay)
         digest_folder = _DIGEST_MARK in folders
-        subdirs: list[Path] = []
+        subdirs: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
         for entry in entries:
             try:
                 kind, size = _entry_kind(entry, files_pruned)
@@ -406,7 +407,7 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
                 continue
             if kind == "dir":
                 if not pruner.prunes(_layout([*folders, entry.name])):
-                    subdirs.append(Path(entry.path))
+                    subdirs.append((Path(entry.path), chain))
                 continue
             if kind == "pruned":
                 walk.pruned += 1
@@ -946,11 +947,11 @@ def scan_cloudtrail_archive(
             with reason ``too_large``, and the scan goes on. It bounds a worker's memory
             (``docs/archives.md`` gives the measured figures).
 
-    Local folders: symbolic links are followed, to files and to folders; a folder
-    reached a second time (a link loop, two links to one folder) is skipped
-    (``already_scanned``). FIFOs, sockets and devices, in a folder or named directly,
-    are skipped (``not_regular_file``) without being opened; dangling links, link loops
-    and entries that cannot be examined are error entries (``read_failed``).
+    Local folders: symbolic links are followed, to files and to folders; a link back to
+    a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
+    devices, in a folder or named directly, are skipped (``not_regular_file``) without
+    being opened; dangling links, link loops and entries that cannot be examined are
+    error entries (``read_failed``).
     Returns:
         A :class:`~rootguard.ScanResult`: activities sorted by (event_time, event_id),
         counts, skipped files (digests, non-log files) and unreadable files with the

@@ -222,7 +222,7 @@ def read_capped(
     return buffer, size
 
 
-_STDLIB_CHUNK: Final = 1024 * 1024
+_STDLIB_CHUNK: Final = 256 * 1024
 """``gzip.GzipFile.readinto`` decompresses into a temporary ``bytes`` of the size asked."""
 
 

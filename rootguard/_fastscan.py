@@ -121,9 +121,9 @@ class SkipReason(StrEnum):
     NOT_REGULAR_FILE = "not_regular_file"
     """A FIFO, a socket, a character or block device — never opened for reading (a FIFO
     would block the scan forever, ``/dev/zero`` never ends)."""
-    ALREADY_SCANNED = "already_scanned"
-    """A folder reached a second time through a symbolic link (a loop, or two links to the
-    same folder): its files are read once."""
+    FOLDER_LOOP = "folder_loop"
+    """A local folder that is one of its own ancestors (by device and inode): a symbolic
+    link or bind mount back up the tree. Not entered: the walk would never end."""
 
 
 class FailureReason(StrEnum):
@@ -309,7 +309,7 @@ class Inflater:
     mapped and warm in the CPU cache. The view returned by :meth:`inflate` is only valid
     until the next call: one inflater per thread of work (the archive scan keeps one per
     work unit). Uses python-isal's reader (the ``fast`` extra), else — or with
-    ``stdlib=True`` — the standard library's ``gzip.GzipFile``, 1 MiB at a time.
+    ``stdlib=True`` — the standard library's ``gzip.GzipFile``, 256 KiB at a time.
 
     Decompression streams into the buffer and stops once more than ``limit`` bytes have
     come out: a gzip bomb never costs more than the limit.
