@@ -9,6 +9,8 @@ temporary folder (streamed to disk, never held in memory):
 - a valid log file just under the default cap (``--near-cap``, realistic records);
 - a file of tiny records under the cap (``{"Records":[{},{},...]}``), which costs memory
   per record, not per byte;
+- a root record under the cap whose unknown field holds millions of empty arrays, which
+  the standard library's ``json`` builds in full;
 
 then scans each — the normal archive alone, and the normal archive plus the hostile file
 — each in a fresh process, with 1 worker (in process) and with a 2-worker process pool,
@@ -81,26 +83,48 @@ def _log_file(unit: bytes, size: int, separator: bytes = b",") -> Iterator[bytes
     yield b"]}"
 
 
+def _padded(records: list[bytes], size: int) -> Iterator[bytes]:
+    """``{"Records":[record, <size bytes of whitespace> record]}``: valid JSON."""
+    spaces = b" " * (8 * MB)
+    yield b'{"Records":[' + records[0] + b","
+    for _ in range(size // len(spaces)):
+        yield spaces
+    yield records[1] + b"]}"
+
+
+def _nested_flood(size: int) -> Iterator[bytes]:
+    """One root record whose field ``pad`` is ``[[],[],...]`` of about ``size`` bytes."""
+    head = b'{"Records":[{"userIdentity":{"type":"Root"},"eventName":"ListBuckets","pad":['
+    for part in _log_file(b"[]", size):
+        yield part.replace(b'{"Records":[', head, 1)
+    yield b"]}"
+
+
 def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[str, Any]:
     from tests.archive_gen import ArchiveSpec, write_archive
 
     normal = root / "normal"
     truth = write_archive(normal, ArchiveSpec(events=events, seed=9, days=2))
     records = _records()
-    # A bomb repeats a few records (under deflate's 32 KB window: about 1000:1); the
-    # near-cap file repeats a few hundred (about 7:1, like real CloudTrail files).
-    short = b",".join(records[:8])
     blob = b",".join(records)
     info: dict[str, Any] = {"events": events, "files": len(truth.log_keys)}
     hostile = root / "hostile"
     hostile.mkdir()
+    size = int(bomb_gib * 1024 * MB)
     started = time.perf_counter()
-    for name in ("bomb-1.json.gz", "bomb-2.json.gz"):
-        inflated = _write_gzip(hostile / name, _log_file(short, int(bomb_gib * 1024 * MB)))
+    # Two valid CloudTrail files of `size` bytes: whitespace between two records (about
+    # 1000:1, deflate's limit), and 8 records repeated (about 150:1: deflate matches
+    # repeats only within 32 KB).
+    inflated = _write_gzip(hostile / "bomb-spaces.json.gz", _padded(records, size))
+    repeated = _log_file(b",".join(records[:8]), size)
+    inflated_2 = _write_gzip(hostile / "bomb-records.json.gz", repeated)
     info["bomb"] = {
-        "inflated_mb": inflated / MB,
-        "gzip_mb": (hostile / "bomb-1.json.gz").stat().st_size / MB,
-        "seconds_to_write": (time.perf_counter() - started) / 2,
+        "inflated_mb": min(inflated, inflated_2) / MB,
+        "gzip_mb": [
+            (hostile / name).stat().st_size / MB
+            for name in ("bomb-spaces.json.gz", "bomb-records.json.gz")
+        ],
+        "seconds_to_write": time.perf_counter() - started,
     }
     inflated = _write_gzip(root / "near-cap.json.gz", _log_file(blob, near_cap), level=6)
     info["near_cap"] = {
@@ -112,6 +136,10 @@ def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[
         "inflated_mb": inflated / MB,
         "gzip_mb": (root / "tiny-records.json.gz").stat().st_size / MB,
     }
+    # One root record whose unknown field holds millions of empty arrays: the fast path
+    # skips the field while it scans, but decodes the record in full (stdlib json).
+    inflated = _write_gzip(root / "nested-flood.json.gz", _nested_flood(near_cap))
+    info["nested"] = {"inflated_mb": inflated / MB}
     return info
 
 
@@ -202,14 +230,15 @@ def main() -> None:
         bomb = info["bomb"]
         print(
             f"normal archive: {info['events']} events in {info['files']} log files; "
-            f"bombs: 2 x {bomb['gzip_mb']:.1f} MB of gzip inflating to "
-            f"{bomb['inflated_mb'] / 1024:.2f} GiB of valid CloudTrail JSON each; "
+            f"bombs: {bomb['gzip_mb'][0]:.1f} MB and {bomb['gzip_mb'][1]:.1f} MB of gzip "
+            f"inflating to {bomb['inflated_mb'] / 1024:.2f} GiB of valid CloudTrail JSON each "
+            "(whitespace between records; repeated records); "
             f"near-cap log file: {info['near_cap']['inflated_mb']:.0f} MB "
             f"({info['near_cap']['gzip_mb']:.1f} MB gzip); tiny records: "
             f"{info['tiny']['inflated_mb']:.0f} MB; cap (max_file_bytes, default): "
             f"{cap / MB:.0f} MiB"
         )
-        cases = ["bomb"] if args.quick else ["bomb", "near-cap", "tiny-records"]
+        cases = ["bomb"] if args.quick else ["bomb", "near-cap", "tiny-records", "nested-flood"]
         rows: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         for path in ("fast", "fallback"):
             for workers in (1, 2):

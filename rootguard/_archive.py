@@ -736,9 +736,24 @@ def _read(ref: _FileRef, unit: _Unit, reader: _ReadBuffer) -> bytes | memoryview
         length = int(response.get("ContentLength") or 0)
         if limit is not None and length > limit:  # closed unread: nothing downloaded
             raise too_large_stored(length, limit)
-        return reader.fill(body.readinto, length, limit)
+        return reader.fill(_readinto(body), length, limit)
     finally:
         body.close()
+
+
+def _readinto(body: Any) -> Callable[[memoryview], int]:
+    """The body's ``readinto`` (recent botocore's ``StreamingBody`` has one), else
+    the same from ``read(n)``: either way never more than asked for at once."""
+    found: Callable[[memoryview], int] | None = getattr(body, "readinto", None)
+    if found is not None:
+        return found
+
+    def readinto(view: memoryview) -> int:  # pragma: no cover - older botocore
+        data = body.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    return readinto
 
 
 def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:

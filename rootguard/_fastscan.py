@@ -30,6 +30,14 @@ How it stays fast without missing anything:
    plain stdlib path, which mirrors ``rootguard._cloudtrail.iter_raw_records`` check for
    check — so the verdict on a file never depends on which path ran. Without ``msgspec``
    installed the stdlib path is the only one.
+6. Hostile files are capped (``max_file_bytes``, 64 MiB by default): the size as given,
+   the size decompressed (checked while decompressing, into a buffer that never grows
+   past the cap), and the number of records (``max_file_bytes / MIN_RECORD_BYTES``: the
+   fast path counts records while msgspec decodes them and stops at the first one too
+   many; the stdlib path counts them once decoded). A file over the record cap that is
+   also broken in another way (invalid JSON after the records, a second ``Records`` key)
+   may get ``too_large`` on the fast path and another verdict on the stdlib path: the
+   one exception to the paragraph above, for files no CloudTrail writer produces.
 
 Measured and not used (``docs/archives.md`` gives the figures): a byte-level substring
 prefilter (to be sound it needs a second scan for ``\\u`` escapes, and the two scans
