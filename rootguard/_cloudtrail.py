@@ -88,12 +88,12 @@ and on its decompressed size, checked while it is read and decompressed.
 
 AWS documents no maximum size for a CloudTrail log file. It documents a maximum of
 256 KB per event (event version 1.05 and later) and delivers a trail's events about
-every 5 minutes, in several files per account and region when there are many: files
-are typically kilobytes to a few megabytes of JSON, and the busiest reported are a few
-tens of megabytes (Panther's log processor sizes its memory for 45 MB files). 64 MiB is
-above all of those, and keeps the memory one file needs bounded: a gzip "bomb" (1 MB
-that inflates to gigabytes) is refused once 64 MiB have come out, never inflated in
-full. ``docs/archives.md`` gives the measured memory."""
+every 5 minutes, in several files per account and region when there are many. Files
+are usually kilobytes to a few megabytes of JSON; the largest a public CloudTrail
+processor plans for, that we found, is 45 MB (Panther's log processor). 64 MiB is above
+that, and keeps the memory one file needs bounded: a gzip "bomb" (1 MB that inflates to
+gigabytes) is refused once 64 MiB have come out, never inflated in full.
+``docs/archives.md`` gives the measured memory."""
 
 MIN_RECORD_BYTES: Final = 256
 """A file holding more records than its cap divided by this is refused too (262,144
