@@ -19,14 +19,16 @@ prune something below; beneath that, one flat paginated listing per folder.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
+import stat
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from os import PathLike
 from pathlib import Path
@@ -37,6 +39,16 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from rootguard._aws import CREDENTIAL_ERRORS, RETRY_CONFIG, error_code, error_message
+from rootguard._cloudtrail import (
+    DEFAULT_MAX_FILE_BYTES,
+    NotRegularFile,
+    TooLarge,
+    file_kind,
+    open_regular,
+    read_capped,
+    too_large_stored,
+    valid_limit,
+)
 from rootguard._detect import detect_root_activity
 from rootguard._errors import ScanError
 from rootguard._fastscan import (
@@ -58,6 +70,7 @@ if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
     "DELIVERY_SLACK",
     "FailedFile",
     "FailureReason",
@@ -251,6 +264,12 @@ class _Walk:
     errors: list[FailedFile] = field(default_factory=list)
     pruned: int = 0
 
+    def fail(self, path: str, detail: str) -> None:
+        self.errors.append(FailedFile(path=path, reason=FailureReason.READ_FAILED, detail=detail))
+
+    def skip(self, path: str, reason: SkipReason, detail: str) -> None:
+        self.skipped.append(SkippedFile(path=path, reason=reason, detail=detail))
+
 
 def _name_verdict(
     name: str, folders: Sequence[str], *, listed: bool, digest_folder: bool | None = None
@@ -301,50 +320,101 @@ def _classify(
     )
 
 
+def _os_detail(exc: OSError, *, link: bool = False) -> str:
+    """An ``OSError`` in words, saying when a symbolic link is the trouble."""
+    words = exc.strerror or str(exc)
+    if not link:
+        return words
+    if isinstance(exc, FileNotFoundError):
+        return "dangling symbolic link: its target does not exist"
+    if exc.errno == getattr(os, "ELOOP", None) or "symbolic link" in words:
+        return f"symbolic link loop: {words}"
+    return f"symbolic link: {words}"
+
+
+def _is_link(path: os.DirEntry[str] | Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
+
+
+def _entry_kind(entry: os.DirEntry[str], files_pruned: bool) -> tuple[str, int]:
+    """What a folder entry is — ``("dir", 0)``, ``("file", size)``, ``("pruned", 0)`` (a
+    file of a pruned folder, not stat'ed) or ``(words, 0)`` for anything else — following
+    symbolic links. The entry's type comes from the folder listing where the OS gives it:
+    one system call for a file (its size), none for a folder.
+
+    Raises:
+        OSError: a dangling symbolic link, a symbolic link loop, a denied stat ...
+    """
+    if entry.is_symlink():
+        found = entry.stat()  # follows the link
+    elif entry.is_dir(follow_symlinks=False):
+        return "dir", 0
+    elif entry.is_file(follow_symlinks=False) and files_pruned:
+        return "pruned", 0
+    else:
+        found = entry.stat(follow_symlinks=False)
+    mode = found.st_mode
+    if stat.S_ISDIR(mode):
+        return "dir", 0
+    if stat.S_ISREG(mode):
+        return ("pruned", 0) if files_pruned else ("file", found.st_size)
+    return file_kind(mode), 0
+
+
 def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
-    stack = [root]
+    """The files under ``root``, depth first, in name order.
+
+    Symbolic links are followed, to files and to folders. A folder that is one of its
+    own ancestors by ``(st_dev, st_ino)`` — a link (or bind mount) back up the tree — is
+    a loop: skipped, not entered (as ``find -L`` does; memory stays proportional to the
+    depth, not to the archive). Entries that cannot be examined are error entries,
+    FIFOs, sockets and devices are skipped: the walk goes on.
+    """
+    stack: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(root, ())]
     while stack:
-        folder = stack.pop()
+        folder, ancestors = stack.pop()
         try:
+            found = os.stat(folder)
+            key = (found.st_dev, found.st_ino)
+            if key in ancestors:
+                walk.skip(
+                    str(folder),
+                    SkipReason.FOLDER_LOOP,
+                    "a link back to a folder that contains it: not followed",
+                )
+                continue
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             if folder is root:
                 raise ScanError(f"cannot list {folder}: {exc.strerror or exc}") from None
-            walk.errors.append(
-                FailedFile(
-                    path=str(folder),
-                    reason=FailureReason.READ_FAILED,
-                    detail=f"cannot list folder: {exc.strerror or exc}",
-                )
-            )
+            walk.fail(str(folder), f"cannot list folder: {_os_detail(exc, link=_is_link(folder))}")
             continue
+        chain = (*ancestors, key)
         folders = list(Path(folder).absolute().parts)
         lay = _layout(folders)
         files_pruned = pruner.prunes(lay)
         digest_folder = _DIGEST_MARK in folders
-        subdirs: list[Path] = []
+        subdirs: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
+            try:
+                kind, size = _entry_kind(entry, files_pruned)
+            except OSError as exc:
+                walk.fail(entry.path, _os_detail(exc, link=_is_link(entry)))
+                continue
+            if kind == "dir":
                 if not pruner.prunes(_layout([*folders, entry.name])):
-                    subdirs.append(Path(entry.path))
+                    subdirs.append((Path(entry.path), chain))
                 continue
-            if not entry.is_file():  # a socket, a fifo, a broken symlink ...
-                walk.skipped.append(
-                    SkippedFile(
-                        path=entry.path,
-                        reason=SkipReason.NOT_A_LOG_FILE,
-                        detail="not a regular file",
-                    )
-                )
-                continue
-            if files_pruned:
+            if kind == "pruned":
                 walk.pruned += 1
                 continue
-            try:
-                size = entry.stat().st_size
-            except OSError:
-                size = 0  # reading it will fail and say why
+            if kind != "file":
+                walk.skip(entry.path, SkipReason.NOT_REGULAR_FILE, f"not a regular file: {kind}")
+                continue
             ref = _classify(
                 entry.path,
                 folders,
@@ -361,11 +431,7 @@ def _walk_local_dir(root: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileR
         stack.extend(reversed(subdirs))
 
 
-def _local_file(path: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # reading it will fail and say why
+def _local_file(path: Path, size: int, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
     ref = _classify(
         str(path),
         list(path.absolute().parent.parts),
@@ -377,6 +443,22 @@ def _local_file(path: Path, pruner: _Pruner, walk: _Walk) -> Iterator[_FileRef]:
     )
     if ref is not None:
         yield ref
+
+
+def _local_source(
+    path: Path, found: os.stat_result, pruner: _Pruner, walk: _Walk
+) -> Iterator[_FileRef]:
+    """A local path named by the caller (``found``: its ``os.stat``)."""
+    if stat.S_ISDIR(found.st_mode):
+        yield from _walk_local_dir(path, pruner, walk)
+    elif stat.S_ISREG(found.st_mode):
+        yield from _local_file(path, found.st_size, pruner, walk)
+    else:
+        walk.skip(
+            str(path),
+            SkipReason.NOT_REGULAR_FILE,
+            f"not a regular file: {file_kind(found.st_mode)}",
+        )
 
 
 def _split_s3(url: str) -> tuple[str, str]:
@@ -557,6 +639,7 @@ class _Unit:
     files: tuple[_FileRef, ...]
     record_filter: RecordFilter
     s3: _S3Settings | None = None
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -596,71 +679,93 @@ class _ReadBuffer:
     def __init__(self) -> None:
         self._buffer = bytearray()
 
-    def read(self, path: str, size: int) -> memoryview:
-        """The content of the local file ``path`` (``size``: its listed size, a hint),
-        valid until the next call."""
+    def read(self, path: str, limit: int | None) -> memoryview:
+        """The content of the local file ``path``, valid until the next call.
+
+        Raises:
+            NotRegularFile: not a regular file (never opened for a blocking read).
+            TooLarge: over ``limit`` bytes (its size is checked before reading it, and
+                the read stops once more than ``limit`` bytes have come).
+            OSError: cannot be opened or read.
+        """
+        handle, found = open_regular(path)
+        try:
+            if limit is not None and found.st_size > limit:
+                raise too_large_stored(found.st_size, limit)
+            if _HAVE_READV:
+                return self.fill(lambda view: os.readv(handle, [view]), found.st_size, limit)
+            with io.FileIO(handle, closefd=False) as raw:  # pragma: no cover - not POSIX
+                return self.fill(raw.readinto, found.st_size, limit)
+        finally:
+            os.close(handle)
+
+    def fill(
+        self, readinto: Callable[[memoryview], int], size: int, limit: int | None
+    ) -> memoryview:
+        """What ``readinto`` gives until it gives nothing (``size``: the size expected, a
+        hint), valid until the next call.
+
+        Raises:
+            TooLarge: more than ``limit`` bytes came.
+        """
         buffer = self._buffer
         if len(buffer) <= size:  # room for one more byte: the read that finds the end
-            buffer = bytearray(size + 64 * 1024)
-        view = memoryview(buffer)
-        filled = 0
-        handle = _open_for_reading(path)
-        try:
-            while True:
-                if filled == len(buffer):  # the file grew since it was listed
-                    buffer = bytearray(2 * filled)
-                    buffer[:filled] = view
-                    view = memoryview(buffer)
-                got = _read_into(handle, view[filled:])
-                if not got:
-                    break
-                filled += got
-        finally:
-            _close(handle)
+            want = size + 64 * 1024
+            buffer = bytearray(want if limit is None else min(want, limit + 1))
+        buffer, filled = read_capped(readinto, buffer, limit)
         if len(buffer) <= _KEEP_BYTES:
             self._buffer = buffer
-        return view[:filled]
+        return memoryview(buffer)[:filled]
 
 
-# Plain file descriptors where the OS can read into a buffer (os.readv: POSIX); else
-# unbuffered file objects. Either raises OSError with the reason.
+# Plain file descriptors where the OS can read into a buffer (os.readv: POSIX).
 _HAVE_READV: Final = hasattr(os, "readv")
-_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _open_for_reading(path: str) -> Any:
-    return os.open(path, _OPEN_FLAGS) if _HAVE_READV else open(path, "rb", buffering=0)
-
-
-def _read_into(handle: Any, view: memoryview) -> int:
-    return int(os.readv(handle, [view]) if _HAVE_READV else handle.readinto(view))
-
-
-def _close(handle: Any) -> None:
-    if _HAVE_READV:
-        os.close(handle)
-    else:
-        handle.close()
-
-
-def _read(ref: _FileRef, s3: _S3Settings | None, reader: _ReadBuffer) -> bytes | memoryview:
+def _read(ref: _FileRef, unit: _Unit, reader: _ReadBuffer) -> bytes | memoryview:
+    limit = unit.max_file_bytes
+    if limit is not None and ref.size > limit:  # the listed size: no need to download
+        raise too_large_stored(ref.size, limit)
     if ref.key is None:
-        return reader.read(ref.path, ref.size)
-    if s3 is None:  # pragma: no cover - units with S3 refs always carry settings
+        return reader.read(ref.path, limit)
+    if unit.s3 is None:  # pragma: no cover - units with S3 refs always carry settings
         raise OSError("no S3 settings for an S3 object")
-    response = _client_for(s3).get_object(Bucket=ref.bucket, Key=ref.key)
+    response = _client_for(unit.s3).get_object(Bucket=ref.bucket, Key=ref.key)
     body = response["Body"]
     try:
-        return bytes(body.read())
+        length = int(response.get("ContentLength") or 0)
+        if limit is not None and length > limit:  # closed unread: nothing downloaded
+            raise too_large_stored(length, limit)
+        return reader.fill(_readinto(body), length, limit)
     finally:
         body.close()
 
 
+def _readinto(body: Any) -> Callable[[memoryview], int]:
+    """The body's ``readinto`` (recent botocore's ``StreamingBody`` has one), else
+    the same from ``read(n)``: either way never more than asked for at once."""
+    found: Callable[[memoryview], int] | None = getattr(body, "readinto", None)
+    if found is not None:
+        return found
+
+    def readinto(view: memoryview) -> int:  # pragma: no cover - older botocore
+        data = body.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    return readinto
+
+
 def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
     try:
-        content = _read(ref, unit.s3, scratch.reader)
+        content = _read(ref, unit, scratch.reader)
+    except NotRegularFile as exc:
+        return FileScan(skip=SkipReason.NOT_REGULAR_FILE, detail=exc.detail)
+    except TooLarge as exc:
+        return FileScan(failure=FailureReason.TOO_LARGE, detail=exc.detail)
     except OSError as exc:
-        return FileScan(failure=FailureReason.READ_FAILED, detail=f"{exc.strerror or exc}")
+        link = ref.key is None and _is_link(Path(ref.path))
+        return FileScan(failure=FailureReason.READ_FAILED, detail=_os_detail(exc, link=link))
     except (ClientError, BotoCoreError) as exc:
         return FileScan(
             failure=FailureReason.READ_FAILED,
@@ -672,6 +777,7 @@ def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
         path_account=ref.account,
         path_region=ref.region,
         inflater=scratch.inflater,
+        max_file_bytes=unit.max_file_bytes,
     )
 
 
@@ -696,6 +802,7 @@ def _units(
     record_filter: RecordFilter,
     s3: _S3Settings | None,
     found: list[int],
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[_Unit]:
     batch: list[_FileRef] = []
     size = 0
@@ -705,11 +812,11 @@ def _units(
         batch.append(ref)
         size += ref.size
         if size >= UNIT_BYTES or len(batch) >= UNIT_FILES:
-            yield _Unit(index, tuple(batch), record_filter, s3)
+            yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes)
             index += 1
             batch, size = [], 0
     if batch:
-        yield _Unit(index, tuple(batch), record_filter, s3)
+        yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes)
 
 
 # ---------------------------------------------------------------------------------------
@@ -766,12 +873,13 @@ def _sources(
         return
     if isinstance(source, (str, PathLike)):
         path = Path(source)
-        if path.is_dir():
-            yield from _walk_local_dir(path, pruner, walk)
-        elif path.exists():
-            yield from _local_file(path, pruner, walk)
-        else:
-            raise ScanError(f"no such file or directory: {os.fspath(path)!r}")
+        try:
+            found = os.stat(path)
+        except FileNotFoundError:
+            raise ScanError(f"no such file or directory: {os.fspath(path)!r}") from None
+        except OSError as exc:
+            raise ScanError(f"cannot read {os.fspath(path)!r}: {_os_detail(exc)}") from None
+        yield from _local_source(path, found, pruner, walk)
         return
     if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray)):
         for item in source:
@@ -790,10 +898,12 @@ def _sources(
                     yield ref
             elif isinstance(item, (str, PathLike)):
                 path = Path(item)
-                if path.is_dir():
-                    yield from _walk_local_dir(path, pruner, walk)
-                else:
-                    yield from _local_file(path, pruner, walk)
+                try:
+                    found = os.stat(path)
+                except OSError as exc:
+                    walk.fail(str(path), _os_detail(exc, link=_is_link(path)))
+                    continue
+                yield from _local_source(path, found, pruner, walk)
             else:
                 raise ScanError(f"not a path or s3:// URL: {item!r}")
         return
@@ -814,6 +924,7 @@ def scan_cloudtrail_archive(
     executor: Executor | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> ScanResult:
     """Find root activity in a CloudTrail log archive.
 
@@ -843,7 +954,19 @@ def scan_cloudtrail_archive(
         progress: called as ``progress(files_done, files_total)`` as files are done.
             ``files_total`` counts the files found so far; it grows while the listing
             is still running and is final on the last call.
+        max_file_bytes: the cap on one file (default ``DEFAULT_MAX_FILE_BYTES``,
+            64 MiB; None: no cap, for archives you trust): on its size as stored
+            (listed S3 objects over it are not downloaded), on its decompressed size
+            (checked while decompressing: a gzip bomb is never inflated in full), and,
+            divided by 256, on its number of records. A file over it is an error entry
+            with reason ``too_large``, and the scan goes on. It bounds a worker's memory
+            (``docs/archives.md`` gives the measured figures).
 
+    Local folders: symbolic links are followed, to files and to folders; a link back to
+    a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
+    devices, in a folder or named directly, are skipped (``not_regular_file``) without
+    being opened; dangling links, link loops and entries that cannot be examined are
+    error entries (``read_failed``).
     Returns:
         A :class:`~rootguard.ScanResult`: activities sorted by (event_time, event_id),
         counts, skipped files (digests, non-log files) and unreadable files with the
@@ -869,6 +992,10 @@ def scan_cloudtrail_archive(
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
     if workers is not None and workers < 1:
         raise ScanError(f"workers must be at least 1, not {workers}")
+    if not valid_limit(max_file_bytes):
+        raise ScanError(
+            f"max_file_bytes must be a positive number of bytes or None, not {max_file_bytes!r}"
+        )
     record_filter = RecordFilter(
         since=since_utc,
         until=until_utc,
@@ -893,7 +1020,7 @@ def scan_cloudtrail_archive(
     found = [0]
     refs = _sources(source, pruner, walk, s3_open)
     # S3 settings exist once the first S3 listing started; units are built lazily after.
-    units = _units_with_settings(refs, record_filter, s3_state, found)
+    units = _units_with_settings(refs, record_filter, s3_state, found, max_file_bytes)
     tally = _Tally(walk=walk, found=found, progress=progress)
     try:
         _run(units, tally, executor=executor, workers=workers or os.cpu_count() or 1)
@@ -921,10 +1048,11 @@ def _units_with_settings(
     record_filter: RecordFilter,
     s3_state: dict[str, Any],
     found: list[int],
+    max_file_bytes: int | None,
 ) -> Iterator[_Unit]:
-    for unit in _units(refs, record_filter, None, found):
+    for unit in _units(refs, record_filter, None, found, max_file_bytes):
         if any(ref.key is not None for ref in unit.files):
-            yield _Unit(unit.index, unit.files, unit.record_filter, s3_state["settings"])
+            yield replace(unit, s3=s3_state["settings"])
         else:
             yield unit
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import copy
 import gzip
+import io
 import json
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from os import PathLike
 from typing import Any, Final
@@ -29,20 +31,28 @@ from pydantic import ValidationError
 from rootguard._errors import ParseError
 from rootguard._models import CloudTrailEvent
 
-_gunzip: Callable[[bytes], bytes]
+_IsalReader: Callable[[bytes | memoryview], Any] | None
+_igzip: Any
 try:  # ISA-L gzip is several times faster; it is an optional extra (rootguard[fast]).
     from isal import igzip as _igzip
 
-    _gunzip = _igzip.decompress
+    # The C reader of python-isal decompresses straight into a given buffer.
+    _IsalReader = getattr(_igzip, "_GzipReader", None)
     _GZIP_NAME = "isal"
 except ImportError:  # pragma: no cover - depends on the installed extras
-    _gunzip = gzip.decompress
+    _igzip = None
+    _IsalReader = None
     _GZIP_NAME = "stdlib"
 
 GZIP: Final[str] = _GZIP_NAME
 """Which gzip decoder reads log files: ``"isal"`` (python-isal) or ``"stdlib"``."""
 
-__all__ = ["iter_raw_records", "parse_cloudtrail_event", "read_cloudtrail_file"]
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "iter_raw_records",
+    "parse_cloudtrail_event",
+    "read_cloudtrail_file",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +77,183 @@ _DIGEST_KEYS: Final = frozenset(
     }
 )
 _MAX_SHOWN = 80
+
+# ---------------------------------------------------------------------------------------
+# Reading files that others control: size caps, no blocking opens
+# ---------------------------------------------------------------------------------------
+
+DEFAULT_MAX_FILE_BYTES: Final = 64 * 1024 * 1024
+"""The default cap, in bytes, on one log file: on its size as stored (compressed or not)
+and on its decompressed size, checked while it is read and decompressed.
+
+AWS documents no maximum size for a CloudTrail log file. It documents a maximum of
+256 KB per event (event version 1.05 and later) and delivers a trail's events about
+every 5 minutes, in several files per account and region when there are many. Files
+are usually kilobytes to a few megabytes of JSON; the largest a public CloudTrail
+processor plans for, that we found, is 45 MB (Panther's log processor). 64 MiB is above
+that, and keeps the memory one file needs bounded: a gzip "bomb" (1 MB that inflates to
+gigabytes) is refused once 64 MiB have come out, never inflated in full.
+``docs/archives.md`` gives the measured memory."""
+
+MIN_RECORD_BYTES: Final = 256
+"""A file holding more records than its cap divided by this is refused too (262,144
+records for the default cap). The smallest real CloudTrail records are about 500
+bytes of compact JSON, so a real file with that many records is over the cap anyway;
+a file of tiny records (``{},{},...``) would otherwise cost the scanner about 40 bytes
+of memory per 3 bytes of text."""
+
+_OPEN_FLAGS: Final = (
+    os.O_RDONLY
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+)
+"""``O_NONBLOCK``: a FIFO opens at once even without a writer (and is then refused)."""
+
+_KINDS: Final = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class TooLarge(Exception):
+    """Internal signal: a file is over its cap (stored size, decompressed size or record
+    count). ``detail`` says which, for the error entry."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotRegularFile(OSError):
+    """Internal signal: the path is not a regular file (``detail``: what it is)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` that is not a regular file's is, in words."""
+    for test, words in _KINDS:
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def open_regular(path: str | PathLike[str]) -> tuple[int, os.stat_result]:
+    """Open a local file for reading, only if it is a regular file; never block.
+
+    The path is checked with ``os.stat`` first, so that a FIFO, a device or a socket is
+    never opened (opening some devices has effects); it is then opened with
+    ``O_NONBLOCK`` (a FIFO swapped in meanwhile opens at once instead of waiting for a
+    writer) and checked again with ``os.fstat`` (what was opened, not what the path named
+    a moment before). Symbolic links are followed.
+
+    Returns:
+        The file descriptor (the caller closes it) and its ``fstat``.
+
+    Raises:
+        NotRegularFile: a directory, FIFO, device or socket.
+        OSError: missing, denied, a symbolic link loop ...
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(f"not a regular file: {file_kind(mode)}")
+    handle = os.open(path, _OPEN_FLAGS)
+    try:
+        found = os.fstat(handle)
+        if not stat.S_ISREG(found.st_mode):
+            raise NotRegularFile(f"not a regular file: {file_kind(found.st_mode)}")
+    except BaseException:
+        os.close(handle)
+        raise
+    return handle, found
+
+
+def too_large_stored(size: int, limit: int) -> TooLarge:
+    """The signal for a file whose stored size is over ``limit``."""
+    return TooLarge(f"{size} bytes, over the limit of {limit} bytes (max_file_bytes)")
+
+
+def read_capped(
+    readinto: Callable[[memoryview], int],
+    buffer: bytearray,
+    limit: int | None,
+    *,
+    chunk: int = 0,
+    what: str = "the file holds",
+) -> tuple[bytearray, int]:
+    """Fill ``buffer`` (growing it, into a new bytearray) from ``readinto`` until it
+    returns 0; never more than ``limit + 1`` bytes are asked for or held.
+
+    ``chunk``: ask for at most this many bytes per call (0: as many as fit), for readers
+    that build a temporary object of the requested size.
+
+    Returns:
+        The buffer holding the data (``buffer`` or a bigger one) and the data's size.
+
+    Raises:
+        TooLarge: more than ``limit`` bytes came.
+    """
+    cap = None if limit is None else limit + 1
+    view = memoryview(buffer)
+    size = 0
+    while cap is None or size < cap:
+        if size == len(buffer):
+            grown = 2 * size + 64 * 1024
+            if cap is not None:
+                grown = min(grown, cap)
+            bigger = bytearray(grown)
+            bigger[:size] = view[:size]
+            buffer, view = bigger, memoryview(bigger)
+        end = len(buffer) if cap is None else min(len(buffer), cap)
+        if chunk:
+            end = min(end, size + chunk)
+        got = readinto(view[size:end])
+        if not got:
+            break
+        size += got
+    if limit is not None and size > limit:
+        raise TooLarge(f"{what} more than {limit} bytes (max_file_bytes); stopped there")
+    return buffer, size
+
+
+_STDLIB_CHUNK: Final = 256 * 1024
+"""``gzip.GzipFile.readinto`` decompresses into a temporary ``bytes`` of the size asked."""
+
+
+def open_gzip(content: bytes | memoryview, *, stdlib: bool = False) -> tuple[Any, int]:
+    """A streaming reader of gzip ``content`` (every member, as ``gzip.decompress``
+    reads them) with a ``readinto`` method, and how much to ask it for at once (0: any).
+
+    ISA-L's C reader when installed (it decompresses straight into the caller's buffer),
+    else — or with ``stdlib=True`` — the standard library's ``gzip.GzipFile``. Errors
+    (``EOFError``, ``BadGzipFile``, zlib / ISA-L errors) come from ``readinto``.
+    """
+    if not stdlib and _IsalReader is not None:
+        return _IsalReader(content), 0
+    module: Any = gzip if stdlib or _igzip is None else _igzip
+    return module.GzipFile(fileobj=io.BytesIO(content), mode="rb"), _STDLIB_CHUNK
+
+
+def gunzip_capped(content: bytes | memoryview, limit: int | None, *, stdlib: bool = False) -> bytes:
+    """``content`` decompressed, streaming, never more than ``limit`` bytes.
+
+    Raises:
+        TooLarge: it decompresses to more than ``limit`` bytes.
+        Exception: the decoder's error for a truncated or corrupt stream
+            (see :func:`gzip_failure`).
+    """
+    reader, chunk = open_gzip(content, stdlib=stdlib)
+    hint = min(len(content) * 8, limit + 1) if limit is not None else len(content) * 8
+    buffer, size = read_capped(
+        reader.readinto, bytearray(hint), limit, chunk=chunk, what="decompresses to"
+    )
+    return bytes(memoryview(buffer)[:size])
 
 
 def is_digest_document(document: Mapping[str, Any]) -> bool:
@@ -238,31 +425,71 @@ def parse_cloudtrail_event(data: Mapping[str, Any] | str | bytes) -> CloudTrailE
     return _event_from_record(record, owned=owned)
 
 
-def _read_source(source: str | PathLike[str] | bytes, name: str | None) -> tuple[bytes, str]:
+def valid_limit(max_file_bytes: object) -> bool:
+    """Whether ``max_file_bytes`` is a usable cap: None or a positive int."""
+    if max_file_bytes is None:
+        return True
+    return type(max_file_bytes) is int and max_file_bytes >= 1
+
+
+def _check_limit(max_file_bytes: int | None) -> None:
+    if not valid_limit(max_file_bytes):
+        raise ParseError(
+            f"max_file_bytes must be a positive number of bytes or None, not {max_file_bytes!r}"
+        )
+
+
+def _read_source(
+    source: str | PathLike[str] | bytes, name: str | None, max_file_bytes: int | None
+) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or "<bytes>"
+        label = name or "<bytes>"
+        if max_file_bytes is not None and len(source) > max_file_bytes:
+            raise ParseError(
+                f"too large: {too_large_stored(len(source), max_file_bytes).detail}", source=label
+            )
+        return bytes(source), label
     if not isinstance(source, (str, PathLike)):
         raise ParseError(f"expected a file path or bytes, not {type(source).__name__}", source=name)
     label = name or os.fspath(source)
     try:
-        with open(source, "rb") as handle:
-            return handle.read(), label
+        handle, found = open_regular(source)
+    except NotRegularFile as exc:
+        raise ParseError(f"cannot read file: {exc.detail}", source=label) from None
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}", source=label) from None
+    try:
+        if max_file_bytes is not None and found.st_size > max_file_bytes:
+            raise TooLarge(too_large_stored(found.st_size, max_file_bytes).detail)
+        with io.FileIO(handle, closefd=False) as raw:
+            buffer, size = read_capped(raw.readinto, bytearray(found.st_size + 1), max_file_bytes)
+    except TooLarge as exc:
+        raise ParseError(f"too large: {exc.detail}", source=label) from None
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}", source=label) from None
+    finally:
+        os.close(handle)
+    del buffer[size:]
+    return bytes(buffer), label
 
 
-def _decompress(content: bytes, label: str) -> bytes:
+def _decompress(content: bytes, label: str, max_file_bytes: int | None) -> bytes:
     if not content.startswith(GZIP_MAGIC):
         return content
     try:
-        return bytes(_gunzip(content))
+        return gunzip_capped(content, max_file_bytes)
+    except TooLarge as exc:
+        raise ParseError(f"too large: {exc.detail}", source=label) from None
     except Exception as exc:  # EOFError, BadGzipFile, zlib/ISA-L errors
         raise ParseError(gzip_failure(exc)[1], source=label) from None
 
 
-def _load_records(source: str | PathLike[str] | bytes, name: str | None) -> tuple[list[Any], str]:
-    content, label = _read_source(source, name)
-    content = _decompress(content, label)
+def _load_records(
+    source: str | PathLike[str] | bytes, name: str | None, max_file_bytes: int | None
+) -> tuple[list[Any], str]:
+    _check_limit(max_file_bytes)
+    content, label = _read_source(source, name, max_file_bytes)
+    content = _decompress(content, label, max_file_bytes)
     if not content.strip():
         raise ParseError("empty file, expected a CloudTrail log file", source=label)
     document = _loads(content, source=label, what="file")
@@ -306,7 +533,10 @@ def _iter_checked(records: list[Any], label: str) -> Iterator[dict[str, Any]]:
 
 
 def iter_raw_records(
-    source: str | PathLike[str] | bytes, *, name: str | None = None
+    source: str | PathLike[str] | bytes,
+    *,
+    name: str | None = None,
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[dict[str, Any]]:
     """The raw records of a CloudTrail log file, as dicts, without building models.
 
@@ -315,7 +545,7 @@ def iter_raw_records(
     scanning together with ``detect_root_activity``, which validates only the records
     that may be root activity.
     """
-    records, label = _load_records(source, name)
+    records, label = _load_records(source, name, max_file_bytes)
     return _iter_checked(records, label)
 
 
@@ -325,7 +555,10 @@ def _iter_events(records: list[Any], label: str) -> Iterator[CloudTrailEvent]:
 
 
 def read_cloudtrail_file(
-    source: str | PathLike[str] | bytes, *, name: str | None = None
+    source: str | PathLike[str] | bytes,
+    *,
+    name: str | None = None,
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[CloudTrailEvent]:
     """Read a CloudTrail log file (``{"Records": [...]}``, gzip-compressed or not).
 
@@ -334,10 +567,17 @@ def read_cloudtrail_file(
     The file is read and checked when the function is called; records are validated as
     they are iterated.
 
+    ``max_file_bytes`` caps the file's size as stored and its decompressed size (default
+    ``DEFAULT_MAX_FILE_BYTES``, 64 MiB; None: no cap): the file is read and decompressed
+    as a stream, and refused as soon as more would come, so a small gzip "bomb" costs no
+    more than the cap. A path that is not a regular file (a FIFO, a device, a socket, a
+    directory) is refused without being opened for reading.
+
     Raises:
-        ParseError: naming the file and what is wrong — unreadable file, truncated or
-            corrupt gzip, not JSON, no ``Records``, a CloudTrail digest file — or, with
-            ``line`` set to the record's index in ``Records``, a record that is invalid.
+        ParseError: naming the file and what is wrong — unreadable or not a regular
+            file, too large, truncated or corrupt gzip, not JSON, no ``Records``, a
+            CloudTrail digest file — or, with ``line`` set to the record's index in
+            ``Records``, a record that is invalid.
 
     Examples:
         >>> import gzip, rootguard
@@ -345,6 +585,6 @@ def read_cloudtrail_file(
         >>> [ev.event_name for ev in rootguard.read_cloudtrail_file(data)]
         ['GetCallerIdentity']
     """
-    records, label = _load_records(source, name)
+    records, label = _load_records(source, name, max_file_bytes)
     logger.debug("read %d records from %s", len(records), label)
     return _iter_events(records, label)

@@ -30,6 +30,14 @@ How it stays fast without missing anything:
    plain stdlib path, which mirrors ``rootguard._cloudtrail.iter_raw_records`` check for
    check — so the verdict on a file never depends on which path ran. Without ``msgspec``
    installed the stdlib path is the only one.
+6. Hostile files are capped (``max_file_bytes``, 64 MiB by default): the size as given,
+   the size decompressed (checked while decompressing, into a buffer that never grows
+   past the cap), and the number of records (``max_file_bytes / MIN_RECORD_BYTES``: the
+   fast path counts records while msgspec decodes them and stops at the first one too
+   many; the stdlib path counts them once decoded). A file over the record cap that is
+   also broken in another way (invalid JSON after the records, a second ``Records`` key)
+   may get ``too_large`` on the fast path and another verdict on the stdlib path: the
+   one exception to the paragraph above, for files no CloudTrail writer produces.
 
 Measured and not used (``docs/archives.md`` gives the figures): a byte-level substring
 prefilter (to be sound it needs a second scan for ``\\u`` escapes, and the two scans
@@ -47,11 +55,11 @@ activities and the same file verdicts as ``iter_raw_records`` + ``detect_root_ac
 from __future__ import annotations
 
 import codecs
-import gzip
 import json
 import logging
 import re
-from collections.abc import Callable, Collection, Sequence
+import threading
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Final
@@ -59,13 +67,18 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._cloudtrail import (
+    DEFAULT_MAX_FILE_BYTES,
     GZIP,
     GZIP_MAGIC,
+    MIN_RECORD_BYTES,
+    TooLarge,
     _event_from_record,
-    _gunzip,
     _unwrap_record,
     gzip_failure,
     is_digest_document,
+    open_gzip,
+    read_capped,
+    too_large_stored,
 )
 from rootguard._detect import _classify, _is_candidate
 from rootguard._errors import ParseError
@@ -87,14 +100,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-_GzipReader: Callable[[bytes | memoryview], Any] | None
-try:  # python-isal's C gzip reader (the `fast` extra) decompresses into a given buffer
-    from isal import igzip as _igzip
-
-    _GzipReader = getattr(_igzip, "_GzipReader", None)
-except ImportError:  # pragma: no cover - depends on the installed extras
-    _GzipReader = None
 
 try:  # declared-fields JSON decoding: the optional `fast` extra
     import msgspec
@@ -121,13 +126,24 @@ class SkipReason(StrEnum):
     """A CloudTrail digest file (``CloudTrail-Digest`` in the path, or digest content)."""
     NOT_A_LOG_FILE = "not_a_log_file"
     """Not named like a log file (not ``.json``/``.json.gz``), or an S3 folder marker."""
+    NOT_REGULAR_FILE = "not_regular_file"
+    """A FIFO, a socket, a character or block device — never opened for reading (a FIFO
+    would block the scan forever, ``/dev/zero`` never ends)."""
+    FOLDER_LOOP = "folder_loop"
+    """A local folder that is one of its own ancestors (by device and inode): a symbolic
+    link or bind mount back up the tree. Not entered: the walk would never end."""
 
 
 class FailureReason(StrEnum):
     """Why a file of an archive could not be read. The scan goes on with the next file."""
 
     READ_FAILED = "read_failed"
-    """The file or S3 object could not be read (missing, denied, connection error)."""
+    """The file or S3 object could not be read (missing, denied, connection error, a
+    dangling symbolic link or a symbolic link loop, a folder that cannot be listed)."""
+    TOO_LARGE = "too_large"
+    """Over ``max_file_bytes``: as stored (compressed or not), once decompressed (checked
+    while decompressing: never inflated in full), or by its number of records (more
+    than ``max_file_bytes / 256``)."""
     EMPTY = "empty"
     """No content (or only whitespace)."""
     TRUNCATED_GZIP = "truncated_gzip"
@@ -300,8 +316,11 @@ class Inflater:
     ``bytes``) and, for buffers of hundreds of KB, page faults; a reused one is already
     mapped and warm in the CPU cache. The view returned by :meth:`inflate` is only valid
     until the next call: one inflater per thread of work (the archive scan keeps one per
-    work unit). Uses python-isal's reader (the ``fast`` extra); without it, or with
-    ``stdlib=True``, each call returns new ``bytes`` from ``isal.igzip`` or ``gzip``.
+    work unit). Uses python-isal's reader (the ``fast`` extra), else — or with
+    ``stdlib=True`` — the standard library's ``gzip.GzipFile``, 256 KiB at a time.
+
+    Decompression streams into the buffer and stops once more than ``limit`` bytes have
+    come out: a gzip bomb never costs more than the limit.
     """
 
     __slots__ = ("_buffer",)
@@ -309,64 +328,65 @@ class Inflater:
     def __init__(self) -> None:
         self._buffer = bytearray()
 
-    def inflate(self, content: bytes | memoryview, *, stdlib: bool = False) -> bytes | memoryview:
+    def inflate(
+        self,
+        content: bytes | memoryview,
+        *,
+        stdlib: bool = False,
+        limit: int | None = DEFAULT_MAX_FILE_BYTES,
+    ) -> bytes | memoryview:
         """``content`` decompressed when it starts with the gzip magic bytes, else as is.
 
         Raises:
-            ParseError: truncated or corrupt gzip.
+            ParseError: truncated or corrupt gzip, or more than ``limit`` bytes.
         """
         try:
-            return self._inflate(content, stdlib)
+            return self._inflate(content, stdlib, limit)
         except _Failure as exc:
             raise ParseError(exc.detail) from None
 
-    def _inflate(self, content: bytes | memoryview, stdlib: bool) -> bytes | memoryview:
+    def _inflate(
+        self, content: bytes | memoryview, stdlib: bool, limit: int | None
+    ) -> bytes | memoryview:
         if content[:2] != GZIP_MAGIC:
             return content
         try:
-            if stdlib:
-                return gzip.decompress(bytes(content))
-            if _GzipReader is None:  # pragma: no cover - depends on the installed extras
-                return _gunzip(bytes(content))
-            return self._into_buffer(content)
+            return self._into_buffer(content, stdlib, limit)
+        except TooLarge as exc:
+            raise _Failure(FailureReason.TOO_LARGE, exc.detail) from None
         except Exception as exc:  # EOFError, BadGzipFile, zlib / ISA-L errors
             truncated, message = gzip_failure(exc)
             reason = FailureReason.TRUNCATED_GZIP if truncated else FailureReason.CORRUPT_GZIP
             raise _Failure(reason, message) from None
 
-    def _into_buffer(self, content: bytes | memoryview) -> memoryview:
-        assert _GzipReader is not None
-        reader = _GzipReader(content)  # reads every member, like isal.igzip.decompress
+    def _into_buffer(
+        self, content: bytes | memoryview, stdlib: bool, limit: int | None
+    ) -> memoryview:
+        reader, chunk = open_gzip(content, stdlib=stdlib)  # every member, like decompress
         # The trailer's size field sizes the buffer (+1: the read that finds the end needs
         # room). It is only a hint — the last member's size modulo 2**32, and a damaged
         # file may lie — so it is capped, and the buffer grows when it is too small.
         want = min(int.from_bytes(content[-4:], "little") + 1, len(content) * _MAX_RATIO)
+        if limit is not None:
+            want = min(want, limit + 1)
         buffer = self._buffer
         if len(buffer) < want:
             buffer = bytearray(want)
-        view = memoryview(buffer)
-        size = 0
-        while True:
-            if size == len(buffer):
-                bigger = bytearray(2 * size + 64 * 1024)
-                bigger[:size] = view
-                buffer, view = bigger, memoryview(bigger)
-            got = reader.readinto(view[size:])
-            if not got:
-                break
-            size += got
+        buffer, size = read_capped(
+            reader.readinto, buffer, limit, chunk=chunk, what="decompresses to"
+        )
         if len(buffer) <= _KEEP_BYTES:
             self._buffer = buffer
-        return view[:size]
+        return memoryview(buffer)[:size]
 
 
-def gunzip(content: bytes) -> bytes:
+def gunzip(content: bytes, *, limit: int | None = DEFAULT_MAX_FILE_BYTES) -> bytes:
     """Decompress gzip ``content`` (ISA-L when installed); other content is returned as is.
 
     Raises:
-        ParseError: truncated or corrupt gzip.
+        ParseError: truncated or corrupt gzip, or more than ``limit`` bytes.
     """
-    return bytes(Inflater().inflate(content))
+    return bytes(Inflater().inflate(content, limit=limit))
 
 
 # ---------------------------------------------------------------------------------------
@@ -392,10 +412,28 @@ if _HAVE_MSGSPEC:
     class _Envelope(msgspec.Struct):
         Records: list[_Record]
 
+    # Past a size where a file could hold more records than its cap allows, the records
+    # are counted as they are decoded, and decoding stops at the first one too many: a
+    # file of tiny records (``{},{},...``) never costs 40 bytes per 3 bytes of text.
+    _left = threading.local()
+
+    class _TooManyRecords(Exception):
+        pass
+
+    class _CountedRecord(_Record, gc=False):
+        def __post_init__(self) -> None:
+            _left.records -= 1
+            if _left.records < 0:
+                raise _TooManyRecords
+
+    class _CountedEnvelope(msgspec.Struct):
+        Records: list[_CountedRecord]
+
     class _RawEnvelope(msgspec.Struct):
         Records: list[msgspec.Raw]
 
     _record_decoder = msgspec.json.Decoder(_Envelope)
+    _counted_decoder = msgspec.json.Decoder(_CountedEnvelope)
     _raw_decoder = msgspec.json.Decoder(_RawEnvelope)
     _FAST_ERRORS: tuple[type[BaseException], ...] = (
         msgspec.DecodeError,
@@ -407,7 +445,7 @@ if _HAVE_MSGSPEC:
     # issuer for FederatedUser, and sts for AssumeRoot): classify_event has the last word.
     _CANDIDATE_TYPES: Final = frozenset({"Root", "FederatedUser", _NO_IDENTITY_TYPE})
 
-    def _candidates(records: list[_Record]) -> list[int]:
+    def _candidates(records: Sequence[_Record]) -> list[int]:
         """Indexes of the records detection may accept (a plain comprehension: measured
         faster than C-level map/set tricks on CloudTrail-sized files)."""
         return [
@@ -416,25 +454,56 @@ if _HAVE_MSGSPEC:
             if rec.userIdentity.type in _CANDIDATE_TYPES or rec.eventName == "AssumeRoot"
         ]
 
-    def _fast_records(data: bytes | memoryview) -> tuple[int, list[dict[str, Any]]]:
-        """(record count, candidate records) — or _NotFast when msgspec cannot decide."""
+    def _decode_records(data: bytes | memoryview, max_records: int | None) -> Sequence[_Record]:
+        # A record takes at least 3 bytes ("{}" and a comma): below that size, the count
+        # cannot go over.
+        if max_records is None or len(data) <= 3 * max_records:
+            return _record_decoder.decode(data).Records
+        _left.records = max_records
         try:
-            records = _record_decoder.decode(data).Records
+            found: Sequence[_Record] = _counted_decoder.decode(data).Records
+        except _TooManyRecords:
+            raise _Failure(FailureReason.TOO_LARGE, _too_many_records(max_records)) from None
+        return found
+
+    def _fast_records(
+        data: bytes | memoryview, max_records: int | None
+    ) -> tuple[int, Iterator[dict[str, Any]] | None]:
+        """(record count, the candidate records, decoded one at a time) — or _NotFast
+        when msgspec cannot decide."""
+        try:
+            records = _decode_records(data, max_records)
             # msgspec does not check the UTF-8 of what it skips (every undeclared field,
             # key or value); json.loads does, so invalid UTF-8 anywhere is for the
             # stdlib path to report.
             if not is_utf8(data):
                 raise _NotFast
             hits = _candidates(records)
-            if not hits:
-                return len(records), []
-            raw = _raw_decoder.decode(data).Records
-            # Full decoding with the stdlib, exactly as the reference reader decodes.
-            return len(records), [json.loads(bytes(raw[i])) for i in hits]
         except _FAST_ERRORS:
             raise _NotFast from None
-        except (ValueError, TypeError):  # json.loads of a record: cannot happen, be safe
+        count = len(records)
+        del records  # the second pass, if any, does not need them
+        return count, (_decoded_candidates(data, hits) if hits else None)
+
+    def _decoded_candidates(data: bytes | memoryview, hits: list[int]) -> Iterator[dict[str, Any]]:
+        """The candidate records, each decoded in full by the stdlib (exactly as the
+        reference reader decodes) from a second msgspec pass that keeps each record's
+        bytes — one at a time, so that many candidates never cost all their objects at
+        once."""
+        try:
+            raw = _raw_decoder.decode(data).Records
+        except _FAST_ERRORS:  # pragma: no cover - the first pass decoded the same text
             raise _NotFast from None
+        for index in hits:
+            try:
+                record = json.loads(bytes(raw[index]))
+            except (ValueError, TypeError, RecursionError):  # cannot happen: be safe
+                raise _NotFast from None
+            yield record
+
+
+def _too_many_records(max_records: int) -> str:
+    return f"more than {max_records} records (max_file_bytes / {MIN_RECORD_BYTES}); stopped there"
 
 
 _UTF8_CHUNK: Final = 8 * 1024
@@ -472,16 +541,27 @@ def is_utf8(data: bytes | memoryview) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _stdlib_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
+_JSON: Final = json.JSONDecoder()
+"""What ``json.loads`` decodes with (the default decoder)."""
+
+
+def _json_text(data: bytes | memoryview) -> str:
+    """``data`` as text, exactly as ``json.loads`` of bytes decodes it (encoding detected
+    from the first bytes, ``surrogatepass``) — without first copying it into ``bytes``."""
     try:
-        document = json.loads(data)
+        return str(data, json.detect_encoding(bytes(data[:4])), "surrogatepass")
+    except UnicodeDecodeError as exc:
+        raise _Failure(FailureReason.NOT_JSON, f"not UTF-8 text: {exc.reason}") from None
+
+
+def _stdlib_records(text: str, max_records: int | None) -> tuple[int, list[dict[str, Any]]]:
+    try:
+        document = _JSON.decode(text)
     except json.JSONDecodeError as exc:
         raise _Failure(
             FailureReason.NOT_JSON,
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
         ) from None
-    except UnicodeDecodeError as exc:
-        raise _Failure(FailureReason.NOT_JSON, f"not UTF-8 text: {exc.reason}") from None
     except (ValueError, TypeError, RecursionError) as exc:
         raise _Failure(FailureReason.NOT_JSON, f"not valid JSON: {exc}") from None
     if not isinstance(document, dict):
@@ -499,6 +579,8 @@ def _stdlib_records(data: bytes) -> tuple[int, list[dict[str, Any]]]:
         raise _Failure(
             FailureReason.INVALID_RECORDS, f'"Records" is a {type(records).__name__}, not an array'
         )
+    if max_records is not None and len(records) > max_records:
+        raise _Failure(FailureReason.TOO_LARGE, _too_many_records(max_records))
     for index, record in enumerate(records):
         if type(record) is not dict:
             raise _Failure(
@@ -527,6 +609,7 @@ def scan_log_bytes(
     path_region: str | None = None,
     fast: bool | None = None,
     inflater: Inflater | None = None,
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> FileScan:
     """Scan one CloudTrail log file's bytes (gzip or not): never raises for bad content.
 
@@ -535,6 +618,9 @@ def scan_log_bytes(
     ``recipientAccountId`` / ``awsRegion``. ``fast``: force (True) or avoid (False) the
     msgspec path (False also decompresses with the stdlib); None picks msgspec when
     installed. ``inflater``: reuse its buffer across the files of one thread of work.
+    ``max_file_bytes``: the cap on the content's size, on its decompressed size (checked
+    while decompressing) and — divided by ``MIN_RECORD_BYTES`` — on its number of
+    records (None: no cap); over it, the file fails with ``too_large``.
 
     Examples:
         >>> import gzip, json
@@ -543,28 +629,33 @@ def scan_log_bytes(
         >>> scan = scan_log_bytes(gzip.compress(json.dumps({"Records": [rec]}).encode()))
         >>> scan.events, [r.event_name for r in scan.roots]
         (1, ['ListBuckets'])
+        >>> bomb = gzip.compress(b" " * 5_000_000)
+        >>> scan_log_bytes(bomb, max_file_bytes=1_000_000).failure.value
+        'too_large'
     """
     use_fast = _HAVE_MSGSPEC if fast is None else (fast and _HAVE_MSGSPEC)
     if inflater is None:
         inflater = Inflater()
+    max_records = None if max_file_bytes is None else max(1, max_file_bytes // MIN_RECORD_BYTES)
     try:
-        data = inflater._inflate(content, fast is False)
+        if max_file_bytes is not None and len(content) > max_file_bytes:
+            raise _Failure(
+                FailureReason.TOO_LARGE, too_large_stored(len(content), max_file_bytes).detail
+            )
+        data = inflater._inflate(content, fast is False, max_file_bytes)
         if _NOT_SPACE.search(data) is None:
             raise _Failure(FailureReason.EMPTY, "empty file, expected a CloudTrail log file")
-        count: int
-        candidates: Sequence[dict[str, Any]]
         try:
             if not use_fast:
                 raise _NotFast
-            count, candidates = _fast_records(data)
+            count, candidates = _fast_records(data, max_records)
+            roots = _fast_roots(candidates, record_filter, path_account, path_region)
         except _NotFast:
-            count, candidates = _stdlib_records(bytes(data))
-        del data
-        roots = (
-            _root_records(candidates, record_filter, path_account, path_region)
-            if candidates
-            else ()
-        )
+            text = _json_text(data)
+            del data  # a large decompression buffer is not kept: free it before decoding
+            count, records = _stdlib_records(text, max_records)
+            del text
+            roots = _root_records(records, record_filter, path_account, path_region)
     except _Digest:
         return FileScan(skip=SkipReason.DIGEST, detail="a CloudTrail digest file (by content)")
     except _Failure as exc:
@@ -572,8 +663,26 @@ def scan_log_bytes(
     return FileScan(events=count, roots=roots)
 
 
+def _fast_roots(
+    candidates: Iterator[dict[str, Any]] | None,
+    record_filter: RecordFilter,
+    path_account: str | None,
+    path_region: str | None,
+) -> tuple[CloudTrailEvent, ...]:
+    if candidates is None:
+        return ()
+    try:
+        return _root_records(candidates, record_filter, path_account, path_region)
+    except _Failure:
+        # Every candidate used to be decoded before any was classified: a later one the
+        # stdlib cannot decode still sends the file to the stdlib path (_NotFast).
+        for _ in candidates:
+            pass
+        raise
+
+
 def _root_records(
-    records: Sequence[dict[str, Any]],
+    records: Iterable[dict[str, Any]],
     record_filter: RecordFilter,
     path_account: str | None,
     path_region: str | None,

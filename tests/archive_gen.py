@@ -21,11 +21,14 @@ without an identity type, hidden-user sign-in failures ...) are mixed in.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import os
 import random
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -40,8 +43,13 @@ __all__ = [
     "ArchiveSpec",
     "ArchiveTruth",
     "ExpectedRoot",
+    "finishes_within",
+    "force_fallback",
     "generate_archive",
+    "gzip_bomb",
+    "log_file_parts",
     "write_archive",
+    "write_gzip",
 ]
 
 UTC = timezone.utc
@@ -1190,3 +1198,100 @@ def write_archive(directory: Path, spec: ArchiveSpec) -> ArchiveTruth:
         record_truth(truth, obj)
     truth.lookalikes = round(spec.events * spec.lookalike_fraction)
     return truth
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile files: what anyone with write access to a trail's bucket can plant
+# ---------------------------------------------------------------------------------------
+
+
+def log_file_parts(unit: bytes, size: int, *, piece: int = 1 << 20) -> Iterator[bytes]:
+    """``{"Records":[unit,unit,...]}`` of at least ``size`` bytes, valid JSON, in pieces
+    of about ``piece`` bytes (never the whole file in memory). ``unit``: one or more
+    records, comma-separated."""
+    repeat = max(1, piece // (len(unit) + 1))
+    chunk = b"," + b",".join([unit] * repeat)
+    yield b'{"Records":[' + unit
+    written = 12 + len(unit)
+    while written + 2 < size:
+        yield chunk
+        written += len(chunk)
+    yield b"]}"
+
+
+def write_gzip(target: Path | Any, parts: Iterable[bytes], *, level: int = 9) -> int:
+    """Write ``parts`` gzip-compressed to ``target`` (a path or a binary file object),
+    streaming; return the uncompressed size."""
+    size = 0
+    with (
+        open(target, "wb") if isinstance(target, (str, Path)) else _NoClose(target) as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0) as out,
+    ):
+        for part in parts:
+            out.write(part)
+            size += len(part)
+    return size
+
+
+class _NoClose:
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def __enter__(self) -> Any:
+        return self.raw
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+BOMB_UNIT = b'{"eventVersion":"1.09","userIdentity":{"type":"AWSService"},"eventName":"Decrypt"}'
+"""A small record: repeated, it compresses about 1000:1 (deflate's limit)."""
+
+
+def gzip_bomb(size: int, unit: bytes = BOMB_UNIT) -> bytes:
+    """A gzip file of valid CloudTrail JSON inflating to about ``size`` bytes (a few KB
+    per MB inflated): small bombs for tests, built without holding ``size`` bytes."""
+    import io
+
+    out = io.BytesIO()
+    write_gzip(out, log_file_parts(unit, size))
+    return out.getvalue()
+
+
+def finishes_within(seconds: float, call: Callable[[], Any], *, unblock: Path | None = None) -> Any:
+    """``call()``'s result, or an AssertionError when it has not returned within
+    ``seconds`` (it runs in a daemon thread: a test that would hang fails instead).
+    ``unblock``: a FIFO to open for writing on timeout, releasing a reader stuck on it."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the test below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        if unblock is not None:
+            with contextlib.suppress(OSError):
+                os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
+        raise AssertionError(f"still running after {seconds} s: it blocks")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def force_fallback(monkeypatch: Any) -> None:
+    """Make this process scan as a machine without the ``fast`` extra does: the stdlib
+    JSON decoder and the stdlib gzip reader (``monkeypatch``: pytest's). The fast decoder
+    is replaced by one that fails the test if it is ever called."""
+
+    def no_fast(*_: object) -> None:
+        raise AssertionError("the fast decoder ran on the fallback path")
+
+    monkeypatch.setattr("rootguard._fastscan._HAVE_MSGSPEC", False)
+    monkeypatch.setattr("rootguard._fastscan._fast_records", no_fast)
+    monkeypatch.setattr("rootguard._cloudtrail._IsalReader", None)
+    monkeypatch.setattr("rootguard._cloudtrail._igzip", None)

@@ -5,13 +5,19 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
+import socket
+import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rootguard
 from rootguard import (
@@ -22,8 +28,17 @@ from rootguard import (
     detect_root_activity,
     scan_cloudtrail_archive,
 )
-from rootguard._cloudtrail import iter_raw_records
-from tests.archive_gen import ArchiveSpec, ArchiveTruth, write_archive
+from rootguard._cloudtrail import NotRegularFile, iter_raw_records
+from tests.archive_gen import (
+    ArchiveSpec,
+    ArchiveTruth,
+    finishes_within,
+    force_fallback,
+    gzip_bomb,
+    log_file_parts,
+    write_archive,
+)
+from tests.strategies import as_damaged_files, as_log_files
 
 UTC = timezone.utc
 SPEC = ArchiveSpec(
@@ -229,11 +244,13 @@ def test_pruned_folders_are_never_read(tmp_path: Path) -> None:
     by_account = scan_cloudtrail_archive(tmp_path, workers=1, accounts=["999999999999"])
     (tmp_path / "dangling.json.gz").symlink_to(tmp_path / "nowhere")
     everything = scan_cloudtrail_archive(tmp_path, workers=1)
-    assert [e.reason for e in everything.errors] == [FailureReason.CORRUPT_GZIP]
-    # Nothing silently dropped: a dangling symlink is listed as skipped.
-    assert [(Path(s.path).name, s.reason) for s in everything.skipped] == [
-        ("dangling.json.gz", SkipReason.NOT_A_LOG_FILE)
+    # Nothing silently dropped: a dangling symlink is an error entry (a log file, maybe,
+    # that cannot be read).
+    assert [(Path(e.path).name, e.reason) for e in everything.errors] == [
+        ("x.json.gz", FailureReason.CORRUPT_GZIP),
+        ("dangling.json.gz", FailureReason.READ_FAILED),
     ]
+    assert everything.skipped == []
     for result in (by_region, by_date):
         assert result.errors == []
         assert result.files_scanned == 1
@@ -312,3 +329,316 @@ def test_spec_is_deterministic(tmp_path: Path) -> None:
     assert first.roots == second.roots
     for key in first.log_keys:
         assert (tmp_path / "a" / key).read_bytes() == (tmp_path / "b" / key).read_bytes()
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile files: caps, symbolic links, files that are not regular files
+# ---------------------------------------------------------------------------------------
+
+CAP = 1_000_000
+
+
+@pytest.fixture(params=["fast", "fallback"])
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Scan on the fast path (msgspec + ISA-L), or on the stdlib fallback: what a machine
+    without the ``fast`` extra runs (the fast decoder then must not be called)."""
+    if request.param == "fallback":
+        force_fallback(monkeypatch)
+    return str(request.param)
+
+
+def _good_log(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(json.dumps({"Records": [ROOT_PLAIN]}).encode()))
+    return path
+
+
+def _by_name(entries: list[Any]) -> dict[str, tuple[str, str]]:
+    return {Path(e.path).name: (e.reason.value, e.detail) for e in entries}
+
+
+def _invariant(result: ScanResult, seen: int) -> None:
+    assert result.files_seen == result.files_scanned + len(result.skipped) + len(result.errors)
+    assert result.files_seen == seen
+
+
+def test_gzip_bomb_and_big_plain_json_are_too_large(tmp_path: Path, decoder: str) -> None:
+    _good_log(tmp_path / "good.json.gz")
+    (tmp_path / "bomb.json.gz").write_bytes(gzip_bomb(5 * CAP))  # 5 MB in about 18 KB
+    big = b"".join(log_file_parts(json.dumps(ROOT_PLAIN).encode(), 2 * CAP))
+    (tmp_path / "big.json").write_bytes(big)
+    result = scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=CAP)
+    errors = _by_name(result.errors)
+    assert {name: reason for name, (reason, _) in errors.items()} == {
+        "bomb.json.gz": "too_large",
+        "big.json": "too_large",
+    }
+    assert errors["bomb.json.gz"][1] == (
+        f"decompresses to more than {CAP} bytes (max_file_bytes); stopped there"
+    )
+    assert errors["big.json"][1] == (
+        f"{len(big)} bytes, over the limit of {CAP} bytes (max_file_bytes)"
+    )
+    # The scan went on: the good file's root activity is there.
+    assert [a.event_id for a in result.activities] == [ROOT_PLAIN["eventID"]]
+    _invariant(result, 3)
+    # Under the default cap (64 MiB) all three are read.
+    default = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert (default.files_scanned, default.errors) == (3, [])
+
+
+def test_the_cap_travels_to_process_pool_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(4):
+        _good_log(tmp_path / f"good-{index}.json.gz")
+    (tmp_path / "bomb.json.gz").write_bytes(gzip_bomb(5 * CAP))
+    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # one file per unit: a real pool
+    one = scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=CAP)
+    pool = scan_cloudtrail_archive(tmp_path, workers=2, max_file_bytes=CAP)
+    assert pool == one
+    assert [(Path(e.path).name, e.reason) for e in pool.errors] == [
+        ("bomb.json.gz", FailureReason.TOO_LARGE)
+    ]
+
+
+@pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])
+def test_a_bad_cap_is_refused(tmp_path: Path, cap: Any) -> None:
+    with pytest.raises(ScanError, match="max_file_bytes must be"):
+        scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=cap)
+
+
+def test_symlink_loops_and_dangling_links_are_error_entries(tmp_path: Path, decoder: str) -> None:
+    root = tmp_path / "archive"
+    _good_log(root / "good.json.gz")
+    (root / "loop-a.json.gz").symlink_to(root / "loop-b.json.gz")
+    (root / "loop-b.json.gz").symlink_to(root / "loop-a.json.gz")
+    (root / "self.json.gz").symlink_to(root / "self.json.gz")
+    (root / "dangling.json.gz").symlink_to(tmp_path / "gone.json.gz")
+    (root / "link.json.gz").symlink_to(_good_log(tmp_path / "elsewhere" / "real.json.gz"))
+    result = scan_cloudtrail_archive(root, workers=1)
+    errors = _by_name(result.errors)
+    assert set(errors) == {"loop-a.json.gz", "loop-b.json.gz", "self.json.gz", "dangling.json.gz"}
+    assert {reason for reason, _ in errors.values()} == {"read_failed"}
+    for name in ("loop-a.json.gz", "loop-b.json.gz", "self.json.gz"):
+        assert errors[name][1].startswith("symbolic link loop: "), name
+    assert errors["dangling.json.gz"][1] == "dangling symbolic link: its target does not exist"
+    # The scan went on; a link to a file is followed.
+    assert result.files_scanned == 2
+    _invariant(result, 6)
+
+
+def test_folder_links_are_followed_and_loops_skipped(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    _good_log(root / "sub" / "a.json.gz")
+    (root / "sub" / "up").symlink_to(root)  # a loop: the folder contains the link
+    (root / "sub" / "self").symlink_to(root / "sub")
+    _good_log(tmp_path / "outside" / "b.json.gz")
+    (root / "linked").symlink_to(tmp_path / "outside")  # followed: its file is read
+    result = finishes_within(30, lambda: scan_cloudtrail_archive(root, workers=1))
+    assert sorted(Path(s.path).relative_to(root).as_posix() for s in result.skipped) == [
+        "sub/self",
+        "sub/up",
+    ]
+    assert {s.reason for s in result.skipped} == {SkipReason.FOLDER_LOOP}
+    assert result.files_scanned == 2
+    assert result.errors == []
+    _invariant(result, 4)
+
+
+def test_unlistable_folder_and_unreadable_file_are_error_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decoder: str
+) -> None:
+    # Tests run as root, which mode bits do not stop: the OS calls are made to fail.
+    _good_log(tmp_path / "ok" / "a.json.gz")
+    _good_log(tmp_path / "locked" / "b.json.gz")
+    _good_log(tmp_path / "secret.json.gz")
+    real_scandir = os.scandir
+    real_open = rootguard._archive.open_regular
+
+    def scandir(path: Any) -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def open_regular(path: Any) -> Any:
+        if Path(path).name == "secret.json.gz":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr("rootguard._archive.open_regular", open_regular)
+    result = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert _by_name(result.errors) == {
+        "locked": ("read_failed", "cannot list folder: Permission denied"),
+        "secret.json.gz": ("read_failed", "Permission denied"),
+    }
+    assert result.files_scanned == 1
+    _invariant(result, 3)
+
+
+def test_an_entry_that_cannot_be_examined_is_an_error_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _good_log(tmp_path / "a.json.gz")
+    _good_log(tmp_path / "b.json.gz")
+    real = rootguard._archive._entry_kind
+
+    def entry_kind(entry: os.DirEntry[str], pruned: bool) -> tuple[str, int]:
+        if entry.name == "b.json.gz":
+            raise PermissionError(13, "Permission denied", entry.path)
+        return real(entry, pruned)
+
+    monkeypatch.setattr("rootguard._archive._entry_kind", entry_kind)
+    result = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert _by_name(result.errors) == {"b.json.gz": ("read_failed", "Permission denied")}
+    _invariant(result, 2)
+
+
+def _spy_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        opened.append(os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    return opened
+
+
+def test_fifo_socket_and_devices_in_a_folder_are_skipped_unopened(
+    monkeypatch: pytest.MonkeyPatch, decoder: str
+) -> None:
+    root = Path(tempfile.mkdtemp(prefix="rg-"))  # short: a socket path is 107 bytes at most
+    try:
+        good = _good_log(root / "good.json.gz")
+        os.mkfifo(root / "pipe.json.gz")
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(root / "sock.json.gz"))
+            (root / "zero.json.gz").symlink_to("/dev/zero")
+            (root / "null.json").symlink_to("/dev/null")
+            opened = _spy_opens(monkeypatch)
+            result = finishes_within(
+                20,
+                lambda: scan_cloudtrail_archive(root, workers=1),
+                unblock=root / "pipe.json.gz",
+            )
+            opened_by_scan = list(opened)
+    finally:
+        shutil.rmtree(root)
+    assert _by_name(result.skipped) == {
+        "pipe.json.gz": ("not_regular_file", "not a regular file: a FIFO (named pipe)"),
+        "sock.json.gz": ("not_regular_file", "not a regular file: a socket"),
+        "zero.json.gz": ("not_regular_file", "not a regular file: a character device"),
+        "null.json": ("not_regular_file", "not a regular file: a character device"),
+    }
+    assert opened_by_scan == [str(good)]  # nothing else was ever opened
+    assert result.files_scanned == 1
+    _invariant(result, 5)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "/dev/null"])
+def test_special_file_named_directly_or_in_a_list_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    if kind == "fifo":
+        path = tmp_path / "named.json.gz"
+        os.mkfifo(path)
+        what = "a FIFO (named pipe)"
+    else:
+        path = Path(kind)
+        what = "a character device"
+    good = _good_log(tmp_path / "good.json.gz")
+    opened = _spy_opens(monkeypatch)
+    unblock = path if kind == "fifo" else None
+    alone = finishes_within(10, lambda: scan_cloudtrail_archive(path, workers=1), unblock=unblock)
+    listed = finishes_within(
+        10, lambda: scan_cloudtrail_archive([good, path], workers=1), unblock=unblock
+    )
+    expected = [
+        rootguard.SkippedFile(
+            path=str(path),
+            reason=SkipReason.NOT_REGULAR_FILE,
+            detail=f"not a regular file: {what}",
+        )
+    ]
+    assert alone.skipped == expected
+    _invariant(alone, 1)
+    assert listed.skipped == expected
+    assert listed.files_scanned == 1
+    _invariant(listed, 2)
+    assert opened == [str(good)]
+
+
+def test_a_fifo_swapped_in_after_the_listing_is_refused_unblocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race: the walk saw a regular file; by the time a worker reads it, it is a FIFO
+    # (and even the check before opening is fooled). O_NONBLOCK opens it at once and
+    # fstat after opening refuses it.
+    fifo = tmp_path / "raced.json.gz"
+    os.mkfifo(fifo)
+    real_stat = os.stat
+
+    def fooled_stat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        found = real_stat(path, *args, **kwargs)
+        if Path(path) == fifo:
+            return os.stat_result((0o100644, *tuple(found)[1:]))
+        return found
+
+    monkeypatch.setattr(os, "stat", fooled_stat)
+    reader = rootguard._archive._ReadBuffer()
+    with pytest.raises(NotRegularFile, match="a FIFO"):
+        finishes_within(10, lambda: reader.read(str(fifo), CAP), unblock=fifo)
+
+
+def test_a_folder_in_a_file_list_is_walked_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _good_log(tmp_path / "AWSLogs" / "a.json.gz")
+    _good_log(tmp_path / "b.json.gz")
+    opened = _spy_opens(monkeypatch)
+    result = scan_cloudtrail_archive([tmp_path / "AWSLogs", tmp_path / "b.json.gz"], workers=1)
+    assert result.files_scanned == 2
+    assert sorted(Path(p).name for p in opened) == ["a.json.gz", "b.json.gz"]
+    _invariant(result, 2)
+
+
+def test_missing_or_looping_source_in_a_list_is_an_error_entry(tmp_path: Path) -> None:
+    good = _good_log(tmp_path / "good.json.gz")
+    (tmp_path / "loop.json.gz").symlink_to(tmp_path / "loop.json.gz")
+    result = scan_cloudtrail_archive(
+        [good, tmp_path / "loop.json.gz", tmp_path / "missing.json.gz"], workers=1
+    )
+    errors = _by_name(result.errors)
+    assert errors["loop.json.gz"][1].startswith("symbolic link loop")
+    assert errors["missing.json.gz"] == ("read_failed", "No such file or directory")
+    _invariant(result, 3)
+    # Named alone, a source that cannot be examined stops the scan before it starts.
+    with pytest.raises(ScanError, match="Too many levels of symbolic links"):
+        scan_cloudtrail_archive(tmp_path / "loop.json.gz", workers=1)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    content=st.one_of(st.binary(max_size=2000), as_log_files(), as_damaged_files()),
+    gzipped=st.booleans(),
+    cap=st.sampled_from([None, 64, 512, 4096]),
+)
+def test_any_bytes_as_a_file_give_records_or_one_entry(
+    tmp_path: Path, content: bytes, gzipped: bool, cap: int | None
+) -> None:
+    # Whatever a planted file holds: the scan counts it once — read, skipped or one error
+    # entry — and never raises.
+    path = tmp_path / "planted.json.gz"
+    path.write_bytes(gzip.compress(content) if gzipped else content)
+    result = scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=cap)
+    _invariant(result, 1)
+    if result.errors:
+        assert result.errors[0].path == str(path)
+        assert result.errors[0].detail

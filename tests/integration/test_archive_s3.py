@@ -4,6 +4,7 @@ prefix, per-object errors, and workers that build their own clients from setting
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -15,13 +16,32 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from rootguard import FailureReason, ScanError, ScanResult, SkipReason, scan_cloudtrail_archive
-from rootguard._archive import DELIVERY_SLACK, _client_for, _settings_for
-from tests.archive_gen import ArchiveSpec, ArchiveTruth, generate_archive, record_truth
+from rootguard._archive import DELIVERY_SLACK, _client_for, _ReadBuffer, _settings_for
+from tests.archive_gen import (
+    ArchiveSpec,
+    ArchiveTruth,
+    force_fallback,
+    generate_archive,
+    gzip_bomb,
+    log_file_parts,
+    record_truth,
+)
 from tests.integration.conftest import reset_server
 
 BUCKET = "org-trail-archive-bucket"
 SPEC = ArchiveSpec(events=2500, root_fraction=0.012, seed=11, days=4, records_per_file=(10, 60))
 SMALL = ArchiveSpec(events=900, root_fraction=0.02, seed=12, days=2, records_per_file=(10, 40))
+ROOT = {
+    "eventVersion": "1.09",
+    "eventID": "bbbbbbbb-0000-4000-8000-000000000001",
+    "eventTime": "2024-05-02T08:00:00Z",
+    "eventSource": "iam.amazonaws.com",
+    "eventName": "CreateAccessKey",
+    "eventType": "AwsApiCall",
+    "awsRegion": "us-east-1",
+    "recipientAccountId": "111111111111",
+    "userIdentity": {"type": "Root", "accessKeyId": "AKIAS3CAPEXAMPLE0001"},
+}
 
 
 def _upload(session: boto3.Session, spec: ArchiveSpec = SPEC) -> ArchiveTruth:
@@ -250,3 +270,91 @@ def test_s3_process_pool_identical(
     assert pooled == one
     assert {a.event_id for a in pooled.activities} == {r.event_id for r in truth.roots}
     assert pooled.files_scanned == len(truth.log_keys)
+
+
+# ---------------------------------------------------------------------------------------
+# The size cap on S3: never download more than it
+# ---------------------------------------------------------------------------------------
+
+CAP = 1_000_000
+HOSTILE = "AWSLogs/111111111111/CloudTrail/us-east-1/2024/05/02"
+
+
+@pytest.fixture(params=["fast", "fallback"])
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "fallback":
+        force_fallback(monkeypatch)
+    return str(request.param)
+
+
+def _fills(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every object body read (the reader's fill calls)."""
+    sizes: list[int] = []
+    real = _ReadBuffer.fill
+
+    def fill(self: _ReadBuffer, readinto: Any, size: int, limit: int | None) -> Any:
+        sizes.append(size)
+        return real(self, readinto, size, limit)
+
+    monkeypatch.setattr(_ReadBuffer, "fill", fill)
+    return sizes
+
+
+def test_s3_cap_bomb_and_big_object(
+    inprocess: boto3.Session, monkeypatch: pytest.MonkeyPatch, decoder: str
+) -> None:
+    s3 = inprocess.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    good = b'{"Records":[' + json.dumps(ROOT).encode() + b"]}"
+    bomb = gzip_bomb(5 * CAP)
+    big = b"".join(log_file_parts(json.dumps(ROOT).encode(), 2 * CAP))
+    for name, body in (("good.json", good), ("bomb.json.gz", bomb), ("big.json", big)):
+        s3.put_object(Bucket=BUCKET, Key=f"{HOSTILE}/{name}", Body=body)
+    seen = _track(inprocess)
+    bodies = _fills(monkeypatch)
+    result = scan_cloudtrail_archive(
+        f"s3://{BUCKET}", session=inprocess, workers=1, max_file_bytes=CAP
+    )
+    errors = {e.path.rsplit("/", 1)[1]: (e.reason, e.detail) for e in result.errors}
+    assert errors == {
+        "bomb.json.gz": (
+            FailureReason.TOO_LARGE,
+            f"decompresses to more than {CAP} bytes (max_file_bytes); stopped there",
+        ),
+        "big.json": (
+            FailureReason.TOO_LARGE,
+            f"{len(big)} bytes, over the limit of {CAP} bytes (max_file_bytes)",
+        ),
+    }
+    # The listing said how big big.json is: it was never requested; the bomb (small as
+    # stored) was downloaded and refused while decompressing.
+    assert sorted(k.rsplit("/", 1)[1] for k in seen["get"]) == ["bomb.json.gz", "good.json"]
+    assert sorted(bodies) == sorted([len(good), len(bomb)])
+    assert [a.event_id for a in result.activities] == [ROOT["eventID"]]
+    assert result.files_seen == 3 == result.files_scanned + len(result.errors)
+
+
+def test_s3_object_named_in_a_list_is_checked_by_its_content_length(
+    inprocess: boto3.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Named in a list, an object has no listed size: GetObject's ContentLength is checked
+    # before its body is read, and the body is closed unread.
+    s3 = inprocess.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    big = b"".join(log_file_parts(json.dumps(ROOT).encode(), 2 * CAP))
+    s3.put_object(Bucket=BUCKET, Key=f"{HOSTILE}/big.json", Body=big)
+    s3.put_object(Bucket=BUCKET, Key=f"{HOSTILE}/exact.json", Body=big[:CAP])  # not JSON
+    seen = _track(inprocess)
+    bodies = _fills(monkeypatch)
+    result = scan_cloudtrail_archive(
+        [f"s3://{BUCKET}/{HOSTILE}/big.json", f"s3://{BUCKET}/{HOSTILE}/exact.json"],
+        session=inprocess,
+        workers=1,
+        max_file_bytes=CAP,
+    )
+    assert [k.rsplit("/", 1)[1] for k in seen["get"]] == ["big.json", "exact.json"]
+    assert bodies == [CAP]  # only the object within the cap was read
+    assert {e.path.rsplit("/", 1)[1]: e.reason for e in result.errors} == {
+        "big.json": FailureReason.TOO_LARGE,
+        "exact.json": FailureReason.NOT_JSON,  # read in full: exactly the cap is allowed
+    }

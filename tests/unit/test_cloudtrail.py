@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import rootguard
 from rootguard import CloudTrailEvent, ParseError, parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._cloudtrail import iter_raw_records
+from tests.archive_gen import finishes_within, gzip_bomb
 from tests.strategies import ct_json_values, ct_record_like, ct_records, ct_wrap
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -452,3 +454,84 @@ def test_read_never_raises_anything_but_parse_error_on_json(document: Any) -> No
         return
     assert isinstance(document, dict)
     assert len(events) == len(document["Records"])
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile files: size caps, files that are not regular files
+# ---------------------------------------------------------------------------------------
+
+
+def test_read_cloudtrail_file_caps_the_decompressed_size(tmp_path: Path) -> None:
+    bomb = gzip_bomb(5_000_000)  # 5 MB of valid JSON in a few KB
+    for source in (bomb, _write(tmp_path / "bomb.json.gz", bomb)):
+        with pytest.raises(ParseError, match="too large: decompresses to more than 1000000"):
+            read_cloudtrail_file(source, max_file_bytes=1_000_000)
+        with pytest.raises(ParseError, match="too large"):
+            iter_raw_records(source, max_file_bytes=1_000_000)
+    # Under a cap it fits, or without one: read in full.
+    assert len(list(iter_raw_records(bomb, max_file_bytes=None))) > 50_000
+    assert len(list(iter_raw_records(bomb, max_file_bytes=6_000_000))) > 50_000
+
+
+def test_read_cloudtrail_file_caps_the_stored_size(tmp_path: Path) -> None:
+    data = _log([ROOT_SIGNIN] * 40)
+    path = _write(tmp_path / "big.json", data)
+    for source in (data, path):
+        with pytest.raises(ParseError, match=f"too large: {len(data)} bytes, over the limit"):
+            read_cloudtrail_file(source, max_file_bytes=len(data) - 1)
+        assert len(list(read_cloudtrail_file(source, max_file_bytes=len(data)))) == 40
+
+
+@pytest.mark.parametrize("cap", [0, -1, 1.5, "10", True])
+def test_read_cloudtrail_file_refuses_a_bad_cap(cap: Any) -> None:
+    with pytest.raises(ParseError, match="max_file_bytes must be"):
+        read_cloudtrail_file(b'{"Records": []}', max_file_bytes=cap)
+
+
+def test_read_cloudtrail_file_never_blocks_on_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "log.json.gz"
+    os.mkfifo(fifo)
+
+    def read() -> str:
+        with pytest.raises(ParseError) as info:
+            read_cloudtrail_file(fifo)
+        return info.value.message
+
+    message = finishes_within(10, read, unblock=fifo)
+    assert message == "cannot read file: not a regular file: a FIFO (named pipe)"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("/dev/zero", "a character device"), ("/dev/null", "a character device")],
+)
+def test_read_cloudtrail_file_refuses_devices(path: str, kind: str) -> None:
+    def read() -> None:
+        read_cloudtrail_file(path)
+
+    with pytest.raises(ParseError, match=f"not a regular file: {kind}"):
+        finishes_within(10, read)
+
+
+def test_read_cloudtrail_file_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ParseError, match="not a regular file: a directory") as info:
+        read_cloudtrail_file(tmp_path)
+    assert info.value.source == str(tmp_path)
+
+
+def test_read_cloudtrail_file_symlinks(tmp_path: Path) -> None:
+    target = _write(tmp_path / "real.json", _log([ROOT_SIGNIN]))
+    (tmp_path / "link.json").symlink_to(target)
+    assert [ev.to_record() for ev in read_cloudtrail_file(tmp_path / "link.json")] == [ROOT_SIGNIN]
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    with pytest.raises(ParseError, match="No such file"):
+        read_cloudtrail_file(tmp_path / "dangling.json")
+    with pytest.raises(ParseError, match="symbolic links"):
+        read_cloudtrail_file(tmp_path / "a.json")
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import tracemalloc
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,7 +21,7 @@ from isal import igzip
 
 from rootguard import ParseError, RootActivity, classify_event, detect_root_activity
 from rootguard import _fastscan as fs
-from rootguard._cloudtrail import gzip_failure, iter_raw_records
+from rootguard._cloudtrail import MIN_RECORD_BYTES, gzip_failure, iter_raw_records
 from rootguard._fastscan import (
     _UTF8_CHUNK,
     DECODER,
@@ -35,6 +36,7 @@ from rootguard._fastscan import (
     is_utf8,
     scan_log_bytes,
 )
+from tests.archive_gen import gzip_bomb, log_file_parts
 from tests.strategies import as_damaged_files, as_log_files, as_records, ct_records
 
 UTC = timezone.utc
@@ -486,3 +488,147 @@ def test_scanning_with_one_inflater_is_scanning_each_file_alone(files: list[byte
     big = gzip.compress(_file([ROOT_KEY] * 400))  # leaves a long tail in the buffer
     for data in [big, *files, big, *reversed(files)]:
         assert scan_log_bytes(data, inflater=inflater) == scan_log_bytes(data)
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile content: caps on size and on records (fast path and stdlib fallback)
+# ---------------------------------------------------------------------------------------
+
+CAP = 1_000_000
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_gzip_bomb_over_the_cap_is_too_large_and_never_inflated_in_full(fast: bool) -> None:
+    bomb = gzip_bomb(20 * CAP)  # 20 MB of valid CloudTrail JSON in about 70 KB of gzip
+    assert len(bomb) < CAP // 10
+    inflater = Inflater()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        scan = scan_log_bytes(bomb, fast=fast, inflater=inflater, max_file_bytes=CAP)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert scan.failure is FailureReason.TOO_LARGE
+    assert "decompresses to more than 1000000 bytes" in scan.detail
+    assert (scan.events, scan.roots) == (0, ())
+    # Decompressed as a stream into a buffer that never outgrows the cap: the memory the
+    # call allocated stays near the cap, never near the 20 MB the file inflates to.
+    assert peak < 3 * CAP
+    assert len(inflater._buffer) <= CAP + 1
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("gzipped", [True, False], ids=["gzip", "plain"])
+def test_cap_boundary_is_exact(fast: bool, gzipped: bool) -> None:
+    # A valid log file of exactly the cap is read; one byte more is too large.
+    record = json.dumps(ROOT_KEY, separators=(",", ":")).encode()
+    exact = b'{"Records":[' + record + b"]}"
+    cap = len(exact)
+    for data, ok in ((exact, True), (exact[:-1] + b" }", False)):
+        content = gzip.compress(data) if gzipped else data
+        scan = scan_log_bytes(content, fast=fast, max_file_bytes=cap)
+        if ok:
+            assert scan.scanned
+            assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
+        else:
+            assert scan.failure is FailureReason.TOO_LARGE
+            assert scan.detail
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_valid_plain_json_over_the_cap_is_too_large(fast: bool) -> None:
+    data = b"".join(log_file_parts(json.dumps(ROOT_KEY).encode(), 2 * CAP))
+    assert reference(data) is not None  # a valid log file, just too big for the cap
+    scan = scan_log_bytes(data, fast=fast, max_file_bytes=CAP)
+    assert scan.failure is FailureReason.TOO_LARGE
+    assert scan.detail.startswith(f"{len(data)} bytes, over the limit of {CAP} bytes")
+    # No cap: read as the reference reads it.
+    assert scan_log_bytes(data, fast=fast, max_file_bytes=None).events == len(
+        list(iter_raw_records(data, max_file_bytes=None))
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_too_many_tiny_records_is_too_large(fast: bool) -> None:
+    cap = 64 * 1024  # at most 256 records (cap / MIN_RECORD_BYTES)
+    limit = cap // MIN_RECORD_BYTES
+    at_limit = b'{"Records":[' + b",".join([b"{}"] * limit) + b"]}"
+    over = b'{"Records":[' + b",".join([b"{}"] * (limit + 1)) + b"]}"
+    assert scan_log_bytes(at_limit, fast=fast, max_file_bytes=cap).events == limit
+    scan = scan_log_bytes(over, fast=fast, max_file_bytes=cap)
+    assert scan.failure is FailureReason.TOO_LARGE
+    assert f"more than {limit} records" in scan.detail
+
+
+def test_fast_path_stops_decoding_at_the_first_record_too_many() -> None:
+    # 3 MB of empty records, under a 4 MiB cap: 1,048,576 records where 16,384 are
+    # allowed. Decoding them all would cost about 40 MB; it stops at the 16,385th.
+    data = b'{"Records":[' + b",".join([b"{}"] * (1 << 20)) + b"]}"
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        scan = scan_log_bytes(data, fast=True, max_file_bytes=4 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert scan.failure is FailureReason.TOO_LARGE
+    assert peak < 4_000_000
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_many_candidate_records_are_decoded_one_at_a_time(fast: bool) -> None:
+    # Every record is a candidate (no userIdentity: a possible wrapper): the scan keeps
+    # none of them, and gives the reference's verdict.
+    data = b'{"Records":[' + b",".join([b'{"eventName":"x"}'] * 5000) + b"]}"
+    scan = scan_log_bytes(data, fast=fast)
+    assert (scan.events, scan.roots) == (5000, ())
+    assert reference(data) == []
+
+
+def test_max_file_bytes_none_is_no_cap() -> None:
+    bomb = gzip_bomb(3 * CAP)
+    assert scan_log_bytes(bomb, max_file_bytes=CAP).failure is FailureReason.TOO_LARGE
+    assert scan_log_bytes(bomb, max_file_bytes=None).scanned
+    with pytest.raises(ParseError, match="more than 1000000 bytes"):
+        gunzip(bomb, limit=CAP)
+    assert len(gunzip(bomb, limit=None)) > 3 * CAP
+
+
+def _inflated_size(content: bytes) -> int:
+    if not content.startswith(b"\x1f\x8b"):
+        return len(content)
+    try:
+        return len(gzip.decompress(content))
+    except Exception:  # damaged: never inflated past the cap either
+        return 0
+
+
+def _records_in(content: bytes) -> int:
+    try:
+        return len(list(iter_raw_records(content, max_file_bytes=None)))
+    except ParseError:
+        return 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.one_of(st.binary(max_size=3000), as_log_files()),
+    gzipped=st.booleans(),
+    cap=st.integers(1, 6000),
+)
+def test_any_bytes_give_one_verdict_under_any_cap(data: bytes, gzipped: bool, cap: int) -> None:
+    # Whatever the bytes and the cap: one verdict, never an exception. Over the cap (as
+    # stored, inflated, or by records) it is too_large; within it, the cap changes nothing.
+    content = gzip.compress(data) if gzipped else data
+    for fast in (True, False):
+        scan = scan_log_bytes(content, fast=fast, max_file_bytes=cap)
+        assert [scan.scanned, scan.failure is not None, scan.skip is not None].count(True) == 1
+        if scan.failure is FailureReason.TOO_LARGE:
+            assert (
+                len(content) > cap
+                or _inflated_size(content) > cap
+                or _records_in(content) > cap // MIN_RECORD_BYTES
+            )
+        else:
+            assert scan == scan_log_bytes(content, fast=fast, max_file_bytes=None)
