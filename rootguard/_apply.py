@@ -29,10 +29,11 @@ from typing import Any
 
 import boto3
 from botocore import xform_name
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._aws import (
+    CALL_ERRORS,
     CREDENTIAL_ERRORS,
     ClientFactory,
     error_code,
@@ -868,7 +869,7 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
         )
     except _Conflict as exc:
         code, message = exc.code, str(exc)
-    except (ClientError, BotoCoreError) as exc:
+    except CALL_ERRORS as exc:
         code, message = error_code(exc), error_message(exc)
     except Exception as exc:  # a response we did not expect must not stop the run
         logger.exception("unexpected error applying %s", action.id)

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from rootguard._aws import CREDENTIAL_ERRORS, RETRY_CONFIG, error_code, error_message
+from rootguard._aws import CALL_ERRORS, CREDENTIAL_ERRORS, RETRY_CONFIG, error_code, error_message
 from rootguard._cloudtrail import (
     DEFAULT_MAX_FILE_BYTES,
     NotRegularFile,
@@ -488,7 +488,7 @@ class _S3Lister:
                 yield page
         except CREDENTIAL_ERRORS as exc:
             raise ScanError(f"no usable AWS credentials: {exc}") from None
-        except (ClientError, BotoCoreError) as exc:
+        except CALL_ERRORS as exc:
             raise ScanError(
                 f"cannot list s3://{self.bucket}/{prefix}: {error_code(exc)}: {error_message(exc)}"
             ) from None
@@ -766,7 +766,7 @@ def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
     except OSError as exc:
         link = ref.key is None and _is_link(Path(ref.path))
         return FileScan(failure=FailureReason.READ_FAILED, detail=_os_detail(exc, link=link))
-    except (ClientError, BotoCoreError) as exc:
+    except CALL_ERRORS as exc:
         return FileScan(
             failure=FailureReason.READ_FAILED,
             detail=f"{error_code(exc)}: {error_message(exc)}",
@@ -1075,7 +1075,7 @@ def _bucket_region(client: Any, bucket: str) -> str | None:
         raise ScanError(
             f"cannot open s3://{bucket}: {error_code(exc)}: {error_message(exc)}"
         ) from None
-    except BotoCoreError as exc:
+    except CALL_ERRORS as exc:
         raise ScanError(f"cannot open s3://{bucket}: {error_message(exc)}") from None
     region = response.get("BucketRegion") or response.get("ResponseMetadata", {}).get(
         "HTTPHeaders", {}
