@@ -291,7 +291,9 @@ def check_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) 
             parsed = json.loads(bytes(body))
         except ValueError as exc:
             raise ResponseParserError(f"{name}: the answer is not JSON") from exc
-        if not isinstance(parsed, dict):
+        # ``null`` is an empty answer (moto's for CreateAlias; AWS sends no body): a read
+        # answered so still fails where its result key is expected (MalformedResponse).
+        if parsed is not None and not isinstance(parsed, dict):
             raise ResponseParserError(f"{name}: the answer is JSON but not an object")
     elif protocol in ("query", "ec2"):
         root = _XML_ROOT.match(bytes(body))

@@ -47,6 +47,8 @@ from rootguard._checks import Finding, Policy, Report, Status, evaluate
 from rootguard._errors import PlanError, RootGuardError
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
+    PUBLISHING_SERVICES,
+    SNS_KEY_ACTIONS,
     active_managed_rules,
     alarm_fires,
     alarm_watches_metric,
@@ -56,6 +58,7 @@ from rootguard._judge import (
     records_iam,
     rule_enabled,
     rule_matches_root_activity,
+    topic_encryption,
     trail_records_management,
 )
 from rootguard._models import StrEnum
@@ -70,6 +73,7 @@ from rootguard._snapshot import (
 )
 
 __all__ = [
+    "KEY_ALIAS_TAG_KEY",
     "MANAGED_TAG_KEY",
     "MANAGED_TAG_VALUE",
     "ROOT_EVENT_PATTERN",
@@ -79,6 +83,7 @@ __all__ = [
     "BlockedKind",
     "ChangeType",
     "CreateBucket",
+    "CreateKey",
     "CreateLogGroup",
     "CreateRole",
     "CreateServiceLinkedRole",
@@ -101,6 +106,7 @@ __all__ = [
     "PutRule",
     "PutTargets",
     "RemediationOptions",
+    "SetTopicEncryption",
     "SetTopicPolicy",
     "StartConfigurationRecorder",
     "StartLogging",
@@ -114,6 +120,9 @@ logger = logging.getLogger(__name__)
 MANAGED_TAG_KEY = "rootguard:managed"
 """The tag key on everything rootguard creates (value :data:`MANAGED_TAG_VALUE`)."""
 MANAGED_TAG_VALUE = "true"
+KEY_ALIAS_TAG_KEY = "rootguard:alias"
+"""The tag on rootguard's KMS key naming its alias: a key an interrupted run created
+before its alias is found by it and adopted, never created twice."""
 
 ROOT_EVENT_PATTERN: dict[str, Any] = {
     "source": [{"prefix": "aws."}],
@@ -205,6 +214,7 @@ _KMS_RE = re.compile(
     r"|alias/[A-Za-z0-9/_-]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|mrk-[0-9a-f]{32})$"
 )
+_KEY_ALIAS_RE = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 _IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _HTTPS_RE = re.compile(r"^https://[^\s/$.?#][^\s]*$")
 _SMS_RE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -309,6 +319,10 @@ class RemediationOptions(BaseModel):
     """Use this existing SNS topic for alerts instead of creating rootguard's. Its policy
     is extended (never replaced) with the publish grants rootguard needs."""
     alert_topic_name: str = "rootguard-root-activity"
+    alert_topic_key_alias: str = "alias/rootguard-alert-topic"
+    """The alias of the customer managed KMS key rootguard creates (or adopts, when the
+    alias exists) for an alert topic encrypted with the AWS managed key
+    ``alias/aws/sns``, to which CloudWatch alarms and EventBridge cannot publish."""
     trail_name: str = "rootguard"
     bucket_name: str | None = None
     """The S3 bucket for CloudTrail (and AWS Config) files. Default:
@@ -369,6 +383,16 @@ class RemediationOptions(BaseModel):
     def _v_topic_name(cls, value: str) -> str:
         if not _TOPIC_NAME_RE.fullmatch(value):
             raise ValueError("an SNS topic name has 1-256 letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("alert_topic_key_alias")
+    @classmethod
+    def _v_key_alias(cls, value: str) -> str:
+        if not _KEY_ALIAS_RE.fullmatch(value) or value.startswith("alias/aws/"):
+            raise ValueError(
+                "a KMS alias name is 'alias/' and letters, digits, '/', '_' or '-' (at most "
+                "256 characters) and does not start with 'alias/aws/' (reserved for AWS)"
+            )
         return value
 
     @field_validator("trail_name")
@@ -664,6 +688,36 @@ class SetTopicPolicy(ApiAction):
     merge: bool = False
 
 
+class CreateKey(ApiAction):
+    """``kms:CreateKey`` and ``kms:CreateAlias`` — a customer managed key for the alert
+    topic whose key policy lets CloudWatch alarms and EventBridge rules use it
+    (``kms:GenerateDataKey*``, ``kms:Decrypt``), as the Amazon SNS Developer Guide asks
+    for encrypted topics that AWS services publish to.
+
+    ``params`` are CreateKey's; the alias (:attr:`alias_name`) is attached to the new key
+    at once. apply adopts the key the alias already names (``unchanged``; it fails,
+    without editing it, when that key's policy lacks the grants), and a key tagged with
+    the alias by an interrupted run (no alias yet) instead of creating a second one."""
+
+    kind: Literal["CreateKey"] = "CreateKey"
+    service: Literal["kms"] = "kms"
+    operation: Literal["CreateKey"] = "CreateKey"
+    alias_name: str
+    """``alias/…``: how the topic and later runs find the key."""
+
+
+class SetTopicEncryption(ApiAction):
+    """``sns:SetTopicAttributes`` (``KmsMasterKeyId``): encrypt the alert topic with
+    rootguard's customer managed key instead of the AWS managed key. apply changes the
+    topic only while it still uses the AWS managed key (or none): another customer
+    managed key set since the plan was made is kept."""
+
+    change: ChangeType = ChangeType.UPDATE
+    kind: Literal["SetTopicEncryption"] = "SetTopicEncryption"
+    service: Literal["sns"] = "sns"
+    operation: Literal["SetTopicAttributes"] = "SetTopicAttributes"
+
+
 class Subscribe(ApiAction):
     """``sns:Subscribe`` — email and https subscribers stay pending until they confirm."""
 
@@ -759,6 +813,8 @@ Action = Annotated[
     | PutMetricFilter
     | CreateTopic
     | SetTopicPolicy
+    | CreateKey
+    | SetTopicEncryption
     | Subscribe
     | PutMetricAlarm
     | PutRule
@@ -1160,6 +1216,8 @@ _DEPENDENT_KIND: dict[str, BlockedKind] = {
     "PutMetricAlarm": BlockedKind.METRIC_ALARM,
     "CreateTopic": BlockedKind.ALERT_TOPIC,
     "SetTopicPolicy": BlockedKind.ALERT_TOPIC,
+    "CreateKey": BlockedKind.ALERT_TOPIC,
+    "SetTopicEncryption": BlockedKind.ALERT_TOPIC,
     "Subscribe": BlockedKind.ALERT_SUBSCRIPTIONS,
     "PutRule": BlockedKind.EVENTBRIDGE_RULE,
     "PutTargets": BlockedKind.EVENTBRIDGE_TARGETS,
@@ -1412,9 +1470,12 @@ class _Planner:
         if data.topics is None:
             return [("sns", "ListTopics", region, None)]
         topic = next((t for t in data.topics if t.topic_arn == arn), None)
+        reads: list[Read] = []
         if topic is not None and topic.subscriptions is None:
-            return [("sns", "ListSubscriptionsByTopic", region, arn)]
-        return []
+            reads.append(("sns", "ListSubscriptionsByTopic", region, arn))
+        if topic is not None and topic_encryption(topic).state == "unknown":
+            reads.append(("sns", "GetTopicAttributes", region, arn))
+        return reads
 
     def trail_unread(self, trail: Trail) -> list[Read]:
         reads: list[Read] = []
@@ -2623,6 +2684,8 @@ class _Planner:
                 )
             )
         self.topic_deps = tuple(deps)
+        if topic is not None and topic_encryption(topic).services_can_publish is False:
+            self.plan_topic_key(topic)
         if topic is not None and topic.subscriptions is None:
             self.block(
                 BlockedKind.ALERT_SUBSCRIPTIONS,
@@ -2640,6 +2703,107 @@ class _Planner:
             return
         subscribe_deps = [d for d in deps[:1] if d not in self.blocked_actions]
         self.plan_subscriptions(topic, tuple(subscribe_deps))
+
+    def plan_topic_key(self, topic: SnsTopic) -> None:
+        """The alert topic is encrypted with the AWS managed key, to which CloudWatch and
+        EventBridge cannot publish: switch it to a customer managed key that lets them
+        (a stronger setting, not a weaker one: the topic stays encrypted)."""
+        region, arn = self.home, topic.topic_arn
+        alias = self.opts.alert_topic_key_alias
+        fixes = (_METRIC_ALARM, _EVENTBRIDGE)
+        key_id = self.add(
+            CreateKey(
+                id=self.aid("CreateKey", region, alias.removeprefix("alias/")),
+                region=region,
+                resource=self.arn("kms", region, alias),
+                description=(
+                    f"customer managed KMS key {alias} for the alert topic, usable by "
+                    "CloudWatch alarms and EventBridge rules"
+                ),
+                fixes=fixes,
+                note=(
+                    "a customer managed key costs $1 a month plus requests "
+                    "(aws.amazon.com/kms/pricing); the AWS managed key alias/aws/sns is "
+                    "free but AWS services cannot publish to a topic encrypted with it"
+                ),
+                alias_name=alias,
+                params={
+                    "Description": f"rootguard: encrypts the root-alert SNS topic {arn}",
+                    "KeyUsage": "ENCRYPT_DECRYPT",
+                    "KeySpec": "SYMMETRIC_DEFAULT",
+                    "Policy": _dumps(self.topic_key_policy()),
+                    "Tags": [
+                        {"TagKey": MANAGED_TAG_KEY, "TagValue": MANAGED_TAG_VALUE},
+                        {"TagKey": KEY_ALIAS_TAG_KEY, "TagValue": alias},
+                    ],
+                },
+                permissions=(
+                    "kms:CreateKey",
+                    "kms:TagResource",
+                    "kms:CreateAlias",
+                    "kms:ListAliases",
+                    "kms:ListKeys",
+                    "kms:ListResourceTags",
+                    "kms:DescribeKey",
+                    "kms:GetKeyPolicy",
+                ),
+            )
+        )
+        self.add(
+            SetTopicEncryption(
+                id=self.aid("SetTopicEncryption", region, arn.split(":")[5]),
+                region=region,
+                resource=arn,
+                description=(
+                    f"encrypt the alert topic with {alias} instead of the AWS managed key "
+                    f"{topic_encryption(topic).key_id}"
+                ),
+                fixes=fixes,
+                depends_on=(key_id,),
+                params={
+                    "TopicArn": arn,
+                    "AttributeName": "KmsMasterKeyId",
+                    "AttributeValue": alias,
+                },
+                permissions=("sns:SetTopicAttributes", "sns:GetTopicAttributes"),
+            )
+        )
+
+    def topic_key_policy(self) -> dict[str, Any]:
+        """The key policy of rootguard's alert-topic key: the account (so IAM policies
+        govern its administration, as in AWS's default key policy) and the statement the
+        Amazon SNS Developer Guide gives for AWS services that publish to encrypted
+        topics, for CloudWatch and EventBridge. No condition keys: EventBridge's KMS
+        requests for SNS delivery do not carry ``aws:SourceArn``/``aws:SourceAccount``,
+        and a condition they do not satisfy drops every alert silently. Who may publish
+        is decided by the topic policy."""
+        sids = {
+            "cloudwatch.amazonaws.com": "RootGuardCloudWatchAlarms",
+            "events.amazonaws.com": "RootGuardEventBridgeRules",
+        }
+        return {
+            "Version": "2012-10-17",
+            "Id": "rootguard-alert-topic-key",
+            "Statement": [
+                {
+                    "Sid": "EnableIAMPolicies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{self.partition}:iam::{self.account}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                *(
+                    {
+                        "Sid": sids[service],
+                        "Effect": "Allow",
+                        "Principal": {"Service": service},
+                        "Action": list(SNS_KEY_ACTIONS),
+                        "Resource": "*",
+                    }
+                    for service in PUBLISHING_SERVICES
+                ),
+            ],
+        }
 
     def topic_statements(self) -> list[dict[str, Any]]:
         arn, region, account = self.topic_arn, self.home, self.account
