@@ -38,13 +38,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from rootguard._checks import Finding, Policy, Report, Status, evaluate
-from rootguard._errors import PlanError, RootGuardError
+from rootguard._errors import PlanError, RootGuardError, name_list
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
     PUBLISHING_SERVICES,
@@ -62,6 +64,7 @@ from rootguard._judge import (
     trail_records_management,
 )
 from rootguard._models import StrEnum
+from rootguard._names import check_name
 from rootguard._snapshot import (
     AccountSnapshot,
     Alarm,
@@ -199,26 +202,29 @@ _EMAIL_RE = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
 )
-_TRAIL_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,126})[A-Za-z0-9]$")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_LOG_GROUP_RE = re.compile(r"^[A-Za-z0-9._/#-]{1,512}$")
-_TOPIC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_RULE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9./#:_ -]{1,255}$")
-_PRINTABLE_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
 _TOPIC_ARN_RE = re.compile(
     r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$"
 )
-_KMS_RE = re.compile(
-    r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+"
-    r"|alias/[A-Za-z0-9/_-]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|mrk-[0-9a-f]{32})$"
-)
-_KEY_ALIAS_RE = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
-_IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _HTTPS_RE = re.compile(r"^https://[^\s/$.?#][^\s]*$")
 _SMS_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 _ARN_RE = re.compile(r"^arn:aws[a-z-]*:(sqs|lambda|firehose):[a-z0-9-]+:\d{12}:\S+$")
+
+
+_OPTION_NAMES = {
+    "alert_topic_name": "topic_name",
+    "alert_topic_key_alias": "kms_alias",
+    "trail_name": "trail_name",
+    "bucket_name": "bucket_name",
+    "log_group_name": "log_group_name",
+    "kms_key_id": "kms_key_id",
+    "metric_namespace": "metric_namespace",
+    "metric_name": "metric_name",
+    "metric_filter_name": "metric_filter_name",
+    "alarm_name": "alarm_name",
+    "rule_name": "rule_name",
+}
+"""The options that name something rootguard sends to AWS → their kind of name
+(:data:`rootguard._names.NAME_RULES`)."""
 
 
 def _check_region(value: str) -> str:
@@ -277,6 +283,29 @@ class AlertSubscription(BaseModel):
             raise ValueError(f"{e!r} is not a valid {p.value} endpoint")
         return self
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_plan_error(
+        cls, data: Any, handler: ModelWrapValidatorHandler[AlertSubscription]
+    ) -> AlertSubscription:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _options_error(exc, "alert subscription") from None
+
+
+def _options_error(exc: ValidationError, what: str) -> PlanError:
+    """A :class:`PlanError` saying which option is wrong and why (pydantic's
+    ``ValidationError`` never leaves the public API)."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append(
+            message if not where or message.startswith(where) else f"{where}: {message}"
+        )
+    return PlanError(f"invalid {what}: " + "; ".join(problems))
+
 
 def _ok_email(value: str) -> bool:
     try:
@@ -290,10 +319,12 @@ class RemediationOptions(BaseModel):
     """What :func:`plan` should build, and how to name it. All fields are optional.
 
     Names default to rootguard's own (``rootguard…``); rootguard only ever changes
-    resources that carry the names given here. Invalid values (a malformed email address,
-    an unknown region format, a name AWS would reject) raise a ``ValueError``
-    (pydantic's ``ValidationError``) when the options are built; :func:`plan` turns a
-    mapping it cannot validate into :class:`~rootguard.PlanError`.
+    resources that carry the names given here. Every name is checked against AWS's
+    documented constraints (docs/remediation.md, "Names"). Invalid values — a malformed
+    email address, an unknown region format, a name AWS would reject, an unknown option,
+    a bare string where a list is expected — raise :class:`~rootguard.PlanError` naming
+    the option, however the options are built (constructor, ``model_validate``,
+    :func:`plan` with a mapping); pydantic's ``ValidationError`` never escapes.
 
     Examples:
         >>> import rootguard
@@ -347,6 +378,13 @@ class RemediationOptions(BaseModel):
     """Adopt an existing multi-region trail instead of creating a new one (recommended:
     a second trail's copy of management events is charged)."""
 
+    @field_validator("regions", "alert_emails", mode="before")
+    @classmethod
+    def _v_name_lists(cls, value: Any, info: ValidationInfo) -> Any:
+        field = str(info.field_name)
+        items = "region names" if field == "regions" else "email addresses"
+        return name_list(value, field, items=items)
+
     @field_validator("home_region")
     @classmethod
     def _v_home(cls, value: str | None) -> str | None:
@@ -378,62 +416,11 @@ class RemediationOptions(BaseModel):
             _check_region(match.group(2))
         return value
 
-    @field_validator("alert_topic_name")
+    @field_validator(*_OPTION_NAMES)
     @classmethod
-    def _v_topic_name(cls, value: str) -> str:
-        if not _TOPIC_NAME_RE.fullmatch(value):
-            raise ValueError("an SNS topic name has 1-256 letters, digits, '-' or '_'")
-        return value
-
-    @field_validator("alert_topic_key_alias")
-    @classmethod
-    def _v_key_alias(cls, value: str) -> str:
-        if not _KEY_ALIAS_RE.fullmatch(value) or value.startswith("alias/aws/"):
-            raise ValueError(
-                "a KMS alias name is 'alias/' and letters, digits, '/', '_' or '-' (at most "
-                "256 characters) and does not start with 'alias/aws/' (reserved for AWS)"
-            )
-        return value
-
-    @field_validator("trail_name")
-    @classmethod
-    def _v_trail(cls, value: str) -> str:
-        if (
-            not _TRAIL_NAME_RE.fullmatch(value)
-            or re.search(r"[._-]{2}", value)
-            or _IP_RE.fullmatch(value)
-        ):
-            raise ValueError(
-                "a trail name has 3-128 letters, digits, '.', '_' or '-', starts and ends "
-                "with a letter or digit, has no adjacent '.', '_', '-' and is not an IP address"
-            )
-        return value
-
-    @field_validator("bucket_name")
-    @classmethod
-    def _v_bucket(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if (
-            not _BUCKET_RE.fullmatch(value)
-            or ".." in value
-            or ".-" in value
-            or "-." in value
-            or _IP_RE.fullmatch(value)
-            or value.startswith(("xn--", "sthree-", "amzn-s3-demo-"))
-            or value.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
-        ):
-            raise ValueError(f"{value!r} is not a valid S3 bucket name")
-        return value
-
-    @field_validator("log_group_name")
-    @classmethod
-    def _v_log_group(cls, value: str) -> str:
-        if not _LOG_GROUP_RE.fullmatch(value) or value.startswith("aws/"):
-            raise ValueError(
-                "a log group name has 1-512 letters, digits, '.', '_', '-', '/' or '#'"
-            )
-        return value
+    def _v_names(cls, value: str | None, info: ValidationInfo) -> str | None:
+        field = str(info.field_name)
+        return None if value is None else check_name(_OPTION_NAMES[field], value, field=field)
 
     @field_validator("log_retention_days")
     @classmethod
@@ -442,42 +429,23 @@ class RemediationOptions(BaseModel):
             raise ValueError(f"CloudWatch Logs accepts only {sorted(_VALID_RETENTION)} days")
         return value
 
-    @field_validator("kms_key_id")
-    @classmethod
-    def _v_kms(cls, value: str | None) -> str | None:
-        if value is not None and not _KMS_RE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a KMS key id, key ARN, alias or alias ARN")
-        return value
-
-    @field_validator("metric_namespace")
-    @classmethod
-    def _v_namespace(cls, value: str) -> str:
-        if not _NAMESPACE_RE.fullmatch(value) or value.startswith(("AWS/", ":")):
-            raise ValueError(
-                "a metric namespace has 1-255 letters, digits, '.', '-', '_', '/', '#', ':' "
-                "or spaces and does not start with 'AWS/'"
-            )
-        return value
-
-    @field_validator("metric_name", "metric_filter_name", "alarm_name")
-    @classmethod
-    def _v_printable(cls, value: str) -> str:
-        if not _PRINTABLE_RE.fullmatch(value):
-            raise ValueError("expected 1-255 printable ASCII characters")
-        return value
-
-    @field_validator("rule_name")
-    @classmethod
-    def _v_rule(cls, value: str) -> str:
-        if not _RULE_NAME_RE.fullmatch(value):
-            raise ValueError("an EventBridge rule name has 1-64 letters, digits, '.', '-', '_'")
-        return value
-
     @model_validator(mode="after")
     def _v_home_in_regions(self) -> RemediationOptions:
         if self.home_region and self.regions and self.home_region not in self.regions:
             raise ValueError(f"home_region {self.home_region} is not one of regions")
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_plan_error(
+        cls, data: Any, handler: ModelWrapValidatorHandler[RemediationOptions]
+    ) -> RemediationOptions:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _options_error(exc, "remediation options") from None
+        except PlanError as exc:  # an AlertSubscription in alert_subscriptions
+            raise PlanError(f"invalid remediation options: alert_subscriptions: {exc}") from None
 
     def subscriptions(self) -> tuple[AlertSubscription, ...]:
         """Every wanted subscriber: the emails, then the other endpoints."""
@@ -3689,8 +3657,10 @@ def plan(
         options: :class:`RemediationOptions` or a mapping of its fields.
 
     Raises:
-        PlanError: invalid options, a home region that is ambiguous or was not collected,
-            a named alert topic that does not exist.
+        PlanError: ``snapshot`` is not an :class:`~rootguard.AccountSnapshot`;
+            ``options`` is not :class:`RemediationOptions` or a mapping, or is invalid; a
+            home region that is ambiguous or was not collected; a named alert topic that
+            does not exist.
 
     Examples:
         >>> import rootguard
@@ -3707,17 +3677,21 @@ def plan(
         >>> [b.kind.value for b in p.blocked], "CreateTrail" in {a.kind for a in p.actions}
         (['trail', 'metric_filter'], False)
     """
+    if not isinstance(snapshot, AccountSnapshot):
+        raise PlanError(f"snapshot must be an AccountSnapshot, not {type(snapshot).__name__}")
     if options is None:
         opts = RemediationOptions()
     elif isinstance(options, RemediationOptions):
-        opts = options
+        # validated again: model_copy(update=...) and model_construct() skip validation,
+        # and every name must be checked before it reaches a plan
+        opts = RemediationOptions.model_validate(options.model_dump())
+    elif isinstance(options, Mapping):
+        opts = RemediationOptions.model_validate(dict(options))
     else:
-        try:
-            opts = RemediationOptions.model_validate(dict(options))
-        except ValidationError as exc:
-            raise PlanError(f"invalid remediation options: {exc}") from None
-    if not isinstance(snapshot, AccountSnapshot):
-        raise PlanError(f"expected an AccountSnapshot, got {type(snapshot).__name__}")
+        raise PlanError(
+            "options must be RemediationOptions or a mapping of its fields, not "
+            f"{type(options).__name__}"
+        )
     result = _Planner(snapshot, opts).run()
     logger.debug(
         "planned %d action(s) (%d manual) for %s",

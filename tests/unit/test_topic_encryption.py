@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from rootguard import PlanError
 from rootguard._checks import Finding, Report, Status, evaluate
 from rootguard._judge import (
     PUBLISHING_SERVICES,
@@ -355,7 +356,7 @@ def test_unread_topic_attributes_plan_no_key() -> None:
 
 def test_key_alias_option_is_validated() -> None:
     for bad in ("rootguard", "alias/aws/mine", "alias/", "alias/a b", "alias/" + "a" * 251):
-        with pytest.raises(ValueError, match="alias"):
+        with pytest.raises(PlanError, match="alert_topic_key_alias"):
             RemediationOptions(alert_topic_key_alias=bad)
     assert RemediationOptions(alert_topic_key_alias="alias/a/b_c-d").alert_topic_key_alias
 
