@@ -38,6 +38,7 @@ from rootguard._credential_report import (
 from rootguard._detect import classify_event, detect_root_activity
 from rootguard._errors import (
     ApplyError,
+    ArgumentError,
     AthenaQueryError,
     CollectError,
     ParseError,
@@ -109,6 +110,7 @@ __all__ = [
     "ApiAction",
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AthenaHunt",
     "AthenaQueryError",
     "AthenaTableResult",

@@ -42,9 +42,15 @@ from rootguard._aws import (
     resolve_session,
 )
 from rootguard._errors import ApplyError, PlanError
-from rootguard._judge import judge_selectors, records_iam
+from rootguard._judge import (
+    is_aws_managed_sns_key,
+    judge_selectors,
+    key_policy_missing_services,
+    records_iam,
+)
 from rootguard._models import StrEnum
 from rootguard._plan import (
+    KEY_ALIAS_TAG_KEY,
     MANAGED_TAG_KEY,
     MANAGED_TAG_VALUE,
     MANAGEMENT_ADVANCED_SELECTOR,
@@ -603,6 +609,94 @@ def _topic_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
     )
 
 
+def _alias_name(a: ApiAction) -> str:
+    alias = getattr(a, "alias_name", None)
+    if not isinstance(alias, str) or not alias.startswith("alias/"):
+        raise _Conflict("InvalidAction", f"{a.id} names no KMS alias")
+    return alias
+
+
+def _adoptable_key(c: Any, alias: str, aliased: set[str]) -> str | None:
+    """A key an interrupted run created (tagged with ``alias``, enabled) whose alias was
+    never attached: adopted instead of creating a second key. Keys that already have an
+    alias are not rootguard's orphans and are not looked at; keys whose tags cannot be
+    read are skipped."""
+    for key in paginate(c, "ListKeys", "Keys"):
+        key_id = str(key.get("KeyId") or "")
+        if not key_id or key_id in aliased:
+            continue
+        try:
+            tags = paginate(c, "ListResourceTags", "Tags", KeyId=key_id)
+            if not any(
+                t.get("TagKey") == KEY_ALIAS_TAG_KEY and t.get("TagValue") == alias for t in tags
+            ):
+                continue
+            meta = c.describe_key(KeyId=key_id).get("KeyMetadata") or {}
+        except ClientError:
+            continue
+        if meta.get("KeyState") == "Enabled" and meta.get("KeyManager", "CUSTOMER") == "CUSTOMER":
+            return key_id
+    return None
+
+
+def _kms_key(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    alias = _alias_name(a)
+    aliases = paginate(c, "ListAliases", "Aliases")
+    found = next((x for x in aliases if x.get("AliasName") == alias), None)
+    if found is not None:
+        key_id = str(found.get("TargetKeyId") or "")
+        if not key_id:
+            raise _Conflict("AliasWithoutKey", f"alias {alias} names no key")
+        policy = _doc(c.get_key_policy(KeyId=key_id, PolicyName="default").get("Policy"))
+        missing = key_policy_missing_services(policy if isinstance(policy, Mapping) else None)
+        if missing:
+            raise _Conflict(
+                "KeyPolicyMissingGrants",
+                f"the key {alias} ({key_id}) exists but its key policy does not let "
+                f"{', '.join(missing)} use it (kms:GenerateDataKey*, kms:Decrypt); rootguard "
+                "never edits an existing key policy: add those grants, or name another "
+                "alias (alert_topic_key_alias)",
+            )
+        return _Decision(detail=f"the key {alias} ({key_id}) exists and lets AWS services use it")
+    aliased = {str(x.get("TargetKeyId")) for x in aliases if x.get("TargetKeyId")}
+    orphan = _adoptable_key(c, alias, aliased)
+    if orphan is not None:
+        return _Decision(
+            [_Call("CreateAlias", {"AliasName": alias, "TargetKeyId": orphan})],
+            detail=f"adopting key {orphan}, which an interrupted run created",
+        )
+
+    def after(responses: list[dict[str, Any]]) -> str | None:
+        key_id = str((responses[-1].get("KeyMetadata") or {}).get("KeyId") or "")
+        if not key_id:
+            raise _Conflict("InvalidResponse", "CreateKey answered no KeyId")
+        try:
+            c.create_alias(AliasName=alias, TargetKeyId=key_id)
+        except (ClientError, BotoCoreError) as exc:
+            raise _Conflict(
+                error_code(exc),
+                f"key {key_id} was created but CreateAlias {alias} failed "
+                f"({error_message(exc)}); the next apply adopts that key",
+            ) from None
+        return f"key {key_id} created, alias {alias}"
+
+    return _Decision([_Call("CreateKey", a.params)], after=after)
+
+
+def _topic_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    arn = a.params["TopicArn"]
+    attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
+    current = str(attributes.get("KmsMasterKeyId") or "")
+    wanted = str(a.params["AttributeValue"])
+    if current == wanted:
+        return _Decision(detail=f"the topic is encrypted with {wanted}")
+    if current and not is_aws_managed_sns_key(current):
+        return _Decision(
+            detail=f"the topic is encrypted with the customer managed key {current} (kept)"
+        )
+    return _Decision([_Call("SetTopicAttributes", a.params)])
+
+
 def _subscribe(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
     p = a.params
     subs = paginate(c, "ListSubscriptionsByTopic", "Subscriptions", TopicArn=p["TopicArn"])
@@ -789,6 +883,8 @@ _HANDLERS: dict[str, Handler] = {
     "PutMetricFilter": _metric_filter,
     "CreateTopic": _create_topic,
     "SetTopicPolicy": _topic_policy,
+    "CreateKey": _kms_key,
+    "SetTopicEncryption": _topic_encryption,
     "Subscribe": _subscribe,
     "PutMetricAlarm": _metric_alarm,
     "PutRule": _rule,

@@ -400,6 +400,8 @@ def hunt_root_activity_athena(
 
     Raises:
         ParseError: a value of the wrong shape (nothing is sent).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list; nothing
+            is sent).
         AthenaQueryError: the query FAILED or was CANCELLED (with Athena's reason), timed
             out, or a call failed or answered something unreadable. On KeyboardInterrupt
             the query is stopped and KeyboardInterrupt raised again.
@@ -575,6 +577,8 @@ def ensure_athena_table(
 
     Raises:
         ParseError: a value of the wrong shape (nothing is sent).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list; nothing
+            is sent).
         AthenaQueryError: a lookup or a DDL statement failed.
 
     Examples:

@@ -45,7 +45,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._detect import STS_SOURCE, detect_root_activity
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, name_list
 from rootguard._fastscan import (
     FailedFile,
     RecordFilter,
@@ -150,11 +150,10 @@ def _identifier(value: object, what: str) -> str:
 
 
 def _accounts(values: Iterable[str] | None) -> tuple[str, ...] | None:
-    if values is None:
+    listed = name_list(values, "accounts", items="account ids")
+    if listed is None:
         return None
-    if isinstance(values, str):
-        values = [values]
-    found = tuple(dict.fromkeys(values))
+    found = tuple(dict.fromkeys(listed))
     for value in found:
         if not isinstance(value, str) or not _ACCOUNT.fullmatch(value):
             raise _bad("account", value, "a 12-digit AWS account id")
@@ -164,11 +163,10 @@ def _accounts(values: Iterable[str] | None) -> tuple[str, ...] | None:
 
 
 def _regions(values: Iterable[str] | None) -> tuple[str, ...] | None:
-    if values is None:
+    listed = name_list(values, "regions", items="region names")
+    if listed is None:
         return None
-    if isinstance(values, str):
-        values = [values]
-    found = tuple(dict.fromkeys(values))
+    found = tuple(dict.fromkeys(listed))
     for value in found:
         if not isinstance(value, str) or not _REGION.fullmatch(value):
             raise _bad("region", value, "an AWS region name such as us-east-1")
@@ -341,6 +339,7 @@ def athena_table_ddl(
     Raises:
         ParseError: a value of the wrong shape (bucket, prefix, organization id, account
             id, region, database or table name).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list).
 
     Examples:
         >>> ddl = athena_table_ddl(bucket="org-trail-logs", organization_id="o-a1b2c3d4e5",
@@ -527,6 +526,7 @@ def hunt_query(
 
     Raises:
         ParseError: a value of the wrong shape, or ``since`` after ``until``.
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list).
     """
     database = _identifier(database, "database")
     table = _identifier(table, "table")

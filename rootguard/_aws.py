@@ -33,7 +33,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 from pydantic import ValidationError
 
-from rootguard._errors import CollectError
+from rootguard._errors import CollectError, name_list
 from rootguard._snapshot import Gap
 
 __all__ = [
@@ -154,7 +154,8 @@ def requested_regions(
 ) -> tuple[list[str] | None, str]:
     """The regions asked for (duplicates dropped; None: discover them) and the home
     region: the session's region, else the first region asked for, else ``us-east-1``."""
-    wanted = unique(list(regions)) if regions is not None else None
+    listed = name_list(regions, "regions", items="region names")
+    wanted = unique(listed) if listed is not None else None
     return wanted, session.region_name or (wanted[0] if wanted else "us-east-1")
 
 
@@ -291,7 +292,9 @@ def check_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) 
             parsed = json.loads(bytes(body))
         except ValueError as exc:
             raise ResponseParserError(f"{name}: the answer is not JSON") from exc
-        if not isinstance(parsed, dict):
+        # ``null`` is an empty answer (moto's for CreateAlias; AWS sends no body): a read
+        # answered so still fails where its result key is expected (MalformedResponse).
+        if parsed is not None and not isinstance(parsed, dict):
             raise ResponseParserError(f"{name}: the answer is JSON but not an object")
     elif protocol in ("query", "ec2"):
         root = _XML_ROOT.match(bytes(body))

@@ -33,6 +33,7 @@ def check(
     Raises:
         CollectError: nothing at all could be collected (no credentials, no endpoint).
             A single denied call never raises: it makes the affected checks UNKNOWN.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
 
     Examples:
         >>> import rootguard

@@ -51,6 +51,7 @@ from rootguard._judge import (
     rule_accepts_custom_events,
     rule_enabled,
     rule_matches,
+    topic_encryption,
 )
 from rootguard._models import RootActivity, Severity, StrEnum, UtcDatetime
 from rootguard._snapshot import (
@@ -538,12 +539,26 @@ class _Ctx:
     findings: list[Finding] = field(default_factory=list)
     alert_topics: dict[str, set[str]] = field(default_factory=dict)
     """Topic ARN → what uses it (``alarm:<name>``, ``rule:<region>/<name>``)."""
+    sealed_topics: dict[str, str] = field(default_factory=dict)
+    """Topic ARN → its ``KmsMasterKeyId``, for the alert topics seen since the last
+    :meth:`take_sealed` that are encrypted with the AWS managed key (AWS services cannot
+    publish to them): evidence of the finding being built."""
     _pattern_cache: dict[str, PatternVerdict] = field(default_factory=dict)
     _event_cache: dict[tuple[str, str], bool | str] = field(default_factory=dict)
 
     @property
     def account_id(self) -> str:
         return self.snapshot.account_id
+
+    def take_sealed(self) -> list[dict[str, str]]:
+        """The topics encrypted with the AWS managed key seen since the last call (as
+        evidence: topic and key), and forget them."""
+        sealed = [
+            {"topic": arn, "kms_master_key_id": key}
+            for arn, key in sorted(self.sealed_topics.items())
+        ]
+        self.sealed_topics.clear()
+        return sealed
 
     @property
     def partition(self) -> str:
@@ -1377,7 +1392,9 @@ def _judge_filter_pattern(ctx: _Ctx, pattern: str) -> PatternVerdict:
 
 
 def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None]:
-    """Whether an SNS topic has a confirmed subscription."""
+    """Whether an SNS topic delivers what CloudWatch alarms and EventBridge rules publish
+    to it: it exists, is not encrypted with the AWS managed key (:func:`topic_encryption`)
+    and has a confirmed subscription."""
     region = arn_part(arn, 3)
     account = arn_part(arn, 4)
     if region is None or account is None:
@@ -1393,6 +1410,10 @@ def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None
     topic = next((t for t in rd.topics if t.topic_arn == arn), None)
     if topic is None:
         return False, f"topic {arn} does not exist", None
+    encryption = topic_encryption(topic)
+    if encryption.services_can_publish is False:
+        ctx.sealed_topics[arn] = encryption.key_id or ""
+        return False, f"topic {arn} cannot receive alerts: {encryption.why()}", topic
     if topic.subscriptions is None:
         text, _ = ctx.missing(
             f"the subscriptions of {arn}",
@@ -1403,10 +1424,20 @@ def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None
         )
         return None, text, topic
     confirmed = [s for s in topic.subscriptions if not s.pending]
-    if confirmed:
-        return True, f"{_plural(len(confirmed), 'confirmed subscription')}", topic
-    pending = len(topic.subscriptions)
-    return False, f"topic {arn} has no confirmed subscription ({pending} pending)", topic
+    if not confirmed:
+        pending = len(topic.subscriptions)
+        return False, f"topic {arn} has no confirmed subscription ({pending} pending)", topic
+    if encryption.services_can_publish is None:
+        text, _ = ctx.missing(
+            f"the attributes of {arn} (whether its KMS key lets CloudWatch and EventBridge "
+            "publish)",
+            "sns",
+            ("GetTopicAttributes",),
+            region=region,
+            resource=arn,
+        )
+        return None, text, topic
+    return True, f"{_plural(len(confirmed), 'confirmed subscription')}", topic
 
 
 @dataclass
@@ -1559,6 +1590,7 @@ def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known
     attempts: list[dict[str, Any]] = []
     outcomes: list[bool | None] = []
     complete: dict[str, Any] | None = None
+    ctx.take_sealed()
     for v in qualifying:
         trail = v.trail
         arn = trail.cloud_watch_logs_log_group_arn
@@ -1603,6 +1635,9 @@ def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known
         if chain.complete is not None and complete is None:
             complete = chain.complete
     evidence: dict[str, Any] = {"attempts": attempts}
+    sealed = ctx.take_sealed()
+    if sealed:
+        evidence["topics_with_aws_managed_key"] = sealed
     if complete is not None:
         exact = bool(complete.get("pattern_is_exact_cis"))
         note = (
@@ -1763,6 +1798,7 @@ def _check_eventbridge(ctx: _Ctx) -> None:
         states: list[bool | None] = []
         notes: list[str] = []
         invalid: dict[str, str] = {}
+        ctx.take_sealed()
         for event in _canonical.eventbridge_root_envelopes(ctx.account_id, region):
             matching: list[str] = []
             event_states: list[bool | None] = []
@@ -1787,7 +1823,7 @@ def _check_eventbridge(ctx: _Ctx) -> None:
                 "matching_rules": matching,
                 "alerting_rules": covering,
             }
-        evidence = {
+        evidence: dict[str, Any] = {
             "enabled_rules": [r.name for r in rules],
             "disabled_rules": disabled,
             "invalid_patterns": invalid,
@@ -1798,6 +1834,9 @@ def _check_eventbridge(ctx: _Ctx) -> None:
             "events": coverage,
             "notes": sorted(set(notes)),
         }
+        sealed = ctx.take_sealed()
+        if sealed:
+            evidence["topics_with_aws_managed_key"] = sealed
         uncovered = [name for name, c in coverage.items() if c["covered"] is False]
         undecided = [name for name, c in coverage.items() if c["covered"] is None]
         if not uncovered and not undecided:
@@ -2120,6 +2159,16 @@ def _check_topic_policies(ctx: _Ctx) -> None:
         problems, services = _policy_problems(document, ctx.account_id)
         evidence["problems"] = problems
         evidence["service_principals"] = services
+        # Evidence only: this check judges who the policy lets in; that AWS services
+        # cannot publish through the AWS managed key fails the alerting checks.
+        encryption = topic_encryption(topic)
+        evidence["encryption"] = encryption.evidence()
+        sealed_note = (
+            f" Note: {encryption.why()} (monitoring.root_metric_alarm and "
+            "monitoring.root_eventbridge fail on it)."
+            if encryption.services_can_publish is False
+            else ""
+        )
         if problems:
             ctx.add(
                 check,
@@ -2128,7 +2177,8 @@ def _check_topic_policies(ctx: _Ctx) -> None:
                 resource=arn,
                 detail="The topic policy grants principals outside the account: "
                 + _join(problems, 4)
-                + ".",
+                + "."
+                + sealed_note,
                 evidence=evidence,
             )
         else:
@@ -2139,7 +2189,7 @@ def _check_topic_policies(ctx: _Ctx) -> None:
                 region=region,
                 resource=arn,
                 detail=f"The topic policy grants only this account and AWS services"
-                f"{services_note}.",
+                f"{services_note}.{sealed_note}",
                 evidence=evidence,
             )
     _unidentified_topics(ctx, check)

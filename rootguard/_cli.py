@@ -646,6 +646,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_input_error(exc: RootGuardError) -> bool:
-    from rootguard._errors import ApplyError, ParseError, PatternError, PlanError
+    from rootguard._errors import ApplyError, ArgumentError, ParseError, PatternError, PlanError
 
-    return isinstance(exc, (ParseError, PatternError, PlanError, ApplyError))
+    return isinstance(exc, (ParseError, PatternError, PlanError, ApplyError, ArgumentError))

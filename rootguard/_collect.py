@@ -50,7 +50,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError
+from rootguard._errors import CollectError, name_list
 from rootguard._models import UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
@@ -112,6 +112,7 @@ def collect(
 
     Raises:
         CollectError: there are no usable credentials, or nothing at all could be read.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
 
     Examples:
         >>> import rootguard
@@ -119,8 +120,9 @@ def collect(
         >>> [gap.describe() for gap in snapshot.gaps]  # doctest: +SKIP
         []
     """
+    wanted = name_list(regions, "regions", items="region names")  # before any call
     sess, _ = session_credentials(session)
-    return collect_account(sess, regions, progress=progress, max_workers=max_workers)
+    return collect_account(sess, wanted, progress=progress, max_workers=max_workers)
 
 
 def collect_account(

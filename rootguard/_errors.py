@@ -8,8 +8,11 @@ which region, which call).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 __all__ = [
     "ApplyError",
+    "ArgumentError",
     "AthenaQueryError",
     "CollectError",
     "ParseError",
@@ -17,6 +20,7 @@ __all__ = [
     "PlanError",
     "RootGuardError",
     "ScanError",
+    "name_list",
 ]
 
 
@@ -31,6 +35,84 @@ class RootGuardError(Exception):
         ...     print(type(exc).__name__)
         ParseError
     """
+
+
+class ArgumentError(RootGuardError, ValueError, TypeError):
+    """A public function was called with an argument it cannot use — a bare string
+    where a list of names is expected, a name AWS would reject — and nothing was sent to
+    AWS. It is also a ``ValueError`` and a ``TypeError``.
+
+    Attributes:
+        parameter: the parameter's name.
+
+    Examples:
+        >>> import rootguard
+        >>> try:
+        ...     rootguard.collect(regions="us-east-1")
+        ... except rootguard.ArgumentError as exc:
+        ...     print(exc)
+        regions must be a list of region names, not a single string: pass regions=['us-east-1']
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        self.parameter = parameter
+        super().__init__(message)
+
+
+def name_list(
+    value: Iterable[str] | None, parameter: str, *, items: str = "names"
+) -> list[str] | None:
+    """A parameter typed as a sequence of names (account ids, regions, email addresses,
+    role names …) as a list; None stays None. The one rule for such parameters: a bare
+    ``str`` is **rejected** — iterating it would give its characters (``"us-east-1"`` →
+    ``"u", "s", …``) and silently match nothing, and taking it as one item would hide a
+    comma-separated string meant as several. Every item must be a ``str``.
+
+    Raises:
+        ArgumentError: ``value`` is a ``str`` (or bytes), a mapping, not iterable, or has
+            an item that is not a ``str``; the message names ``parameter`` and suggests
+            the list form.
+
+    Examples:
+        >>> name_list(("us-east-1", "eu-west-1"), "regions")
+        ['us-east-1', 'eu-west-1']
+        >>> try:
+        ...     name_list("111122223333,444455556666", "accounts", items="account ids")
+        ... except ArgumentError as exc:
+        ...     print(exc.parameter, "|", str(exc).split(": ")[1])
+        accounts | pass accounts=['111122223333', '444455556666']
+    """
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, bytearray)):
+        text = value.decode("utf-8", "replace") if not isinstance(value, str) else value
+        parts = [p.strip() for p in text.split(",")] if "," in text else [text]
+        shown = [p[:60] for p in parts[:5]]
+        raise ArgumentError(
+            f"{parameter} must be a list of {items}, not a single string: "
+            f"pass {parameter}={shown!r}",
+            parameter=parameter,
+        )
+    if isinstance(value, Mapping):
+        raise ArgumentError(
+            f"{parameter} must be a list of {items}, not a {type(value).__name__}",
+            parameter=parameter,
+        )
+    try:
+        listed = list(value)
+    except TypeError:
+        raise ArgumentError(
+            f"{parameter} must be a list of {items}, not {type(value).__name__}",
+            parameter=parameter,
+        ) from None
+    for entry in listed:
+        if not isinstance(entry, str):
+            raise ArgumentError(
+                f"{parameter} must hold {items} as strings, not {type(entry).__name__} "
+                f"({entry!r:.60})",
+                parameter=parameter,
+            )
+    return listed
 
 
 class ParseError(RootGuardError, ValueError):

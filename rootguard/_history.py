@@ -44,7 +44,7 @@ from rootguard._aws import (
 )
 from rootguard._cloudtrail import parse_cloudtrail_event
 from rootguard._detect import detect_root_activity
-from rootguard._errors import CollectError, ParseError
+from rootguard._errors import CollectError, ParseError, name_list
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity
 from rootguard._snapshot import Gap
 
@@ -190,6 +190,7 @@ def lookup_root_activity(
             (``sts:GetCallerIdentity`` fails in any way), ``since`` after ``until``, or a
             ``rate_limit`` that is not positive. Nothing else: a region that cannot be
             read is a gap, even when it is every region.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
 
     Examples:
         >>> import rootguard
@@ -197,6 +198,7 @@ def lookup_root_activity(
         >>> [(a.event_name, a.channel.value) for a in found], found.gaps  # doctest: +SKIP
         ([('ConsoleLogin', 'console_signin')], [])
     """
+    regions = name_list(regions, "regions", items="region names")  # before any call
     if not rate_limit > 0:
         raise CollectError(f"rate_limit must be positive, not {rate_limit!r}")
     start, end = _utc(since), _utc(until)

@@ -25,21 +25,34 @@ from rootguard import _canonical
 from rootguard._errors import PatternError
 from rootguard._event_pattern import event_pattern_matches
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_matches
-from rootguard._snapshot import Alarm, ConfigRule, EventRule, MetricTransformation, Trail
+from rootguard._snapshot import (
+    Alarm,
+    ConfigRule,
+    EventRule,
+    MetricTransformation,
+    SnsTopic,
+    Trail,
+)
 
 __all__ = [
+    "AWS_MANAGED_SNS_KEY_ALIAS",
     "CUSTOM_EVENT_SOURCE",
     "ENABLED_RULE_STATES",
+    "PUBLISHING_SERVICES",
+    "SNS_KEY_ACTIONS",
     "PatternVerdict",
     "SelectorVerdict",
+    "TopicEncryption",
     "active_managed_rules",
     "alarm_fires",
     "alarm_watches_metric",
     "arn_part",
     "as_strings",
+    "is_aws_managed_sns_key",
     "is_cis_pattern",
     "judge_filter_pattern",
     "judge_selectors",
+    "key_policy_missing_services",
     "metric_dimensions",
     "metric_value",
     "normalize_whitespace",
@@ -49,6 +62,7 @@ __all__ = [
     "rule_enabled",
     "rule_matches",
     "rule_matches_root_activity",
+    "topic_encryption",
     "trail_records_management",
 ]
 
@@ -482,3 +496,144 @@ def active_managed_rules(rules: Iterable[ConfigRule] | None) -> set[str]:
         and (r.source_owner or "AWS") == "AWS"
         and r.config_rule_state in (None, "ACTIVE")
     }
+
+
+# --------------------------------------------------------------------------- SNS encryption
+
+AWS_MANAGED_SNS_KEY_ALIAS = "alias/aws/sns"
+"""The alias of the AWS managed key for Amazon SNS (one per account and region)."""
+
+PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+"""The service principals that publish root alerts to the alert topic: CloudWatch alarms
+and EventBridge rules."""
+
+SNS_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
+"""What an AWS service that publishes to an encrypted topic needs on its KMS key (Amazon
+SNS Developer Guide, "Enable compatibility between event sources from AWS services and
+encrypted topics")."""
+
+
+def is_aws_managed_sns_key(key_id: str | None) -> bool:
+    """Whether a topic's ``KmsMasterKeyId`` names the AWS managed key for SNS: the alias
+    ``alias/aws/sns`` or its ARN ``arn:PARTITION:kms:REGION:ACCOUNT:alias/aws/sns``.
+
+    A key id or key ARN cannot be told apart from a customer managed key's without
+    ``kms:DescribeKey`` (its ``KeyManager``), which rootguard does not call: such a value
+    counts as a customer managed key.
+
+    Examples:
+        >>> is_aws_managed_sns_key("alias/aws/sns")
+        True
+        >>> is_aws_managed_sns_key("arn:aws:kms:us-east-1:111122223333:alias/aws/sns")
+        True
+        >>> is_aws_managed_sns_key("alias/rootguard-alert-topic")
+        False
+    """
+    if not key_id:
+        return False
+    key = key_id.strip()
+    if key == AWS_MANAGED_SNS_KEY_ALIAS:
+        return True
+    parts = key.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[0] == "arn"
+        and parts[2] == "kms"
+        and parts[5] == AWS_MANAGED_SNS_KEY_ALIAS
+    )
+
+
+@dataclass(frozen=True)
+class TopicEncryption:
+    """How an SNS topic is encrypted at rest, and whether AWS services can publish to it."""
+
+    state: Literal["unencrypted", "customer_managed", "aws_managed", "unknown"]
+    """``unknown``: the topic's attributes were not read."""
+    key_id: str | None = None
+    """The topic's ``KmsMasterKeyId`` as AWS returned it."""
+
+    @property
+    def services_can_publish(self) -> bool | None:
+        """Whether CloudWatch alarms and EventBridge rules can publish to the topic as far
+        as its encryption goes: False with the AWS managed key (its key policy cannot be
+        changed to let them use it, so AWS drops what they publish), None when unknown.
+        A customer managed key counts as usable: its key policy is not read."""
+        if self.state == "unknown":
+            return None
+        return self.state != "aws_managed"
+
+    def why(self) -> str:
+        """Why the topic cannot receive alerts (empty when it can or it is unknown)."""
+        if self.state != "aws_managed":
+            return ""
+        return (
+            f"it is encrypted with the AWS managed key {self.key_id}, whose key policy cannot "
+            "let CloudWatch alarms and EventBridge rules use it (kms:GenerateDataKey*, "
+            "kms:Decrypt): what they publish is dropped"
+        )
+
+    def evidence(self) -> dict[str, Any]:
+        """The verdict as JSON-ready evidence."""
+        return {
+            "kms_master_key_id": self.key_id,
+            "encryption": self.state,
+            "services_can_publish": self.services_can_publish,
+        }
+
+
+def topic_encryption(topic: SnsTopic) -> TopicEncryption:
+    """Judge a topic's server-side encryption from its attributes (``KmsMasterKeyId``).
+
+    The attributes count as read when the snapshot holds any of them (the policy, the
+    attribute map or the key id); otherwise the state is ``unknown`` — never guessed as
+    unencrypted."""
+    key = topic.kms_master_key_id or (topic.attributes or {}).get("KmsMasterKeyId") or None
+    if key is None and topic.policy is None and topic.attributes is None:
+        return TopicEncryption("unknown")
+    if not key:
+        return TopicEncryption("unencrypted")
+    if is_aws_managed_sns_key(key):
+        return TopicEncryption("aws_managed", key)
+    return TopicEncryption("customer_managed", key)
+
+
+def _statement_grants(statement: Mapping[str, Any], service: str, action: str) -> bool:
+    if statement.get("Effect") != "Allow":
+        return False
+    principal = statement.get("Principal")
+    services: list[str] = []
+    if principal == "*":
+        services = [service]
+    elif isinstance(principal, Mapping):
+        if principal.get("AWS") == "*":
+            services = [service]
+        services += as_strings(principal.get("Service"))
+    if service not in services:
+        return False
+    wanted = action.lower().rstrip("*")
+    for pattern in as_strings(statement.get("Action")):
+        p = pattern.lower()
+        if p in ("*", "kms:*", action.lower(), wanted):
+            return True
+        if p.endswith("*") and wanted.startswith(p[:-1]):
+            return True
+    return False
+
+
+def key_policy_missing_services(
+    policy: Mapping[str, Any] | None, services: Iterable[str] = PUBLISHING_SERVICES
+) -> list[str]:
+    """The service principals a KMS key policy does not let use the key for an encrypted
+    topic (:data:`SNS_KEY_ACTIONS`); conditions on a granting statement are not judged."""
+    statements = (policy or {}).get("Statement") or []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    missing = []
+    for service in services:
+        granted = all(
+            any(isinstance(s, Mapping) and _statement_grants(s, service, a) for s in statements)
+            for a in SNS_KEY_ACTIONS
+        )
+        if not granted:
+            missing.append(service)
+    return missing

@@ -56,7 +56,8 @@ from rootguard._aws import (
 )
 from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
-from rootguard._errors import CollectError
+from rootguard._errors import ArgumentError, CollectError, name_list
+from rootguard._names import check_name
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
 from rootguard._snapshot import Trail
@@ -543,7 +544,12 @@ def scan_organization(
             ``DescribeOrganization`` fails, or the account list is needed and
             ``ListAccounts`` fails — in any way, an answer that is not a readable
             organization or list of accounts included.
-        ValueError: an account id in ``accounts`` is not 12 digits.
+        ArgumentError: before any call — ``accounts`` or ``regions`` is a bare string
+            (pass a list) or holds a non-string, an account id is not 12 digits, or
+            ``role_name``, ``external_id`` or ``session_name`` breaks AWS's rules for it
+            (a role name with an optional path, not an ARN: 1-64 of letters, digits and
+            ``_+=,.@-``; an external id: 2-1224 of those and ``:/``; a session name:
+            2-64). ``ArgumentError`` is a ``ValueError`` too.
 
     Examples:
         >>> import rootguard
@@ -556,10 +562,17 @@ def scan_organization(
             with Client("tcp://scheduler:8786") as client:
                 org = rootguard.scan_organization(executor=client.get_executor())
     """
-    wanted = unique([str(a) for a in accounts]) if accounts is not None else None
+    # every argument is checked before any call (credentials included)
+    named = name_list(accounts, "accounts", items="account ids")
+    wanted = unique(named) if named is not None else None
     bad = [a for a in wanted or () if not _valid_account_id(a)]
     if bad:
-        raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
+        raise ArgumentError(
+            f"not AWS account ids (12 digits): {', '.join(repr(a[:20]) for a in bad[:5])}",
+            parameter="accounts",
+        )
+    regions = name_list(regions, "regions", items="region names")
+    _check_names(role_name=role_name, external_id=external_id, session_name=session_name)
     sess, credentials = session_credentials(session)
     try:
         frozen = credentials.get_frozen_credentials()
@@ -650,6 +663,22 @@ def scan_organization(
         role_name=role_name,
         regions=region_list,
     )
+
+
+def _check_names(*, role_name: object, external_id: object, session_name: object) -> None:
+    """AWS's rules for the names ``sts:AssumeRole`` is sent (rootguard._names)."""
+    checks = (
+        ("role_name", "role_name_with_path", role_name),
+        ("external_id", "external_id", external_id),
+        ("session_name", "role_session_name", session_name),
+    )
+    for parameter, kind, value in checks:
+        if value is None and parameter == "external_id":
+            continue
+        try:
+            check_name(kind, value, field=parameter)
+        except ValueError as exc:
+            raise ArgumentError(str(exc), parameter=parameter) from None
 
 
 def _describe_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:

@@ -102,6 +102,16 @@ REMEDIATE_ACTIONS: tuple[str, ...] = (
     "sns:SetTopicAttributes",
     "sns:Subscribe",
     "sns:GetSubscriptionAttributes",
+    # KMS (a customer managed key for an alert topic on the AWS managed key; an existing
+    # key policy is read, never changed)
+    "kms:CreateKey",
+    "kms:TagResource",
+    "kms:CreateAlias",
+    "kms:ListAliases",
+    "kms:ListKeys",
+    "kms:ListResourceTags",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
     # CloudWatch
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:TagResource",

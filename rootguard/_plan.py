@@ -38,15 +38,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from rootguard._checks import Finding, Policy, Report, Status, evaluate
-from rootguard._errors import PlanError, RootGuardError
+from rootguard._errors import PlanError, RootGuardError, name_list
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
+    PUBLISHING_SERVICES,
+    SNS_KEY_ACTIONS,
     active_managed_rules,
     alarm_fires,
     alarm_watches_metric,
@@ -56,9 +60,11 @@ from rootguard._judge import (
     records_iam,
     rule_enabled,
     rule_matches_root_activity,
+    topic_encryption,
     trail_records_management,
 )
 from rootguard._models import StrEnum
+from rootguard._names import check_name
 from rootguard._snapshot import (
     AccountSnapshot,
     Alarm,
@@ -70,6 +76,7 @@ from rootguard._snapshot import (
 )
 
 __all__ = [
+    "KEY_ALIAS_TAG_KEY",
     "MANAGED_TAG_KEY",
     "MANAGED_TAG_VALUE",
     "ROOT_EVENT_PATTERN",
@@ -79,6 +86,7 @@ __all__ = [
     "BlockedKind",
     "ChangeType",
     "CreateBucket",
+    "CreateKey",
     "CreateLogGroup",
     "CreateRole",
     "CreateServiceLinkedRole",
@@ -101,6 +109,7 @@ __all__ = [
     "PutRule",
     "PutTargets",
     "RemediationOptions",
+    "SetTopicEncryption",
     "SetTopicPolicy",
     "StartConfigurationRecorder",
     "StartLogging",
@@ -114,6 +123,9 @@ logger = logging.getLogger(__name__)
 MANAGED_TAG_KEY = "rootguard:managed"
 """The tag key on everything rootguard creates (value :data:`MANAGED_TAG_VALUE`)."""
 MANAGED_TAG_VALUE = "true"
+KEY_ALIAS_TAG_KEY = "rootguard:alias"
+"""The tag on rootguard's KMS key naming its alias: a key an interrupted run created
+before its alias is found by it and adopted, never created twice."""
 
 ROOT_EVENT_PATTERN: dict[str, Any] = {
     "source": [{"prefix": "aws."}],
@@ -190,25 +202,29 @@ _EMAIL_RE = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
 )
-_TRAIL_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,126})[A-Za-z0-9]$")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_LOG_GROUP_RE = re.compile(r"^[A-Za-z0-9._/#-]{1,512}$")
-_TOPIC_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_RULE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9./#:_ -]{1,255}$")
-_PRINTABLE_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
 _TOPIC_ARN_RE = re.compile(
     r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$"
 )
-_KMS_RE = re.compile(
-    r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+"
-    r"|alias/[A-Za-z0-9/_-]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|mrk-[0-9a-f]{32})$"
-)
-_IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _HTTPS_RE = re.compile(r"^https://[^\s/$.?#][^\s]*$")
 _SMS_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 _ARN_RE = re.compile(r"^arn:aws[a-z-]*:(sqs|lambda|firehose):[a-z0-9-]+:\d{12}:\S+$")
+
+
+_OPTION_NAMES = {
+    "alert_topic_name": "topic_name",
+    "alert_topic_key_alias": "kms_alias",
+    "trail_name": "trail_name",
+    "bucket_name": "bucket_name",
+    "log_group_name": "log_group_name",
+    "kms_key_id": "kms_key_id",
+    "metric_namespace": "metric_namespace",
+    "metric_name": "metric_name",
+    "metric_filter_name": "metric_filter_name",
+    "alarm_name": "alarm_name",
+    "rule_name": "rule_name",
+}
+"""The options that name something rootguard sends to AWS → their kind of name
+(:data:`rootguard._names.NAME_RULES`)."""
 
 
 def _check_region(value: str) -> str:
@@ -267,6 +283,29 @@ class AlertSubscription(BaseModel):
             raise ValueError(f"{e!r} is not a valid {p.value} endpoint")
         return self
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_plan_error(
+        cls, data: Any, handler: ModelWrapValidatorHandler[AlertSubscription]
+    ) -> AlertSubscription:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _options_error(exc, "alert subscription") from None
+
+
+def _options_error(exc: ValidationError, what: str) -> PlanError:
+    """A :class:`PlanError` saying which option is wrong and why (pydantic's
+    ``ValidationError`` never leaves the public API)."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append(
+            message if not where or message.startswith(where) else f"{where}: {message}"
+        )
+    return PlanError(f"invalid {what}: " + "; ".join(problems))
+
 
 def _ok_email(value: str) -> bool:
     try:
@@ -280,10 +319,12 @@ class RemediationOptions(BaseModel):
     """What :func:`plan` should build, and how to name it. All fields are optional.
 
     Names default to rootguard's own (``rootguard…``); rootguard only ever changes
-    resources that carry the names given here. Invalid values (a malformed email address,
-    an unknown region format, a name AWS would reject) raise a ``ValueError``
-    (pydantic's ``ValidationError``) when the options are built; :func:`plan` turns a
-    mapping it cannot validate into :class:`~rootguard.PlanError`.
+    resources that carry the names given here. Every name is checked against AWS's
+    documented constraints (docs/remediation.md, "Names"). Invalid values — a malformed
+    email address, an unknown region format, a name AWS would reject, an unknown option,
+    a bare string where a list is expected — raise :class:`~rootguard.PlanError` naming
+    the option, however the options are built (constructor, ``model_validate``,
+    :func:`plan` with a mapping); pydantic's ``ValidationError`` never escapes.
 
     Examples:
         >>> import rootguard
@@ -309,6 +350,10 @@ class RemediationOptions(BaseModel):
     """Use this existing SNS topic for alerts instead of creating rootguard's. Its policy
     is extended (never replaced) with the publish grants rootguard needs."""
     alert_topic_name: str = "rootguard-root-activity"
+    alert_topic_key_alias: str = "alias/rootguard-alert-topic"
+    """The alias of the customer managed KMS key rootguard creates (or adopts, when the
+    alias exists) for an alert topic encrypted with the AWS managed key
+    ``alias/aws/sns``, to which CloudWatch alarms and EventBridge cannot publish."""
     trail_name: str = "rootguard"
     bucket_name: str | None = None
     """The S3 bucket for CloudTrail (and AWS Config) files. Default:
@@ -332,6 +377,13 @@ class RemediationOptions(BaseModel):
     adopt_existing_trail: bool = True
     """Adopt an existing multi-region trail instead of creating a new one (recommended:
     a second trail's copy of management events is charged)."""
+
+    @field_validator("regions", "alert_emails", mode="before")
+    @classmethod
+    def _v_name_lists(cls, value: Any, info: ValidationInfo) -> Any:
+        field = str(info.field_name)
+        items = "region names" if field == "regions" else "email addresses"
+        return name_list(value, field, items=items)
 
     @field_validator("home_region")
     @classmethod
@@ -364,52 +416,11 @@ class RemediationOptions(BaseModel):
             _check_region(match.group(2))
         return value
 
-    @field_validator("alert_topic_name")
+    @field_validator(*_OPTION_NAMES)
     @classmethod
-    def _v_topic_name(cls, value: str) -> str:
-        if not _TOPIC_NAME_RE.fullmatch(value):
-            raise ValueError("an SNS topic name has 1-256 letters, digits, '-' or '_'")
-        return value
-
-    @field_validator("trail_name")
-    @classmethod
-    def _v_trail(cls, value: str) -> str:
-        if (
-            not _TRAIL_NAME_RE.fullmatch(value)
-            or re.search(r"[._-]{2}", value)
-            or _IP_RE.fullmatch(value)
-        ):
-            raise ValueError(
-                "a trail name has 3-128 letters, digits, '.', '_' or '-', starts and ends "
-                "with a letter or digit, has no adjacent '.', '_', '-' and is not an IP address"
-            )
-        return value
-
-    @field_validator("bucket_name")
-    @classmethod
-    def _v_bucket(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if (
-            not _BUCKET_RE.fullmatch(value)
-            or ".." in value
-            or ".-" in value
-            or "-." in value
-            or _IP_RE.fullmatch(value)
-            or value.startswith(("xn--", "sthree-", "amzn-s3-demo-"))
-            or value.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
-        ):
-            raise ValueError(f"{value!r} is not a valid S3 bucket name")
-        return value
-
-    @field_validator("log_group_name")
-    @classmethod
-    def _v_log_group(cls, value: str) -> str:
-        if not _LOG_GROUP_RE.fullmatch(value) or value.startswith("aws/"):
-            raise ValueError(
-                "a log group name has 1-512 letters, digits, '.', '_', '-', '/' or '#'"
-            )
-        return value
+    def _v_names(cls, value: str | None, info: ValidationInfo) -> str | None:
+        field = str(info.field_name)
+        return None if value is None else check_name(_OPTION_NAMES[field], value, field=field)
 
     @field_validator("log_retention_days")
     @classmethod
@@ -418,42 +429,23 @@ class RemediationOptions(BaseModel):
             raise ValueError(f"CloudWatch Logs accepts only {sorted(_VALID_RETENTION)} days")
         return value
 
-    @field_validator("kms_key_id")
-    @classmethod
-    def _v_kms(cls, value: str | None) -> str | None:
-        if value is not None and not _KMS_RE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a KMS key id, key ARN, alias or alias ARN")
-        return value
-
-    @field_validator("metric_namespace")
-    @classmethod
-    def _v_namespace(cls, value: str) -> str:
-        if not _NAMESPACE_RE.fullmatch(value) or value.startswith(("AWS/", ":")):
-            raise ValueError(
-                "a metric namespace has 1-255 letters, digits, '.', '-', '_', '/', '#', ':' "
-                "or spaces and does not start with 'AWS/'"
-            )
-        return value
-
-    @field_validator("metric_name", "metric_filter_name", "alarm_name")
-    @classmethod
-    def _v_printable(cls, value: str) -> str:
-        if not _PRINTABLE_RE.fullmatch(value):
-            raise ValueError("expected 1-255 printable ASCII characters")
-        return value
-
-    @field_validator("rule_name")
-    @classmethod
-    def _v_rule(cls, value: str) -> str:
-        if not _RULE_NAME_RE.fullmatch(value):
-            raise ValueError("an EventBridge rule name has 1-64 letters, digits, '.', '-', '_'")
-        return value
-
     @model_validator(mode="after")
     def _v_home_in_regions(self) -> RemediationOptions:
         if self.home_region and self.regions and self.home_region not in self.regions:
             raise ValueError(f"home_region {self.home_region} is not one of regions")
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_plan_error(
+        cls, data: Any, handler: ModelWrapValidatorHandler[RemediationOptions]
+    ) -> RemediationOptions:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _options_error(exc, "remediation options") from None
+        except PlanError as exc:  # an AlertSubscription in alert_subscriptions
+            raise PlanError(f"invalid remediation options: alert_subscriptions: {exc}") from None
 
     def subscriptions(self) -> tuple[AlertSubscription, ...]:
         """Every wanted subscriber: the emails, then the other endpoints."""
@@ -664,6 +656,36 @@ class SetTopicPolicy(ApiAction):
     merge: bool = False
 
 
+class CreateKey(ApiAction):
+    """``kms:CreateKey`` and ``kms:CreateAlias`` — a customer managed key for the alert
+    topic whose key policy lets CloudWatch alarms and EventBridge rules use it
+    (``kms:GenerateDataKey*``, ``kms:Decrypt``), as the Amazon SNS Developer Guide asks
+    for encrypted topics that AWS services publish to.
+
+    ``params`` are CreateKey's; the alias (:attr:`alias_name`) is attached to the new key
+    at once. apply adopts the key the alias already names (``unchanged``; it fails,
+    without editing it, when that key's policy lacks the grants), and a key tagged with
+    the alias by an interrupted run (no alias yet) instead of creating a second one."""
+
+    kind: Literal["CreateKey"] = "CreateKey"
+    service: Literal["kms"] = "kms"
+    operation: Literal["CreateKey"] = "CreateKey"
+    alias_name: str
+    """``alias/…``: how the topic and later runs find the key."""
+
+
+class SetTopicEncryption(ApiAction):
+    """``sns:SetTopicAttributes`` (``KmsMasterKeyId``): encrypt the alert topic with
+    rootguard's customer managed key instead of the AWS managed key. apply changes the
+    topic only while it still uses the AWS managed key (or none): another customer
+    managed key set since the plan was made is kept."""
+
+    change: ChangeType = ChangeType.UPDATE
+    kind: Literal["SetTopicEncryption"] = "SetTopicEncryption"
+    service: Literal["sns"] = "sns"
+    operation: Literal["SetTopicAttributes"] = "SetTopicAttributes"
+
+
 class Subscribe(ApiAction):
     """``sns:Subscribe`` — email and https subscribers stay pending until they confirm."""
 
@@ -759,6 +781,8 @@ Action = Annotated[
     | PutMetricFilter
     | CreateTopic
     | SetTopicPolicy
+    | CreateKey
+    | SetTopicEncryption
     | Subscribe
     | PutMetricAlarm
     | PutRule
@@ -1160,6 +1184,8 @@ _DEPENDENT_KIND: dict[str, BlockedKind] = {
     "PutMetricAlarm": BlockedKind.METRIC_ALARM,
     "CreateTopic": BlockedKind.ALERT_TOPIC,
     "SetTopicPolicy": BlockedKind.ALERT_TOPIC,
+    "CreateKey": BlockedKind.ALERT_TOPIC,
+    "SetTopicEncryption": BlockedKind.ALERT_TOPIC,
     "Subscribe": BlockedKind.ALERT_SUBSCRIPTIONS,
     "PutRule": BlockedKind.EVENTBRIDGE_RULE,
     "PutTargets": BlockedKind.EVENTBRIDGE_TARGETS,
@@ -1412,9 +1438,12 @@ class _Planner:
         if data.topics is None:
             return [("sns", "ListTopics", region, None)]
         topic = next((t for t in data.topics if t.topic_arn == arn), None)
+        reads: list[Read] = []
         if topic is not None and topic.subscriptions is None:
-            return [("sns", "ListSubscriptionsByTopic", region, arn)]
-        return []
+            reads.append(("sns", "ListSubscriptionsByTopic", region, arn))
+        if topic is not None and topic_encryption(topic).state == "unknown":
+            reads.append(("sns", "GetTopicAttributes", region, arn))
+        return reads
 
     def trail_unread(self, trail: Trail) -> list[Read]:
         reads: list[Read] = []
@@ -2623,6 +2652,8 @@ class _Planner:
                 )
             )
         self.topic_deps = tuple(deps)
+        if topic is not None and topic_encryption(topic).services_can_publish is False:
+            self.plan_topic_key(topic)
         if topic is not None and topic.subscriptions is None:
             self.block(
                 BlockedKind.ALERT_SUBSCRIPTIONS,
@@ -2640,6 +2671,107 @@ class _Planner:
             return
         subscribe_deps = [d for d in deps[:1] if d not in self.blocked_actions]
         self.plan_subscriptions(topic, tuple(subscribe_deps))
+
+    def plan_topic_key(self, topic: SnsTopic) -> None:
+        """The alert topic is encrypted with the AWS managed key, to which CloudWatch and
+        EventBridge cannot publish: switch it to a customer managed key that lets them
+        (a stronger setting, not a weaker one: the topic stays encrypted)."""
+        region, arn = self.home, topic.topic_arn
+        alias = self.opts.alert_topic_key_alias
+        fixes = (_METRIC_ALARM, _EVENTBRIDGE)
+        key_id = self.add(
+            CreateKey(
+                id=self.aid("CreateKey", region, alias.removeprefix("alias/")),
+                region=region,
+                resource=self.arn("kms", region, alias),
+                description=(
+                    f"customer managed KMS key {alias} for the alert topic, usable by "
+                    "CloudWatch alarms and EventBridge rules"
+                ),
+                fixes=fixes,
+                note=(
+                    "a customer managed key costs $1 a month plus requests "
+                    "(aws.amazon.com/kms/pricing); the AWS managed key alias/aws/sns is "
+                    "free but AWS services cannot publish to a topic encrypted with it"
+                ),
+                alias_name=alias,
+                params={
+                    "Description": f"rootguard: encrypts the root-alert SNS topic {arn}",
+                    "KeyUsage": "ENCRYPT_DECRYPT",
+                    "KeySpec": "SYMMETRIC_DEFAULT",
+                    "Policy": _dumps(self.topic_key_policy()),
+                    "Tags": [
+                        {"TagKey": MANAGED_TAG_KEY, "TagValue": MANAGED_TAG_VALUE},
+                        {"TagKey": KEY_ALIAS_TAG_KEY, "TagValue": alias},
+                    ],
+                },
+                permissions=(
+                    "kms:CreateKey",
+                    "kms:TagResource",
+                    "kms:CreateAlias",
+                    "kms:ListAliases",
+                    "kms:ListKeys",
+                    "kms:ListResourceTags",
+                    "kms:DescribeKey",
+                    "kms:GetKeyPolicy",
+                ),
+            )
+        )
+        self.add(
+            SetTopicEncryption(
+                id=self.aid("SetTopicEncryption", region, arn.split(":")[5]),
+                region=region,
+                resource=arn,
+                description=(
+                    f"encrypt the alert topic with {alias} instead of the AWS managed key "
+                    f"{topic_encryption(topic).key_id}"
+                ),
+                fixes=fixes,
+                depends_on=(key_id,),
+                params={
+                    "TopicArn": arn,
+                    "AttributeName": "KmsMasterKeyId",
+                    "AttributeValue": alias,
+                },
+                permissions=("sns:SetTopicAttributes", "sns:GetTopicAttributes"),
+            )
+        )
+
+    def topic_key_policy(self) -> dict[str, Any]:
+        """The key policy of rootguard's alert-topic key: the account (so IAM policies
+        govern its administration, as in AWS's default key policy) and the statement the
+        Amazon SNS Developer Guide gives for AWS services that publish to encrypted
+        topics, for CloudWatch and EventBridge. No condition keys: EventBridge's KMS
+        requests for SNS delivery do not carry ``aws:SourceArn``/``aws:SourceAccount``,
+        and a condition they do not satisfy drops every alert silently. Who may publish
+        is decided by the topic policy."""
+        sids = {
+            "cloudwatch.amazonaws.com": "RootGuardCloudWatchAlarms",
+            "events.amazonaws.com": "RootGuardEventBridgeRules",
+        }
+        return {
+            "Version": "2012-10-17",
+            "Id": "rootguard-alert-topic-key",
+            "Statement": [
+                {
+                    "Sid": "EnableIAMPolicies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{self.partition}:iam::{self.account}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                *(
+                    {
+                        "Sid": sids[service],
+                        "Effect": "Allow",
+                        "Principal": {"Service": service},
+                        "Action": list(SNS_KEY_ACTIONS),
+                        "Resource": "*",
+                    }
+                    for service in PUBLISHING_SERVICES
+                ),
+            ],
+        }
 
     def topic_statements(self) -> list[dict[str, Any]]:
         arn, region, account = self.topic_arn, self.home, self.account
@@ -3525,8 +3657,10 @@ def plan(
         options: :class:`RemediationOptions` or a mapping of its fields.
 
     Raises:
-        PlanError: invalid options, a home region that is ambiguous or was not collected,
-            a named alert topic that does not exist.
+        PlanError: ``snapshot`` is not an :class:`~rootguard.AccountSnapshot`;
+            ``options`` is not :class:`RemediationOptions` or a mapping, or is invalid; a
+            home region that is ambiguous or was not collected; a named alert topic that
+            does not exist.
 
     Examples:
         >>> import rootguard
@@ -3543,17 +3677,21 @@ def plan(
         >>> [b.kind.value for b in p.blocked], "CreateTrail" in {a.kind for a in p.actions}
         (['trail', 'metric_filter'], False)
     """
+    if not isinstance(snapshot, AccountSnapshot):
+        raise PlanError(f"snapshot must be an AccountSnapshot, not {type(snapshot).__name__}")
     if options is None:
         opts = RemediationOptions()
     elif isinstance(options, RemediationOptions):
-        opts = options
+        # validated again: model_copy(update=...) and model_construct() skip validation,
+        # and every name must be checked before it reaches a plan
+        opts = RemediationOptions.model_validate(options.model_dump())
+    elif isinstance(options, Mapping):
+        opts = RemediationOptions.model_validate(dict(options))
     else:
-        try:
-            opts = RemediationOptions.model_validate(dict(options))
-        except ValidationError as exc:
-            raise PlanError(f"invalid remediation options: {exc}") from None
-    if not isinstance(snapshot, AccountSnapshot):
-        raise PlanError(f"expected an AccountSnapshot, got {type(snapshot).__name__}")
+        raise PlanError(
+            "options must be RemediationOptions or a mapping of its fields, not "
+            f"{type(options).__name__}"
+        )
     result = _Planner(snapshot, opts).run()
     logger.debug(
         "planned %d action(s) (%d manual) for %s",

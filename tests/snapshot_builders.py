@@ -351,6 +351,23 @@ def with_region(snapshot: AccountSnapshot, region: str, **changes: Any) -> Accou
     return snapshot.model_copy(update={"region_data": data})
 
 
+def with_topic_key(
+    snapshot: AccountSnapshot, key: str | None, *, region: str = HOME
+) -> AccountSnapshot:
+    """The snapshot with every topic of ``region`` encrypted with ``key`` (its
+    ``KmsMasterKeyId`` attribute; None: not encrypted)."""
+    topics = [
+        t.model_copy(
+            update={
+                "kms_master_key_id": key,
+                "attributes": {"TopicArn": t.topic_arn, **({"KmsMasterKeyId": key} if key else {})},
+            }
+        )
+        for t in snapshot.region_data[region].topics or []
+    ]
+    return with_region(snapshot, region, topics=topics)
+
+
 def with_gap(snapshot: AccountSnapshot, *gaps: Gap) -> AccountSnapshot:
     return snapshot.model_copy(update={"gaps": [*snapshot.gaps, *gaps]})
 

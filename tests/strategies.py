@@ -1225,6 +1225,7 @@ def rm_snapshots(draw: st.DrawFn) -> Any:
             ]
         )
     )
+    topic_key = draw(st.sampled_from([None, None, "alias/aws/sns", "alias/custom"]))
 
     def region(name: str) -> RegionSnapshot:
         filters = draw(
@@ -1274,7 +1275,11 @@ def rm_snapshots(draw: st.DrawFn) -> Any:
                     st.just(
                         [
                             SnsTopic(
-                                topic_arn=topic_arn, region=name, policy=policy, subscriptions=subs
+                                topic_arn=topic_arn,
+                                region=name,
+                                policy=policy,
+                                kms_master_key_id=topic_key,
+                                subscriptions=subs,
                             )
                         ]
                     )

@@ -200,3 +200,21 @@ def test_org_check_on_a_plain_moto_server_checks_every_account(
     # no trail, no alarm, no rule anywhere: FAIL findings, so --fail-on fail exits 1
     assert code == 1
     assert captured.err == ""
+
+
+@pytest.mark.parametrize("role_name", ["*", "arn:aws:iam::111122223333:role/Audit", "r" * 200])
+def test_an_invalid_role_name_is_a_usage_error_before_any_call(
+    inprocess: boto3.Session,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    role_name: str,
+) -> None:
+    def no_credentials(*_: Any) -> Any:
+        raise AssertionError("credentials were looked up before the arguments were checked")
+
+    monkeypatch.setattr(rootguard._org, "session_credentials", no_credentials)
+    code = main(["org", "check", "--region", "us-east-1", "--role-name", role_name])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "role_name" in err
+    assert len(err.strip().splitlines()) == 1

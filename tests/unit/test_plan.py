@@ -143,12 +143,32 @@ def test_options_defaults() -> None:
         ("alert_subscriptions", [{"protocol": "sms", "endpoint": "12345"}]),
         ("alert_subscriptions", [{"protocol": "sqs", "endpoint": "arn:aws:lambda:x"}]),
         ("no_such_option", True),
+        ("metric_filter_name", "a:b"),
+        ("metric_filter_name", "a*b"),
+        ("metric_filter_name", ""),
+        ("metric_filter_name", "f" * 513),
+        ("alarm_name", ""),
+        ("alarm_name", "a" * 256),
+        ("alarm_name", "line\nbreak"),
+        ("metric_name", "Root$Usage"),
+        ("metric_namespace", "Root:Guard"),
+        ("alert_topic_name", "alerts.fifo"),
+        ("trail_name", "my-_trail"),
+        ("bucket_name", "logs-s3alias"),
+        ("bucket_name", "logs.-x"),
+        ("log_group_name", "aws/reserved"),
+        ("alert_topic_key_alias", "alias/aws/sns"),
+        ("rule_name", "root rule"),
+        ("trail_name", 7),
     ],
 )
 def test_options_reject_invalid_values(field: str, value: Any) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(PlanError, match=field) as raised:
         RemediationOptions(**{field: value})
-    with pytest.raises(PlanError):
+    assert not isinstance(raised.value, ValidationError)  # pydantic's never escapes
+    with pytest.raises(PlanError, match=field):
+        RemediationOptions.model_validate({field: value})
+    with pytest.raises(PlanError, match=field):
         plan(empty_account(), {field: value})
 
 
@@ -180,8 +200,26 @@ def test_options_accept_valid_values() -> None:
 
 
 def test_home_region_must_be_one_of_regions() -> None:
-    with pytest.raises(ValidationError, match="home_region"):
+    with pytest.raises(PlanError, match="home_region"):
         RemediationOptions(home_region="eu-west-1", regions=["us-east-1"])
+
+
+def test_plan_rejects_arguments_of_the_wrong_type() -> None:
+    with pytest.raises(PlanError, match="options must be RemediationOptions"):
+        plan(empty_account(), "text")  # type: ignore[arg-type]
+    with pytest.raises(PlanError, match="options must be RemediationOptions"):
+        plan(empty_account(), ["alert_emails"])  # type: ignore[arg-type]
+    with pytest.raises(PlanError, match="snapshot must be an AccountSnapshot"):
+        plan("text", OPTS)  # type: ignore[arg-type]
+    with pytest.raises(PlanError, match="snapshot must be an AccountSnapshot"):
+        plan(empty_account().model_dump(), OPTS)  # type: ignore[arg-type]
+
+
+def test_options_that_skipped_validation_are_checked_by_plan() -> None:
+    # model_copy(update=...) does not validate: plan() checks every name again
+    sneaky = OPTS.model_copy(update={"metric_filter_name": "a:b"})
+    with pytest.raises(PlanError, match="metric_filter_name"):
+        plan(empty_account(), sneaky)
 
 
 # ------------------------------------------------------------------------- empty account

@@ -21,6 +21,7 @@ EXPECTED_PUBLIC_API = {
     "ApiAction",
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AthenaHunt",
     "AthenaQueryError",
     "AthenaTableResult",
