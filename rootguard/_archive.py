@@ -50,7 +50,7 @@ from rootguard._cloudtrail import (
     valid_limit,
 )
 from rootguard._detect import detect_root_activity
-from rootguard._errors import ScanError
+from rootguard._errors import ScanError, name_list
 from rootguard._fastscan import (
     FailedFile,
     FailureReason,
@@ -975,6 +975,7 @@ def scan_cloudtrail_archive(
     Raises:
         ScanError: the scan cannot start or go on: bad source, S3 listing denied,
             no credentials, a worker that died.
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list).
 
     Examples:
         >>> import gzip, json, pathlib, tempfile, rootguard
@@ -999,8 +1000,8 @@ def scan_cloudtrail_archive(
     record_filter = RecordFilter(
         since=since_utc,
         until=until_utc,
-        accounts=frozen(list(accounts) if accounts is not None else None),
-        regions=frozen(list(regions) if regions is not None else None),
+        accounts=frozen(name_list(accounts, "accounts", items="account ids")),
+        regions=frozen(name_list(regions, "regions", items="region names")),
     )
     pruner = _Pruner.of(record_filter)
     walk = _Walk()

@@ -6,6 +6,7 @@ form, before any AWS call â€” never iterated into characters (``"us-east-1"`` â†
 from __future__ import annotations
 
 import inspect
+import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -45,6 +46,11 @@ def _hunt(**kw: Any) -> Any:
     )
 
 
+def _scan(**kw: Any) -> Any:
+    with tempfile.TemporaryDirectory() as empty:
+        return rootguard.scan_cloudtrail_archive(empty, workers=1, **kw)
+
+
 def _plan(**kw: Any) -> Any:
     return rootguard.plan(good_snapshot(), kw)
 
@@ -70,6 +76,8 @@ CASES: list[tuple[str, Callable[..., Any], str, str, type[Exception]]] = [
     ("RemediationOptions", rootguard.RemediationOptions, "regions", "us-east-1", PlanError),
     ("RemediationOptions", rootguard.RemediationOptions, "alert_emails", "secops@example.com",
      PlanError),
+    ("scan_cloudtrail_archive", _scan, "accounts", "111122223333", ArgumentError),
+    ("scan_cloudtrail_archive", _scan, "regions", "us-east-1", ArgumentError),
     ("plan", _plan, "regions", "us-east-1", PlanError),
     ("plan", _plan, "alert_emails", "secops@example.com", PlanError),
 ]  # fmt: skip
