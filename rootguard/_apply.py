@@ -672,7 +672,7 @@ def _kms_key(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
             raise _Conflict("InvalidResponse", "CreateKey answered no KeyId")
         try:
             c.create_alias(AliasName=alias, TargetKeyId=key_id)
-        except (ClientError, BotoCoreError) as exc:
+        except CALL_ERRORS as exc:
             raise _Conflict(
                 error_code(exc),
                 f"key {key_id} was created but CreateAlias {alias} failed "
