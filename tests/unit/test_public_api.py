@@ -42,6 +42,9 @@ EXPECTED_PUBLIC_API = {
     "Finding",
     "Gap",
     "ManualStep",
+    "MemberRoot",
+    "MemberRootAudit",
+    "MemberRootStatus",
     "MissingReason",
     "OrganizationInfo",
     "OrganizationReport",
@@ -59,6 +62,7 @@ EXPECTED_PUBLIC_API = {
     "RootGuardError",
     "ScanError",
     "ScanResult",
+    "ScpVerdict",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
@@ -72,6 +76,7 @@ EXPECTED_PUBLIC_API = {
     "__version__",
     "apply",
     "athena_table_ddl",
+    "audit_member_roots",
     "check",
     "classify_event",
     "collect",
@@ -92,6 +97,7 @@ EXPECTED_PUBLIC_API = {
     "root_activity_from_credential_report",
     "scan_cloudtrail_archive",
     "scan_organization",
+    "scp_denies_root",
 }
 
 
