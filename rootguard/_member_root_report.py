@@ -334,11 +334,11 @@ class MemberRootAudit(DerivedFieldsModel):
             if "account_id" in f.evidence:
                 continue
             lines.append(_fit(f"{f.check_id}: {f.status.value}", width))
-            lines.extend(_wrap(f"    {f.detail}", width))
+            lines.extend(_wrap(f.detail, width))
         lines.append("")
         header = (
-            f"{'account':<14}{'name':<17}{'password':<10}{'access keys':<16}"
-            f"{'mfa':<10}{'certs':<7}{'contact':<9}verdict"
+            f"{'account':<14}{'name':<15}{'password':<9}{'access keys':<15}"
+            f"{'mfa':<8}{'certs':<6}{'contact':<8}verdict"
         )
         lines.append(_fit(header, width))
         lines.append("-" * min(width, len(header) + 4))
@@ -346,16 +346,20 @@ class MemberRootAudit(DerivedFieldsModel):
             ident = m.account_id + ("*" if m.management else "")
             lines.append(
                 _fit(
-                    f"{ident:<14}{_fit(m.name or '', 16):<17}{_password_cell(m):<10}"
-                    f"{_keys_cell(m):<16}{_mfa_cell(m):<10}"
-                    f"{_count_cell(m.signing_certificates, m):<7}"
-                    f"{_contact_cell(m):<9}{_verdict_cell(self, m)}",
+                    f"{ident:<14}{_fit(m.name or '', 14):<15}{_password_cell(m):<9}"
+                    f"{_keys_cell(m):<15}{_mfa_cell(m):<8}"
+                    f"{_count_cell(m.signing_certificates, m):<6}"
+                    f"{_contact_cell(m):<8}{_verdict_cell(self, m)}",
                     width,
                 )
             )
         lines.append("-" * min(width, len(header) + 4))
         lines.append(
-            _fit("YES a standing credential · ? not read · - not audited · * management", width)
+            _fit(
+                "YES a standing credential · ? not read · - not audited · * management · "
+                "clean: no root credentials",
+                width,
+            )
         )
         problems = [m for m in self.members if m.error or m.gaps]
         if problems or self.gaps:
@@ -469,16 +473,17 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def _wrap(text: str, width: int, indent: str = "    ") -> list[str]:
+    """``text`` in lines of at most ``width`` characters, each starting with ``indent``."""
     lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        if current and len(current) + 1 + len(word) > width:
+    current = indent
+    for word in text.split():
+        if current.strip() and len(current) + 1 + len(word) > width:
             lines.append(current)
-            current = "      " + word
+            current = indent + word
         else:
-            current = f"{current} {word}" if current else word
-    if current:
+            current = f"{current} {word}" if current.strip() else current + word
+    if current.strip():
         lines.append(current)
     return lines
 
@@ -553,18 +558,18 @@ def _contact_cell(m: MemberRoot) -> str:
 
 def _verdict_cell(audit: MemberRootAudit, m: MemberRoot) -> str:
     if m.error is not None:
-        return f"error: {m.error.operation} {m.error.error_code}"
+        return f"ERROR {m.error.error_code}"
     if m.status is MemberRootStatus.SKIPPED:
-        return "management (root not audited)" if m.management else (m.state or "skipped")
+        return "management" if m.management else (m.state or "skipped").lower()
     found = [f for f in audit.findings_for(m.account_id) if f.check_id in MEMBER_CHECKS]
     statuses = {f.status for f in found}
     if Status.FAIL in statuses:
-        return "STANDING CREDENTIALS"
+        return "CREDENTIALS"
     if Status.UNKNOWN in statuses:
         return "unknown"
     if statuses == {Status.NOT_APPLICABLE}:
         return "n/a"
-    return "no root credentials"
+    return "clean"
 
 
 # --------------------------------------------------------------------------- judgement
