@@ -32,6 +32,7 @@ from rootguard import (
     required_permissions,
     scan_organization,
 )
+from rootguard._cli import main
 from rootguard._moto_seed import root_sessions
 from rootguard._permissions import ROOT_AUDIT_SESSION_ACTIONS, iam_action
 from tests.integration.conftest import _AWS_VARS, HOME, count_calls, new_session
@@ -855,3 +856,55 @@ def test_every_call_of_the_audit_is_allowed(org: tuple[boto3.Session, Layout]) -
     assert assume["Condition"]["StringEquals"]["sts:TaskPolicyArn"] == AUDIT_TASK
     assert in_tasks["root"] - set(ROOT_AUDIT_SESSION_ACTIONS) == set()
     assert in_tasks["root"] >= {"iam:GetLoginProfile", "iam:ListAccessKeys"}
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_org_roots_json_is_the_audit(
+    org: tuple[boto3.Session, Layout], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, layout = org
+    code = main(["org", "roots", "--output", "json"])
+    captured = capsys.readouterr()
+    result = MemberRootAudit.from_json(captured.out)
+    assert len(result.members) == 13
+    assert len(result.audited) == 11  # nothing denies AssumeRoot here
+    assert (
+        finding(result, "organization.member_root_no_access_keys", layout.id("active-key")).status
+        is Status.FAIL
+    )
+    assert code == 1  # FAIL findings, default --fail-on fail
+
+
+def test_org_roots_table_and_markdown(
+    org: tuple[boto3.Session, Layout], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, layout = org
+    code = main(["org", "roots", "--account", layout.id("removed-1"), "--fail-on", "never"])
+    table = capsys.readouterr().out
+    assert code == 0
+    assert layout.id("removed-1") in table
+    assert "clean" in table
+    assert all(len(line) <= 100 for line in table.splitlines())
+    code = main(["org", "roots", "--account", layout.id("removed-1"), "--output", "markdown"])
+    markdown = capsys.readouterr().out
+    assert markdown.startswith("# rootguard member-root audit")
+    assert code == 0  # a clean root, covered by the deny-root SCP, with a contact
+    assert "| PASS | `organization.deny_root_scp` |" in markdown
+    assert main(["org", "roots", "--account", layout.id("virtual-mfa")]) == 1  # a password
+    assert "CREDENTIALS" in capsys.readouterr().out
+
+
+def test_org_roots_exit_codes_of_errors(
+    org: tuple[boto3.Session, Layout], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, layout = org
+    off = RootState(account_id=layout.built.management_id, organization_features=())
+    with moto_root(off, config_compliance=False):
+        code = main(["org", "roots", "--account", layout.id("removed-1")])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "not audited: sts:AssumeRoot failed: AccessDenied" in captured.err
+    assert main(["org", "roots", "--account", "12345"]) == 2
+    assert "not AWS account ids" in capsys.readouterr().err
