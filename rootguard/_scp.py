@@ -34,7 +34,8 @@ prefixes. A negated operator (``StringNotEquals``, ``ArnNotLike`` …) matches w
 key is absent, ``IfExists`` makes any operator match an absent key, ``ForAllValues``
 matches an absent key and ``ForAnyValue`` does not. Policy variables (``${aws:...}``)
 are replaced by the context's values (``${*}``, ``${?}``, ``${$}`` are the literal
-characters).
+characters); a value whose variable names an absent key matches nothing, one whose key
+is unknown makes the condition depend on it.
 
 A policy that is not a policy (not JSON, no ``Statement``, an ``Effect`` other than
 ``Allow`` / ``Deny``, ``Action`` and ``NotAction`` together, an unknown condition
@@ -473,15 +474,18 @@ _TRUE = _Outcome(True)
 _FALSE = _Outcome(False)
 
 
-def _substitute(value: str, request: ScpRequest) -> str | None:
-    """``value`` with its policy variables replaced; None when a variable's value is not
-    one known value (absent, unknown or several)."""
+_ABSENT_VALUE = object()
+
+
+def _substitute(value: str, request: ScpRequest) -> str | object | None:
+    """``value`` with its policy variables replaced; :data:`_ABSENT_VALUE` when a variable's
+    key is absent from the request (the value then matches nothing); None when a
+    variable's value is not known (unknown key, or several values)."""
     if "${" not in value:
         return value
-    failed = False
+    outcome: list[object] = []
 
     def replace(match: re.Match[str]) -> str:
-        nonlocal failed
         name = match.group(1)
         if name == "*":
             return _SENTINEL_STAR
@@ -493,11 +497,13 @@ def _substitute(value: str, request: ScpRequest) -> str | None:
         found = request.lookup(key)
         if isinstance(found, tuple) and len(found) == 1:
             return found[0]
-        failed = True
+        outcome.append(_ABSENT_VALUE if found is None or found == () else None)
         return ""
 
     text = _VARIABLE.sub(replace, value)
-    return None if failed else text
+    if None in outcome:
+        return None
+    return _ABSENT_VALUE if outcome else text
 
 
 def _evaluate_condition(condition: _Condition, request: ScpRequest) -> _Outcome:
@@ -522,7 +528,8 @@ def _evaluate_condition(condition: _Condition, request: ScpRequest) -> _Outcome:
         if text is None:
             variables = frozenset(m.group(1) for m in _VARIABLE.finditer(value))
             return _Outcome(None, variables)
-        wanted_values.append(text)
+        if isinstance(text, str):
+            wanted_values.append(text)
     base = _NEGATED.get(condition.base, condition.base)
 
     def positive(have: str) -> bool:
