@@ -972,7 +972,7 @@ def _deny_root_scp(audit: MemberRootAudit) -> Finding:
             "be denied in the members it covers."
         )
     if uncovered:
-        where = f" (no deny-root SCP on {_short(targets)} or above)" if targets else ""
+        where = f"; their parents without one: {_short(targets)}" if targets else ""
         return _finding(
             SCP_CHECK,
             Status.FAIL,

@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 import rootguard
-from rootguard._checks import ACCOUNT_CHECK_IDS, CHECK_IDS, Finding, Policy, Report, Status, evaluate
+from rootguard._checks import (
+    ACCOUNT_CHECK_IDS,
+    CHECK_IDS,
+    Finding,
+    Policy,
+    Report,
+    Status,
+    evaluate,
+)
 from rootguard._snapshot import (
     AccountSnapshot,
     CredentialReportData,
