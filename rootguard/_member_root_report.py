@@ -346,7 +346,7 @@ class MemberRootAudit(DerivedFieldsModel):
             ident = m.account_id + ("*" if m.management else "")
             lines.append(
                 _fit(
-                    f"{ident:<14}{_fit(m.name or '', 14):<15}{_password_cell(m):<9}"
+                    f"{ident:<14}{_fit(_oneline(m.name), 14):<15}{_password_cell(m):<9}"
                     f"{_keys_cell(m):<15}{_mfa_cell(m):<8}"
                     f"{_count_cell(m.signing_certificates, m):<6}"
                     f"{_contact_cell(m):<8}{_verdict_cell(self, m)}",
@@ -488,7 +488,13 @@ def _wrap(text: str, width: int, indent: str = "    ") -> list[str]:
     return lines
 
 
+def _oneline(text: str | None) -> str:
+    """Text others control, on one line of printable characters (a table cell)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text or "").split())
+
+
 def _md(text: str) -> str:
+    text = _oneline(text)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 

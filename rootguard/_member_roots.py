@@ -88,6 +88,8 @@ AUDIT_CALLER_ACTIONS: tuple[str, ...] = ORGANIZATION_AUDIT_CALLER_ACTIONS
 """The IAM actions the caller's credentials need for the audit."""
 
 SCP_TYPE = "SERVICE_CONTROL_POLICY"
+TREE_WORKERS = 8
+"""Organization-tree reads (``ListPoliciesForTarget``, ``DescribePolicy``) made at once."""
 
 
 def audit_task_policy_arn(partition: str = "aws") -> str:
@@ -439,10 +441,15 @@ def _attached_policies(organizations: Any, target: str) -> tuple[str, ...]:
 
 
 def _read_tree(
-    organizations: Any, recorder: GapRecorder, skip_policies_of: set[str]
+    organizations: Any,
+    recorder: GapRecorder,
+    members: set[str],
+    workers: int = TREE_WORKERS,
 ) -> tuple[bool | None, tuple[OrganizationNode, ...] | None, tuple[ServiceControlPolicy, ...]]:
-    """(SCPs enabled, the tree's nodes with their SCPs, the SCPs) — each part that could
-    not be read None (the gap recorded) and the rest read."""
+    """(SCPs enabled, the tree's nodes, the SCPs) — each part that could not be read None
+    (the gap recorded) and the rest read. The SCPs attached are read for the nodes on the
+    paths of ``members`` only (the accounts to judge, their OUs, the root), ``workers``
+    calls at a time."""
 
     def roots() -> tuple[OrganizationNode, bool]:
         listed = paginate(organizations, "ListRoots", "Roots")
@@ -488,11 +495,11 @@ def _read_tree(
                 queue.append(child.id)
     if not enabled:
         return False, tuple(nodes.values()), ()
-    with_policies: list[OrganizationNode] = []
-    for node in nodes.values():
-        if node.id in skip_policies_of:
-            with_policies.append(node)
-            continue
+    needed = _on_paths(nodes, members)
+
+    def attached(node: OrganizationNode) -> OrganizationNode:
+        if node.id not in needed:
+            return node
         ids = recorder.call(
             "organizations",
             "ListPoliciesForTarget",
@@ -500,10 +507,26 @@ def _read_tree(
             partial(_attached_policies, organizations, node.id),
             resource=node.id,
         )
-        with_policies.append(node.model_copy(update={"policy_ids": ids}))
-    policy_ids = unique([p for n in with_policies for p in n.policy_ids or ()])
-    policies = tuple(_describe_policy(organizations, recorder, pid) for pid in policy_ids)
+        return node.model_copy(update={"policy_ids": ids})
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rootguard-scp") as pool:
+        with_policies = list(pool.map(attached, nodes.values()))
+        policy_ids = unique([p for n in with_policies for p in n.policy_ids or ()])
+        policies = tuple(
+            pool.map(lambda pid: _describe_policy(organizations, recorder, pid), policy_ids)
+        )
     return True, tuple(with_policies), policies
+
+
+def _on_paths(nodes: dict[str, OrganizationNode], members: set[str]) -> set[str]:
+    """The ids of ``members`` and of every OU (and the root) above them."""
+    found: set[str] = set()
+    for account_id in members:
+        current = nodes.get(account_id)
+        while current is not None and current.id not in found:
+            found.add(current.id)
+            current = nodes.get(current.parent_id or "")
+    return found
 
 
 def _describe_policy(
@@ -610,9 +633,10 @@ def audit_member_roots(
 
     recorder = GapRecorder()
     features = _read_features(client("iam"), recorder)
-    scp_enabled, nodes, policies = _read_tree(
-        organizations, recorder, skip_policies_of={management_id} if management_id else set()
-    )
+    members_to_judge = {
+        a for a in ids if a != management_id and _skip_reason(by_id.get(a, {})) is None
+    }
+    scp_enabled, nodes, policies = _read_tree(organizations, recorder, members_to_judge)
 
     members: list[MemberRoot] = []
     tasks: list[_RootTask] = []

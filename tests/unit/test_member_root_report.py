@@ -449,3 +449,12 @@ def test_without_the_audit_the_report_is_unchanged() -> None:
     report = OrganizationReport.from_accounts([checked(A)], management_account_id=MGMT)
     assert report.member_roots is None
     assert [f.check_id for f in report.organization_findings] == ["root.centralized_access"]
+
+
+def test_hostile_names_stay_on_their_line() -> None:
+    result = audit(members=(clean(A, name="evil\n\x1b[31mname\rX|y"),))
+    table = result.to_table()
+    row = next(line for line in table.splitlines() if line.startswith(A))
+    assert "\x1b" not in table
+    assert "evil" in row
+    assert len(table.splitlines()) == len(audit(members=(clean(A),)).to_table().splitlines())
