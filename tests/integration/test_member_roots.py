@@ -908,3 +908,24 @@ def test_org_roots_exit_codes_of_errors(
     assert "not audited: sts:AssumeRoot failed: AccessDenied" in captured.err
     assert main(["org", "roots", "--account", "12345"]) == 2
     assert "not AWS account ids" in capsys.readouterr().err
+
+
+def test_a_task_pickles_without_its_live_credentials(org: tuple[boto3.Session, Layout]) -> None:
+    import pickle
+
+    from rootguard._member_roots import _RootTask
+    from rootguard._org import _CallerCredentials
+
+    session, layout = org
+    live = session.get_credentials()
+    frozen = live.get_frozen_credentials()
+    task = _RootTask(
+        account_id=layout.id("removed-1"),
+        caller=_CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, live),
+        caller_account=layout.built.management_id,
+        home_region=HOME,
+    )
+    again = pickle.loads(pickle.dumps(task))
+    assert again == task
+    assert again.caller.live is None
+    assert frozen.secret_key not in repr(task)
