@@ -30,7 +30,7 @@ never "no credentials".
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
@@ -299,6 +299,14 @@ class MemberRootAudit(DerivedFieldsModel):
         """The findings about one account."""
         return [f for f in self.findings if f.evidence.get("account_id") == account_id]
 
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> MemberRootAudit:
+        """A copy (see pydantic); its findings are judged again from its own facts."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("findings", None)
+        return copied
+
     # ------------------------------------------------------------------ outputs
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -342,6 +350,9 @@ class MemberRootAudit(DerivedFieldsModel):
         )
         lines.append(_fit(header, width))
         lines.append("-" * min(width, len(header) + 4))
+        by_account: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            by_account.setdefault(str(f.evidence.get("account_id")), []).append(f)
         for m in self.members:
             ident = m.account_id + ("*" if m.management else "")
             lines.append(
@@ -349,7 +360,7 @@ class MemberRootAudit(DerivedFieldsModel):
                     f"{ident:<14}{_fit(_oneline(m.name), 14):<15}{_password_cell(m):<9}"
                     f"{_keys_cell(m):<15}{_mfa_cell(m):<8}"
                     f"{_count_cell(m.signing_certificates, m):<6}"
-                    f"{_contact_cell(m):<8}{_verdict_cell(self, m)}",
+                    f"{_contact_cell(m):<8}{_verdict_cell(m, by_account.get(m.account_id, []))}",
                     width,
                 )
             )
@@ -562,12 +573,12 @@ def _contact_cell(m: MemberRoot) -> str:
     return "set" if m.security_contact else "NONE"
 
 
-def _verdict_cell(audit: MemberRootAudit, m: MemberRoot) -> str:
+def _verdict_cell(m: MemberRoot, findings: list[Finding]) -> str:
     if m.error is not None:
         return f"ERROR {m.error.error_code}"
     if m.status is MemberRootStatus.SKIPPED:
         return "management" if m.management else (m.state or "skipped").lower()
-    found = [f for f in audit.findings_for(m.account_id) if f.check_id in MEMBER_CHECKS]
+    found = [f for f in findings if f.check_id in MEMBER_CHECKS]
     statuses = {f.status for f in found}
     if Status.FAIL in statuses:
         return "CREDENTIALS"

@@ -458,3 +458,11 @@ def test_hostile_names_stay_on_their_line() -> None:
     assert "\x1b" not in table
     assert "evil" in row
     assert len(table.splitlines()) == len(audit(members=(clean(A),)).to_table().splitlines())
+
+
+def test_a_copy_is_judged_from_its_own_facts() -> None:
+    first = audit(members=(management(), clean(A)))
+    assert status(first, "organization.member_root_no_password", A) is Status.PASS
+    changed = first.model_copy(update={"members": (management(), clean(A, password=True))})
+    assert status(changed, "organization.member_root_no_password", A) is Status.FAIL
+    assert status(first, "organization.member_root_no_password", A) is Status.PASS
