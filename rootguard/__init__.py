@@ -56,6 +56,8 @@ from rootguard._filter_pattern import (
     filter_pattern_matches,
 )
 from rootguard._history import EventHistoryResult, lookup_root_activity
+from rootguard._member_root_report import MemberRoot, MemberRootAudit, MemberRootStatus
+from rootguard._member_roots import audit_member_roots
 from rootguard._models import (
     ActivitySource,
     Channel,
@@ -84,6 +86,7 @@ from rootguard._plan import (
     SubscriptionProtocol,
     plan,
 )
+from rootguard._scp import ScpVerdict, scp_denies_root
 from rootguard._snapshot import (
     AccountSnapshot,
     CredentialReportData,
@@ -132,6 +135,9 @@ __all__ = [
     "Finding",
     "Gap",
     "ManualStep",
+    "MemberRoot",
+    "MemberRootAudit",
+    "MemberRootStatus",
     "MissingReason",
     "OrganizationInfo",
     "OrganizationReport",
@@ -149,6 +155,7 @@ __all__ = [
     "RootGuardError",
     "ScanError",
     "ScanResult",
+    "ScpVerdict",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
@@ -162,6 +169,7 @@ __all__ = [
     "__version__",
     "apply",
     "athena_table_ddl",
+    "audit_member_roots",
     "check",
     "classify_event",
     "collect",
@@ -182,6 +190,7 @@ __all__ = [
     "root_activity_from_credential_report",
     "scan_cloudtrail_archive",
     "scan_organization",
+    "scp_denies_root",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

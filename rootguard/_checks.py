@@ -70,8 +70,10 @@ if TYPE_CHECKING:
     from rootguard._outputs import Record
 
 __all__ = [
+    "ACCOUNT_CHECK_IDS",
     "CHECKS",
     "CHECK_IDS",
+    "ORGANIZATION_CHECK_IDS",
     "CheckInfo",
     "Finding",
     "Policy",
@@ -119,6 +121,10 @@ class CheckInfo:
     (``CIS AWS Foundations Benchmark v1.4.0/1.5``) and Security Hub control ids
     (``IAM.9``)."""
     remediation: str
+    scope: str = "account"
+    """``account``: judged by :func:`evaluate` on one account's snapshot;
+    ``organization``: judged from an organization-wide read
+    (:func:`rootguard.audit_member_roots`), never by :func:`evaluate`."""
 
 
 _CHECK_LIST: tuple[CheckInfo, ...] = (
@@ -256,12 +262,80 @@ _CHECK_LIST: tuple[CheckInfo, ...] = (
         "events.amazonaws.com (with aws:SourceAccount = this account) and to principals of "
         "this account; remove statements granting other accounts or '*'.",
     ),
+    CheckInfo(
+        "organization.member_root_no_password",
+        "The member account's root user has no password (centralized root access)",
+        Severity.HIGH,
+        (),
+        "From the management account (or the IAM delegated administrator): delete the "
+        "member's root credentials with sts:AssumeRoot and the task policy "
+        "IAMDeleteRootUserCredentials (IAM > Root access management > Take privileged "
+        "action > Delete root user credentials).",
+        "organization",
+    ),
+    CheckInfo(
+        "organization.member_root_no_access_keys",
+        "The member account's root user has no access key (centralized root access)",
+        Severity.CRITICAL,
+        (),
+        "Move whatever uses the key to an IAM role, then delete the member's root "
+        "credentials with sts:AssumeRoot and the task policy IAMDeleteRootUserCredentials.",
+        "organization",
+    ),
+    CheckInfo(
+        "organization.member_root_no_signing_certificates",
+        "The member account's root user has no X.509 signing certificate (centralized root access)",
+        Severity.HIGH,
+        (),
+        "Delete the member's root credentials with sts:AssumeRoot and the task policy "
+        "IAMDeleteRootUserCredentials (signing certificates are deleted with them).",
+        "organization",
+    ),
+    CheckInfo(
+        "organization.root_sessions",
+        "Privileged root actions in member accounts (RootSessions) are enabled",
+        Severity.LOW,
+        (),
+        "In the management account: IAM > Root access management > enable Privileged "
+        "root actions in member accounts (iam:EnableOrganizationsRootSessions), so that "
+        "root-only tasks in members need no root credentials.",
+        "organization",
+    ),
+    CheckInfo(
+        "organization.deny_root_scp",
+        "A service control policy denies the member accounts' root users everything",
+        Severity.MEDIUM,
+        (),
+        'Create an SCP that denies every action ("Action": "*", "Resource": "*") '
+        "when aws:PrincipalArn is like arn:aws:iam::*:root — excepting centralized root "
+        'sessions with "Null": {"aws:AssumedRoot": "true"} — and attach it to the '
+        'organization root (AWS Control Tower\'s control "Disallow actions as a root user" '
+        "is one).",
+        "organization",
+    ),
+    CheckInfo(
+        "organization.security_contact",
+        "The account has a security alternate contact",
+        Severity.MEDIUM,
+        ("Account.1", _cis("1.4.0", "1.2"), _cis("3.0.0", "1.2")),
+        "Set the SECURITY alternate contact (account:PutAlternateContact, with AccountId "
+        "for members from the management account once trusted access for AWS Account "
+        "Management is enabled).",
+        "organization",
+    ),
 )
 
 CHECKS: Mapping[str, CheckInfo] = {info.check_id: info for info in _CHECK_LIST}
 """Every check, by id (in report order)."""
 CHECK_IDS: tuple[str, ...] = tuple(CHECKS)
-"""The stable check ids, in report order."""
+"""The stable check ids, in report order: the account checks :func:`evaluate` judges,
+then the organization checks (``organization.*``)."""
+ACCOUNT_CHECK_IDS: tuple[str, ...] = tuple(c for c, i in CHECKS.items() if i.scope == "account")
+"""The checks :func:`evaluate` judges on one account."""
+ORGANIZATION_CHECK_IDS: tuple[str, ...] = tuple(
+    c for c, i in CHECKS.items() if i.scope == "organization"
+)
+"""The checks judged from an organization-wide read (:func:`rootguard.audit_member_roots`)."""
 _ORDER = {check_id: i for i, check_id in enumerate(CHECK_IDS)}
 
 
@@ -367,7 +441,8 @@ class Report(DerivedFieldsModel):
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333")
         >>> report = rootguard.evaluate(snap)
-        >>> sorted({f.check_id for f in report.findings}) == sorted(rootguard.CHECK_IDS)
+        >>> from rootguard._checks import ACCOUNT_CHECK_IDS
+        >>> sorted({f.check_id for f in report.findings}) == sorted(ACCOUNT_CHECK_IDS)
         True
         >>> rootguard.Report.from_json(report.to_json()) == report
         True
@@ -2242,7 +2317,8 @@ def evaluate(
     policy: Policy | None = None,
     now: datetime | None = None,
 ) -> Report:
-    """Judge every check of :data:`CHECK_IDS` on a snapshot (pure: no AWS, no clock).
+    """Judge every account check of :data:`CHECK_IDS` (every id but the ``organization.*``
+    ones) on a snapshot (pure: no AWS, no clock).
 
     Args:
         snapshot: what :func:`rootguard.collect` gathered (or a saved one, or one built

@@ -478,6 +478,45 @@ def _cmd_org_check(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_org_roots(args: argparse.Namespace) -> int:
+    """``rootguard org roots``: the member-root audit (sts:AssumeRoot in every member)."""
+    from rootguard._member_roots import audit_member_roots
+
+    bar = ProgressBar("auditing root users", total=None)
+    try:
+        audit = audit_member_roots(
+            session=_session(args),
+            accounts=args.account or None,
+            max_workers=args.max_workers,
+            progress=lambda done, total: bar.advance(done=done, total=total),
+        )
+    except ValueError as exc:  # an --account that is not an account id
+        sys.stderr.write(f"rootguard: {exc}\n")
+        return EXIT_USAGE
+    finally:
+        bar.close()
+    _write(audit.render(args.output))
+    for member in audit.errors:
+        problem = member.error.describe() if member.error else member.reason
+        sys.stderr.write(f"warning: root user of {member.account_id} not audited: {problem}\n")
+    code = audit.exit_code(args.fail_on)
+    if code == EXIT_ERROR:
+        sys.stderr.write("rootguard: no member account's root user could be audited\n")
+    return code
+
+
+def _add_org_roots(org_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    q = org_sub.add_parser(
+        "roots", help="audit every member's root user (sts:AssumeRoot) and its guardrails"
+    )
+    q.add_argument("--profile", help="AWS profile name (default: the standard chain)")
+    q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
+    q.add_argument("--max-workers", type=int, default=None)
+    q.add_argument("--output", choices=("table", "json", "markdown"), default="table")
+    q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
+    q.set_defaults(func=_cmd_org_roots)
+
+
 # ------------------------------------------------------------------------------ demo
 
 
@@ -583,6 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--output", choices=("table", "json", "asff", "markdown"), default="table")
     q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
     q.set_defaults(func=_cmd_org_check)
+    _add_org_roots(org_sub)
     return parser
 
 

@@ -11,6 +11,22 @@ for the duration of a ``with`` block. It works for ``mock_aws`` and for a
 ``ThreadedMotoServer`` started in the same process (the server thread uses the same
 backend objects).
 
+Centralized root access (a stand-in, documented as such): moto has no
+``sts:AssumeRoot``. While a :func:`moto_root` block is open, moto's STS answers it the
+way AWS's documentation describes, over the wire (the request goes through botocore,
+the answer through its parser): the caller must be the management account of a moto
+organization, whose :class:`RootState` lists ``RootSessions`` among its
+``organization_features``; the target must be another account of that organization; the
+task policy must be one of AWS's five ``root-task`` policies. Anything else is answered
+``AccessDenied`` (AWS's exact codes and messages for these refusals are not modelled).
+The credentials are those of a real moto ``AssumeRole`` into the target's
+``OrganizationAccountAccessRole``, so moto maps them to the member account; their access
+key is remembered as a root session, and IAM then answers ``GetLoginProfile``,
+``ListAccessKeys``, ``GetAccessKeyLastUsed``, ``ListMFADevices`` and
+``ListSigningCertificates`` without a ``UserName`` in that session from the account's
+:class:`RootState` (password, keys, MFA device, certificates) — the same state its
+credential report shows.
+
 Example::
 
     with mock_aws(), moto_root(RootState(mfa="virtual", access_keys=(RootKey(),))):
@@ -20,6 +36,7 @@ Example::
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,8 +49,19 @@ from moto.core.responses import ActionResult
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
 from moto.iam.exceptions import IAMException
+from moto.iam.exceptions import NotFoundException as IamNotFound
+from moto.organizations.models import organizations_backends
+from moto.sts import responses as sts_responses
+from moto.sts.exceptions import STSClientError
 
-__all__ = ["DEFAULT_ACCOUNT_ID", "RootKey", "RootState", "moto_root"]
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "ROOT_TASK_POLICIES",
+    "RootKey",
+    "RootState",
+    "moto_root",
+    "root_sessions",
+]
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _CSV_TIME = "%Y-%m-%dT%H:%M:%S+00:00"
@@ -57,6 +85,8 @@ class RootKey:
     """None: never used (the report then says ``N/A`` for date, region and service)."""
     region: str = "us-east-1"
     service: str = "s3"
+    key_id: str | None = None
+    """The access key id (default: derived from the account and the key's position)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +118,31 @@ class RootState:
     @property
     def root_arn(self) -> str:
         return f"arn:aws:iam::{self.account_id}:root"
+
+    @property
+    def has_password(self) -> bool:
+        """A console password exists unless the report says ``N/A`` (never set, or
+        removed through centralized root access)."""
+        return self.password_last_used != "N/A"
+
+    def access_key_id(self, index: int) -> str:
+        key = self.access_keys[index]
+        return key.key_id or f"AKIAR{self.account_id}{index:03d}"
+
+    def certificate_id(self, index: int) -> str:
+        return f"ROOTCERT{self.account_id}{index:02d}"
+
+    def mfa_devices(self) -> list[dict[str, Any]]:
+        """``ListMFADevices`` of the root user: a FIDO key (hardware) or the virtual
+        device."""
+        if self.mfa == "none":
+            return []
+        serial = (
+            f"arn:aws:iam::{self.account_id}:mfa/root-account-mfa-device"
+            if self.mfa == "virtual"
+            else f"arn:aws:iam::{self.account_id}:u2f/root/rootguard-key-0001"
+        )
+        return [{"SerialNumber": serial, "EnableDate": self.mfa_enabled}]
 
     def credential_report_row(self) -> str:
         """The ``<root_account>`` line, as AWS writes it (root has ``not_supported`` for
@@ -163,6 +218,204 @@ class RootState:
         return devices
 
 
+ROOT_TASK_POLICIES = frozenset(
+    f"arn:aws:iam::aws:policy/root-task/{name}"
+    for name in (
+        "IAMAuditRootUserCredentials",
+        "IAMCreateRootUserPassword",
+        "IAMDeleteRootUserCredentials",
+        "S3UnlockBucketPolicy",
+        "SQSUnlockQueuePolicy",
+    )
+)
+"""The task policies ``sts:AssumeRoot`` accepts."""
+
+_LOCK = threading.RLock()
+_STATES: dict[str, list[RootState]] = {}
+"""account id → the states of the open :func:`moto_root` blocks (the innermost last)."""
+_ROOT_SESSIONS: dict[str, tuple[str, str]] = {}
+"""access key id of a root session → (account id, task policy ARN)."""
+_INSTALLED: list[dict[str, Any]] = []
+
+
+def root_sessions() -> dict[str, tuple[str, str]]:
+    """The root sessions the stand-in opened: access key id → (account id, task policy
+    ARN) (a copy; for tests)."""
+    with _LOCK:
+        return dict(_ROOT_SESSIONS)
+
+
+def _state_of(account_id: str) -> RootState | None:
+    with _LOCK:
+        states = _STATES.get(account_id)
+        return states[-1] if states else None
+
+
+def _root_account(response: Any) -> str | None:
+    """The account whose root session signed this request (None: not a root session)."""
+    with _LOCK:
+        found = _ROOT_SESSIONS.get(response.get_access_key())
+    return found[0] if found else None
+
+
+class _AccessDenied(STSClientError):
+    def __init__(self, message: str) -> None:
+        super().__init__("AccessDenied", message)
+
+
+def _assume_root(self: Any) -> ActionResult:
+    """The stand-in for ``sts:AssumeRoot`` (module documentation)."""
+    target = str(self._get_param("TargetPrincipal") or "")
+    task = self._get_param("TaskPolicyArn")
+    task_arn = str(task.get("arn") if isinstance(task, dict) else task or "")
+    caller = self.current_account
+    if target.startswith("arn:"):
+        target = target.split(":")[4] if target.count(":") >= 5 else ""
+    if task_arn not in ROOT_TASK_POLICIES:
+        raise _AccessDenied(f"{task_arn[:200]!r} is not a root task policy")
+    backend = organizations_backends[caller][self.partition]
+    org = backend.org
+    if org is None or org.master_account_id != caller:
+        raise _AccessDenied(
+            "Only the management account (or the IAM delegated administrator) of an "
+            "organization can call AssumeRoot"
+        )
+    state = _state_of(caller)
+    features = (state.organization_features or ()) if state else ()
+    if "RootSessions" not in features:
+        raise _AccessDenied(
+            "Centralized root access (RootSessions) is not enabled for the organization"
+        )
+    members = {a.id for a in backend.accounts}
+    if target == caller or target not in members:
+        raise _AccessDenied(f"{target[:40]!r} is not a member account of the organization")
+    role = self.backend.assume_role(
+        region_name=self.region,
+        role_session_name="AssumeRoot",
+        role_arn=f"arn:{self.partition}:iam::{target}:role/OrganizationAccountAccessRole",
+        policy=None,
+        duration=900,
+        external_id=None,
+    )
+    with _LOCK:
+        _ROOT_SESSIONS[role.access_key_id] = (target, task_arn)
+    return ActionResult({"Credentials": role})
+
+
+def _root_answer(name: str) -> Any:
+    """An IAM response method that answers for the root user in a root session (no
+    ``UserName``) and defers to moto otherwise."""
+
+    def handler(self: Any) -> Any:
+        account = _root_account(self) if not self._get_param("UserName") else None
+        state = _state_of(account) if account else None
+        if state is None:
+            return _INSTALLED[0]["iam"][name](self)
+        return _ROOT_HANDLERS[name](self, state)
+
+    return handler
+
+
+def _login_profile(self: Any, state: RootState) -> ActionResult:
+    if not state.has_password:
+        raise IamNotFound("The user with name root cannot be found.")
+    return ActionResult({"LoginProfile": {"UserName": "", "CreateDate": state.created}})
+
+
+def _access_keys(self: Any, state: RootState) -> ActionResult:
+    keys = [
+        {
+            "AccessKeyId": state.access_key_id(i),
+            "Status": "Active" if k.active else "Inactive",
+            "CreateDate": k.last_rotated,
+        }
+        for i, k in enumerate(state.access_keys)
+    ]
+    return ActionResult({"AccessKeyMetadata": keys, "IsTruncated": False})
+
+
+def _key_last_used(self: Any, state: RootState) -> ActionResult:
+    wanted = self._get_param("AccessKeyId")
+    for i, key in enumerate(state.access_keys):
+        if state.access_key_id(i) == wanted:
+            used = (
+                {"LastUsedDate": key.last_used, "ServiceName": key.service, "Region": key.region}
+                if key.last_used is not None
+                else {"ServiceName": "N/A", "Region": "N/A"}
+            )
+            return ActionResult({"AccessKeyLastUsed": used})
+    raise IamNotFound(f"The Access Key with id {wanted} cannot be found")
+
+
+def _mfa_devices(self: Any, state: RootState) -> ActionResult:
+    return ActionResult({"MFADevices": state.mfa_devices(), "IsTruncated": False})
+
+
+def _certificates(self: Any, state: RootState) -> ActionResult:
+    certificates = [
+        {
+            "UserName": "",
+            "CertificateId": state.certificate_id(i),
+            "CertificateBody": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            "Status": "Active" if active else "Inactive",
+            "UploadDate": state.created,
+        }
+        for i, active in enumerate(state.signing_certificates)
+    ]
+    return ActionResult({"Certificates": certificates, "IsTruncated": False})
+
+
+_ROOT_HANDLERS: dict[str, Any] = {
+    "get_login_profile": _login_profile,
+    "list_access_keys": _access_keys,
+    "get_access_key_last_used": _key_last_used,
+    "list_mfa_devices": _mfa_devices,
+    "list_signing_certificates": _certificates,
+}
+
+
+def _install(state: RootState) -> None:
+    """Register ``state`` and, for the first open block, patch moto's STS and IAM."""
+    with _LOCK:
+        _STATES.setdefault(state.account_id, []).append(state)
+        if _INSTALLED:
+            _INSTALLED[0]["count"] += 1
+            return
+        iam_cls = iam_responses.IamResponse
+        saved = {
+            "count": 1,
+            "iam": {name: vars(iam_cls)[name] for name in _ROOT_HANDLERS},
+            "sts": vars(sts_responses.TokenResponse).get("assume_root"),
+        }
+        _INSTALLED.append(saved)
+        for name in _ROOT_HANDLERS:
+            setattr(iam_cls, name, _root_answer(name))
+        sts_responses.TokenResponse.assume_root = _assume_root  # type: ignore[attr-defined]
+
+
+def _uninstall(state: RootState) -> None:
+    with _LOCK:
+        states = _STATES.get(state.account_id, [])
+        if state in states:
+            states.reverse()
+            states.remove(state)
+            states.reverse()
+        if not states:
+            _STATES.pop(state.account_id, None)
+        saved = _INSTALLED[0]
+        saved["count"] -= 1
+        if saved["count"]:
+            return
+        _INSTALLED.clear()
+        _ROOT_SESSIONS.clear()
+        for name, fn in saved["iam"].items():
+            setattr(iam_responses.IamResponse, name, fn)
+        if saved["sts"] is None:
+            del sts_responses.TokenResponse.assume_root  # type: ignore[attr-defined]
+        else:
+            sts_responses.TokenResponse.assume_root = saved["sts"]  # type: ignore[attr-defined]
+
+
 @contextmanager
 def moto_root(
     state: RootState | None = None, *, config_compliance: bool = True
@@ -211,7 +464,9 @@ def moto_root(
         return page, (str(start + size) if more else None)
 
     def list_organizations_features(self: Any) -> ActionResult:
-        if self.current_account != state.account_id or state.organization_features is None:
+        # the caller's own state, whichever open block registered it
+        found = _state_of(self.current_account) or state
+        if self.current_account != found.account_id or found.organization_features is None:
             raise _NotManagementAccount(
                 "The request was rejected because the account making the request is not "
                 "the management account or delegated administrator account for "
@@ -219,8 +474,8 @@ def moto_root(
             )
         return ActionResult(
             {
-                "OrganizationId": state.organization_id,
-                "EnabledFeatures": list(state.organization_features),
+                "OrganizationId": found.organization_id,
+                "EnabledFeatures": list(found.organization_features),
             }
         )
 
@@ -250,9 +505,11 @@ def moto_root(
     config_cls = config_responses.ConfigResponse
     if config_compliance:
         config_cls.describe_compliance_by_config_rule = describe_compliance_by_config_rule  # type: ignore[attr-defined]
+    _install(state)
     try:
         yield state
     finally:
+        _uninstall(state)
         if config_compliance:
             del config_cls.describe_compliance_by_config_rule  # type: ignore[attr-defined]
         for name, fn in originals.items():

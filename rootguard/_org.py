@@ -491,6 +491,7 @@ def scan_organization(
     endpoint_url: str | None = None,
     configure_session: SessionHook | None = None,
     role_duration_seconds: int | None = None,
+    audit_member_roots: bool = False,
 ) -> OrganizationReport:
     """Check every account of the organization, each on its own, in parallel.
 
@@ -527,6 +528,11 @@ def scan_organization(
             pickle tasks.
         role_duration_seconds: ``DurationSeconds`` of each role session (default: the
             role's default, one hour); the credentials are refreshed before they expire.
+        audit_member_roots: also audit every member's root user through
+            ``sts:AssumeRoot`` (:func:`rootguard.audit_member_roots`, on the same
+            executor, endpoint and session hook): the report's
+            :attr:`~OrganizationReport.member_roots` and its ``organization.*``
+            findings; the caller then needs ``required_permissions("organization-audit")``.
 
     Returns:
         An :class:`OrganizationReport` with one :class:`AccountResult` per account, in
@@ -651,6 +657,18 @@ def scan_organization(
     finally:
         _forget_scan(scan_id)
     trails = [t for o in outcomes for t in o.organization_trails]
+    member_roots = None
+    if audit_member_roots:
+        from rootguard._member_roots import audit_member_roots as audit
+
+        member_roots = audit(
+            session=sess,
+            accounts=wanted,
+            executor=executor,
+            max_workers=max_workers,
+            endpoint_url=endpoint_url,
+            configure_session=configure_session,
+        )
     return OrganizationReport.from_accounts(
         [*skipped, *(o.result for o in outcomes)],
         organization_id=organization_id,
@@ -662,6 +680,7 @@ def scan_organization(
         generated_at=generated_at,
         role_name=role_name,
         regions=region_list,
+        member_roots=member_roots,
     )
 
 

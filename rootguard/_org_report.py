@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
+from rootguard._account_error import AccountError
 from rootguard._checks import (
     CHECK_IDS,
     CHECKS,
@@ -38,6 +39,7 @@ from rootguard._checks import (
     evaluate,
 )
 from rootguard._errors import ParseError
+from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
 from rootguard._snapshot import AccountSnapshot, Trail
@@ -81,6 +83,12 @@ _ABBREVIATIONS = {
     "monitoring.root_eventbridge": "EVB",
     "config.root_rules": "CFG",
     "monitoring.alert_topic_secure": "TOP",
+    "organization.member_root_no_password": "MPW",
+    "organization.member_root_no_access_keys": "MKY",
+    "organization.member_root_no_signing_certificates": "MCR",
+    "organization.root_sessions": "RSS",
+    "organization.deny_root_scp": "SCP",
+    "organization.security_contact": "SEC",
 }
 _CELL = {
     Status.PASS: "ok",
@@ -101,26 +109,6 @@ class AccountStatus(StrEnum):
     SKIPPED = "skipped"
     """Not checked on purpose (suspended, closed or pending closure):
     :attr:`AccountResult.reason` says why."""
-
-
-class AccountError(BaseModel):
-    """Why an account could not be checked: the call that failed and AWS's answer.
-
-    ``operation`` is ``service:Operation`` (``sts:AssumeRole``,
-    ``sts:GetCallerIdentity``), or ``collect`` when nothing at all could be read,
-    ``executor`` when the task itself could not run, ``scan`` for anything else.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    operation: str
-    error_code: str
-    message: str = ""
-
-    def describe(self) -> str:
-        """``sts:AssumeRole failed: AccessDenied: <message>``."""
-        text = f"{self.operation} failed: {self.error_code}"
-        return f"{text}: {self.message}" if self.message else text
 
 
 class AccountResult(BaseModel):
@@ -288,7 +276,11 @@ class OrganizationReport(DerivedFieldsModel):
     """The organization trails found (in the accounts that own them), as collected: the
     facts the organization-level judgement used."""
     organization_findings: tuple[Finding, ...] = ()
-    """Findings about the organization as a whole (``root.centralized_access``)."""
+    """Findings about the organization as a whole (``root.centralized_access``), then,
+    with :attr:`member_roots`, the audit's findings (``organization.*``; those about one
+    account name it in ``evidence["account_id"]``)."""
+    member_roots: MemberRootAudit | None = None
+    """The member-root audit (``scan_organization(audit_member_roots=True)``), or None."""
 
     # ------------------------------------------------------------------ construction
 
@@ -306,6 +298,7 @@ class OrganizationReport(DerivedFieldsModel):
         generated_at: datetime | None = None,
         role_name: str | None = None,
         regions: Sequence[str] | None = None,
+        member_roots: MemberRootAudit | None = None,
     ) -> OrganizationReport:
         """Judge the organization from per-account results as each account's own
         :func:`~rootguard.evaluate` gave them (pure; this is what
@@ -318,6 +311,11 @@ class OrganizationReport(DerivedFieldsModel):
                 read in the accounts that own them.
             management_account_id: the management account; its
                 ``root.centralized_access`` finding becomes the organization's.
+            member_roots: the member-root audit
+                (:func:`~rootguard.audit_member_roots`): its findings join the
+                organization's, and a member whose root credentials the audit proved
+                removed, with ``RootCredentialsManagement`` on, has ``root.mfa_enabled``
+                and ``root.hardware_mfa`` NOT_APPLICABLE.
 
         Returns:
             The report, accounts sorted by id, with the organization-level judgement
@@ -335,6 +333,8 @@ class OrganizationReport(DerivedFieldsModel):
             ordered, management_account_id, organization_id, partition
         )
         judged = [_judge_account(a, trails, by_id, organization_id) for a in ordered]
+        if member_roots is not None:
+            judged = [_apply_member_root_opinion(a, member_roots) for a in judged]
         return cls(
             organization_id=organization_id,
             management_account_id=management_account_id,
@@ -346,7 +346,8 @@ class OrganizationReport(DerivedFieldsModel):
             policy=policy if policy is not None else Policy(),
             accounts=tuple(judged),
             organization_trails=trails,
-            organization_findings=(org_finding,),
+            organization_findings=(org_finding, *(member_roots.findings if member_roots else ())),
+            member_roots=member_roots,
         )
 
     # ------------------------------------------------------------------ access
@@ -386,8 +387,9 @@ class OrganizationReport(DerivedFieldsModel):
         """Counts, the accounts-by-checks matrix, root activity and unchecked accounts."""
         check_ids = [c for c in CHECK_IDS if c != CENTRALIZED_CHECK]
         matrix: dict[str, dict[str, str]] = {}
+        per_account = _organization_statuses(self.organization_findings)
         for a in self.checked:
-            statuses = a.statuses()
+            statuses = {**a.statuses(), **per_account.get(a.account_id, {})}
             for extra in statuses:
                 if extra not in check_ids:
                     check_ids.append(extra)
@@ -637,10 +639,13 @@ class OrganizationReport(DerivedFieldsModel):
         )
         lines = [_fit(head, width)]
         for f in self.organization_findings:
+            if "account_id" in f.evidence:
+                continue  # one account's: in the matrix, and counted below
             lines.append(
                 _fit(f"{_abbrev(f.check_id)} {f.check_id} (organization): {f.status.value}", width)
             )
             lines.append(_fit(f"    {f.detail}", width))
+        lines.extend(_per_account_counts(self.organization_findings, width))
         lines.append("")
         cells = "".join(f"{_abbrev(c):<5}" for c in columns)
         lines.append(_fit(f"{'account':<14}{'name':<18} {cells}".rstrip(), width))
@@ -775,6 +780,78 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 # ------------------------------------------------------------------ judgement
+
+
+def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, Status]]:
+    """account id → check id → the worst status of the organization findings about that
+    one account (``evidence["account_id"]``)."""
+    found: dict[str, dict[str, set[Status]]] = {}
+    for f in findings:
+        account = f.evidence.get("account_id")
+        if isinstance(account, str):
+            found.setdefault(account, {}).setdefault(f.check_id, set()).add(f.status)
+    return {a: {c: _worst(s) for c, s in checks.items()} for a, checks in found.items()}
+
+
+def _per_account_counts(findings: Sequence[Finding], width: int) -> list[str]:
+    """One line per organization check judged account by account: its counts."""
+    counts: dict[str, dict[Status, int]] = {}
+    for f in findings:
+        if "account_id" in f.evidence:
+            row = counts.setdefault(f.check_id, {})
+            row[f.status] = row.get(f.status, 0) + 1
+    lines = []
+    for check, row in counts.items():
+        text = ", ".join(f"{row[s]} {s.value}" for s in _SEVERITY_ORDER if row.get(s))
+        lines.append(_fit(f"{_abbrev(check)} {check} (per account): {text}", width))
+    return lines
+
+
+MFA_CHECKS = ("root.mfa_enabled", "root.hardware_mfa")
+
+
+def _apply_member_root_opinion(result: AccountResult, audit: MemberRootAudit) -> AccountResult:
+    """A member whose root credentials the audit proved removed, with centralized root
+    credentials management on: root MFA does not apply (CIS v5 notes it is not required
+    in such members)."""
+    report = result.report
+    member = audit.member(result.account_id)
+    if (
+        report is None
+        or member is None
+        or member.management
+        or audit.credentials_management is not True
+        or credentials_removed(member) is not True
+    ):
+        return result
+    detail = (
+        "Not applicable: centralized root access manages this member's root user, and "
+        "sts:AssumeRoot (IAMAuditRootUserCredentials) found no password, no access key and "
+        "no signing certificate on it — no credential to protect with MFA; privileged tasks "
+        "go through root sessions from the management account."
+    )
+    findings = []
+    for own in report.findings:
+        f = own
+        if own.check_id in MFA_CHECKS and own.status is not Status.NOT_APPLICABLE:
+            f = own.model_copy(
+                update={
+                    "status": Status.NOT_APPLICABLE,
+                    "detail": detail,
+                    "remediation": "",
+                    "evidence": {
+                        "judged_by": "organization",
+                        "root_credentials_removed": True,
+                        "account_finding": _account_finding_evidence(own),
+                    },
+                }
+            )
+        findings.append(f)
+    if tuple(findings) == report.findings:
+        return result
+    return result.model_copy(
+        update={"report": report.model_copy(update={"findings": tuple(findings)})}
+    )
 
 
 def _account_finding_evidence(own: Finding | None) -> dict[str, Any] | None:

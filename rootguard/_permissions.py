@@ -17,8 +17,10 @@ __all__ = [
     "ATHENA_CATALOG_ACTIONS",
     "ATHENA_S3_ACTIONS",
     "CHECK_ACTIONS",
+    "ORGANIZATION_AUDIT_CALLER_ACTIONS",
     "ORGANIZATION_CALLER_ACTIONS",
     "REMEDIATE_ACTIONS",
+    "ROOT_AUDIT_SESSION_ACTIONS",
     "iam_action",
     "required_permissions",
 ]
@@ -174,6 +176,35 @@ ORGANIZATION_CALLER_ACTIONS: tuple[str, ...] = (
 )
 """What the caller of :func:`rootguard.scan_organization` needs on top of ``"check"``."""
 
+ORGANIZATION_AUDIT_CALLER_ACTIONS: tuple[str, ...] = (
+    "account:GetAlternateContact",
+    "iam:ListOrganizationsFeatures",
+    "organizations:DescribeOrganization",
+    "organizations:DescribePolicy",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListPoliciesForTarget",
+    "organizations:ListRoots",
+    "sts:GetCallerIdentity",
+)
+"""What the caller of :func:`rootguard.audit_member_roots` needs, besides
+``sts:AssumeRoot`` with the audit task policy (a statement of its own)."""
+
+ROOT_AUDIT_SESSION_ACTIONS: tuple[str, ...] = (
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetLoginProfile",
+    "iam:ListAccessKeys",
+    "iam:ListMFADevices",
+    "iam:ListSigningCertificates",
+    "sts:GetCallerIdentity",
+)
+"""Every call the audit makes inside a member's root session. The AWS task policy
+``IAMAuditRootUserCredentials`` scopes the session (``sts:GetCallerIdentity`` needs no
+permission); the caller's policy does not need these."""
+
+AUDIT_TASK_POLICY_ARN = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+
 
 ATHENA_ACTIONS: tuple[str, ...] = (
     "athena:StartQueryExecution",
@@ -209,7 +240,7 @@ query results to the output location."""
 
 
 def required_permissions(
-    mode: Literal["check", "remediate", "organization", "athena"] = "check",
+    mode: Literal["check", "remediate", "organization", "organization-audit", "athena"] = "check",
 ) -> dict[str, Any]:
     """The IAM policy document rootguard needs (a fresh copy each call).
 
@@ -219,6 +250,12 @@ def required_permissions(
     ``"organization"``: the caller of :func:`rootguard.scan_organization` (management or
     delegated-admin account): ``"check"`` for its own account, plus listing the accounts
     and assuming the member role.
+    ``"organization-audit"``: that, plus what :func:`rootguard.audit_member_roots`
+    (and ``scan_organization(audit_member_roots=True)``) calls with the caller's
+    credentials — the organization's tree and service control policies, the accounts'
+    security contacts — and ``sts:AssumeRoot`` on member root users, limited by
+    ``sts:TaskPolicyArn`` to the read-only task policy ``IAMAuditRootUserCredentials``
+    (which itself scopes what the root sessions can do).
     ``"athena"``: what :func:`rootguard.hunt_root_activity_athena` and
     :func:`rootguard.ensure_athena_table` need — the Athena calls, the AWS Glue Data
     Catalog reads (and creates) Athena makes for them, and S3: ``GetObject`` /
@@ -236,9 +273,10 @@ def required_permissions(
         >>> "cloudtrail:DescribeTrails" in doc["Statement"][0]["Action"]
         True
     """
-    if mode not in ("check", "remediate", "organization", "athena"):
+    if mode not in ("check", "remediate", "organization", "organization-audit", "athena"):
         raise RootGuardError(
-            f"mode must be 'check', 'remediate', 'organization' or 'athena', not {mode!r}"
+            "mode must be 'check', 'remediate', 'organization', 'organization-audit' or "
+            f"'athena', not {mode!r}"
         )
     if mode == "athena":
         return copy.deepcopy(
@@ -274,7 +312,7 @@ def required_permissions(
             "Resource": "*",
         }
     ]
-    if mode == "organization":
+    if mode in ("organization", "organization-audit"):
         statements.append(
             {
                 "Sid": "RootGuardOrganization",
@@ -283,6 +321,26 @@ def required_permissions(
                 "Resource": "*",
             }
         )
+    if mode == "organization-audit":
+        statements += [
+            {
+                "Sid": "RootGuardOrganizationAudit",
+                "Effect": "Allow",
+                "Action": sorted(
+                    set(ORGANIZATION_AUDIT_CALLER_ACTIONS)
+                    - set(CHECK_ACTIONS)
+                    - set(ORGANIZATION_CALLER_ACTIONS)
+                ),
+                "Resource": "*",
+            },
+            {
+                "Sid": "RootGuardAuditMemberRoots",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoot",
+                "Resource": "arn:aws:iam::*:root",
+                "Condition": {"StringEquals": {"sts:TaskPolicyArn": AUDIT_TASK_POLICY_ARN}},
+            },
+        ]
     if mode == "remediate":
         statements += [
             {

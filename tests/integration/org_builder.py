@@ -25,7 +25,7 @@ and centralized root access (``RootCredentialsManagement``, ``RootSessions``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -146,9 +146,13 @@ def moto_organization(
     members: Sequence[tuple[str, str]] = DEFAULT_MEMBERS,
     regions: Sequence[str] = REGIONS,
     now: datetime | None = None,
+    root_states: Mapping[str, Callable[[str], RootState]] | None = None,
 ) -> Iterator[BuiltOrganization]:
     """Build the organization on the moto behind ``session`` (a management-account
-    session, fresh moto state) and keep every account's root state patched in."""
+    session, fresh moto state) and keep every account's root state patched in.
+
+    ``root_states`` maps an account name to a function of its account id giving its
+    root user's state (default: the kind's; see the module documentation)."""
     now = now or datetime.now(timezone.utc)
     home = regions[0]
     done = populate_account(session, regions=regions, regional_trail=False)
@@ -176,7 +180,8 @@ def moto_organization(
             _harden(member, regions)
         elif kind == "exposed":
             _exposed_trail(member, account_id, home)
-        states.append(_root_state(account_id, kind, now))
+        make = (root_states or {}).get(name)
+        states.append(make(account_id) if make else _root_state(account_id, kind, now))
     with ExitStack() as stack:
         for state in states:
             stack.enter_context(moto_root(state, config_compliance=False))

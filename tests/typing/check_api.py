@@ -119,3 +119,25 @@ def athena() -> None:
     assert_type(hunt.activities, list[rootguard.RootActivity])
     assert_type(hunt.cost, float | None)
     assert_type(hunt.query_execution_id, str)
+
+
+def member_roots() -> None:
+    audit = rootguard.audit_member_roots(accounts=["111122223333"], max_workers=4)
+    assert_type(audit, rootguard.MemberRootAudit)
+    for member in audit.members:
+        assert_type(member, rootguard.MemberRoot)
+        assert_type(member.status, rootguard.MemberRootStatus)
+        assert_type(member.password, bool | None)
+        assert_type(member.error, rootguard.AccountError | None)
+        if member.access_keys is not None:
+            for key in member.access_keys:
+                assert_type(key.active, bool)
+    for finding in audit.findings:
+        assert_type(finding, rootguard.Finding)
+    assert_type(audit.exit_code("unknown"), int)
+    org = rootguard.scan_organization(regions=["us-east-1"], audit_member_roots=True)
+    assert_type(org.member_roots, rootguard.MemberRootAudit | None)
+    verdict = rootguard.scp_denies_root("{}", account_id="111122223333")
+    assert_type(verdict, rootguard.ScpVerdict)
+    assert_type(verdict.denies_root, bool)
+    assert_type(verdict.not_denied, tuple[str, ...])

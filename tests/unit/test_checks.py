@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 import rootguard
-from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
+from rootguard._checks import (
+    ACCOUNT_CHECK_IDS,
+    CHECK_IDS,
+    Finding,
+    Policy,
+    Report,
+    Status,
+    evaluate,
+)
 from rootguard._snapshot import (
     AccountSnapshot,
     CredentialReportData,
@@ -57,7 +65,7 @@ def sample_report(name: str) -> CredentialReportData:
 
 def test_good_snapshot_passes_every_check() -> None:
     report = evaluate(good_snapshot())
-    assert {f.check_id for f in report.findings} == set(CHECK_IDS)
+    assert {f.check_id for f in report.findings} == set(ACCOUNT_CHECK_IDS)
     assert {f.status for f in report.findings} == {Status.PASS}
     assert report.failed == []
     assert report.counts == {

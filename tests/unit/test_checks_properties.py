@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rootguard._checks import CHECK_IDS, Report, Status, evaluate
+from rootguard._checks import ACCOUNT_CHECK_IDS, Report, Status, evaluate
 from rootguard._snapshot import AccountSnapshot
 from tests.strategies import account_snapshots
 
@@ -18,7 +18,7 @@ _SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[Heal
 @given(account_snapshots())
 def test_evaluate_never_crashes_and_reports_every_check(snapshot: AccountSnapshot) -> None:
     report = evaluate(snapshot)
-    assert {f.check_id for f in report.findings} >= set(CHECK_IDS)
+    assert {f.check_id for f in report.findings} >= set(ACCOUNT_CHECK_IDS)
     assert sum(report.counts.values()) == len(report.findings)
     for finding in report.findings:
         assert finding.detail

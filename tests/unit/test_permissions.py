@@ -88,3 +88,28 @@ def test_athena_policy_is_athena_glue_and_s3_only() -> None:
         "athena:GetDatabase",
         "athena:GetTableMetadata",
     }
+
+
+def test_organizations_doc_publishes_the_audit_policy() -> None:
+    text = (DOC.parent / "organizations.md").read_text(encoding="utf-8")
+    section = text.split('### `required_permissions("organization-audit")`', 1)[1]
+    block = re.search(r"```json\n(.*?)\n```", section, re.S)
+    assert block is not None
+    assert json.loads(block.group(1)) == rootguard.required_permissions("organization-audit")
+
+
+def test_organization_audit_policy_is_organization_plus_reads_and_assume_root() -> None:
+    org = rootguard.required_permissions("organization")["Statement"]
+    audit = rootguard.required_permissions("organization-audit")["Statement"]
+    assert audit[: len(org)] == org
+    extra = audit[len(org) :]
+    reads = {a for s in extra if isinstance(s["Action"], list) for a in s["Action"]}
+    verbs = {a.split(":")[1] for a in reads}
+    assert all(v.startswith(("Get", "List", "Describe")) for v in verbs)
+    [assume] = [s for s in extra if s["Action"] == "sts:AssumeRoot"]
+    assert assume["Resource"] == "arn:aws:iam::*:root"
+    assert assume["Condition"] == {
+        "StringEquals": {
+            "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+        }
+    }

@@ -43,6 +43,9 @@ EXPECTED_PUBLIC_API = {
     "Finding",
     "Gap",
     "ManualStep",
+    "MemberRoot",
+    "MemberRootAudit",
+    "MemberRootStatus",
     "MissingReason",
     "OrganizationInfo",
     "OrganizationReport",
@@ -60,6 +63,7 @@ EXPECTED_PUBLIC_API = {
     "RootGuardError",
     "ScanError",
     "ScanResult",
+    "ScpVerdict",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
@@ -73,6 +77,7 @@ EXPECTED_PUBLIC_API = {
     "__version__",
     "apply",
     "athena_table_ddl",
+    "audit_member_roots",
     "check",
     "classify_event",
     "collect",
@@ -93,6 +98,7 @@ EXPECTED_PUBLIC_API = {
     "root_activity_from_credential_report",
     "scan_cloudtrail_archive",
     "scan_organization",
+    "scp_denies_root",
 }
 
 
