@@ -53,7 +53,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError
+from rootguard._errors import CollectError, name_list
 from rootguard._member_root_report import (
     AUDIT_TASK_POLICY,
     MemberRoot,
@@ -602,8 +602,10 @@ def audit_member_roots(
             or the organization / the account list is needed and cannot be read (as
             for :func:`rootguard.scan_organization`).
         ValueError: an account id in ``accounts`` is not 12 digits.
+        ArgumentError: ``accounts`` is a bare string (pass a list).
     """
-    wanted = unique([str(a) for a in accounts]) if accounts is not None else None
+    named = name_list(accounts, "accounts", items="account ids")
+    wanted = unique(named) if named is not None else None
     bad = [a for a in wanted or () if not _valid_account_id(a)]
     if bad:
         raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")

@@ -76,6 +76,8 @@ CASES: list[tuple[str, Callable[..., Any], str, str, type[Exception]]] = [
     ("RemediationOptions", rootguard.RemediationOptions, "regions", "us-east-1", PlanError),
     ("RemediationOptions", rootguard.RemediationOptions, "alert_emails", "secops@example.com",
      PlanError),
+    ("audit_member_roots", lambda **kw: rootguard.audit_member_roots(session=NO_CALLS, **kw),
+     "accounts", "111122223333", ArgumentError),
     ("scan_cloudtrail_archive", _scan, "accounts", "111122223333", ArgumentError),
     ("scan_cloudtrail_archive", _scan, "regions", "us-east-1", ArgumentError),
     ("plan", _plan, "regions", "us-east-1", PlanError),
