@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
@@ -52,6 +52,7 @@ from rootguard._judge import (
     rule_enabled,
     rule_matches,
 )
+from rootguard._kinds import check_kind
 from rootguard._models import RootActivity, Severity, StrEnum, UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
@@ -355,6 +356,10 @@ class DerivedFieldsModel(BaseModel):
         return data
 
 
+REPORT_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the reports this rootguard writes and the newest it reads."""
+
+
 class Report(DerivedFieldsModel):
     """The result of :func:`evaluate`: findings for one account, plus root activity.
 
@@ -374,10 +379,20 @@ class Report(DerivedFieldsModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: Literal["report"] = "report"
+    """What this file is: a snapshot or a plan given as a report is an error."""
+    schema_version: int = Field(default=REPORT_SCHEMA_VERSION, ge=1)
     account_id: str
     partition: str = "aws"
     generated_at: UtcDatetime | None = None
     """The reference time of the evaluation (``now``); None when none was known."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "report", REPORT_SCHEMA_VERSION)
+        return data
+
     regions: tuple[str, ...] = ()
     policy: Policy = Policy()
     findings: tuple[Finding, ...] = ()

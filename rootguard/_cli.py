@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import boto3
 
     from rootguard._checks import Report
+    from rootguard._fastscan import ScanResult
+    from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
 
@@ -159,6 +161,27 @@ def _read_input(path: str, flag: str) -> bytes:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}", f"{flag}") from None
 
 
+def _load_snapshot(path: str, flag: str) -> AccountSnapshot:
+    """A saved snapshot, validated (kind and schema version first): a plan, a report or
+    anything else is a one-line error, never a report where every check is UNKNOWN."""
+    from pydantic import ValidationError
+
+    from rootguard._kinds import kind_of
+    from rootguard._snapshot import AccountSnapshot
+
+    hint = "make one with: rootguard check --snapshot-out FILE"
+    try:
+        data = json.loads(_read_input(path, flag))
+    except ValueError as exc:
+        raise CliError(f"{path} is not a rootguard snapshot: not JSON ({exc})", hint) from None
+    if not isinstance(data, dict) or kind_of(data) is None:
+        raise CliError(f"{path} is not a rootguard snapshot: no 'kind' and no snapshot field", hint)
+    try:
+        return AccountSnapshot.model_validate(data)
+    except ValidationError as exc:
+        raise CliError(f"{path} is not a rootguard snapshot: {_first_error(exc)}", hint) from None
+
+
 def _check_writable(path: str, flag: str) -> None:
     """Fail before any work when ``path`` cannot be written (missing folder …)."""
     target = Path(path)
@@ -187,6 +210,7 @@ def _write(text: str, out: TextIO | None = None) -> None:
 
 _STATUS_RANK = {"FAIL": 0, "UNKNOWN": 1, "NOT_APPLICABLE": 2, "PASS": 3}
 FAIL_ON_CHOICES = ("fail", "unknown", "never")
+ORG_FAIL_ON_CHOICES = ("fail", "unknown", "error", "never")
 
 
 def report_table(report: Report) -> str:
@@ -237,13 +261,11 @@ def exit_code_for(report: Report, fail_on: str) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from rootguard._checks import evaluate
     from rootguard._collect import collect
-    from rootguard._snapshot import AccountSnapshot
 
     if args.snapshot_out:
         _check_writable(args.snapshot_out, "--snapshot-out")
     if args.snapshot_in:
-        data = _read_input(args.snapshot_in, "--snapshot-in")
-        snapshot = AccountSnapshot.model_validate_json(data)
+        snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
         session = _session(args)
         bar = ProgressBar("collecting regions", total=len(args.region) if args.region else None)
@@ -270,6 +292,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     activities = []
     problems: list[str] = []
     unreadable = False
+    summary = ""
     if args.archive:
         from rootguard._archive import scan_cloudtrail_archive
 
@@ -288,9 +311,8 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             bar.close()
         activities.extend(result.activities)
         problems.extend(f"cannot read {e.path}: {e.detail or e.reason}" for e in result.errors)
-        logging.getLogger(__name__).info(
-            "scanned %d files, %d events", result.files_scanned, result.events_scanned
-        )
+        summary = _scan_summary(result)
+        _check_scan(args, session, result, summary, problems)
     else:
         from rootguard._collect import collect
         from rootguard._credential_report import parse_credential_report
@@ -316,6 +338,12 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             and not history.events_scanned
             and history.unread_regions == history.regions
         )
+        read = len(history.regions) - len(history.unread_regions)
+        summary = (
+            f"credential report {'read' if snapshot.credential_report else 'NOT read'}; "
+            f"event history of {read} of {len(history.regions)} regions read: "
+            f"{history.events_scanned} events; {len(activities)} root activities"
+        )
     if args.output == "json":
         _write(activities_to_json(activities))
     elif args.output == "markdown":
@@ -324,6 +352,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
         _write(activities_to_table(activities))
     for problem in problems:
         _Stderr.warn(problem)
+    _Stderr.note(summary)
     if unreadable:
         raise CliError(
             "no region's CloudTrail event history could be read",
@@ -331,6 +360,61 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             code=EXIT_ERROR,
         )
     return EXIT_OK
+
+
+def _scan_summary(result: ScanResult) -> str:
+    """``files seen / scanned / skipped / errors`` and what was found, in one line."""
+    pruned = f", {result.files_pruned} outside the filters" if result.files_pruned else ""
+    return (
+        f"{result.files_seen} files seen: {result.files_scanned} scanned, "
+        f"{len(result.skipped)} skipped, {len(result.errors)} unreadable{pruned}; "
+        f"{result.events_scanned} events, {len(result.activities)} root activities"
+    )
+
+
+def _check_scan(
+    args: argparse.Namespace,
+    session: boto3.Session | None,
+    result: ScanResult,
+    summary: str,
+    problems: list[str],
+) -> None:
+    """An archive scan that read no log file is never green: every file unreadable is
+    exit 3; nothing there, or nothing but digests and other files, is exit 2 (a wrong
+    path or prefix). Files left out by the filters (--days, --region) are fine."""
+    if result.files_scanned:
+        return
+    if result.errors:
+        for problem in problems:
+            _Stderr.warn(problem)
+        raise CliError(
+            f"no file of {args.archive} could be read ({summary})",
+            "see the warnings above",
+            code=EXIT_ERROR,
+        )
+    if result.files_pruned:
+        return
+    if result.files_seen == 0 and _has_any_file(args.archive, session):
+        return  # folders left out whole by --days / --region: nothing in the window
+    raise CliError(
+        f"no CloudTrail log file in {args.archive} ({summary})",
+        "is the path or prefix right? CloudTrail writes "
+        "AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/*.json.gz",
+    )
+
+
+def _has_any_file(source: str, session: boto3.Session | None) -> bool:
+    """Whether the archive location holds any file at all (one S3 key is enough)."""
+    if source.startswith("s3://"):
+        from rootguard._aws import ClientFactory, resolve_session
+
+        bucket, _, prefix = source[len("s3://") :].partition("/")
+        s3 = ClientFactory(resolve_session(session)).client("s3", None)
+        return bool(s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount"))
+    path = Path(source)
+    if path.is_file():
+        return True
+    return any(any(files) for _, _, files in os.walk(path))
 
 
 def _archive_session(args: argparse.Namespace) -> boto3.Session | None:
@@ -358,7 +442,6 @@ def _archive_session(args: argparse.Namespace) -> boto3.Session | None:
 def _cmd_plan(args: argparse.Namespace) -> int:
     from rootguard._collect import collect
     from rootguard._plan import RemediationOptions, plan
-    from rootguard._snapshot import AccountSnapshot
 
     try:
         options = RemediationOptions(
@@ -374,8 +457,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.out:
         _check_writable(args.out, "--out")
     if args.snapshot_in:
-        data = _read_input(args.snapshot_in, "--snapshot-in")
-        snapshot = AccountSnapshot.model_validate_json(data)
+        snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
         snapshot = collect(session=_session(args), regions=_regions(args))
     the_plan = plan(snapshot, options)
@@ -410,10 +492,15 @@ def _confirm(prompt: str) -> bool:
 
 def _cmd_apply(args: argparse.Namespace) -> int:
     from rootguard._apply import apply, verify_account
-    from rootguard._errors import ApplyError
+    from rootguard._errors import ApplyError, PlanError
     from rootguard._plan import Plan
 
-    the_plan = Plan.from_json(_read_input(args.plan, "apply PLAN.json"))
+    try:
+        the_plan = Plan.from_json(_read_input(args.plan, "apply PLAN.json"))
+    except PlanError as exc:
+        raise CliError(
+            f"{args.plan}: {exc}", "make a plan with: rootguard plan --out FILE"
+        ) from None
     if not args.dry_run and not args.yes and not sys.stdin.isatty():
         raise CliError(
             "refusing to apply without confirmation",
@@ -656,7 +743,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
     q.add_argument("--max-workers", type=_positive_int, default=None)
     q.add_argument("-o", "--output", choices=("table", "json", "asff", "markdown"), default="table")
-    q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
+    q.add_argument(
+        "--fail-on",
+        choices=ORG_FAIL_ON_CHOICES,
+        default="fail",
+        help="exit 1 when a finding is FAIL or an account could not be checked (fail), "
+        "also on UNKNOWN (unknown), only when an account could not be checked (error), "
+        "or never",
+    )
     q.set_defaults(func=_cmd_org_check)
     return parser
 

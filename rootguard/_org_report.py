@@ -23,9 +23,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    model_validator,
+)
 
 from rootguard._checks import (
     CHECK_IDS,
@@ -38,6 +45,7 @@ from rootguard._checks import (
     evaluate,
 )
 from rootguard._errors import ParseError
+from rootguard._kinds import check_kind
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
 from rootguard._snapshot import AccountSnapshot, Trail
@@ -59,7 +67,7 @@ TRAIL_CHECKS = (
     "cloudtrail.cloudwatch_logs",
 )
 ALARM_CHECK = "monitoring.root_metric_alarm"
-ORG_FAIL_ON = ("fail", "unknown", "never")
+ORG_FAIL_ON = ("fail", "unknown", "error", "never")
 """The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
@@ -255,6 +263,10 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+ORG_REPORT_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the organization reports this rootguard writes and reads."""
+
+
 class OrganizationReport(DerivedFieldsModel):
     """The result of :func:`rootguard.scan_organization`: one :class:`AccountResult` per
     account (sorted by account id), the organization-level findings, and a summary.
@@ -272,6 +284,9 @@ class OrganizationReport(DerivedFieldsModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: Literal["organization_report"] = "organization_report"
+    """What this file is: an account report or a snapshot given as one is an error."""
+    schema_version: int = Field(default=ORG_REPORT_SCHEMA_VERSION, ge=1)
     organization_id: str | None = None
     management_account_id: str | None = None
     caller_account_id: str | None = None
@@ -289,6 +304,12 @@ class OrganizationReport(DerivedFieldsModel):
     facts the organization-level judgement used."""
     organization_findings: tuple[Finding, ...] = ()
     """Findings about the organization as a whole (``root.centralized_access``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "organization_report", ORG_REPORT_SCHEMA_VERSION)
+        return data
 
     # ------------------------------------------------------------------ construction
 
@@ -712,6 +733,8 @@ class OrganizationReport(DerivedFieldsModel):
         - ``fail`` → 1 when any finding (of any account, or of the organization) is
           FAIL, or an account is in error;
         - ``unknown`` → 1 when any finding is FAIL or UNKNOWN, or an account is in error;
+        - ``error`` → 1 only when an account is in error (findings do not count: a
+          gate on coverage alone);
         - ``never`` → 0 (report only), unless no account could be checked (3).
 
         Skipped accounts (suspended, closed) never count; an organization whose every
@@ -721,12 +744,14 @@ class OrganizationReport(DerivedFieldsModel):
             ValueError: an unknown ``fail_on``.
         """
         if fail_on not in ORG_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
+            raise ValueError(f"unknown fail_on {fail_on!r} ({', '.join(ORG_FAIL_ON)})")
         errors = self.errors
         if errors and not self.checked:
             return 3
         if fail_on == "never":
             return 0
+        if fail_on == "error":
+            return 1 if errors else 0
         statuses = {f.status for _, f in self.findings()}
         if Status.FAIL in statuses or errors:
             return 1

@@ -56,6 +56,7 @@ from rootguard._judge import (
     rule_matches_root_activity,
     trail_records_management,
 )
+from rootguard._kinds import check_kind
 from rootguard._models import StrEnum
 from rootguard._snapshot import (
     AccountSnapshot,
@@ -770,6 +771,10 @@ Action = Annotated[
 # --------------------------------------------------------------------------------- plan
 
 
+PLAN_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the plans this rootguard writes and the newest it reads."""
+
+
 class Plan(BaseModel):
     """An ordered, reviewable, serializable remediation plan.
 
@@ -794,7 +799,9 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: int = 1
+    kind: Literal["plan"] = "plan"
+    """What this file is: a snapshot or a report given as a plan is an error."""
+    schema_version: int = Field(default=PLAN_SCHEMA_VERSION, ge=1)
     account_id: str
     partition: str = "aws"
     home_region: str
@@ -802,6 +809,12 @@ class Plan(BaseModel):
     actions: tuple[Action, ...] = ()
     warnings: tuple[str, ...] = ()
     """What the planner could not decide (data missing from the snapshot) or left alone."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "plan", PLAN_SCHEMA_VERSION)
+        return data
 
     @model_validator(mode="after")
     def _check_order(self) -> Plan:
@@ -849,7 +862,13 @@ class Plan(BaseModel):
         try:
             return cls.model_validate_json(data)
         except ValidationError as exc:
-            raise PlanError(f"not a valid rootguard plan: {exc}") from None
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise PlanError(
+                f"not a valid rootguard plan: {where + ': ' if where else ''}{message}"
+                + (f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else "")
+            ) from None
 
     def to_text(self) -> str:
         """A terraform-like rendering for review: one block per action with its exact

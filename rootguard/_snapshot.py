@@ -12,11 +12,12 @@ tomorrow. Conventions:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel, to_pascal
 
+from rootguard._kinds import check_kind
 from rootguard._models import UtcDatetime
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "Trail",
     "VirtualMfaDevice",
 ]
+
+
+SNAPSHOT_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the snapshots this rootguard writes and the newest it reads."""
 
 
 class _Data(BaseModel):
@@ -327,7 +332,11 @@ class AccountSnapshot(_Data):
         True
     """
 
-    schema_version: int = 1
+    kind: Literal["snapshot"] = "snapshot"
+    """What this file is: a plan, a report or anything else given as a snapshot is an
+    error, not a snapshot where every check is UNKNOWN."""
+    schema_version: int = Field(default=SNAPSHOT_SCHEMA_VERSION, ge=1)
+    """The version of this format; a newer one than this rootguard reads is an error."""
     account_id: str
     partition: str = "aws"
     collected_at: UtcDatetime | None = None
@@ -343,6 +352,12 @@ class AccountSnapshot(_Data):
     """Every trail that applies to the account, once (by ARN), read in its home region."""
     region_data: dict[str, RegionSnapshot] = {}
     gaps: list[Gap] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "snapshot", SNAPSHOT_SCHEMA_VERSION)
+        return data
 
     def gaps_for(
         self, service: str, *, operation: str | None = None, region: str | None = None
