@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from rootguard._checks import Report
     from rootguard._fastscan import ScanResult
+    from rootguard._models import RootActivity
     from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
@@ -285,11 +286,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_activity(args: argparse.Namespace) -> int:
     from rootguard._credential_report import root_activity_from_credential_report
-    from rootguard._render import activities_to_json, activities_to_markdown, activities_to_table
+    from rootguard._render import activities_to_json, activities_to_markdown
+    from rootguard._terminal import activities_table, make_console
 
     now = datetime.now(timezone.utc)
     since = now - timedelta(days=args.days)
-    activities = []
+    activities: list[RootActivity] = []
     problems: list[str] = []
     unreadable = False
     summary = ""
@@ -344,12 +346,13 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             f"event history of {read} of {len(history.regions)} regions read: "
             f"{history.events_scanned} events; {len(activities)} root activities"
         )
+    activities.sort(key=lambda a: (a.event_time is None, a.event_time, a.event_id or ""))
     if args.output == "json":
         _write(activities_to_json(activities))
     elif args.output == "markdown":
         _write(activities_to_markdown(activities))
     else:
-        _write(activities_to_table(activities))
+        make_console().print(activities_table(activities))
     for problem in problems:
         _Stderr.warn(problem)
     _Stderr.note(summary)
@@ -359,6 +362,27 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             "see the warnings above; cloudtrail:LookupEvents must be allowed",
             code=EXIT_ERROR,
         )
+    return activity_exit_code(activities, args.fail_on)
+
+
+ACTIVITY_FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "informational", "never")
+
+
+def activity_exit_code(activities: Sequence[RootActivity], fail_on: str) -> int:
+    """``activity --fail-on``: 1 when an activity is at least that severe (``never``: 0).
+    An activity a rule of ``Policy.expected_activity`` marks as expected (and not
+    expired) never counts."""
+    from rootguard._terminal import severity_rank
+
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = severity_rank(fail_on)
+    for a in activities:
+        expectation = getattr(a, "expected", None)
+        if expectation is not None and not expectation.expired:
+            continue
+        if severity_rank(a.severity) <= threshold:
+            return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -717,6 +741,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=_positive_int, default=None, help="look back this many days (90)")
     p.add_argument("--workers", type=_positive_int, default=None, help="archive scan processes")
     p.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
+    p.add_argument(
+        "--fail-on",
+        choices=ACTIVITY_FAIL_ON_CHOICES,
+        default="high",
+        help="exit 1 when a root activity is at least this severe (default high: a root "
+        "access key, a sign-in without MFA); never: report only",
+    )
     p.set_defaults(func=_cmd_activity)
 
     p = sub.add_parser("plan", help="plan the remediation of the monitoring chain")

@@ -7,7 +7,26 @@ from collections.abc import Sequence
 
 from rootguard._models import RootActivity
 
-__all__ = ["activities_to_json", "activities_to_markdown", "activities_to_table", "fit"]
+__all__ = [
+    "activities_to_json",
+    "activities_to_markdown",
+    "activities_to_table",
+    "fit",
+    "md_cell",
+]
+
+# Characters that mean something in (GitHub-flavoured) markdown: escaped with a backslash.
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#!~"})
+# And HTML: a name like <root_account> or <script> must show, not vanish or run.
+_HTML = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+def md_cell(text: object) -> str:
+    """``text`` safe in a markdown table cell: markdown and HTML characters escaped,
+    newlines and other control characters as spaces (text from AWS is hostile)."""
+    value = "" if text is None else str(text)
+    value = "".join(" " if (ord(c) < 32 or 127 <= ord(c) < 160) else c for c in value)
+    return value.translate(_MD_SPECIAL).translate(_HTML)
 
 
 def fit(text: str, width: int) -> str:
@@ -53,12 +72,49 @@ def activities_to_table(activities: Sequence[RootActivity]) -> str:
     return "\n".join(lines)
 
 
+_MD_HEADER = [
+    "time (UTC)",
+    "account",
+    "region",
+    "channel",
+    "event",
+    "outcome",
+    "source IP",
+    "MFA",
+    "severity",
+    "note",
+]
+
+
 def activities_to_markdown(activities: Sequence[RootActivity]) -> str:
-    """A GitHub-flavoured markdown table."""
-    head = "| " + " | ".join(_HEADER) + " |"
-    sep = "|" + "|".join("---" for _ in _HEADER) + "|"
-    rows = ["| " + " | ".join(c.replace("|", "\\|") for c in _row(a)) + " |" for a in activities]
+    """A GitHub-flavoured markdown table (every cell escaped: see :func:`md_cell`)."""
+    head = "| " + " | ".join(_MD_HEADER) + " |"
+    sep = "|" + "|".join("---" for _ in _MD_HEADER) + "|"
+    rows = []
+    for a in activities:
+        when = a.event_time.strftime("%Y-%m-%d %H:%M") if a.event_time else "-"
+        cells = [
+            when,
+            a.account_id or "-",
+            a.region or "-",
+            str(a.channel),
+            a.event_name or a.credential or "-",
+            str(a.outcome) + (f" ({a.error_code})" if a.error_code else ""),
+            a.source_ip or "-",
+            _mfa(a.mfa_used),
+            str(a.severity),
+            _note(a),
+        ]
+        rows.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
     return "\n".join([head, sep, *rows])
+
+
+def _note(a: RootActivity) -> str:
+    expectation = getattr(a, "expected", None)
+    if expectation is None:
+        return ""
+    state = "expected-activity rule EXPIRED" if expectation.expired else "expected"
+    return f"{state} (until {expectation.expires}): {expectation.reason}"
 
 
 def activities_to_json(activities: Sequence[RootActivity]) -> str:

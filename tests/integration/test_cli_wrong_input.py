@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 import rootguard
-from rootguard._cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from rootguard._cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"
@@ -233,7 +233,7 @@ def test_a_scan_prints_its_summary_and_fails_on_a_critical_event(
     assert "1 files seen: 1 scanned, 0 skipped, 0 unreadable; 1 events, 1 root activities" in (
         captured.err
     )
-    assert code == EXIT_OK  # (--fail-on for activity: next commit)
+    assert code == EXIT_FINDINGS  # a root access key was used: critical
     # files left out by --days are not an error: nothing happened in the window
     old = datetime.now(timezone.utc) - timedelta(days=40)
     (tmp_path / _log_key(when)).unlink()
