@@ -489,6 +489,14 @@ class Report(DerivedFieldsModel):
 
         return to_records(self)
 
+    def to_html(self, *, activities: Sequence[RootActivity] | None = None) -> str:
+        """A self-contained HTML page (no script, no network): counts, every finding with
+        its evidence and remediation, and the root-activity timeline (``activities``,
+        default :attr:`root_activity`)."""
+        from rootguard._html import report_html
+
+        return report_html(self, activities=activities)
+
 
 # --------------------------------------------------------------------------- helpers
 

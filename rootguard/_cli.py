@@ -209,30 +209,18 @@ def _write(text: str, out: TextIO | None = None) -> None:
 
 # ------------------------------------------------------------------------------- check
 
-_STATUS_RANK = {"FAIL": 0, "UNKNOWN": 1, "NOT_APPLICABLE": 2, "PASS": 3}
+CHECK_OUTPUTS = ("table", "json", "asff", "ocsf", "markdown", "csv", "html")
+ACTIVITY_OUTPUTS = ("table", "json", "markdown", "csv", "html")
+ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
 FAIL_ON_CHOICES = ("fail", "unknown", "never")
 ORG_FAIL_ON_CHOICES = ("fail", "unknown", "error", "never")
 
 
-def report_table(report: Report) -> str:
-    """The report as a fixed-width table readable in 100 columns."""
-    from rootguard._render import fit
+def report_table(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """The report as the terminal table, at ``width`` columns (cells wrap, never cut)."""
+    from rootguard._terminal import ReportTable, render_text
 
-    lines = [
-        f"Account {report.account_id}  ·  "
-        + ", ".join(f"{n} {s}" for s, n in report.counts.items() if n),
-        "",
-        f"{'status':<8} {'severity':<9} {'check':<32} {'region':<14} title",
-        "-" * 99,
-    ]
-    for f in sorted(report.findings, key=lambda f: (_STATUS_RANK.get(str(f.status), 9),)):
-        status = "N/A" if str(f.status) == "NOT_APPLICABLE" else str(f.status)
-        lines.append(
-            f"{fit(status, 8):<8} {fit(str(f.severity), 9):<9} "
-            f"{fit(f.check_id, 32):<32} {fit(f.region or 'global', 14):<14} "
-            f"{fit(f.title, 32)}"
-        )
-    return "\n".join(lines)
+    return render_text(ReportTable(report), width=width, color=color).rstrip("\n")
 
 
 def render_report(report: Report, output: str) -> str:
@@ -245,7 +233,24 @@ def render_report(report: Report, output: str) -> str:
         return json.dumps(report.to_ocsf(), indent=2)
     if output == "markdown":
         return report.to_markdown()
+    if output == "csv":
+        from rootguard._outputs import records_to_csv
+
+        return records_to_csv(report.to_records())
+    if output == "html":
+        from rootguard._html import report_html
+
+        return report_html(report)
     return report_table(report)
+
+
+def _print_report(report: Report, output: str) -> None:
+    if output == "table":  # to the terminal: its width, colour unless NO_COLOR
+        from rootguard._terminal import ReportTable, make_console
+
+        make_console().print(ReportTable(report))
+    else:
+        _write(render_report(report, output))
 
 
 def exit_code_for(report: Report, fail_on: str) -> int:
@@ -277,7 +282,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.snapshot_out:
         _write_output_file(args.snapshot_out, snapshot.model_dump_json(indent=2), "--snapshot-out")
     report = evaluate(snapshot)
-    _write(render_report(report, args.output))
+    _print_report(report, args.output)
     return exit_code_for(report, args.fail_on)
 
 
@@ -351,6 +356,15 @@ def _cmd_activity(args: argparse.Namespace) -> int:
         _write(activities_to_json(activities))
     elif args.output == "markdown":
         _write(activities_to_markdown(activities))
+    elif args.output == "csv":
+        from rootguard._outputs import records_to_csv
+        from rootguard._render import activity_records
+
+        _write(records_to_csv(activity_records(activities)))
+    elif args.output == "html":
+        from rootguard._html import activities_html
+
+        _write(activities_html(activities, summary=summary))
     else:
         make_console().print(activities_table(activities))
     for problem in problems:
@@ -577,7 +591,12 @@ def _cmd_org_check(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    _write(org.render(args.output))
+    if args.output == "table":
+        from rootguard._terminal import OrganizationTable, make_console
+
+        make_console().print(OrganizationTable(org))
+    else:
+        _write(org.render(args.output))
     for account in org.errors:
         problem = account.error.describe() if account.error else account.reason
         _Stderr.warn(f"account {account.account_id} not checked: {problem}")
@@ -722,9 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="collect and evaluate every root-monitoring check")
     _add_common(p)
-    p.add_argument(
-        "-o", "--output", choices=("table", "json", "asff", "ocsf", "markdown"), default="table"
-    )
+    p.add_argument("-o", "--output", choices=CHECK_OUTPUTS, default="table")
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON_CHOICES,
@@ -740,7 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive", metavar="PATH|s3://BUCKET/PREFIX", help="scan a log archive")
     p.add_argument("--days", type=_positive_int, default=None, help="look back this many days (90)")
     p.add_argument("--workers", type=_positive_int, default=None, help="archive scan processes")
-    p.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
+    p.add_argument("-o", "--output", choices=ACTIVITY_OUTPUTS, default="table")
     p.add_argument(
         "--fail-on",
         choices=ACTIVITY_FAIL_ON_CHOICES,
@@ -773,7 +790,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--role-name", default="OrganizationAccountAccessRole")
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
     q.add_argument("--max-workers", type=_positive_int, default=None)
-    q.add_argument("-o", "--output", choices=("table", "json", "asff", "markdown"), default="table")
+    q.add_argument("-o", "--output", choices=ORG_OUTPUTS, default="table")
     q.add_argument(
         "--fail-on",
         choices=ORG_FAIL_ON_CHOICES,

@@ -255,12 +255,10 @@ def _iso(value: datetime | None) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    from rootguard._render import md_cell
+
+    return md_cell(text)
 
 
 ORG_REPORT_SCHEMA_VERSION = 1
@@ -568,7 +566,7 @@ class OrganizationReport(DerivedFieldsModel):
         accounts-by-checks matrix, root activity, accounts not checked, and every FAIL / UNKNOWN."""
         s = self.summary
         columns = list(s.by_check)
-        title = self.organization_id or "organization"
+        title = _md(self.organization_id or "organization")
         lines = [
             f"# rootguard organization report — {title}",
             "",
@@ -601,7 +599,9 @@ class OrganizationReport(DerivedFieldsModel):
         for a in self.checked:
             row = s.matrix[a.account_id]
             cells = [_CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
-            lines.append(f"| {a.account_id} | {_md(a.name or '')} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {_md(a.account_id)} | {_md(a.name or '')} | " + " | ".join(cells) + " |"
+            )
         lines += ["", "Columns: " + ", ".join(f"{_abbrev(c)} `{c}`" for c in columns) + "."]
         if s.root_activity:
             days = self.policy.root_usage_days
@@ -622,7 +622,7 @@ class OrganizationReport(DerivedFieldsModel):
             lines.append("|---|---|---|---|")
             for nc in s.not_checked:
                 lines.append(
-                    f"| {nc.account_id} | {_md(nc.name or '')} | {nc.status.value} | "
+                    f"| {_md(nc.account_id)} | {_md(nc.name or '')} | {nc.status.value} | "
                     f"{_md(nc.reason)} |"
                 )
         problems = [
@@ -646,70 +646,26 @@ class OrganizationReport(DerivedFieldsModel):
                 )
         return "\n".join(lines) + "\n"
 
-    def to_table(self, *, width: int = 99) -> str:
-        """A fixed-width text table for a terminal (fits in ``width`` + 1 columns): the
-        accounts-by-checks matrix with counts per check, then what needs attention."""
-        s = self.summary
-        columns = list(s.by_check)
-        head = (
-            f"Organization {self.organization_id or '?'} (management "
-            f"{self.management_account_id or '?'}) · {s.accounts} accounts: {s.checked} "
-            f"checked, {s.errors} error, {s.skipped} skipped"
-        )
-        lines = [_fit(head, width)]
-        for f in self.organization_findings:
-            lines.append(
-                _fit(f"{_abbrev(f.check_id)} {f.check_id} (organization): {f.status.value}", width)
-            )
-            lines.append(_fit(f"    {f.detail}", width))
-        lines.append("")
-        cells = "".join(f"{_abbrev(c):<5}" for c in columns)
-        lines.append(_fit(f"{'account':<14}{'name':<18} {cells}".rstrip(), width))
-        lines.append("-" * min(width, 33 + 5 * len(columns)))
-        for a in self.checked:
-            row = s.matrix[a.account_id]
-            marks = "".join(
-                f"{(_CELL.get(Status(row[c]), '?') if c in row else '-'):<5}" for c in columns
-            )
-            ident = a.account_id + ("*" if a.management else "")
-            lines.append(_fit(f"{ident:<14}{_fit(a.name or '', 17):<18} {marks}".rstrip(), width))
-        lines.append("-" * min(width, 33 + 5 * len(columns)))
-        for status, label in ((Status.FAIL, "accounts failing"), (Status.UNKNOWN, "unknown")):
-            counts = "".join(f"{s.by_check[c][status.value]:<5}" for c in columns)
-            lines.append(_fit(f"{label:<32} {counts}".rstrip(), width))
-        lines.append(
-            _fit(
-                "ok pass · FAIL fail · ? unknown · n/a not applicable · * management account",
-                width,
-            )
-        )
-        legend = ", ".join(f"{_abbrev(c)} {c}" for c in columns)
-        lines.extend(_wrap(f"Checks: {legend}", width))
-        if s.root_activity:
-            lines += ["", f"Root credentials used in the last {self.policy.root_usage_days} days:"]
-            for r in s.root_activity:
-                lines.append(
-                    _fit(
-                        f"  {r.account_id:<13} {_fit(r.name or '', 20):<21} "
-                        f"{', '.join(r.credentials):<28} {_iso(r.last_used)}",
-                        width,
-                    )
-                )
-        if s.not_checked:
-            lines += ["", "Not checked:"]
-            for n in s.not_checked:
-                lines.append(
-                    _fit(
-                        f"  {n.account_id:<13} {_fit(n.name or '', 16):<17} "
-                        f"{n.status.value:<8} {n.reason}",
-                        width,
-                    )
-                )
-        return "\n".join(lines)
+    def to_table(self, *, width: int = 99, color: bool = False) -> str:
+        """The report as text for a terminal of ``width`` + 1 columns (cells wrap, never
+        cut): the organization's findings, the accounts-by-checks matrix with the accounts
+        failing / unknown per check, the legend, root credential use and the accounts not
+        checked. ``color=True`` adds ANSI colours."""
+        from rootguard._terminal import OrganizationTable, render_text
+
+        return render_text(OrganizationTable(self), width=width + 1, color=color).rstrip("\n")
+
+    def to_html(self) -> str:
+        """A self-contained HTML page (no script, no network): counts, the organization's
+        findings, the accounts-by-checks grid, the accounts not checked, root credential
+        use and every checked account's findings with evidence and remediation."""
+        from rootguard._html import organization_html
+
+        return organization_html(self)
 
     def render(self, output: str = "table") -> str:
-        """The report as ``table``, ``json``, ``asff`` (a JSON array) or ``markdown`` text
-        (what ``rootguard org check --output`` prints).
+        """The report as ``table``, ``json``, ``asff`` (a JSON array), ``markdown``,
+        ``csv`` or ``html`` text (what ``rootguard org check --output`` prints).
 
         Raises:
             ValueError: an unknown output name.
@@ -722,7 +678,13 @@ class OrganizationReport(DerivedFieldsModel):
             return json.dumps(self.to_asff(), indent=2)
         if output == "markdown":
             return self.to_markdown()
-        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown)")
+        if output == "csv":
+            from rootguard._outputs import records_to_csv
+
+            return records_to_csv(self.to_records())
+        if output == "html":
+            return self.to_html()
+        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown, csv, html)")
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org check``, also handy as a CI
@@ -781,25 +743,13 @@ _RECORD_COLUMNS = (
 )
 
 
+def abbreviation(check_id: str) -> str:
+    """The three-letter column name of a check in the organization matrix."""
+    return _abbrev(check_id)
+
+
 def _abbrev(check_id: str) -> str:
     return _ABBREVIATIONS.get(check_id) or check_id.rsplit(".", 1)[-1][:3].upper()
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = "  " + word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        lines.append(current)
-    return lines
-
-
-# ------------------------------------------------------------------ judgement
 
 
 def _account_finding_evidence(own: Finding | None) -> dict[str, Any] | None:

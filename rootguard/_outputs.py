@@ -9,9 +9,12 @@ build plain Python data: no AWS SDK is imported (send ASFF findings with your ow
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import importlib.metadata
+import io
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ __all__ = [
     "OCSF_VERSION",
     "Record",
     "finding_uid",
+    "records_to_csv",
     "to_asff",
     "to_json",
     "to_markdown",
@@ -295,7 +299,9 @@ def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, An
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    from rootguard._render import md_cell
+
+    return md_cell(text)
 
 
 def to_markdown(report: Report) -> str:
@@ -305,7 +311,7 @@ def to_markdown(report: Report) -> str:
     regions = ", ".join(report.regions) if report.regions else "none"
     summary = " · ".join(f"{counts[s]} {s}" for s in ("FAIL", "UNKNOWN", "PASS", "NOT_APPLICABLE"))
     lines = [
-        f"# rootguard report — account {report.account_id}",
+        f"# rootguard report — account {_md(report.account_id)}",
         "",
         f"Evaluated at {when}; regions: {regions}.",
         "",
@@ -318,14 +324,16 @@ def to_markdown(report: Report) -> str:
         lines.append(
             "| "
             + " | ".join(
-                _md(cell)
-                for cell in (
-                    f.status.value,
-                    f"`{f.check_id}`",
-                    f.severity.value,
-                    f.region or "global",
-                    f.resource,
-                    f.detail,
+                cell if i == 1 else _md(cell)
+                for i, cell in enumerate(
+                    (
+                        f.status.value,
+                        f"`{f.check_id}`",  # our own id: a code span, not escaped
+                        f.severity.value,
+                        f.region or "global",
+                        f.resource,
+                        f.detail,
+                    )
                 )
             )
             + " |"
@@ -378,3 +386,28 @@ def to_records(report: Report) -> list[Record]:
         }
         for f in report.findings
     ]
+
+
+# A spreadsheet runs a cell that starts like a formula; text from AWS is hostile.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def records_to_csv(records: Sequence[Record]) -> str:
+    """Flat records as CSV text: a header row of every column (in first-seen order), then
+    one row per record. A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading ``'`` so that no spreadsheet runs it as a formula."""
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(record))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: _csv_value(v) for k, v in record.items()})
+    return out.getvalue()
