@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-import logging
+import logging as _logging
 
 from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
 from rootguard._archive import scan_cloudtrail_archive
@@ -57,6 +57,7 @@ from rootguard._models import (
     Channel,
     CloudTrailEvent,
     Outcome,
+    RootActivities,
     RootActivity,
     SessionAttributes,
     SessionContext,
@@ -133,6 +134,7 @@ __all__ = [
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootActivities",
     "RootActivity",
     "RootGuardError",
     "ScanError",
@@ -169,4 +171,10 @@ __all__ = [
     "scan_organization",
 ]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+del _logging, annotations  # not part of the API: keep dir(rootguard) to it
+
+
+def __dir__() -> list[str]:
+    """The public API (``__all__``): what ``dir(rootguard)`` and tab completion show."""
+    return list(__all__)

@@ -497,6 +497,26 @@ class Report(DerivedFieldsModel):
 
         return report_html(self, activities=activities)
 
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
+        when = self.generated_at.isoformat() if self.generated_at else None
+        return (
+            f"Report(account_id={self.account_id!r}, generated_at={when!r}, "
+            f"findings={len(self.findings)} [{counts}], root_activity={len(self.root_activity)})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import report_view
+
+        return report_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import report_view
+
+        return report_view(self).markdown()
+
 
 # --------------------------------------------------------------------------- helpers
 

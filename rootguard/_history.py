@@ -45,7 +45,7 @@ from rootguard._aws import (
 from rootguard._cloudtrail import parse_cloudtrail_event
 from rootguard._detect import detect_root_activity
 from rootguard._errors import CollectError, ParseError
-from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity
+from rootguard._models import ActivitySource, CloudTrailEvent, RootActivities, RootActivity
 from rootguard._snapshot import Gap
 
 __all__ = ["EventHistoryResult", "TokenBucket", "lookup_root_activity"]
@@ -61,7 +61,7 @@ _TARGETED_QUERIES: tuple[dict[str, str] | None, ...] = (
 )
 
 
-class EventHistoryResult(list[RootActivity]):
+class EventHistoryResult(RootActivities):
     """The root activities found (a ``list[RootActivity]``, oldest first), plus what could
     not be read.
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rootguard._checks import Finding, Report
     from rootguard._org_report import OrganizationReport
 
-__all__ = ["activities_html", "organization_html", "report_html"]
+__all__ = ["activities_html", "organization_html", "render_fragment", "report_html"]
 
 _CELL = {"PASS": "ok", "FAIL": "FAIL", "UNKNOWN": "?", "SUPPRESSED": "sup", "NOT_APPLICABLE": "n/a"}
 _CARD_LABEL = {
@@ -280,3 +280,8 @@ def organization_html(org: OrganizationReport) -> str:
         org=view,
         generated_at=_iso(org.generated_at),
     )
+
+
+def render_fragment(**context: Any) -> str:
+    """A notebook cell's HTML (``fragment.html.j2``, autoescaped)."""
+    return _environment().get_template("fragment.html.j2").render(**context)

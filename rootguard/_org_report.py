@@ -663,6 +663,26 @@ class OrganizationReport(DerivedFieldsModel):
 
         return organization_html(self)
 
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"OrganizationReport(organization_id={self.organization_id!r}, "
+            f"accounts={s.accounts} [{s.checked} checked, {s.errors} error, "
+            f"{s.skipped} skipped], findings={len(self.findings())})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import org_view
+
+        return org_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import org_view
+
+        return org_view(self).markdown()
+
     def render(self, output: str = "table") -> str:
         """The report as ``table``, ``json``, ``asff`` (a JSON array), ``markdown``,
         ``csv`` or ``html`` text (what ``rootguard org check --output`` prints).

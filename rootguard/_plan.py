@@ -855,6 +855,25 @@ class Plan(BaseModel):
         """The plan as indented JSON (:meth:`from_json` reads it back)."""
         return self.model_dump_json(indent=2)
 
+    def __repr__(self) -> str:
+        return (
+            f"Plan(account_id={self.account_id!r}, home_region={self.home_region!r}, "
+            f"actions={len(self.actions)} [{len(self.api_actions)} API, "
+            f"{len(self.manual_steps)} manual], warnings={len(self.warnings)})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import plan_view
+
+        return plan_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import plan_view
+
+        return plan_view(self).markdown()
+
     @classmethod
     def from_json(cls, data: str | bytes) -> Plan:
         """Read a plan saved with :meth:`to_json`; :class:`~rootguard.PlanError` when the

@@ -359,6 +359,40 @@ class AccountSnapshot(_Data):
         check_kind(data, "snapshot", SNAPSHOT_SCHEMA_VERSION)
         return data
 
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The snapshot as JSON, to evaluate offline later (:meth:`from_json`)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> AccountSnapshot:
+        """Read a snapshot written by :meth:`to_json` (or ``rootguard check
+        --snapshot-out``).
+
+        Raises:
+            ParseError: the text is not a rootguard snapshot (a plan or a report is
+                not one), or was written by a newer rootguard.
+        """
+        from pydantic import ValidationError
+
+        from rootguard._errors import ParseError
+
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ParseError(f"not a rootguard snapshot: {message}") from None
+
+    def __repr__(self) -> str:
+        return (
+            f"AccountSnapshot(account_id={self.account_id!r}, collected_at="
+            f"{self.collected_at.isoformat() if self.collected_at else None!r}, "
+            f"regions={len(self.regions)}, trails="
+            f"{None if self.trails is None else len(self.trails)}, gaps={len(self.gaps)})"
+        )
+
+    __str__ = __repr__
+
     def gaps_for(
         self, service: str, *, operation: str | None = None, region: str | None = None
     ) -> list[Gap]:

@@ -22,7 +22,11 @@ def classify(record: dict[str, object]) -> None:
 
 def detect(records: list[dict[str, object]]) -> None:
     found = rootguard.detect_root_activity(records)
-    assert_type(found, list[rootguard.RootActivity])
+    assert_type(found, rootguard.RootActivities)
+    as_list: list[rootguard.RootActivity] = found  # still a list
+    assert_type(found.to_json(), str)
+    assert_type(found.to_records(), list[dict[str, str | int | float | bool | None]])
+    assert_type(as_list[0].to_record(), dict[str, str | int | float | bool | None])
 
 
 def parse(data: bytes) -> None:
@@ -74,6 +78,8 @@ def archives_and_history() -> None:
     scan = rootguard.scan_cloudtrail_archive("s3://bucket/AWSLogs/", workers=2)
     assert_type(scan, rootguard.ScanResult)
     assert_type(scan.activities, list[rootguard.RootActivity])
+    assert_type(scan.to_json(), str)
+    assert_type(scan.to_records(), list[dict[str, str | int | float | bool | None]])
     history = rootguard.lookup_root_activity(regions=["us-east-1"])
     assert_type(history, rootguard.EventHistoryResult)
     first: list[rootguard.RootActivity] = history

@@ -50,6 +50,7 @@ EXPECTED_PUBLIC_API = {
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootActivities",
     "RootActivity",
     "RootGuardError",
     "ScanError",
@@ -128,3 +129,9 @@ def test_py_typed_marker_ships() -> None:
     from pathlib import Path
 
     assert (Path(rootguard.__file__).parent / "py.typed").is_file()
+
+
+def test_dir_lists_only_the_public_api() -> None:
+    assert dir(rootguard) == sorted(rootguard.__all__)
+    for leaked in ("logging", "annotations", "_logging"):
+        assert not hasattr(rootguard, leaked), leaked
