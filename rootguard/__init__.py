@@ -22,7 +22,15 @@ import logging as _logging
 from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
 from rootguard._archive import scan_cloudtrail_archive
 from rootguard._check_api import check
-from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
+from rootguard._checks import (
+    CHECK_IDS,
+    Finding,
+    Policy,
+    Report,
+    Status,
+    SuppressionNote,
+    evaluate,
+)
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._collect import collect
 from rootguard._credential_report import (
@@ -56,6 +64,7 @@ from rootguard._models import (
     ActivitySource,
     Channel,
     CloudTrailEvent,
+    Expectation,
     Outcome,
     RootActivities,
     RootActivity,
@@ -87,6 +96,7 @@ from rootguard._snapshot import (
     RegionSnapshot,
     Trail,
 )
+from rootguard._suppress import ExpectedActivity, Suppression
 
 __version__ = "0.1.0.dev0"
 
@@ -115,6 +125,8 @@ __all__ = [
     "CredentialUse",
     "EventHistoryResult",
     "EventPattern",
+    "Expectation",
+    "ExpectedActivity",
     "FailedFile",
     "FailureReason",
     "FilterPattern",
@@ -147,6 +159,8 @@ __all__ = [
     "SkippedFile",
     "Status",
     "SubscriptionProtocol",
+    "Suppression",
+    "SuppressionNote",
     "Trail",
     "UserIdentity",
     "__version__",

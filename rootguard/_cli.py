@@ -37,7 +37,7 @@ from rootguard._errors import RootGuardError
 if TYPE_CHECKING:
     import boto3
 
-    from rootguard._checks import Report
+    from rootguard._checks import Policy, Report
     from rootguard._fastscan import ScanResult
     from rootguard._models import RootActivity
     from rootguard._snapshot import AccountSnapshot
@@ -268,6 +268,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from rootguard._checks import evaluate
     from rootguard._collect import collect
 
+    policy = _policy(args)
     if args.snapshot_out:
         _check_writable(args.snapshot_out, "--snapshot-out")
     if args.snapshot_in:
@@ -281,7 +282,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             bar.close()
     if args.snapshot_out:
         _write_output_file(args.snapshot_out, snapshot.model_dump_json(indent=2), "--snapshot-out")
-    report = evaluate(snapshot)
+    report = evaluate(snapshot, policy=policy)
     _print_report(report, args.output)
     return exit_code_for(report, args.fail_on)
 
@@ -294,6 +295,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     from rootguard._render import activities_to_json, activities_to_markdown
     from rootguard._terminal import activities_table, make_console
 
+    policy = _policy(args)
     now = datetime.now(timezone.utc)
     since = now - timedelta(days=args.days)
     activities: list[RootActivity] = []
@@ -351,6 +353,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             f"event history of {read} of {len(history.regions)} regions read: "
             f"{history.events_scanned} events; {len(activities)} root activities"
         )
+    activities = list(policy.mark_expected(activities, now=now))
     activities.sort(key=lambda a: (a.event_time is None, a.event_time, a.event_id or ""))
     if args.output == "json":
         _write(activities_to_json(activities))
@@ -392,8 +395,7 @@ def activity_exit_code(activities: Sequence[RootActivity], fail_on: str) -> int:
         return EXIT_OK
     threshold = severity_rank(fail_on)
     for a in activities:
-        expectation = getattr(a, "expected", None)
-        if expectation is not None and not expectation.expired:
+        if a.is_expected:
             continue
         if severity_rank(a.severity) <= threshold:
             return EXIT_FINDINGS
@@ -578,11 +580,13 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 def _cmd_org_check(args: argparse.Namespace) -> int:
     from rootguard._org import scan_organization
 
+    policy = _policy(args)
     session = _session(args)
     bar = ProgressBar("checking accounts", total=None)
     try:
         org = scan_organization(
             session=session,
+            policy=policy,
             role_name=args.role_name,
             accounts=args.account or None,
             regions=_regions(args),
@@ -667,7 +671,12 @@ def _positive_int(text: str) -> int:
 
 
 def _add_common(
-    p: argparse.ArgumentParser, *, profile: bool = True, regions: bool = True, top: bool = False
+    p: argparse.ArgumentParser,
+    *,
+    profile: bool = True,
+    regions: bool = True,
+    config: bool = False,
+    top: bool = False,
 ) -> None:
     """The flags every command takes, before or after the subcommand name. On the top
     parser they land in ``g_*`` attributes, merged by :func:`_merge_globals`."""
@@ -693,6 +702,14 @@ def _add_common(
             dest=prefix + "profile",
             help="AWS profile name (default: the standard chain)",
         )
+    if config:
+        p.add_argument(
+            "--config",
+            dest=prefix + "config",
+            metavar="FILE",
+            help="the policy: a rootguard.toml, or a pyproject.toml with [tool.rootguard] "
+            "(default: either, found in the working directory)",
+        )
     if regions:
         p.add_argument(
             "--region",
@@ -704,6 +721,52 @@ def _add_common(
         )
 
 
+def _check_list(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _add_checks(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--checks",
+        action="extend",
+        type=_check_list,
+        metavar="ID[,ID...]",
+        help="only these checks (ids or patterns such as 'root.*'; repeatable or "
+        "comma-separated; overrides the config file's checks)",
+    )
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    """The policy: the config file (``--config``, else ``rootguard.toml`` or
+    ``[tool.rootguard]`` in the working directory), with ``--checks`` on top."""
+    from pydantic import ValidationError
+
+    from rootguard._checks import Policy
+    from rootguard._config import find_config, load_policy
+
+    path: Path | None
+    if getattr(args, "config", None):
+        path = Path(args.config)
+        if not path.is_file():
+            raise CliError(f"cannot read {args.config}: no such file", "--config")
+    else:
+        path = find_config(Path.cwd())
+    policy = load_policy(path) if path is not None else Policy()
+    if path is not None:
+        logging.getLogger(__name__).info("policy from %s", path)
+    checks = getattr(args, "checks", None)
+    if checks:
+        try:
+            policy = Policy.model_validate({**dict(policy), "checks": tuple(checks)})
+        except ValidationError as exc:
+            from rootguard._checks import CHECK_IDS
+
+            message = _first_error(exc).split(": ", 1)[-1]
+            message = message.replace(" (see rootguard.CHECK_IDS)", "")
+            raise CliError(f"--checks: {message}", "check ids: " + ", ".join(CHECK_IDS)) from None
+    return policy
+
+
 def _merge_globals(args: argparse.Namespace) -> None:
     args.verbose = getattr(args, "g_verbose", 0) + getattr(args, "verbose", 0)
     args.quiet = bool(getattr(args, "g_quiet", False) or getattr(args, "quiet", False))
@@ -712,6 +775,10 @@ def _merge_globals(args: argparse.Namespace) -> None:
         if not hasattr(args, "profile"):
             raise CliError(f"{command} takes no --profile", f"see rootguard {command} --help")
         args.profile = args.profile or args.g_profile
+    if args.g_config is not None:
+        if not hasattr(args, "config"):
+            raise CliError(f"{command} takes no --config", f"see rootguard {command} --help")
+        args.config = args.config or args.g_config
     if args.g_region:
         if not hasattr(args, "region"):
             raise CliError(f"{command} takes no --region", f"see rootguard {command} --help")
@@ -732,7 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
         "another account). -v, -q, --profile and --region go before or after the command.",
     )
     parser.add_argument("--version", action="version", version=f"rootguard {__version__}")
-    _add_common(parser, top=True)
+    _add_common(parser, config=True, top=True)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="run the whole job against an embedded moto account")
@@ -740,7 +807,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("check", help="collect and evaluate every root-monitoring check")
-    _add_common(p)
+    _add_common(p, config=True)
+    _add_checks(p)
     p.add_argument("-o", "--output", choices=CHECK_OUTPUTS, default="table")
     p.add_argument(
         "--fail-on",
@@ -753,7 +821,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("activity", help="root activity: credential report + event history")
-    _add_common(p)
+    _add_common(p, config=True)
     p.add_argument("--archive", metavar="PATH|s3://BUCKET/PREFIX", help="scan a log archive")
     p.add_argument("--days", type=_positive_int, default=None, help="look back this many days (90)")
     p.add_argument("--workers", type=_positive_int, default=None, help="archive scan processes")
@@ -786,7 +854,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("org", help="organization-wide commands")
     org_sub = p.add_subparsers(dest="org_command", required=True, parser_class=_Parser)
     q = org_sub.add_parser("check", help="check every account of the organization")
-    _add_common(q)
+    _add_common(q, config=True)
+    _add_checks(q)
     q.add_argument("--role-name", default="OrganizationAccountAccessRole")
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
     q.add_argument("--max-workers", type=_positive_int, default=None)

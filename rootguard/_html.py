@@ -72,7 +72,7 @@ def _iso(value: datetime | None) -> str:
 
 def _finding(f: Finding) -> dict[str, Any]:
     status = str(f.status)
-    rule = getattr(f, "suppression", None)
+    rule = f.suppression
     return {
         "status": status,
         "status_label": status_label(status),
@@ -110,11 +110,13 @@ def _cards(counts: Mapping[str, int]) -> list[dict[str, Any]]:
 
 
 def _activity(a: RootActivity) -> dict[str, Any]:
-    expectation = getattr(a, "expected", None)
+    expectation = a.expected
     note = ""
     if expectation is not None:
-        state = "expected-activity rule EXPIRED" if expectation.expired else "expected"
-        note = f"{state} (until {expectation.expires}): {expectation.reason}"
+        if expectation.expired:
+            note = f"expected-activity rule EXPIRED on {expectation.expires}: {expectation.reason}"
+        else:
+            note = f"expected until {expectation.expires}: {expectation.reason}"
     return {
         "when": _iso(a.event_time),
         "severity": str(a.severity),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Annotated, Any
 
@@ -45,6 +45,7 @@ __all__ = [
     "AwsBool",
     "Channel",
     "CloudTrailEvent",
+    "Expectation",
     "LenientBool",
     "Outcome",
     "RootActivities",
@@ -300,6 +301,18 @@ class ActivitySource(StrEnum):
     EVENTBRIDGE = "eventbridge"
 
 
+class Expectation(BaseModel):
+    """Why a root activity was expected: the reason and expiry of the
+    ``Policy.expected_activity`` rule that matched it. ``expired`` rules still show
+    (the output says so) but no longer make the activity expected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str
+    expires: date
+    expired: bool = False
+
+
 class RootActivity(BaseModel):
     """One use of the root user, from a CloudTrail record or a credential report.
 
@@ -338,6 +351,14 @@ class RootActivity(BaseModel):
     of that session are related both ways)."""
     credential: str | None = None
     """For credential-report activities: ``password``, ``access_key_1``, ``access_key_2``."""
+    expected: Expectation | None = None
+    """Set when a rule of ``Policy.expected_activity`` matched (see
+    :meth:`rootguard.Policy.mark_expected`): the activity is still reported, marked."""
+
+    @property
+    def is_expected(self) -> bool:
+        """True when a rule that has not expired marks this activity as expected."""
+        return self.expected is not None and not self.expected.expired
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The activity as JSON (``RootActivity.model_validate_json`` reads it back)."""

@@ -71,9 +71,16 @@ ORG_FAIL_ON = ("fail", "unknown", "error", "never")
 """The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
+# A SUPPRESSED finding ranks as the status it stands for.
 _RANK = {Status.PASS: 3, Status.UNKNOWN: 2, Status.FAIL: 1, Status.NOT_APPLICABLE: 0}
 # The status an account shows for a check judged in several regions: the worst.
-_SEVERITY_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
+_SEVERITY_ORDER = (
+    Status.FAIL,
+    Status.UNKNOWN,
+    Status.SUPPRESSED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
 
 _ABBREVIATIONS = {
     "root.mfa_enabled": "MFA",
@@ -94,8 +101,14 @@ _CELL = {
     Status.PASS: "ok",
     Status.FAIL: "FAIL",
     Status.UNKNOWN: "?",
+    Status.SUPPRESSED: "sup",
     Status.NOT_APPLICABLE: "n/a",
 }
+
+
+def _rank(finding: Finding) -> int:
+    status = finding.suppression.status if finding.suppression else finding.status
+    return _RANK.get(status, 0)
 
 
 class AccountStatus(StrEnum):
@@ -586,23 +599,10 @@ class OrganizationReport(DerivedFieldsModel):
             lines.append(
                 f"| {f.status.value} | `{f.check_id}` | {_md(f.resource)} | {_md(f.detail)} |"
             )
-        lines += ["", "## Accounts per check", "", "| Check | FAIL | UNKNOWN | PASS | N/A |"]
-        lines.append("|---|---|---|---|---|")
-        for c in columns:
-            n = s.by_check[c]
-            lines.append(
-                f"| `{c}` | {n['FAIL']} | {n['UNKNOWN']} | {n['PASS']} | {n['NOT_APPLICABLE']} |"
-            )
-        lines += ["", "## Accounts by check", ""]
-        lines.append("| Account | Name | " + " | ".join(_abbrev(c) for c in columns) + " |")
-        lines.append("|---|---|" + "---|" * len(columns))
-        for a in self.checked:
-            row = s.matrix[a.account_id]
-            cells = [_CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
-            lines.append(
-                f"| {_md(a.account_id)} | {_md(a.name or '')} | " + " | ".join(cells) + " |"
-            )
-        lines += ["", "Columns: " + ", ".join(f"{_abbrev(c)} `{c}`" for c in columns) + "."]
+        if not self.checked or not columns:
+            lines += ["", "**No account was checked**: no matrix to show."]
+        else:
+            lines += self._markdown_matrix(columns)
         if s.root_activity:
             days = self.policy.root_usage_days
             lines += [
@@ -645,6 +645,33 @@ class OrganizationReport(DerivedFieldsModel):
                     f"{f.region or 'global'} | {_md(f.detail)} |"
                 )
         return "\n".join(lines) + "\n"
+
+    def _markdown_matrix(self, columns: list[str]) -> list[str]:
+        s = self.summary
+        lines = [
+            "",
+            "## Accounts per check",
+            "",
+            "| Check | FAIL | UNKNOWN | SUPPRESSED | PASS | N/A |",
+        ]
+        lines.append("|---|---|---|---|---|---|")
+        for c in columns:
+            n = s.by_check[c]
+            lines.append(
+                f"| `{c}` | {n['FAIL']} | {n['UNKNOWN']} | {n['SUPPRESSED']} | {n['PASS']} | "
+                f"{n['NOT_APPLICABLE']} |"
+            )
+        lines += ["", "## Accounts by check", ""]
+        lines.append("| Account | Name | " + " | ".join(_abbrev(c) for c in columns) + " |")
+        lines.append("|---|---|" + "---|" * len(columns))
+        for a in self.checked:
+            row = s.matrix[a.account_id]
+            cells = [_CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
+            lines.append(
+                f"| {_md(a.account_id)} | {_md(a.name or '')} | " + " | ".join(cells) + " |"
+            )
+        lines += ["", "Columns: " + ", ".join(f"{_abbrev(c)} `{c}`" for c in columns) + "."]
+        return lines
 
     def to_table(self, *, width: int = 99, color: bool = False) -> str:
         """The report as text for a terminal of ``width`` + 1 columns (cells wrap, never
@@ -846,7 +873,7 @@ def _apply_trail_opinion(
         other = theirs.get(check)
         index = next((i for i, f in enumerate(out) if f.check_id == check), None)
         own = out[index] if index is not None else None
-        if other is None or (own is not None and _RANK[own.status] >= _RANK[other.status]):
+        if other is None or (own is not None and _rank(own) >= _rank(other)):
             continue
         name = trail.name if trail else org_trail
         replaced = other.model_copy(

@@ -71,11 +71,12 @@ def activities_to_markdown(activities: Sequence[RootActivity]) -> str:
 
 
 def _note(a: RootActivity) -> str:
-    expectation = getattr(a, "expected", None)
+    expectation = a.expected
     if expectation is None:
         return ""
-    state = "expected-activity rule EXPIRED" if expectation.expired else "expected"
-    return f"{state} (until {expectation.expires}): {expectation.reason}"
+    if expectation.expired:
+        return f"expected-activity rule EXPIRED on {expectation.expires}: {expectation.reason}"
+    return f"expected until {expectation.expires}: {expectation.reason}"
 
 
 def activities_to_json(activities: Sequence[RootActivity]) -> str:
@@ -92,7 +93,7 @@ def activity_records(activities: Sequence[RootActivity]) -> list[Record]:
     for a in activities:
         data = a.model_dump(mode="json", exclude={"expected"})
         record: Record = {k: "; ".join(v) if isinstance(v, list) else v for k, v in data.items()}
-        expectation = getattr(a, "expected", None)
+        expectation = a.expected
         record["expected_reason"] = expectation.reason if expectation else None
         record["expected_until"] = str(expectation.expires) if expectation else None
         record["expected_expired"] = expectation.expired if expectation else None

@@ -163,13 +163,12 @@ def activities_table(activities: Sequence[RootActivity], *, title: str | None = 
 
 
 def _note(a: RootActivity) -> str:
-    expectation = getattr(a, "expected", None)
+    expectation = a.expected
     if expectation is None:
         return ""
-    until = f" until {expectation.expires}" if getattr(expectation, "expires", None) else ""
-    if getattr(expectation, "expired", False):
-        return f"expected-activity rule EXPIRED{until}: {expectation.reason}"
-    return f"expected{until}: {expectation.reason}"
+    if expectation.expired:
+        return f"expected-activity rule EXPIRED on {expectation.expires}: {expectation.reason}"
+    return f"expected until {expectation.expires}: {expectation.reason}"
 
 
 def worst_severity(activities: Iterable[RootActivity]) -> Severity | None:
@@ -208,11 +207,11 @@ def why(finding: Finding) -> str:
 
 def suppression_note(finding: Finding) -> str:
     """What a suppression rule did to ``finding`` (empty when none matched)."""
-    rule = getattr(finding, "suppression", None)
+    rule = finding.suppression
     if rule is None:
         return ""
     if rule.expired:
-        return f"suppression EXPIRED {rule.expires} ({rule.reason})"
+        return f"suppression EXPIRED on {rule.expires}: {rule.reason}"
     return f"suppressed until {rule.expires}: {rule.reason}"
 
 

@@ -370,6 +370,7 @@ def test_summary_matrix_counts_and_unchecked_accounts() -> None:
         "FAIL": 1,
         "UNKNOWN": 0,
         "NOT_APPLICABLE": 0,
+        "SUPPRESSED": 0,
     }
     for counts in s.by_check.values():
         assert sum(counts.values()) == 3
