@@ -113,8 +113,10 @@ class TokenBucket:
     ``capacity`` at once. ``clock`` and ``sleep`` are injectable for tests.
 
     Examples:
-        >>> t = [0.0]
-        >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=lambda s: None)
+        >>> t = [0.0]  # a fake clock that sleeping moves on
+        >>> def sleep(seconds: float) -> None:
+        ...     t[0] += seconds
+        >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=sleep)
         >>> [bucket.acquire() for _ in range(3)]
         [0.0, 0.5, 0.5]
     """
@@ -193,8 +195,8 @@ def lookup_root_activity(
 
     Examples:
         >>> import rootguard
-        >>> found = rootguard.lookup_root_activity(regions=["us-east-1"])  # doctest: +SKIP
-        >>> [(a.event_name, a.channel.value) for a in found], found.gaps  # doctest: +SKIP
+        >>> found = rootguard.lookup_root_activity(regions=["us-east-1"])
+        >>> [(a.event_name, a.channel.value) for a in found], found.gaps
         ([('ConsoleLogin', 'console_signin')], [])
     """
     if not rate_limit > 0:

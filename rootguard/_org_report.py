@@ -286,11 +286,15 @@ class OrganizationReport(DerivedFieldsModel):
 
     Examples:
         >>> import rootguard
-        >>> org = rootguard.scan_organization(regions=["us-east-1"])  # doctest: +SKIP
-        >>> org.summary.by_check["cloudtrail.multi_region"]  # doctest: +SKIP
-        {'PASS': 14, 'FAIL': 2, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0}
-        >>> [a.account_id for a in org.errors]  # doctest: +SKIP
-        ['210987654321']
+        >>> org = rootguard.scan_organization(regions=["us-east-1"])
+        >>> org.summary.by_check["cloudtrail.multi_region"]  # the organization trail
+        {'PASS': 4, 'FAIL': 0, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0, 'SUPPRESSED': 0}
+        >>> org.summary.by_check["root.no_access_keys"]["FAIL"]  # one exposed member
+        1
+        >>> [a.account_id for a in org.errors]  # accounts that could not be checked
+        []
+        >>> org.exit_code("fail")
+        1
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
