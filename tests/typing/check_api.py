@@ -6,6 +6,8 @@ Nothing here runs at test time; mypy proves that typical user code type-checks a
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from typing_extensions import assert_type
 
 import rootguard
@@ -92,3 +94,31 @@ def organizations() -> None:
     for account in org.accounts:
         assert_type(account, rootguard.AccountResult)
         assert_type(account.account_id, str)
+
+
+def policies() -> None:
+    from datetime import date
+
+    policy = rootguard.Policy(
+        checks=("root.*",),
+        suppressions=(
+            rootguard.Suppression(check_id="root.*", reason="r", expires=date(2030, 1, 1)),
+        ),
+        expected_activity=(
+            rootguard.ExpectedActivity(
+                source_ips=("203.0.113.0/24",), reason="r", expires=date(2030, 1, 1)
+            ),
+        ),
+    )
+    report = rootguard.check(policy=policy)
+    for finding in report.suppressed:
+        note = finding.suppression
+        assert_type(note, rootguard.SuppressionNote | None)
+    assert_type(report.to_html(), str)
+    marked = policy.mark_expected(report.root_activity, now=report.generated_at or _now())
+    assert_type(marked, rootguard.RootActivities)
+    assert_type(marked[0].expected, rootguard.Expectation | None)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
