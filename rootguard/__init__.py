@@ -17,14 +17,22 @@ Example:
 
 from __future__ import annotations
 
-import logging
+import logging as _logging
 
 from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
 from rootguard._archive import scan_cloudtrail_archive
 from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
 from rootguard._athena_sql import AthenaHunt, athena_table_ddl
 from rootguard._check_api import check
-from rootguard._checks import CHECK_IDS, Finding, Policy, Report, Status, evaluate
+from rootguard._checks import (
+    CHECK_IDS,
+    Finding,
+    Policy,
+    Report,
+    Status,
+    SuppressionNote,
+    evaluate,
+)
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._collect import collect
 from rootguard._credential_report import (
@@ -62,7 +70,9 @@ from rootguard._models import (
     ActivitySource,
     Channel,
     CloudTrailEvent,
+    Expectation,
     Outcome,
+    RootActivities,
     RootActivity,
     SessionAttributes,
     SessionContext,
@@ -95,6 +105,7 @@ from rootguard._snapshot import (
     RegionSnapshot,
     Trail,
 )
+from rootguard._suppress import ExpectedActivity, Suppression
 
 __version__ = "0.1.0.dev0"
 
@@ -129,6 +140,8 @@ __all__ = [
     "CredentialUse",
     "EventHistoryResult",
     "EventPattern",
+    "Expectation",
+    "ExpectedActivity",
     "FailedFile",
     "FailureReason",
     "FilterPattern",
@@ -151,6 +164,7 @@ __all__ = [
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootActivities",
     "RootActivity",
     "RootGuardError",
     "ScanError",
@@ -164,6 +178,8 @@ __all__ = [
     "SkippedFile",
     "Status",
     "SubscriptionProtocol",
+    "Suppression",
+    "SuppressionNote",
     "Trail",
     "UserIdentity",
     "__version__",
@@ -193,4 +209,10 @@ __all__ = [
     "scp_denies_root",
 ]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+del _logging, annotations  # not part of the API: keep dir(rootguard) to it
+
+
+def __dir__() -> list[str]:
+    """The public API (``__all__``): what ``dir(rootguard)`` and tab completion show."""
+    return list(__all__)

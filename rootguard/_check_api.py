@@ -37,9 +37,11 @@ def check(
 
     Examples:
         >>> import rootguard
-        >>> report = rootguard.check(regions=["us-east-1"])  # doctest: +SKIP
-        >>> [f.check_id for f in report.failed]  # doctest: +SKIP
-        ['root.hardware_mfa', 'monitoring.root_eventbridge']
+        >>> report = rootguard.check(regions=["us-east-1"])
+        >>> [f.check_id for f in report.failed]  # a hardened account: nothing fails
+        []
+        >>> report.counts["PASS"] > 0
+        True
     """
     snapshot = collect(session=session, regions=regions)
     return evaluate(snapshot, policy=policy)

@@ -14,17 +14,25 @@ alarms, rules, Config recording) live in :mod:`rootguard._judge`.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from rootguard import _canonical
 from rootguard._credential_report import (
@@ -53,7 +61,8 @@ from rootguard._judge import (
     rule_matches,
     topic_encryption,
 )
-from rootguard._models import RootActivity, Severity, StrEnum, UtcDatetime
+from rootguard._kinds import check_kind
+from rootguard._models import RootActivities, RootActivity, Severity, StrEnum, UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
     ConfigRecorder,
@@ -65,6 +74,7 @@ from rootguard._snapshot import (
     SnsTopic,
     Trail,
 )
+from rootguard._suppress import ExpectedActivity, Suppression, expired, mark_expected
 
 if TYPE_CHECKING:
     from rootguard._outputs import Record
@@ -79,6 +89,7 @@ __all__ = [
     "Policy",
     "Report",
     "Status",
+    "SuppressionNote",
     "evaluate",
 ]
 
@@ -96,13 +107,19 @@ class Status(StrEnum):
     ``UNKNOWN`` means the data needed was not collected (a call was denied, a region
     was not reachable …) — the finding's detail names the call. It is never a guess.
     ``NOT_APPLICABLE`` means the check does not apply (e.g. root MFA when root has no
-    credentials at all).
+    credentials at all). ``SUPPRESSED`` means a rule of the policy accepts the finding
+    until a date.
     """
 
     PASS = "PASS"
     FAIL = "FAIL"
     UNKNOWN = "UNKNOWN"
     NOT_APPLICABLE = "NOT_APPLICABLE"
+    SUPPRESSED = "SUPPRESSED"
+    """A FAIL or UNKNOWN accepted until a date by a rule of :class:`Policy`
+    (``suppressions``, or ``expected_activity`` for ``root.recent_usage``):
+    :attr:`Finding.suppression` has the reason, the expiry and the status it stands
+    for. It never fails a ``--fail-on``."""
 
 
 def _cis(version: str, requirement: str) -> str:
@@ -361,6 +378,16 @@ class Policy(BaseModel):
         required_config_rules: the AWS managed Config rule identifiers
             ``config.root_rules`` requires. Default ``ROOT_ACCOUNT_MFA_ENABLED`` and
             ``IAM_ROOT_ACCESS_KEY_CHECK``.
+        checks: only these checks are reported (check ids or ``fnmatch`` patterns such
+            as ``"root.*"``; each must match a check id). Default None: every check.
+        suppressions: :class:`~rootguard.Suppression` rules — accepted findings, each
+            with a reason and an expiry date; a matching FAIL or UNKNOWN finding becomes
+            SUPPRESSED until the rule expires. Default none.
+        expected_activity: :class:`~rootguard.ExpectedActivity` rules — planned root
+            use (account, source IPs or CIDRs, time window, event names), each with a
+            reason and an expiry: matched activity is marked expected, and
+            ``root.recent_usage`` is SUPPRESSED when every recent use is expected.
+            Default none.
 
     Examples:
         >>> import rootguard
@@ -377,6 +404,59 @@ class Policy(BaseModel):
         "ROOT_ACCOUNT_MFA_ENABLED",
         "IAM_ROOT_ACCESS_KEY_CHECK",
     )
+    checks: tuple[str, ...] | None = None
+    suppressions: tuple[Suppression, ...] = ()
+    expected_activity: tuple[ExpectedActivity, ...] = ()
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        for pattern in value:
+            if not any(fnmatch.fnmatchcase(c, pattern) for c in CHECK_IDS):
+                raise ValueError(f"no check id is or matches {pattern!r} (see rootguard.CHECK_IDS)")
+        return value
+
+    def selects(self, check_id: str) -> bool:
+        """Whether :attr:`checks` keeps this check (every check when it is None)."""
+        return self.checks is None or any(
+            fnmatch.fnmatchcase(check_id, pattern) for pattern in self.checks
+        )
+
+    def mark_expected(self, activities: Iterable[RootActivity], *, now: datetime) -> RootActivities:
+        """``activities`` with :attr:`RootActivity.expected` set where a rule of
+        :attr:`expected_activity` matches (an expired rule is shown as expired and no
+        longer makes the activity expected). Nothing is removed.
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> import rootguard
+            >>> policy = rootguard.Policy(expected_activity=[rootguard.ExpectedActivity(
+            ...     source_ips=["203.0.113.0/24"], reason="break-glass drill",
+            ...     expires="2026-12-31")])
+            >>> login = rootguard.RootActivity(channel="console_signin", severity="high",
+            ...     source_ip="203.0.113.9")
+            >>> [a.expected.reason for a in policy.mark_expected(
+            ...     [login], now=datetime(2026, 11, 20, tzinfo=timezone.utc))]
+            ['break-glass drill']
+        """
+        return RootActivities(mark_expected(activities, self.expected_activity, now))
+
+
+class SuppressionNote(BaseModel):
+    """Why a finding is SUPPRESSED (or was, until its rule expired)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str
+    expires: date
+    expired: bool = False
+    """True when the rule no longer applies: the finding keeps its own status."""
+    status: Status
+    """The status the finding has without the rule (FAIL or UNKNOWN)."""
+    rule: str = "suppression"
+    """``suppression`` (a :class:`~rootguard.Suppression`) or ``expected_activity``."""
 
 
 class Finding(BaseModel):
@@ -405,6 +485,9 @@ class Finding(BaseModel):
     controls: tuple[str, ...] = ()
     evidence: dict[str, Any] = {}
     remediation: str = ""
+    suppression: SuppressionNote | None = None
+    """The rule that accepts this finding (status SUPPRESSED), or that did until it
+    expired (status unchanged, ``suppression.expired``); None when no rule matched."""
 
     @property
     def security_hub_controls(self) -> tuple[str, ...]:
@@ -430,6 +513,10 @@ class DerivedFieldsModel(BaseModel):
         return data
 
 
+REPORT_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the reports this rootguard writes and the newest it reads."""
+
+
 class Report(DerivedFieldsModel):
     """The result of :func:`evaluate`: findings for one account, plus root activity.
 
@@ -450,10 +537,20 @@ class Report(DerivedFieldsModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: Literal["report"] = "report"
+    """What this file is: a snapshot or a plan given as a report is an error."""
+    schema_version: int = Field(default=REPORT_SCHEMA_VERSION, ge=1)
     account_id: str
     partition: str = "aws"
     generated_at: UtcDatetime | None = None
     """The reference time of the evaluation (``now``); None when none was known."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "report", REPORT_SCHEMA_VERSION)
+        return data
+
     regions: tuple[str, ...] = ()
     policy: Policy = Policy()
     findings: tuple[Finding, ...] = ()
@@ -482,6 +579,11 @@ class Report(DerivedFieldsModel):
     def unknown(self) -> list[Finding]:
         """The UNKNOWN findings (data missing: see each detail)."""
         return [f for f in self.findings if f.status is Status.UNKNOWN]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        """The SUPPRESSED findings (accepted until a date: see each ``suppression``)."""
+        return [f for f in self.findings if f.status is Status.SUPPRESSED]
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON (:meth:`from_json` reads it back, equal)."""
@@ -549,6 +651,34 @@ class Report(DerivedFieldsModel):
         from rootguard._outputs import to_records
 
         return to_records(self)
+
+    def to_html(self, *, activities: Sequence[RootActivity] | None = None) -> str:
+        """A self-contained HTML page (no script, no network): counts, every finding with
+        its evidence and remediation, and the root-activity timeline (``activities``,
+        default :attr:`root_activity`)."""
+        from rootguard._html import report_html
+
+        return report_html(self, activities=activities)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
+        when = self.generated_at.isoformat() if self.generated_at else None
+        return (
+            f"Report(account_id={self.account_id!r}, generated_at={when!r}, "
+            f"findings={len(self.findings)} [{counts}], root_activity={len(self.root_activity)})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import report_view
+
+        return report_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import report_view
+
+        return report_view(self).markdown()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -2379,13 +2509,68 @@ def evaluate(
         activity = root_activity_from_credential_report(
             facts.report, now=ref, since=ref - timedelta(days=policy.root_usage_days)
         )
-    logger.debug("evaluated account %s: %d findings", snapshot.account_id, len(ctx.findings))
+    findings = ctx.findings
+    if ref is not None:  # without a reference time no rule's expiry can be judged
+        activity = mark_expected(activity, policy.expected_activity, ref)
+        findings = [_expected_usage(f, activity) for f in findings]
+        findings = [_suppress(f, policy.suppressions, snapshot.account_id, ref) for f in findings]
+    findings = [f for f in findings if policy.selects(f.check_id)]
+    logger.debug("evaluated account %s: %d findings", snapshot.account_id, len(findings))
     return Report(
         account_id=snapshot.account_id,
         partition=snapshot.partition,
         generated_at=ref,
         regions=tuple(snapshot.regions),
         policy=policy,
-        findings=tuple(sorted(ctx.findings, key=_sort_key)),
+        findings=tuple(sorted(findings, key=_sort_key)),
         root_activity=tuple(activity),
     )
+
+
+def _expected_usage(finding: Finding, activity: Sequence[RootActivity]) -> Finding:
+    """``root.recent_usage`` FAIL is SUPPRESSED when every recent root use is expected
+    (an expired expected-activity rule is noted, and the FAIL stays)."""
+    if finding.check_id != "root.recent_usage" or finding.status is not Status.FAIL:
+        return finding
+    if not activity or any(a.expected is None for a in activity):
+        return finding
+    notes = [a.expected for a in activity if a.expected is not None]
+    lapsed = [n for n in notes if n.expired]
+    shown = lapsed[0] if lapsed else min(notes, key=lambda n: n.expires)
+    note = SuppressionNote(
+        reason="; ".join(dict.fromkeys(n.reason for n in notes)),
+        expires=shown.expires,
+        expired=bool(lapsed),
+        status=finding.status,
+        rule="expected_activity",
+    )
+    status = finding.status if lapsed else Status.SUPPRESSED
+    return finding.model_copy(update={"status": status, "suppression": note})
+
+
+def _suppress(
+    finding: Finding, rules: Sequence[Suppression], account_id: str, now: datetime
+) -> Finding:
+    """A FAIL or UNKNOWN finding a rule covers: SUPPRESSED while the rule is in force,
+    its own status with an ``expired`` note after."""
+    if finding.status not in (Status.FAIL, Status.UNKNOWN) or not rules:
+        return finding
+    matching = [
+        r
+        for r in rules
+        if r.matches(
+            check_id=finding.check_id,
+            account_id=account_id,
+            region=finding.region,
+            resource=finding.resource,
+        )
+    ]
+    if not matching:
+        return finding
+    live = [r for r in matching if not expired(r.expires, now)]
+    rule = live[0] if live else matching[0]
+    note = SuppressionNote(
+        reason=rule.reason, expires=rule.expires, expired=not live, status=finding.status
+    )
+    status = Status.SUPPRESSED if live else finding.status
+    return finding.model_copy(update={"status": status, "suppression": note})

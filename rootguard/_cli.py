@@ -5,32 +5,43 @@ Exit codes (all commands):
 - ``0`` — done, and nothing reached the ``--fail-on`` threshold;
 - ``1`` — a finding reached the ``--fail-on`` threshold (``check``; ``org check``, where
   an account that could not be checked counts too), or an action failed (``apply``);
-- ``2`` — usage error or bad input (unreadable file, invalid plan);
+- ``2`` — usage error or bad input (unknown option or region, unreadable or wrong file,
+  invalid plan or options, an archive with no log file);
 - ``3`` — rootguard could not do the job (no credentials, nothing collectable, no account
-  of the organization could be checked, no region's event history could be read),
-  ``apply``'s credentials do not provably reach the plan's account and partition, or
-  ``plan`` could not read what it needs: the plan is incomplete (blocked entries).
+  of the organization could be checked, no region's event history could be read, every
+  archive file unreadable), ``apply``'s credentials do not provably reach the plan's
+  account and partition, or ``plan`` could not read what it needs: the plan is
+  incomplete (blocked entries).
+
+Every error is one line on stderr, ``rootguard: error: <what> (<hint>)``; the traceback
+shows only with ``-v``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
+import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from rootguard._errors import RootGuardError
 
 if TYPE_CHECKING:
     import boto3
 
-    from rootguard._checks import Report
+    from rootguard._checks import Policy, Report
+    from rootguard._fastscan import ScanResult
+    from rootguard._models import RootActivity
+    from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
 
@@ -38,6 +49,44 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_ERROR = 3
+
+
+class CliError(Exception):
+    """An error the command reports in one line and exits with ``code``."""
+
+    def __init__(self, what: str, hint: str | None = None, *, code: int = EXIT_USAGE) -> None:
+        super().__init__(what)
+        self.what = what
+        self.hint = hint
+        self.code = code
+
+    def line(self) -> str:
+        """``rootguard: error: <what> (<hint>)``."""
+        return error_line(self.what, self.hint)
+
+
+def error_line(what: str, hint: str | None = None) -> str:
+    """The one line every error is printed as."""
+    what = " ".join(str(what).split())
+    if hint and what.endswith(")") and "(" in what:
+        return f"rootguard: error: {what[:-1]}; {hint})"
+    return f"rootguard: error: {what}" + (f" ({hint})" if hint else "")
+
+
+class _Stderr:
+    """Where the commands' warnings and notes go (silenced by ``-q``; errors never are)."""
+
+    quiet = False
+
+    @classmethod
+    def warn(cls, text: str) -> None:
+        if not cls.quiet:
+            sys.stderr.write(f"rootguard: warning: {text}\n")
+
+    @classmethod
+    def note(cls, text: str) -> None:
+        if not cls.quiet:
+            sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
 
 class ProgressBar:
@@ -84,13 +133,74 @@ class ProgressBar:
 
 def _session(args: argparse.Namespace) -> boto3.Session:
     import boto3
+    from botocore.exceptions import ProfileNotFound
 
-    return boto3.Session(profile_name=getattr(args, "profile", None))
+    profile = getattr(args, "profile", None)
+    try:
+        return boto3.Session(profile_name=profile)
+    except ProfileNotFound:
+        known = boto3.Session().available_profiles
+        raise CliError(
+            f"no AWS profile named {profile!r}",
+            "profiles: " + ", ".join(sorted(known)) if known else "no profile is configured",
+        ) from None
 
 
 def _regions(args: argparse.Namespace) -> list[str] | None:
     regions: list[str] | None = getattr(args, "region", None)
     return regions or None
+
+
+def _read_input(path: str, flag: str) -> bytes:
+    """The bytes of an input file, or a one-line error naming the flag."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"cannot read {path}: no such file", f"{flag}") from None
+    except IsADirectoryError:
+        raise CliError(f"cannot read {path}: it is a directory", f"{flag}") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}", f"{flag}") from None
+
+
+def _load_snapshot(path: str, flag: str) -> AccountSnapshot:
+    """A saved snapshot, validated (kind and schema version first): a plan, a report or
+    anything else is a one-line error, never a report where every check is UNKNOWN."""
+    from pydantic import ValidationError
+
+    from rootguard._kinds import kind_of
+    from rootguard._snapshot import AccountSnapshot
+
+    hint = "make one with: rootguard check --snapshot-out FILE"
+    try:
+        data = json.loads(_read_input(path, flag))
+    except ValueError as exc:
+        raise CliError(f"{path} is not a rootguard snapshot: not JSON ({exc})", hint) from None
+    if not isinstance(data, dict) or kind_of(data) is None:
+        raise CliError(f"{path} is not a rootguard snapshot: no 'kind' and no snapshot field", hint)
+    try:
+        return AccountSnapshot.model_validate(data)
+    except ValidationError as exc:
+        raise CliError(f"{path} is not a rootguard snapshot: {_first_error(exc)}", hint) from None
+
+
+def _check_writable(path: str, flag: str) -> None:
+    """Fail before any work when ``path`` cannot be written (missing folder …)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise CliError(f"cannot write {path}: it is a directory", flag)
+    if not folder.is_dir():
+        raise CliError(f"cannot write {path}: no such folder {str(folder)!r}", flag)
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise CliError(f"cannot write {path}: permission denied", flag)
+
+
+def _write_output_file(path: str, text: str, flag: str) -> None:
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}", flag) from None
 
 
 def _write(text: str, out: TextIO | None = None) -> None:
@@ -100,29 +210,18 @@ def _write(text: str, out: TextIO | None = None) -> None:
 
 # ------------------------------------------------------------------------------- check
 
-_STATUS_RANK = {"FAIL": 0, "UNKNOWN": 1, "NOT_APPLICABLE": 2, "PASS": 3}
+CHECK_OUTPUTS = ("table", "json", "asff", "ocsf", "markdown", "csv", "html")
+ACTIVITY_OUTPUTS = ("table", "json", "markdown", "csv", "html")
+ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
 FAIL_ON_CHOICES = ("fail", "unknown", "never")
+ORG_FAIL_ON_CHOICES = ("fail", "unknown", "error", "never")
 
 
-def report_table(report: Report) -> str:
-    """The report as a fixed-width table readable in 100 columns."""
-    from rootguard._render import fit
+def report_table(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """The report as the terminal table, at ``width`` columns (cells wrap, never cut)."""
+    from rootguard._terminal import ReportTable, render_text
 
-    lines = [
-        f"Account {report.account_id}  ·  "
-        + ", ".join(f"{n} {s}" for s, n in report.counts.items() if n),
-        "",
-        f"{'status':<8} {'severity':<9} {'check':<32} {'region':<14} title",
-        "-" * 99,
-    ]
-    for f in sorted(report.findings, key=lambda f: (_STATUS_RANK.get(str(f.status), 9),)):
-        status = "N/A" if str(f.status) == "NOT_APPLICABLE" else str(f.status)
-        lines.append(
-            f"{fit(status, 8):<8} {fit(str(f.severity), 9):<9} "
-            f"{fit(f.check_id, 32):<32} {fit(f.region or 'global', 14):<14} "
-            f"{fit(f.title, 32)}"
-        )
-    return "\n".join(lines)
+    return render_text(ReportTable(report), width=width, color=color).rstrip("\n")
 
 
 def render_report(report: Report, output: str) -> str:
@@ -135,7 +234,24 @@ def render_report(report: Report, output: str) -> str:
         return json.dumps(report.to_ocsf(), indent=2)
     if output == "markdown":
         return report.to_markdown()
+    if output == "csv":
+        from rootguard._outputs import records_to_csv
+
+        return records_to_csv(report.to_records())
+    if output == "html":
+        from rootguard._html import report_html
+
+        return report_html(report)
     return report_table(report)
+
+
+def _print_report(report: Report, output: str) -> None:
+    if output == "table":  # to the terminal: its width, colour unless NO_COLOR
+        from rootguard._terminal import ReportTable, make_console
+
+        make_console().print(ReportTable(report))
+    else:
+        _write(render_report(report, output))
 
 
 def exit_code_for(report: Report, fail_on: str) -> int:
@@ -152,24 +268,23 @@ def exit_code_for(report: Report, fail_on: str) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from rootguard._checks import evaluate
     from rootguard._collect import collect
-    from rootguard._snapshot import AccountSnapshot
 
+    policy = _policy(args)
+    if args.snapshot_out:
+        _check_writable(args.snapshot_out, "--snapshot-out")
     if args.snapshot_in:
-        snapshot = AccountSnapshot.model_validate_json(Path(args.snapshot_in).read_bytes())
+        snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
+        session = _session(args)
         bar = ProgressBar("collecting regions", total=len(args.region) if args.region else None)
         try:
-            snapshot = collect(
-                session=_session(args),
-                regions=_regions(args),
-                progress=bar.advance,
-            )
+            snapshot = collect(session=session, regions=_regions(args), progress=bar.advance)
         finally:
             bar.close()
     if args.snapshot_out:
-        Path(args.snapshot_out).write_text(snapshot.model_dump_json(indent=2))
-    report = evaluate(snapshot)
-    _write(render_report(report, args.output))
+        _write_output_file(args.snapshot_out, snapshot.model_dump_json(indent=2), "--snapshot-out")
+    report = evaluate(snapshot, policy=policy)
+    _print_report(report, args.output)
     return exit_code_for(report, args.fail_on)
 
 
@@ -178,23 +293,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_activity(args: argparse.Namespace) -> int:
     from rootguard._credential_report import root_activity_from_credential_report
-    from rootguard._render import activities_to_json, activities_to_markdown, activities_to_table
+    from rootguard._render import activities_to_json, activities_to_markdown
+    from rootguard._terminal import activities_table, make_console
 
     if getattr(args, "athena", None):
         return _cmd_activity_athena(args)
+    policy = _policy(args)
     now = datetime.now(timezone.utc)
     since = now - timedelta(days=args.days)
-    activities = []
+    activities: list[RootActivity] = []
     problems: list[str] = []
     unreadable = False
+    summary = ""
     if args.archive:
         from rootguard._archive import scan_cloudtrail_archive
 
+        session = _archive_session(args)
         bar = ProgressBar("scanning files", total=None)
         try:
             result = scan_cloudtrail_archive(
                 args.archive,
-                session=_session(args) if args.archive.startswith("s3://") else None,
+                session=session,
                 since=since if args.days_given else None,
                 regions=_regions(args),
                 workers=args.workers,
@@ -204,9 +323,8 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             bar.close()
         activities.extend(result.activities)
         problems.extend(f"cannot read {e.path}: {e.detail or e.reason}" for e in result.errors)
-        logging.getLogger(__name__).info(
-            "scanned %d files, %d events", result.files_scanned, result.events_scanned
-        )
+        summary = _scan_summary(result)
+        _check_scan(args, session, result, summary, problems)
     else:
         from rootguard._collect import collect
         from rootguard._credential_report import parse_credential_report
@@ -232,17 +350,58 @@ def _cmd_activity(args: argparse.Namespace) -> int:
             and not history.events_scanned
             and history.unread_regions == history.regions
         )
+        read = len(history.regions) - len(history.unread_regions)
+        summary = (
+            f"credential report {'read' if snapshot.credential_report else 'NOT read'}; "
+            f"event history of {read} of {len(history.regions)} regions read: "
+            f"{history.events_scanned} events; {len(activities)} root activities"
+        )
+    activities = list(policy.mark_expected(activities, now=now))
+    activities.sort(key=lambda a: (a.event_time is None, a.event_time, a.event_id or ""))
     if args.output == "json":
         _write(activities_to_json(activities))
     elif args.output == "markdown":
         _write(activities_to_markdown(activities))
+    elif args.output == "csv":
+        from rootguard._outputs import records_to_csv
+        from rootguard._render import activity_records
+
+        _write(records_to_csv(activity_records(activities)))
+    elif args.output == "html":
+        from rootguard._html import activities_html
+
+        _write(activities_html(activities, summary=summary))
     else:
-        _write(activities_to_table(activities))
+        make_console().print(activities_table(activities))
     for problem in problems:
-        sys.stderr.write(f"warning: {problem}\n")
+        _Stderr.warn(problem)
+    _Stderr.note(summary)
     if unreadable:
-        sys.stderr.write("rootguard: no region's CloudTrail event history could be read\n")
-        return EXIT_ERROR
+        raise CliError(
+            "no region's CloudTrail event history could be read",
+            "see the warnings above; cloudtrail:LookupEvents must be allowed",
+            code=EXIT_ERROR,
+        )
+    return activity_exit_code(activities, args.fail_on)
+
+
+ACTIVITY_FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "informational", "never")
+
+
+def activity_exit_code(activities: Sequence[RootActivity], fail_on: str) -> int:
+    """``activity --fail-on``: 1 when an activity is at least that severe (``never``: 0).
+    An activity a rule of ``Policy.expected_activity`` marks as expected (and not
+    expired) never counts."""
+    from rootguard._terminal import severity_rank
+
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = severity_rank(fail_on)
+    for a in activities:
+        if a.is_expected:
+            continue
+        if severity_rank(a.severity) <= threshold:
+            return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -263,7 +422,8 @@ def _when(text: str) -> datetime:
 def _cmd_activity_athena(args: argparse.Namespace) -> int:
     """``rootguard activity --athena DATABASE.TABLE``: one Athena query over the trail."""
     from rootguard._athena import hunt_root_activity_athena
-    from rootguard._render import activities_to_json, activities_to_markdown, activities_to_table
+    from rootguard._render import activities_to_json, activities_to_markdown
+    from rootguard._terminal import activities_table, make_console
 
     database, dot, table = str(args.athena).partition(".")
     if not dot or not database or not table:
@@ -289,7 +449,7 @@ def _cmd_activity_athena(args: argparse.Namespace) -> int:
     elif args.output == "markdown":
         _write(activities_to_markdown(hunt.activities))
     else:
-        _write(activities_to_table(hunt.activities))
+        make_console().print(activities_table(hunt.activities))
     scanned = "unknown" if hunt.bytes_scanned is None else f"{hunt.bytes_scanned:,} bytes"
     cost = "" if hunt.cost is None else f", about {hunt.cost:.4f} {hunt.currency}"
     sys.stderr.write(
@@ -362,13 +522,86 @@ def _add_athena_table(p: argparse.ArgumentParser) -> None:
     p.add_argument("--table", default="cloudtrail_logs")
 
 
+def _scan_summary(result: ScanResult) -> str:
+    """``files seen / scanned / skipped / errors`` and what was found, in one line."""
+    pruned = f", {result.files_pruned} outside the filters" if result.files_pruned else ""
+    return (
+        f"{result.files_seen} files seen: {result.files_scanned} scanned, "
+        f"{len(result.skipped)} skipped, {len(result.errors)} unreadable{pruned}; "
+        f"{result.events_scanned} events, {len(result.activities)} root activities"
+    )
+
+
+def _check_scan(
+    args: argparse.Namespace,
+    session: boto3.Session | None,
+    result: ScanResult,
+    summary: str,
+    problems: list[str],
+) -> None:
+    """An archive scan that read no log file is never green: every file unreadable is
+    exit 3; nothing there, or nothing but digests and other files, is exit 2 (a wrong
+    path or prefix). Files left out by the filters (--days, --region) are fine."""
+    if result.files_scanned:
+        return
+    if result.errors:
+        for problem in problems:
+            _Stderr.warn(problem)
+        raise CliError(
+            f"no file of {args.archive} could be read ({summary})",
+            "see the warnings above",
+            code=EXIT_ERROR,
+        )
+    if result.files_pruned:
+        return
+    if result.files_seen == 0 and _has_any_file(args.archive, session):
+        return  # folders left out whole by --days / --region: nothing in the window
+    raise CliError(
+        f"no CloudTrail log file in {args.archive} ({summary})",
+        "is the path or prefix right? CloudTrail writes "
+        "AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/*.json.gz",
+    )
+
+
+def _has_any_file(source: str, session: boto3.Session | None) -> bool:
+    """Whether the archive location holds any file at all (one S3 key is enough)."""
+    if source.startswith("s3://"):
+        from rootguard._aws import ClientFactory, resolve_session
+
+        bucket, _, prefix = source[len("s3://") :].partition("/")
+        s3 = ClientFactory(resolve_session(session)).client("s3", None)
+        return bool(s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount"))
+    path = Path(source)
+    if path.is_file():
+        return True
+    return any(any(files) for _, _, files in os.walk(path))
+
+
+def _archive_session(args: argparse.Namespace) -> boto3.Session | None:
+    """Check ``--archive`` before scanning: a local path must exist, an S3 URL must name a
+    bucket (bad input, exit 2). The session, for S3 only."""
+    source: str = args.archive
+    if source.startswith("s3://"):
+        bucket = source[len("s3://") :].split("/", 1)[0]
+        if not bucket:
+            raise CliError(f"not an S3 URL: {source!r}", "give s3://BUCKET/PREFIX")
+        return _session(args)
+    if "://" in source:
+        raise CliError(f"not a path or an s3:// URL: {source!r}", "--archive")
+    if not Path(source).exists():
+        raise CliError(
+            f"no such file or folder: {source}",
+            "--archive takes a folder or file of CloudTrail logs, or s3://BUCKET/PREFIX",
+        )
+    return None
+
+
 # -------------------------------------------------------------------------- plan/apply
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from rootguard._collect import collect
     from rootguard._plan import RemediationOptions, plan
-    from rootguard._snapshot import AccountSnapshot
 
     try:
         options = RemediationOptions(
@@ -378,17 +611,20 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             alert_topic_arn=args.alert_topic_arn,
         )
     except ValueError as exc:
-        sys.stderr.write(f"rootguard: invalid options: {exc}\n")
-        return EXIT_USAGE
+        raise CliError(
+            f"invalid options: {_first_error(exc)}", "see rootguard plan --help"
+        ) from None
+    if args.out:
+        _check_writable(args.out, "--out")
     if args.snapshot_in:
-        snapshot = AccountSnapshot.model_validate_json(Path(args.snapshot_in).read_bytes())
+        snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
         snapshot = collect(session=_session(args), regions=_regions(args))
     the_plan = plan(snapshot, options)
     _write(the_plan.to_text())  # starts with what is blocked, when anything is
     if args.out:
-        Path(args.out).write_text(the_plan.to_json())
-        sys.stderr.write(f"plan saved to {args.out}\n")
+        _write_output_file(args.out, the_plan.to_json(), "--out")
+        _Stderr.note(f"plan saved to {args.out}")
     if not the_plan.complete:
         count = len(the_plan.blocked)
         sys.stderr.write(
@@ -401,6 +637,20 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _first_error(exc: Exception) -> str:
+    """A pydantic ValidationError's first message (with its field), else ``str(exc)``."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+        except (IndexError, TypeError):
+            return str(exc)
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        message = str(first.get("msg", exc)).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+    return str(exc)
+
+
 def _confirm(prompt: str) -> bool:
     if not sys.stdin.isatty():
         return False
@@ -411,36 +661,39 @@ def _confirm(prompt: str) -> bool:
 
 def _cmd_apply(args: argparse.Namespace) -> int:
     from rootguard._apply import apply, verify_account
-    from rootguard._errors import ApplyError
+    from rootguard._errors import ApplyError, PlanError
     from rootguard._plan import Plan
 
     try:
-        the_plan = Plan.from_json(Path(args.plan).read_bytes())
-    except OSError as exc:
-        sys.stderr.write(f"rootguard: cannot read {args.plan}: {exc}\n")
-        return EXIT_USAGE
-    _write(the_plan.to_text())
+        the_plan = Plan.from_json(_read_input(args.plan, "apply PLAN.json"))
+    except PlanError as exc:
+        raise CliError(
+            f"{args.plan}: {exc}", "make a plan with: rootguard plan --out FILE"
+        ) from None
     if not args.dry_run and not args.yes and not sys.stdin.isatty():
-        sys.stderr.write("rootguard: refusing to apply without --yes (no terminal)\n")
-        return EXIT_USAGE
+        raise CliError(
+            "refusing to apply without confirmation",
+            "no terminal to ask on: pass --yes, or --dry-run",
+        )
     session = _session(args)
     try:
         if the_plan.api_actions:
-            # Whose account the credentials reach, before asking and before any other
+            # Whose account the credentials reach, before printing, asking or any other
             # call: a plan is never applied to another account than its own.
             caller = verify_account(the_plan, session=session)
-            sys.stderr.write(
+            _Stderr.note(
                 f"the plan is for account {the_plan.account_id} ({the_plan.partition}); "
                 f"the credentials reach account {caller.account_id} ({caller.partition}) "
-                f"as {caller.arn}\n"
+                f"as {caller.arn}"
             )
+        _write(the_plan.to_text())
         if not args.dry_run and not args.yes and not _confirm("Apply this plan? [y/N] "):
-            sys.stderr.write("Nothing applied.\n")
+            _Stderr.note("Nothing applied.")
             return EXIT_OK
         result = apply(the_plan, session=session, dry_run=args.dry_run)
     except ApplyError as exc:  # the plan is valid: only the account can be in question
-        sys.stderr.write(f"rootguard: {exc}\n")
-        return EXIT_ERROR
+        hint = "use --profile of the plan's account" if "credentials reach" in str(exc) else None
+        raise CliError(str(exc), hint, code=EXIT_ERROR) from None
     _write(result.to_text())
     for pending in result.pending_confirmations:
         _write(
@@ -456,10 +709,13 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 def _cmd_org_check(args: argparse.Namespace) -> int:
     from rootguard._org import scan_organization
 
+    policy = _policy(args)
+    session = _session(args)
     bar = ProgressBar("checking accounts", total=None)
     try:
         org = scan_organization(
-            session=_session(args),
+            session=session,
+            policy=policy,
             role_name=args.role_name,
             accounts=args.account or None,
             regions=_regions(args),
@@ -468,13 +724,22 @@ def _cmd_org_check(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    _write(org.render(args.output))
+    if args.output == "table":
+        from rootguard._terminal import OrganizationTable, make_console
+
+        make_console().print(OrganizationTable(org))
+    else:
+        _write(org.render(args.output))
     for account in org.errors:
         problem = account.error.describe() if account.error else account.reason
-        sys.stderr.write(f"warning: account {account.account_id} not checked: {problem}\n")
+        _Stderr.warn(f"account {account.account_id} not checked: {problem}")
     code = org.exit_code(args.fail_on)
     if code == EXIT_ERROR:
-        sys.stderr.write("rootguard: no account of the organization could be checked\n")
+        raise CliError(
+            "no account of the organization could be checked",
+            f"can the caller assume {args.role_name} in the accounts? see the warnings above",
+            code=EXIT_ERROR,
+        )
     return code
 
 
@@ -505,14 +770,14 @@ def _cmd_org_roots(args: argparse.Namespace) -> int:
     return code
 
 
-def _add_org_roots(org_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_org_roots(org_sub: Any) -> None:
     q = org_sub.add_parser(
         "roots", help="audit every member's root user (sts:AssumeRoot) and its guardrails"
     )
-    q.add_argument("--profile", help="AWS profile name (default: the standard chain)")
+    _add_common(q, regions=False)
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
-    q.add_argument("--max-workers", type=int, default=None)
-    q.add_argument("--output", choices=("table", "json", "markdown"), default="table")
+    q.add_argument("--max-workers", type=_positive_int, default=None)
+    q.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
     q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
     q.set_defaults(func=_cmd_org_roots)
 
@@ -529,36 +794,190 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------ main
 
 
-def _add_aws(p: argparse.ArgumentParser, *, regions: bool = True) -> None:
-    p.add_argument("--profile", help="AWS profile name (default: the standard chain)")
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``rootguard: error: … (hint)``)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(message, f"see {self.prog} --help")
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore's endpoint data names, in every partition."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    found: set[str] = set()
+    for partition in session.get_available_partitions():
+        for service in ("ec2", "sts"):
+            found.update(session.get_available_regions(service, partition_name=partition))
+    return frozenset(found)
+
+
+def _region_list(text: str) -> list[str]:
+    """``--region`` values: one region or a comma-separated list, each a known region."""
+    regions = [r.strip() for r in text.split(",") if r.strip()]
+    if not regions:
+        raise argparse.ArgumentTypeError(f"no region in {text!r}")
+    for region in regions:
+        if region not in known_regions():
+            raise argparse.ArgumentTypeError(
+                f"unknown region {region!r}: not one of the {len(known_regions())} regions "
+                "botocore knows (a region newer than the installed botocore needs an upgrade)"
+            )
+    return regions
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _add_common(
+    p: argparse.ArgumentParser,
+    *,
+    profile: bool = True,
+    regions: bool = True,
+    config: bool = False,
+    top: bool = False,
+) -> None:
+    """The flags every command takes, before or after the subcommand name. On the top
+    parser they land in ``g_*`` attributes, merged by :func:`_merge_globals`."""
+    prefix = "g_" if top else ""
+    p.add_argument(
+        "-v",
+        "--verbose",
+        dest=prefix + "verbose",
+        action="count",
+        default=0,
+        help="log more (-v INFO, -vv DEBUG with botocore's, secrets redacted); tracebacks",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        dest=prefix + "quiet",
+        action="store_true",
+        help="no warnings, notes or progress on stderr (errors still print)",
+    )
+    if profile:
+        p.add_argument(
+            "--profile",
+            dest=prefix + "profile",
+            help="AWS profile name (default: the standard chain)",
+        )
+    if config:
+        p.add_argument(
+            "--config",
+            dest=prefix + "config",
+            metavar="FILE",
+            help="the policy: a rootguard.toml, or a pyproject.toml with [tool.rootguard] "
+            "(default: either, found in the working directory)",
+        )
     if regions:
         p.add_argument(
             "--region",
-            action="append",
+            dest=prefix + "region",
+            action="extend",
+            type=_region_list,
             metavar="REGION",
-            help="a region to cover (repeatable; default: every enabled region)",
+            help="a region to cover (repeatable or comma-separated; default: every enabled region)",
         )
+
+
+def _check_list(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _add_checks(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--checks",
+        action="extend",
+        type=_check_list,
+        metavar="ID[,ID...]",
+        help="only these checks (ids or patterns such as 'root.*'; repeatable or "
+        "comma-separated; overrides the config file's checks)",
+    )
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    """The policy: the config file (``--config``, else ``rootguard.toml`` or
+    ``[tool.rootguard]`` in the working directory), with ``--checks`` on top."""
+    from pydantic import ValidationError
+
+    from rootguard._checks import Policy
+    from rootguard._config import find_config, load_policy
+
+    path: Path | None
+    if getattr(args, "config", None):
+        path = Path(args.config)
+        if not path.is_file():
+            raise CliError(f"cannot read {args.config}: no such file", "--config")
+    else:
+        path = find_config(Path.cwd())
+    policy = load_policy(path) if path is not None else Policy()
+    if path is not None:
+        logging.getLogger(__name__).info("policy from %s", path)
+    checks = getattr(args, "checks", None)
+    if checks:
+        try:
+            policy = Policy.model_validate({**dict(policy), "checks": tuple(checks)})
+        except ValidationError as exc:
+            from rootguard._checks import CHECK_IDS
+
+            message = _first_error(exc).split(": ", 1)[-1]
+            message = message.replace(" (see rootguard.CHECK_IDS)", "")
+            raise CliError(f"--checks: {message}", "check ids: " + ", ".join(CHECK_IDS)) from None
+    return policy
+
+
+def _merge_globals(args: argparse.Namespace) -> None:
+    args.verbose = getattr(args, "g_verbose", 0) + getattr(args, "verbose", 0)
+    args.quiet = bool(getattr(args, "g_quiet", False) or getattr(args, "quiet", False))
+    command = " ".join(x for x in (args.command, getattr(args, "org_command", None)) if x)
+    if args.g_profile is not None:
+        if not hasattr(args, "profile"):
+            raise CliError(f"{command} takes no --profile", f"see rootguard {command} --help")
+        args.profile = args.profile or args.g_profile
+    if args.g_config is not None:
+        if not hasattr(args, "config"):
+            raise CliError(f"{command} takes no --config", f"see rootguard {command} --help")
+        args.config = args.config or args.g_config
+    if args.g_region:
+        if not hasattr(args, "region"):
+            raise CliError(f"{command} takes no --region", f"see rootguard {command} --help")
+        args.region = list(dict.fromkeys([*args.g_region, *(args.region or [])]))
+    elif getattr(args, "region", None):
+        args.region = list(dict.fromkeys(args.region))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
+    from rootguard import __version__
+
+    parser = _Parser(
         prog="rootguard",
         description="Was the AWS root user used, would the next use be noticed, what to fix.",
-        epilog="Exit codes: 0 ok, 1 findings/failed actions, 2 usage or bad input, 3 error "
-        "(no credentials, or apply's credentials reach another account).",
+        epilog="Exit codes: 0 ok, 1 findings at or above --fail-on / failed actions, 2 usage "
+        "or bad input, 3 cannot reach or authenticate (or apply's credentials reach "
+        "another account). -v, -q, --profile and --region go before or after the command.",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"rootguard {__version__}")
+    _add_common(parser, config=True, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="run the whole job against an embedded moto account")
+    _add_common(p, profile=False, regions=False)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("check", help="collect and evaluate every root-monitoring check")
-    _add_aws(p)
-    p.add_argument(
-        "--output", choices=("table", "json", "asff", "ocsf", "markdown"), default="table"
-    )
+    _add_common(p, config=True)
+    _add_checks(p)
+    p.add_argument("-o", "--output", choices=CHECK_OUTPUTS, default="table")
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON_CHOICES,
@@ -570,11 +989,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("activity", help="root activity: credential report + event history")
-    _add_aws(p)
+    _add_common(p, config=True)
     p.add_argument("--archive", metavar="PATH|s3://BUCKET/PREFIX", help="scan a log archive")
-    p.add_argument("--days", type=int, default=None, help="look back this many days (90)")
-    p.add_argument("--workers", type=int, default=None, help="archive scan processes")
-    p.add_argument("--output", choices=("table", "json", "markdown"), default="table")
+    p.add_argument("--days", type=_positive_int, default=None, help="look back this many days (90)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="archive scan processes")
+    p.add_argument("-o", "--output", choices=ACTIVITY_OUTPUTS, default="table")
+    p.add_argument(
+        "--fail-on",
+        choices=ACTIVITY_FAIL_ON_CHOICES,
+        default="high",
+        help="exit 1 when a root activity is at least this severe (default high: a root "
+        "access key, a sign-in without MFA); never: report only",
+    )
     p.add_argument(
         "--athena", metavar="DATABASE.TABLE", help="one Amazon Athena query over a trail's logs"
     )
@@ -597,7 +1023,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_athena_create)
 
     p = sub.add_parser("plan", help="plan the remediation of the monitoring chain")
-    _add_aws(p)
+    _add_common(p)
     p.add_argument("--email", action="append", metavar="ADDR", help="alert subscriber")
     p.add_argument("--home-region", help="where the trail, alarm and topic live")
     p.add_argument("--alert-topic-arn", help="reuse this SNS topic for alerts")
@@ -606,21 +1032,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("apply", help="apply a saved plan")
-    _add_aws(p, regions=False)
+    _add_common(p, regions=False)
     p.add_argument("plan", metavar="PLAN.json")
     p.add_argument("--dry-run", action="store_true", help="send no mutating call")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=_cmd_apply)
 
     p = sub.add_parser("org", help="organization-wide commands")
-    org_sub = p.add_subparsers(dest="org_command", required=True)
+    org_sub = p.add_subparsers(dest="org_command", required=True, parser_class=_Parser)
     q = org_sub.add_parser("check", help="check every account of the organization")
-    _add_aws(q)
+    _add_common(q, config=True)
+    _add_checks(q)
     q.add_argument("--role-name", default="OrganizationAccountAccessRole")
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
-    q.add_argument("--max-workers", type=int, default=None)
-    q.add_argument("--output", choices=("table", "json", "asff", "markdown"), default="table")
-    q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
+    q.add_argument("--max-workers", type=_positive_int, default=None)
+    q.add_argument("-o", "--output", choices=ORG_OUTPUTS, default="table")
+    q.add_argument(
+        "--fail-on",
+        choices=ORG_FAIL_ON_CHOICES,
+        default="fail",
+        help="exit 1 when a finding is FAIL or an account could not be checked (fail), "
+        "also on UNKNOWN (unknown), only when an account could not be checked (error), "
+        "or never",
+    )
     q.set_defaults(func=_cmd_org_check)
     _add_org_roots(org_sub)
     return parser
@@ -646,6 +1080,8 @@ def cli_logging(verbose: int, stream: TextIO | None = None) -> Iterator[logging.
     root = logging.getLogger()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    # Loggers with their own level (werkzeug sets INFO on itself) propagate to the root's
+    # handlers whatever the root's level: the handler filters too.
     handler.setLevel(level)
     redactor = RedactSecrets()
     previous_level = root.level
@@ -666,23 +1102,78 @@ def cli_logging(verbose: int, stream: TextIO | None = None) -> Iterator[logging.
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rootguard`` command."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "days", "absent") is None:
-        args.days = 90
-        args.days_given = False
-    elif hasattr(args, "days"):
-        args.days_given = True
-    func: Callable[[argparse.Namespace], int] = args.func
+    verbose = 0
+    _Stderr.quiet = False
     try:
-        with cli_logging(args.verbose):
+        args = build_parser().parse_args(argv)
+        _merge_globals(args)
+        verbose = args.verbose
+        _Stderr.quiet = args.quiet
+        if getattr(args, "days", "absent") is None:
+            args.days = 90
+            args.days_given = False
+        elif hasattr(args, "days"):
+            args.days_given = True
+        func: Callable[[argparse.Namespace], int] = args.func
+        with cli_logging(verbose):
             return func(args)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write("rootguard: interrupted\n")
         return 130
-    except RootGuardError as exc:
-        sys.stderr.write(f"rootguard: {exc}\n")
-        return EXIT_USAGE if _is_input_error(exc) else EXIT_ERROR
+    except BaseException as exc:  # every error: one line, a documented code
+        if isinstance(exc, SystemExit):  # --help, --version
+            raise
+        code, line = _classify(exc)
+        if verbose and not isinstance(exc, CliError):
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        sys.stderr.write(line + "\n")
+        return code
+    finally:
+        _Stderr.quiet = False
+
+
+_CREDENTIALS_HINT = "configure credentials: --profile, AWS_PROFILE or aws sso login"
+
+
+def _classify(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one-line message of an error escaping a command."""
+    if isinstance(exc, CliError):
+        return exc.code, exc.line()
+    if isinstance(exc, RootGuardError):
+        from rootguard._errors import CollectError, ScanError
+
+        if _is_input_error(exc):
+            return EXIT_USAGE, error_line(str(exc))
+        hint = None
+        if isinstance(exc, (CollectError, ScanError)) and "credentials" in str(exc):
+            hint = None if str(exc).endswith(")") else _CREDENTIALS_HINT
+        elif isinstance(exc, CollectError):
+            hint = "check the credentials, the network and the endpoint; -v for details"
+        return EXIT_ERROR, error_line(str(exc), hint)
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return EXIT_USAGE, error_line(f"invalid input: {_first_error(exc)}")
+    from botocore import exceptions as bce
+
+    if isinstance(exc, bce.ProfileNotFound):
+        return EXIT_USAGE, error_line(str(exc), "see aws configure list-profiles")
+    if isinstance(exc, (bce.NoCredentialsError, bce.PartialCredentialsError)):
+        return EXIT_ERROR, error_line(f"no usable AWS credentials: {exc}", _CREDENTIALS_HINT)
+    if isinstance(exc, bce.NoRegionError):
+        return EXIT_USAGE, error_line("no AWS region configured", "pass --region")
+    if isinstance(exc, bce.ClientError):
+        error = exc.response.get("Error", {})
+        what = f"{exc.operation_name} failed: {error.get('Code')}: {error.get('Message')}"
+        return EXIT_ERROR, error_line(what, "-v for details")
+    if isinstance(exc, bce.BotoCoreError) or type(exc).__name__ == "ResponseParserError":
+        return EXIT_ERROR, error_line(f"AWS call failed: {exc}", "-v for details")
+    if isinstance(exc, OSError):
+        return EXIT_ERROR, error_line(f"{type(exc).__name__}: {exc}", "-v for the traceback")
+    return EXIT_ERROR, error_line(
+        f"unexpected {type(exc).__name__}: {exc}",
+        "a bug in rootguard: -v shows the traceback; please report it",
+    )
 
 
 def _is_input_error(exc: RootGuardError) -> bool:

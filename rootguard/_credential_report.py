@@ -47,6 +47,7 @@ from rootguard._errors import ParseError
 from rootguard._models import (
     ActivitySource,
     Channel,
+    RootActivities,
     RootActivity,
     Severity,
     StrEnum,
@@ -691,7 +692,7 @@ def _aware(value: datetime) -> datetime:
 
 def root_activity_from_credential_report(
     report: CredentialReport, *, now: datetime, since: datetime | None = None
-) -> list[RootActivity]:
+) -> RootActivities:
     """Root activity from the root row's last-used dates: one :class:`RootActivity` per
     root credential (password, access key 1, access key 2) last used in ``[since, now]``.
 
@@ -730,7 +731,7 @@ def root_activity_from_credential_report(
     """
     root = report.root
     if root is None:
-        return []
+        return RootActivities()
     end = _aware(now)
     start = _aware(since) if since is not None else end - DEFAULT_WINDOW
     activities: list[RootActivity] = []
@@ -753,4 +754,4 @@ def root_activity_from_credential_report(
                 credential=use.credential,
             )
         )
-    return activities
+    return RootActivities(activities)

@@ -299,7 +299,7 @@ def run_demo(*, out: TextIO) -> int:
     from rootguard._collect import collect
     from rootguard._moto_seed import RootKey, RootState, moto_root
     from rootguard._plan import RemediationOptions, plan
-    from rootguard._render import activities_to_table
+    from rootguard._terminal import activities_table, render_text
 
     # moto's HTTP server logs every request through werkzeug at INFO; the demo is about
     # rootguard's output, not the server's.
@@ -338,7 +338,7 @@ def run_demo(*, out: TextIO) -> int:
             f"{scan.events_scanned} events, {len(scan.skipped)} skipped (digest), "
             f"{len(scan.errors)} errors"
         )
-        say(activities_to_table(scan.activities))
+        say(render_text(activities_table(scan.activities), width=100).rstrip())
 
         say("\n== 3. plan ==")
         options = RemediationOptions(alert_emails=(DEMO_EMAIL,), home_region=DEMO_REGIONS[0])

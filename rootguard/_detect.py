@@ -23,6 +23,7 @@ from rootguard._models import (
     Channel,
     CloudTrailEvent,
     Outcome,
+    RootActivities,
     RootActivity,
     Severity,
     UserIdentity,
@@ -414,8 +415,9 @@ def detect_root_activity(
     events: Iterable[CloudTrailEvent | Mapping[str, Any]],
     *,
     source: ActivitySource | str = ActivitySource.CLOUDTRAIL,
-) -> list[RootActivity]:
-    """All root activity among ``events``, in input order.
+) -> RootActivities:
+    """All root activity among ``events``, in input order (a
+    :class:`~rootguard.RootActivities` list: ``to_json()``, ``to_records()``).
 
     ``events`` may mix :class:`~rootguard.CloudTrailEvent` models and raw mappings (raw
     records, EventBridge events, LookupEvents items). Raw records that cannot be root
@@ -466,4 +468,4 @@ def detect_root_activity(
         if result is not None:
             activities.append(result[0])
             calls.append(result[1])
-    return _correlate(activities, calls)
+    return RootActivities(_correlate(activities, calls))

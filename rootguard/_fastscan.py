@@ -230,6 +230,53 @@ class ScanResult(BaseModel):
         """The activities that should alert (all but the CIS exclusions)."""
         return [a for a in self.activities if a.alert]
 
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The whole result as JSON (:meth:`from_json` reads it back, equal)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> ScanResult:
+        """Read a result written by :meth:`to_json`.
+
+        Raises:
+            ParseError: the text is not a rootguard scan result.
+        """
+        from pydantic import ValidationError
+
+        from rootguard._errors import ParseError
+
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            raise ParseError(f"not a rootguard scan result: {exc.errors()[0]['msg']}") from None
+
+    def to_records(self) -> list[dict[str, str | int | float | bool | None]]:
+        """One flat record per root activity (scalars only): ``pandas.DataFrame(records)``.
+        The columns are :class:`RootActivity`'s fields (see
+        :meth:`rootguard.RootActivities.to_records`)."""
+        from rootguard._render import activity_records
+
+        return activity_records(self.activities)
+
+    def __repr__(self) -> str:
+        return (
+            f"ScanResult(files_seen={self.files_seen}, files_scanned={self.files_scanned}, "
+            f"skipped={len(self.skipped)}, errors={len(self.errors)}, "
+            f"events_scanned={self.events_scanned}, activities={len(self.activities)})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import scan_view
+
+        return scan_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import scan_view
+
+        return scan_view(self).markdown()
+
 
 # ---------------------------------------------------------------------------------------
 # Per-file outcome (internal currency between workers and the parent)

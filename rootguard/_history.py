@@ -45,7 +45,7 @@ from rootguard._aws import (
 from rootguard._cloudtrail import parse_cloudtrail_event
 from rootguard._detect import detect_root_activity
 from rootguard._errors import CollectError, ParseError, name_list
-from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity
+from rootguard._models import ActivitySource, CloudTrailEvent, RootActivities, RootActivity
 from rootguard._snapshot import Gap
 
 __all__ = ["EventHistoryResult", "TokenBucket", "lookup_root_activity"]
@@ -61,7 +61,7 @@ _TARGETED_QUERIES: tuple[dict[str, str] | None, ...] = (
 )
 
 
-class EventHistoryResult(list[RootActivity]):
+class EventHistoryResult(RootActivities):
     """The root activities found (a ``list[RootActivity]``, oldest first), plus what could
     not be read.
 
@@ -113,8 +113,10 @@ class TokenBucket:
     ``capacity`` at once. ``clock`` and ``sleep`` are injectable for tests.
 
     Examples:
-        >>> t = [0.0]
-        >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=lambda s: None)
+        >>> t = [0.0]  # a fake clock that sleeping moves on
+        >>> def sleep(seconds: float) -> None:
+        ...     t[0] += seconds
+        >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=sleep)
         >>> [bucket.acquire() for _ in range(3)]
         [0.0, 0.5, 0.5]
     """
@@ -194,8 +196,8 @@ def lookup_root_activity(
 
     Examples:
         >>> import rootguard
-        >>> found = rootguard.lookup_root_activity(regions=["us-east-1"])  # doctest: +SKIP
-        >>> [(a.event_name, a.channel.value) for a in found], found.gaps  # doctest: +SKIP
+        >>> found = rootguard.lookup_root_activity(regions=["us-east-1"])
+        >>> [(a.event_name, a.channel.value) for a in found], found.gaps
         ([('ConsoleLogin', 'console_signin')], [])
     """
     regions = name_list(regions, "regions", items="region names")  # before any call

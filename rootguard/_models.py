@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Annotated, Any
 
@@ -45,8 +45,10 @@ __all__ = [
     "AwsBool",
     "Channel",
     "CloudTrailEvent",
+    "Expectation",
     "LenientBool",
     "Outcome",
+    "RootActivities",
     "RootActivity",
     "SessionAttributes",
     "SessionContext",
@@ -299,6 +301,18 @@ class ActivitySource(StrEnum):
     EVENTBRIDGE = "eventbridge"
 
 
+class Expectation(BaseModel):
+    """Why a root activity was expected: the reason and expiry of the
+    ``Policy.expected_activity`` rule that matched it. ``expired`` rules still show
+    (the output says so) but no longer make the activity expected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str
+    expires: date
+    expired: bool = False
+
+
 class RootActivity(BaseModel):
     """One use of the root user, from a CloudTrail record or a credential report.
 
@@ -337,3 +351,83 @@ class RootActivity(BaseModel):
     of that session are related both ways)."""
     credential: str | None = None
     """For credential-report activities: ``password``, ``access_key_1``, ``access_key_2``."""
+    expected: Expectation | None = None
+    """Set when a rule of ``Policy.expected_activity`` matched (see
+    :meth:`rootguard.Policy.mark_expected`): the activity is still reported, marked."""
+
+    @property
+    def is_expected(self) -> bool:
+        """True when a rule that has not expired marks this activity as expected."""
+        return self.expected is not None and not self.expected.expired
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The activity as JSON (``RootActivity.model_validate_json`` reads it back)."""
+        return self.model_dump_json(indent=indent)
+
+    def to_record(self) -> dict[str, str | int | float | bool | None]:
+        """The activity as one flat record (see :meth:`RootActivities.to_records`)."""
+        from rootguard._render import activity_records
+
+        return activity_records([self])[0]
+
+
+class RootActivities(list[RootActivity]):
+    """A ``list[RootActivity]`` that can save and show itself: what
+    :func:`~rootguard.detect_root_activity`,
+    :func:`~rootguard.root_activity_from_credential_report` and
+    :func:`~rootguard.lookup_root_activity` return.
+
+    Examples:
+        >>> import rootguard
+        >>> acts = rootguard.detect_root_activity([{
+        ...     "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+        ...     "eventTime": "2026-11-20T10:00:00Z", "sourceIPAddress": "198.51.100.7",
+        ...     "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"},
+        ...     "responseElements": {"ConsoleLogin": "Success"},
+        ...     "additionalEventData": {"MFAUsed": "No"}}])
+        >>> [(r["channel"], r["source_ip"], r["severity"]) for r in acts.to_records()]
+        [('console_signin', '198.51.100.7', 'high')]
+        >>> rootguard.RootActivities.from_json(acts.to_json()) == acts
+        True
+    """
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """A JSON array of the activities (:meth:`from_json` reads it back, equal)."""
+        import json
+
+        return json.dumps([a.model_dump(mode="json") for a in self], indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> RootActivities:
+        """Read activities written by :meth:`to_json`.
+
+        Raises:
+            ParseError: the text is not a JSON array of root activities.
+        """
+        from pydantic import TypeAdapter, ValidationError
+
+        from rootguard._errors import ParseError
+
+        try:
+            return cls(TypeAdapter(list[RootActivity]).validate_json(data))
+        except ValidationError as exc:
+            raise ParseError(f"not rootguard root activities: {exc.errors()[0]['msg']}") from None
+
+    def to_records(self) -> list[dict[str, str | int | float | bool | None]]:
+        """One flat record per activity, scalars only (``pandas.DataFrame(records)`` as
+        is): every field of :class:`RootActivity` (times as ISO text, related event ids
+        ``"; "``-joined), and for an activity a rule of ``Policy.expected_activity``
+        matched ``expected_reason``, ``expected_until`` and ``expected_expired``."""
+        from rootguard._render import activity_records
+
+        return activity_records(self)
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import activities_view
+
+        return activities_view(self, title=f"{len(self)} root activities").html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import activities_view
+
+        return activities_view(self, title=f"{len(self)} root activities").markdown()

@@ -559,8 +559,13 @@ def scan_organization(
 
     Examples:
         >>> import rootguard
-        >>> org = rootguard.scan_organization(regions=["us-east-1", "eu-west-1"])  # doctest: +SKIP
-        >>> print(org.to_table())  # doctest: +SKIP
+        >>> org = rootguard.scan_organization(regions=["us-east-1", "eu-west-1"])
+        >>> sorted((a.name, a.status.value) for a in org.accounts)  # doctest: +NORMALIZE_WHITESPACE
+        [('exposed-1', 'checked'), ('hardened-1', 'checked'),
+         ('master', 'checked'), ('plain-1', 'checked')]
+        >>> print(org.to_table())  # doctest: +ELLIPSIS
+        Organization o-... (management ...) · 4 accounts: 4 checked, 0 error, 0 skipped
+        ...
 
         On a Dask cluster::
 

@@ -23,9 +23,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    model_validator,
+)
 
 from rootguard._account_error import AccountError
 from rootguard._checks import (
@@ -39,6 +46,7 @@ from rootguard._checks import (
     evaluate,
 )
 from rootguard._errors import ParseError
+from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
@@ -61,13 +69,20 @@ TRAIL_CHECKS = (
     "cloudtrail.cloudwatch_logs",
 )
 ALARM_CHECK = "monitoring.root_metric_alarm"
-ORG_FAIL_ON = ("fail", "unknown", "never")
+ORG_FAIL_ON = ("fail", "unknown", "error", "never")
 """The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
+# A SUPPRESSED finding ranks as the status it stands for.
 _RANK = {Status.PASS: 3, Status.UNKNOWN: 2, Status.FAIL: 1, Status.NOT_APPLICABLE: 0}
 # The status an account shows for a check judged in several regions: the worst.
-_SEVERITY_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
+_SEVERITY_ORDER = (
+    Status.FAIL,
+    Status.UNKNOWN,
+    Status.SUPPRESSED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
 
 _ABBREVIATIONS = {
     "root.mfa_enabled": "MFA",
@@ -94,8 +109,14 @@ _CELL = {
     Status.PASS: "ok",
     Status.FAIL: "FAIL",
     Status.UNKNOWN: "?",
+    Status.SUPPRESSED: "sup",
     Status.NOT_APPLICABLE: "n/a",
 }
+
+
+def _rank(finding: Finding) -> int:
+    status = finding.suppression.status if finding.suppression else finding.status
+    return _RANK.get(status, 0)
 
 
 class AccountStatus(StrEnum):
@@ -235,12 +256,14 @@ def _iso(value: datetime | None) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    from rootguard._render import md_cell
+
+    return md_cell(text)
+
+
+ORG_REPORT_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the organization reports this rootguard writes and reads."""
 
 
 class OrganizationReport(DerivedFieldsModel):
@@ -251,15 +274,22 @@ class OrganizationReport(DerivedFieldsModel):
 
     Examples:
         >>> import rootguard
-        >>> org = rootguard.scan_organization(regions=["us-east-1"])  # doctest: +SKIP
-        >>> org.summary.by_check["cloudtrail.multi_region"]  # doctest: +SKIP
-        {'PASS': 14, 'FAIL': 2, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0}
-        >>> [a.account_id for a in org.errors]  # doctest: +SKIP
-        ['210987654321']
+        >>> org = rootguard.scan_organization(regions=["us-east-1"])
+        >>> org.summary.by_check["cloudtrail.multi_region"]  # the organization trail
+        {'PASS': 4, 'FAIL': 0, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0, 'SUPPRESSED': 0}
+        >>> org.summary.by_check["root.no_access_keys"]["FAIL"]  # one exposed member
+        1
+        >>> [a.account_id for a in org.errors]  # accounts that could not be checked
+        []
+        >>> org.exit_code("fail")
+        1
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: Literal["organization_report"] = "organization_report"
+    """What this file is: an account report or a snapshot given as one is an error."""
+    schema_version: int = Field(default=ORG_REPORT_SCHEMA_VERSION, ge=1)
     organization_id: str | None = None
     management_account_id: str | None = None
     caller_account_id: str | None = None
@@ -281,6 +311,12 @@ class OrganizationReport(DerivedFieldsModel):
     account name it in ``evidence["account_id"]``)."""
     member_roots: MemberRootAudit | None = None
     """The member-root audit (``scan_organization(audit_member_roots=True)``), or None."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "organization_report", ORG_REPORT_SCHEMA_VERSION)
+        return data
 
     # ------------------------------------------------------------------ construction
 
@@ -549,7 +585,7 @@ class OrganizationReport(DerivedFieldsModel):
         accounts-by-checks matrix, root activity, accounts not checked, and every FAIL / UNKNOWN."""
         s = self.summary
         columns = list(s.by_check)
-        title = self.organization_id or "organization"
+        title = _md(self.organization_id or "organization")
         lines = [
             f"# rootguard organization report — {title}",
             "",
@@ -569,21 +605,10 @@ class OrganizationReport(DerivedFieldsModel):
             lines.append(
                 f"| {f.status.value} | `{f.check_id}` | {_md(f.resource)} | {_md(f.detail)} |"
             )
-        lines += ["", "## Accounts per check", "", "| Check | FAIL | UNKNOWN | PASS | N/A |"]
-        lines.append("|---|---|---|---|---|")
-        for c in columns:
-            n = s.by_check[c]
-            lines.append(
-                f"| `{c}` | {n['FAIL']} | {n['UNKNOWN']} | {n['PASS']} | {n['NOT_APPLICABLE']} |"
-            )
-        lines += ["", "## Accounts by check", ""]
-        lines.append("| Account | Name | " + " | ".join(_abbrev(c) for c in columns) + " |")
-        lines.append("|---|---|" + "---|" * len(columns))
-        for a in self.checked:
-            row = s.matrix[a.account_id]
-            cells = [_CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
-            lines.append(f"| {a.account_id} | {_md(a.name or '')} | " + " | ".join(cells) + " |")
-        lines += ["", "Columns: " + ", ".join(f"{_abbrev(c)} `{c}`" for c in columns) + "."]
+        if not self.checked or not columns:
+            lines += ["", "**No account was checked**: no matrix to show."]
+        else:
+            lines += self._markdown_matrix(columns)
         if s.root_activity:
             days = self.policy.root_usage_days
             lines += [
@@ -603,7 +628,7 @@ class OrganizationReport(DerivedFieldsModel):
             lines.append("|---|---|---|---|")
             for nc in s.not_checked:
                 lines.append(
-                    f"| {nc.account_id} | {_md(nc.name or '')} | {nc.status.value} | "
+                    f"| {_md(nc.account_id)} | {_md(nc.name or '')} | {nc.status.value} | "
                     f"{_md(nc.reason)} |"
                 )
         problems = [
@@ -627,73 +652,73 @@ class OrganizationReport(DerivedFieldsModel):
                 )
         return "\n".join(lines) + "\n"
 
-    def to_table(self, *, width: int = 99) -> str:
-        """A fixed-width text table for a terminal (fits in ``width`` + 1 columns): the
-        accounts-by-checks matrix with counts per check, then what needs attention."""
+    def _markdown_matrix(self, columns: list[str]) -> list[str]:
         s = self.summary
-        columns = list(s.by_check)
-        head = (
-            f"Organization {self.organization_id or '?'} (management "
-            f"{self.management_account_id or '?'}) · {s.accounts} accounts: {s.checked} "
-            f"checked, {s.errors} error, {s.skipped} skipped"
-        )
-        lines = [_fit(head, width)]
-        for f in self.organization_findings:
-            if "account_id" in f.evidence:
-                continue  # one account's: in the matrix, and counted below
+        lines = [
+            "",
+            "## Accounts per check",
+            "",
+            "| Check | FAIL | UNKNOWN | SUPPRESSED | PASS | N/A |",
+        ]
+        lines.append("|---|---|---|---|---|---|")
+        for c in columns:
+            n = s.by_check[c]
             lines.append(
-                _fit(f"{_abbrev(f.check_id)} {f.check_id} (organization): {f.status.value}", width)
+                f"| `{c}` | {n['FAIL']} | {n['UNKNOWN']} | {n['SUPPRESSED']} | {n['PASS']} | "
+                f"{n['NOT_APPLICABLE']} |"
             )
-            lines.append(_fit(f"    {f.detail}", width))
-        lines.extend(_per_account_counts(self.organization_findings, width))
-        lines.append("")
-        cells = "".join(f"{_abbrev(c):<5}" for c in columns)
-        lines.append(_fit(f"{'account':<14}{'name':<18} {cells}".rstrip(), width))
-        lines.append("-" * min(width, 33 + 5 * len(columns)))
+        lines += ["", "## Accounts by check", ""]
+        lines.append("| Account | Name | " + " | ".join(_abbrev(c) for c in columns) + " |")
+        lines.append("|---|---|" + "---|" * len(columns))
         for a in self.checked:
             row = s.matrix[a.account_id]
-            marks = "".join(
-                f"{(_CELL.get(Status(row[c]), '?') if c in row else '-'):<5}" for c in columns
+            cells = [_CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
+            lines.append(
+                f"| {_md(a.account_id)} | {_md(a.name or '')} | " + " | ".join(cells) + " |"
             )
-            ident = a.account_id + ("*" if a.management else "")
-            lines.append(_fit(f"{ident:<14}{_fit(a.name or '', 17):<18} {marks}".rstrip(), width))
-        lines.append("-" * min(width, 33 + 5 * len(columns)))
-        for status, label in ((Status.FAIL, "accounts failing"), (Status.UNKNOWN, "unknown")):
-            counts = "".join(f"{s.by_check[c][status.value]:<5}" for c in columns)
-            lines.append(_fit(f"{label:<32} {counts}".rstrip(), width))
-        lines.append(
-            _fit(
-                "ok pass · FAIL fail · ? unknown · n/a not applicable · * management account",
-                width,
-            )
+        lines += ["", "Columns: " + ", ".join(f"{_abbrev(c)} `{c}`" for c in columns) + "."]
+        return lines
+
+    def to_table(self, *, width: int = 99, color: bool = False) -> str:
+        """The report as text for a terminal of ``width`` + 1 columns (cells wrap, never
+        cut): the organization's findings, the accounts-by-checks matrix with the accounts
+        failing / unknown per check, the legend, root credential use and the accounts not
+        checked. ``color=True`` adds ANSI colours."""
+        from rootguard._terminal import OrganizationTable, render_text
+
+        return render_text(OrganizationTable(self), width=width + 1, color=color).rstrip("\n")
+
+    def to_html(self) -> str:
+        """A self-contained HTML page (no script, no network): counts, the organization's
+        findings, the accounts-by-checks grid, the accounts not checked, root credential
+        use and every checked account's findings with evidence and remediation."""
+        from rootguard._html import organization_html
+
+        return organization_html(self)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"OrganizationReport(organization_id={self.organization_id!r}, "
+            f"accounts={s.accounts} [{s.checked} checked, {s.errors} error, "
+            f"{s.skipped} skipped], findings={len(self.findings())})"
         )
-        legend = ", ".join(f"{_abbrev(c)} {c}" for c in columns)
-        lines.extend(_wrap(f"Checks: {legend}", width))
-        if s.root_activity:
-            lines += ["", f"Root credentials used in the last {self.policy.root_usage_days} days:"]
-            for r in s.root_activity:
-                lines.append(
-                    _fit(
-                        f"  {r.account_id:<13} {_fit(r.name or '', 20):<21} "
-                        f"{', '.join(r.credentials):<28} {_iso(r.last_used)}",
-                        width,
-                    )
-                )
-        if s.not_checked:
-            lines += ["", "Not checked:"]
-            for n in s.not_checked:
-                lines.append(
-                    _fit(
-                        f"  {n.account_id:<13} {_fit(n.name or '', 16):<17} "
-                        f"{n.status.value:<8} {n.reason}",
-                        width,
-                    )
-                )
-        return "\n".join(lines)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import org_view
+
+        return org_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import org_view
+
+        return org_view(self).markdown()
 
     def render(self, output: str = "table") -> str:
-        """The report as ``table``, ``json``, ``asff`` (a JSON array) or ``markdown`` text
-        (what ``rootguard org check --output`` prints).
+        """The report as ``table``, ``json``, ``asff`` (a JSON array), ``markdown``,
+        ``csv`` or ``html`` text (what ``rootguard org check --output`` prints).
 
         Raises:
             ValueError: an unknown output name.
@@ -706,7 +731,13 @@ class OrganizationReport(DerivedFieldsModel):
             return json.dumps(self.to_asff(), indent=2)
         if output == "markdown":
             return self.to_markdown()
-        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown)")
+        if output == "csv":
+            from rootguard._outputs import records_to_csv
+
+            return records_to_csv(self.to_records())
+        if output == "html":
+            return self.to_html()
+        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown, csv, html)")
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org check``, also handy as a CI
@@ -717,6 +748,8 @@ class OrganizationReport(DerivedFieldsModel):
         - ``fail`` → 1 when any finding (of any account, or of the organization) is
           FAIL, or an account is in error;
         - ``unknown`` → 1 when any finding is FAIL or UNKNOWN, or an account is in error;
+        - ``error`` → 1 only when an account is in error (findings do not count: a
+          gate on coverage alone);
         - ``never`` → 0 (report only), unless no account could be checked (3).
 
         Skipped accounts (suspended, closed) never count; an organization whose every
@@ -726,12 +759,14 @@ class OrganizationReport(DerivedFieldsModel):
             ValueError: an unknown ``fail_on``.
         """
         if fail_on not in ORG_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
+            raise ValueError(f"unknown fail_on {fail_on!r} ({', '.join(ORG_FAIL_ON)})")
         errors = self.errors
         if errors and not self.checked:
             return 3
         if fail_on == "never":
             return 0
+        if fail_on == "error":
+            return 1 if errors else 0
         statuses = {f.status for _, f in self.findings()}
         if Status.FAIL in statuses or errors:
             return 1
@@ -761,25 +796,13 @@ _RECORD_COLUMNS = (
 )
 
 
+def abbreviation(check_id: str) -> str:
+    """The three-letter column name of a check in the organization matrix."""
+    return _abbrev(check_id)
+
+
 def _abbrev(check_id: str) -> str:
     return _ABBREVIATIONS.get(check_id) or check_id.rsplit(".", 1)[-1][:3].upper()
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = "  " + word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        lines.append(current)
-    return lines
-
-
-# ------------------------------------------------------------------ judgement
 
 
 def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, Status]]:
@@ -791,20 +814,6 @@ def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, S
         if isinstance(account, str):
             found.setdefault(account, {}).setdefault(f.check_id, set()).add(f.status)
     return {a: {c: _worst(s) for c, s in checks.items()} for a, checks in found.items()}
-
-
-def _per_account_counts(findings: Sequence[Finding], width: int) -> list[str]:
-    """One line per organization check judged account by account: its counts."""
-    counts: dict[str, dict[Status, int]] = {}
-    for f in findings:
-        if "account_id" in f.evidence:
-            row = counts.setdefault(f.check_id, {})
-            row[f.status] = row.get(f.status, 0) + 1
-    lines = []
-    for check, row in counts.items():
-        text = ", ".join(f"{row[s]} {s.value}" for s in _SEVERITY_ORDER if row.get(s))
-        lines.append(_fit(f"{_abbrev(check)} {check} (per account): {text}", width))
-    return lines
 
 
 MFA_CHECKS = ("root.mfa_enabled", "root.hardware_mfa")
@@ -928,7 +937,7 @@ def _apply_trail_opinion(
         other = theirs.get(check)
         index = next((i for i, f in enumerate(out) if f.check_id == check), None)
         own = out[index] if index is not None else None
-        if other is None or (own is not None and _RANK[own.status] >= _RANK[other.status]):
+        if other is None or (own is not None and _rank(own) >= _rank(other)):
             continue
         name = trail.name if trail else org_trail
         replaced = other.model_copy(

@@ -9,9 +9,12 @@ build plain Python data: no AWS SDK is imported (send ASFF findings with your ow
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import importlib.metadata
+import io
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ __all__ = [
     "OCSF_VERSION",
     "Record",
     "finding_uid",
+    "records_to_csv",
     "to_asff",
     "to_json",
     "to_markdown",
@@ -158,7 +162,10 @@ def to_asff(
     out: list[dict[str, Any]] = []
     for finding in report.findings:
         status = finding.status.value
-        passed = status in ("PASS", "NOT_APPLICABLE")
+        # A suppressed finding is reported as what it is (its compliance status), with
+        # Security Hub's own workflow status SUPPRESSED.
+        judged = finding.suppression.status.value if finding.suppression else status
+        passed = judged in ("PASS", "NOT_APPLICABLE")
         label = "INFORMATIONAL" if passed else _ASFF_LABEL[finding.severity]
         cis = list(finding.cis_requirements)[:32]
         product_fields = {
@@ -169,6 +176,11 @@ def to_asff(
             product_fields["rootguard/SecurityHubControls"] = ",".join(
                 finding.security_hub_controls
             )
+        if finding.suppression is not None:
+            product_fields["rootguard/SuppressionReason"] = _clip(finding.suppression.reason, 512)
+            product_fields["rootguard/SuppressedUntil"] = finding.suppression.expires.isoformat()
+            if finding.suppression.expired:
+                product_fields["rootguard/SuppressionExpired"] = "true"
         evidence = json.dumps(finding.evidence, sort_keys=True, separators=(",", ":"))
         if len(evidence) <= 2048:
             product_fields["rootguard/Evidence"] = evidence
@@ -193,8 +205,12 @@ def to_asff(
                     "Region": finding.region or home,
                 }
             ],
-            "Compliance": {"Status": _ASFF_COMPLIANCE[status]},
-            "Workflow": {"Status": "RESOLVED" if passed else "NEW"},
+            "Compliance": {"Status": _ASFF_COMPLIANCE[judged]},
+            "Workflow": {
+                "Status": "SUPPRESSED"
+                if status == "SUPPRESSED"
+                else ("RESOLVED" if passed else "NEW")
+            },
             "RecordState": "ACTIVE",
             "Region": finding.region or home,
         }
@@ -237,7 +253,9 @@ def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, An
     out: list[dict[str, Any]] = []
     for finding in report.findings:
         severity_id, severity = _OCSF_SEVERITY[finding.severity]
-        compliance_id, compliance = _OCSF_COMPLIANCE[finding.status.value]
+        suppressed = finding.status.value == "SUPPRESSED"
+        judged = finding.suppression.status.value if finding.suppression else finding.status.value
+        compliance_id, compliance = _OCSF_COMPLIANCE[judged]
         resource: dict[str, Any] = {
             "uid": finding.resource,
             "type": _resource_type(finding.resource),
@@ -256,8 +274,8 @@ def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, An
             "type_name": "Compliance Finding: Create",
             "severity_id": severity_id,
             "severity": severity,
-            "status_id": 1,
-            "status": "New",
+            "status_id": 3 if suppressed else 1,
+            "status": "Suppressed" if suppressed else "New",
             "time": millis,
             "message": finding.detail,
             "metadata": {
@@ -286,6 +304,12 @@ def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, An
             "resources": [resource],
             "unmapped": {"evidence": finding.evidence},
         }
+        if finding.suppression is not None:
+            event["unmapped"]["suppression"] = finding.suppression.model_dump(mode="json")
+            if suppressed:
+                event["status_detail"] = (
+                    f"Suppressed until {finding.suppression.expires}: {finding.suppression.reason}"
+                )
         if finding.region:
             event["cloud"]["region"] = finding.region
         if finding.remediation:
@@ -295,7 +319,18 @@ def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, An
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    from rootguard._render import md_cell
+
+    return md_cell(text)
+
+
+def _suppression_prefix(f: Finding) -> str:
+    rule = f.suppression
+    if rule is None:
+        return ""
+    if rule.expired:
+        return f"(suppression EXPIRED {rule.expires}: {rule.reason}) "
+    return f"(suppressed until {rule.expires}: {rule.reason}; {rule.status.value}) "
 
 
 def to_markdown(report: Report) -> str:
@@ -303,9 +338,10 @@ def to_markdown(report: Report) -> str:
     counts = report.counts
     when = _iso(report.generated_at) if report.generated_at else "unknown time"
     regions = ", ".join(report.regions) if report.regions else "none"
-    summary = " · ".join(f"{counts[s]} {s}" for s in ("FAIL", "UNKNOWN", "PASS", "NOT_APPLICABLE"))
+    shown = ("FAIL", "UNKNOWN", "SUPPRESSED", "PASS", "NOT_APPLICABLE")
+    summary = " · ".join(f"{counts[s]} {s}" for s in shown if counts[s] or s != "SUPPRESSED")
     lines = [
-        f"# rootguard report — account {report.account_id}",
+        f"# rootguard report — account {_md(report.account_id)}",
         "",
         f"Evaluated at {when}; regions: {regions}.",
         "",
@@ -318,14 +354,16 @@ def to_markdown(report: Report) -> str:
         lines.append(
             "| "
             + " | ".join(
-                _md(cell)
-                for cell in (
-                    f.status.value,
-                    f"`{f.check_id}`",
-                    f.severity.value,
-                    f.region or "global",
-                    f.resource,
-                    f.detail,
+                cell if i == 1 else _md(cell)
+                for i, cell in enumerate(
+                    (
+                        f.status.value,
+                        f"`{f.check_id}`",  # our own id: a code span, not escaped
+                        f.severity.value,
+                        f.region or "global",
+                        f.resource,
+                        _suppression_prefix(f) + f.detail,
+                    )
                 )
             )
             + " |"
@@ -356,7 +394,8 @@ def to_records(report: Report) -> list[Record]:
     Columns: ``account_id``, ``generated_at`` (ISO text), ``check_id``, ``status``,
     ``severity``, ``region``, ``resource``, ``title``, ``detail``, ``controls``,
     ``security_hub_controls``, ``cis_requirements`` (``"; "``-joined), ``remediation``,
-    ``evidence`` (JSON text).
+    ``evidence`` (JSON text), and for a rule of the policy ``suppressed_status``,
+    ``suppression_reason``, ``suppression_expires``, ``suppression_expired``.
     """
     when = _iso(report.generated_at) if report.generated_at else None
     return [
@@ -375,6 +414,35 @@ def to_records(report: Report) -> list[Record]:
             "cis_requirements": "; ".join(f.cis_requirements),
             "remediation": f.remediation,
             "evidence": json.dumps(f.evidence, sort_keys=True),
+            "suppressed_status": f.suppression.status.value if f.suppression else None,
+            "suppression_reason": f.suppression.reason if f.suppression else None,
+            "suppression_expires": f.suppression.expires.isoformat() if f.suppression else None,
+            "suppression_expired": f.suppression.expired if f.suppression else None,
         }
         for f in report.findings
     ]
+
+
+# A spreadsheet runs a cell that starts like a formula; text from AWS is hostile.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def records_to_csv(records: Sequence[Record]) -> str:
+    """Flat records as CSV text: a header row of every column (in first-seen order), then
+    one row per record. A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading ``'`` so that no spreadsheet runs it as a formula."""
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(record))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: _csv_value(v) for k, v in record.items()})
+    return out.getvalue()

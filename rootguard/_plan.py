@@ -63,6 +63,7 @@ from rootguard._judge import (
     topic_encryption,
     trail_records_management,
 )
+from rootguard._kinds import check_kind
 from rootguard._models import StrEnum
 from rootguard._names import check_name
 from rootguard._snapshot import (
@@ -893,6 +894,10 @@ class BlockedItem(BaseModel):
 # --------------------------------------------------------------------------------- plan
 
 
+PLAN_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the plans this rootguard writes and the newest it reads."""
+
+
 class Plan(BaseModel):
     """An ordered, reviewable, serializable remediation plan.
 
@@ -924,7 +929,9 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: int = 1
+    kind: Literal["plan"] = "plan"
+    """What this file is: a snapshot or a report given as a plan is an error."""
+    schema_version: int = Field(default=PLAN_SCHEMA_VERSION, ge=1)
     account_id: str
     partition: str = "aws"
     home_region: str
@@ -936,6 +943,12 @@ class Plan(BaseModel):
     warnings: tuple[str, ...] = ()
     """What the planner left alone or could not judge for reasons other than a failed
     read (a foreign log group, a trail with five selectors …)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "plan", PLAN_SCHEMA_VERSION)
+        return data
 
     @model_validator(mode="after")
     def _check_order(self) -> Plan:
@@ -996,6 +1009,25 @@ class Plan(BaseModel):
         """The plan as indented JSON (:meth:`from_json` reads it back)."""
         return self.model_dump_json(indent=2)
 
+    def __repr__(self) -> str:
+        return (
+            f"Plan(account_id={self.account_id!r}, home_region={self.home_region!r}, "
+            f"actions={len(self.actions)} [{len(self.api_actions)} API, "
+            f"{len(self.manual_steps)} manual], warnings={len(self.warnings)})"
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from rootguard._notebook import plan_view
+
+        return plan_view(self).html()
+
+    def _repr_markdown_(self) -> str:
+        from rootguard._notebook import plan_view
+
+        return plan_view(self).markdown()
+
     @classmethod
     def from_json(cls, data: str | bytes) -> Plan:
         """Read a plan saved with :meth:`to_json`; :class:`~rootguard.PlanError` when the
@@ -1003,7 +1035,13 @@ class Plan(BaseModel):
         try:
             return cls.model_validate_json(data)
         except ValidationError as exc:
-            raise PlanError(f"not a valid rootguard plan: {exc}") from None
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise PlanError(
+                f"not a valid rootguard plan: {where + ': ' if where else ''}{message}"
+                + (f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else "")
+            ) from None
 
     def to_text(self) -> str:
         """A terraform-like rendering for review: first, when the plan is incomplete, what

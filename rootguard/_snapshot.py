@@ -12,11 +12,12 @@ tomorrow. Conventions:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel, to_pascal
 
+from rootguard._kinds import check_kind
 from rootguard._models import UtcDatetime
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "Trail",
     "VirtualMfaDevice",
 ]
+
+
+SNAPSHOT_SCHEMA_VERSION = 1
+"""The ``schema_version`` of the snapshots this rootguard writes and the newest it reads."""
 
 
 class _Data(BaseModel):
@@ -327,7 +332,11 @@ class AccountSnapshot(_Data):
         True
     """
 
-    schema_version: int = 1
+    kind: Literal["snapshot"] = "snapshot"
+    """What this file is: a plan, a report or anything else given as a snapshot is an
+    error, not a snapshot where every check is UNKNOWN."""
+    schema_version: int = Field(default=SNAPSHOT_SCHEMA_VERSION, ge=1)
+    """The version of this format; a newer one than this rootguard reads is an error."""
     account_id: str
     partition: str = "aws"
     collected_at: UtcDatetime | None = None
@@ -343,6 +352,46 @@ class AccountSnapshot(_Data):
     """Every trail that applies to the account, once (by ARN), read in its home region."""
     region_data: dict[str, RegionSnapshot] = {}
     gaps: list[Gap] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_kind(cls, data: Any) -> Any:
+        check_kind(data, "snapshot", SNAPSHOT_SCHEMA_VERSION)
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The snapshot as JSON, to evaluate offline later (:meth:`from_json`)."""
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> AccountSnapshot:
+        """Read a snapshot written by :meth:`to_json` (or ``rootguard check
+        --snapshot-out``).
+
+        Raises:
+            ParseError: the text is not a rootguard snapshot (a plan or a report is
+                not one), or was written by a newer rootguard.
+        """
+        from pydantic import ValidationError
+
+        from rootguard._errors import ParseError
+
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ParseError(f"not a rootguard snapshot: {message}") from None
+
+    def __repr__(self) -> str:
+        return (
+            f"AccountSnapshot(account_id={self.account_id!r}, collected_at="
+            f"{self.collected_at.isoformat() if self.collected_at else None!r}, "
+            f"regions={len(self.regions)}, trails="
+            f"{None if self.trails is None else len(self.trails)}, gaps={len(self.gaps)})"
+        )
+
+    __str__ = __repr__
 
     def gaps_for(
         self, service: str, *, operation: str | None = None, region: str | None = None

@@ -108,7 +108,7 @@ def test_activity_archive_reports_bad_files_and_keeps_the_rest(
     (tmp_path / "cut.json.gz").write_bytes(gzip.compress(body * 20, mtime=0)[:-30])
     code = main(["activity", "--archive", str(tmp_path), "--workers", "1", "--output", "json"])
     captured = capsys.readouterr()
-    assert code == EXIT_OK
+    assert code == EXIT_FINDINGS  # a root sign-in without MFA: high, the default --fail-on
     found = json.loads(captured.out)
     assert [(a["channel"], a["mfa_used"], a["severity"]) for a in found] == [
         ("console_signin", False, "high")

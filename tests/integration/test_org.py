@@ -252,6 +252,7 @@ def test_summary_and_outputs(
         "FAIL": 0,
         "UNKNOWN": 0,
         "NOT_APPLICABLE": 0,
+        "SUPPRESSED": 0,
     }
     assert {n.account_id for n in s.not_checked} == {built.id("locked"), built.id("suspended")}
     assert OrganizationReport.from_json(report.to_json()) == report

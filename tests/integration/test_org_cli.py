@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,6 +159,9 @@ def plain_server_org(
 ) -> Iterator[tuple[str, list[str]]]:
     """An organization with two members created on a moto server, nothing patched:
     moto answers what it implements, and an HTTP 500 page for what it does not."""
+    # The server runs in this process: its request log and its tracebacks for what it
+    # does not implement would reach the CLI's stderr handler.
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", True)
     reset_server(moto_server)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     organizations = new_session().client("organizations")

@@ -6,6 +6,8 @@ Nothing here runs at test time; mypy proves that typical user code type-checks a
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from typing_extensions import assert_type
 
 import rootguard
@@ -22,7 +24,11 @@ def classify(record: dict[str, object]) -> None:
 
 def detect(records: list[dict[str, object]]) -> None:
     found = rootguard.detect_root_activity(records)
-    assert_type(found, list[rootguard.RootActivity])
+    assert_type(found, rootguard.RootActivities)
+    as_list: list[rootguard.RootActivity] = found  # still a list
+    assert_type(found.to_json(), str)
+    assert_type(found.to_records(), list[dict[str, str | int | float | bool | None]])
+    assert_type(as_list[0].to_record(), dict[str, str | int | float | bool | None])
 
 
 def parse(data: bytes) -> None:
@@ -82,6 +88,8 @@ def archives_and_history() -> None:
     scan = rootguard.scan_cloudtrail_archive("s3://bucket/AWSLogs/", workers=2)
     assert_type(scan, rootguard.ScanResult)
     assert_type(scan.activities, list[rootguard.RootActivity])
+    assert_type(scan.to_json(), str)
+    assert_type(scan.to_records(), list[dict[str, str | int | float | bool | None]])
     history = rootguard.lookup_root_activity(regions=["us-east-1"])
     assert_type(history, rootguard.EventHistoryResult)
     first: list[rootguard.RootActivity] = history
@@ -141,3 +149,31 @@ def member_roots() -> None:
     assert_type(verdict, rootguard.ScpVerdict)
     assert_type(verdict.denies_root, bool)
     assert_type(verdict.not_denied, tuple[str, ...])
+
+
+def policies() -> None:
+    from datetime import date
+
+    policy = rootguard.Policy(
+        checks=("root.*",),
+        suppressions=(
+            rootguard.Suppression(check_id="root.*", reason="r", expires=date(2030, 1, 1)),
+        ),
+        expected_activity=(
+            rootguard.ExpectedActivity(
+                source_ips=("203.0.113.0/24",), reason="r", expires=date(2030, 1, 1)
+            ),
+        ),
+    )
+    report = rootguard.check(policy=policy)
+    for finding in report.suppressed:
+        note = finding.suppression
+        assert_type(note, rootguard.SuppressionNote | None)
+    assert_type(report.to_html(), str)
+    marked = policy.mark_expected(report.root_activity, now=report.generated_at or _now())
+    assert_type(marked, rootguard.RootActivities)
+    assert_type(marked[0].expected, rootguard.Expectation | None)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

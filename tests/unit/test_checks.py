@@ -73,6 +73,7 @@ def test_good_snapshot_passes_every_check() -> None:
         "FAIL": 0,
         "UNKNOWN": 0,
         "NOT_APPLICABLE": 0,
+        "SUPPRESSED": 0,
     }
 
 

@@ -370,6 +370,7 @@ def test_summary_matrix_counts_and_unchecked_accounts() -> None:
         "FAIL": 1,
         "UNKNOWN": 0,
         "NOT_APPLICABLE": 0,
+        "SUPPRESSED": 0,
     }
     for counts in s.by_check.values():
         assert sum(counts.values()) == 3
@@ -411,6 +412,7 @@ def test_exit_codes_follow_fail_on() -> None:
     failing = build(management_result(), exposed_result())
     assert failing.exit_code("fail") == 1
     assert failing.exit_code("never") == 0
+    assert failing.exit_code("error") == 0  # every account was checked: findings alone
     only_skipped = build(management_result(), skipped_result())
     assert only_skipped.exit_code("unknown") == 0
     with pytest.raises(ValueError, match="fail_on"):
@@ -422,6 +424,7 @@ def test_an_account_that_could_not_be_checked_is_never_green() -> None:
     assert clean_statuses(with_error)  # the checked account alone would pass
     assert with_error.exit_code("fail") == 1
     assert with_error.exit_code("unknown") == 1
+    assert with_error.exit_code("error") == 1  # a gate on coverage alone
     assert with_error.exit_code("never") == 0  # report only
 
 
@@ -438,7 +441,7 @@ def test_no_account_checked_at_all_is_exit_3_whatever_fail_on() -> None:
     )
     all_errors = build(failed_management, error_result(), skipped_result())
     assert not all_errors.checked
-    assert [all_errors.exit_code(f) for f in ("fail", "unknown", "never")] == [3, 3, 3]
+    assert [all_errors.exit_code(f) for f in ("fail", "unknown", "error", "never")] == [3] * 4
     nothing_scanned = build(skipped_result())
     assert nothing_scanned.exit_code("fail") == 0  # nothing to check is not an error
 

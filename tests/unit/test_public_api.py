@@ -37,6 +37,8 @@ EXPECTED_PUBLIC_API = {
     "CredentialUse",
     "EventHistoryResult",
     "EventPattern",
+    "Expectation",
+    "ExpectedActivity",
     "FailedFile",
     "FailureReason",
     "FilterPattern",
@@ -59,6 +61,7 @@ EXPECTED_PUBLIC_API = {
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootActivities",
     "RootActivity",
     "RootGuardError",
     "ScanError",
@@ -72,6 +75,8 @@ EXPECTED_PUBLIC_API = {
     "SkippedFile",
     "Status",
     "SubscriptionProtocol",
+    "Suppression",
+    "SuppressionNote",
     "Trail",
     "UserIdentity",
     "__version__",
@@ -143,3 +148,9 @@ def test_py_typed_marker_ships() -> None:
     from pathlib import Path
 
     assert (Path(rootguard.__file__).parent / "py.typed").is_file()
+
+
+def test_dir_lists_only_the_public_api() -> None:
+    assert dir(rootguard) == sorted(rootguard.__all__)
+    for leaked in ("logging", "annotations", "_logging"):
+        assert not hasattr(rootguard, leaked), leaked
