@@ -727,7 +727,7 @@ def test_cli_activity_athena_errors(
     code = main(["activity", "--athena", f"{DB}.{TABLE}", "--workgroup", "security"])
     err = capsys.readouterr().err
     assert code == EXIT_ERROR
-    assert err.startswith("rootguard: athena:GetQueryResults answered something unreadable")
+    assert err.startswith("rootguard: error: athena:GetQueryResults answered something unreadable")
     assert err.count("\n") == 1
 
 
