@@ -299,7 +299,9 @@ class OrganizationTable:
             line.append(f" — {clean(why(f))}")
             yield line
         for check, tally in per_account.items():
-            summary = ", ".join(f"{n} {st}" for st, n in tally.items())
+            order = ("FAIL", "UNKNOWN", "SUPPRESSED", "PASS", "NOT_APPLICABLE")
+            ranked = sorted(tally.items(), key=lambda i: order.index(i[0]) if i[0] in order else 9)
+            summary = ", ".join(f"{n} {st}" for st, n in ranked)
             yield Text(f"{abbreviation(check)} {check} (per account): {clean(summary)}")
         columns = list(s.by_check)
         if not org.checked or not columns:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto.athena.responses import AthenaResponse
 from moto.cloudtrail.responses import CloudTrailResponse
 
 from tests.integration.conftest import new_session, reset_server
@@ -134,6 +137,41 @@ def _lookup_events(self: Any) -> str:
     return json.dumps({"Events": [item]})
 
 
+def _no_table_yet(self: Any) -> Any:
+    """moto has no GetTableMetadata: answer as Athena does for a table not created yet."""
+    from moto.core.exceptions import JsonRESTError
+
+    raise JsonRESTError("MetadataException", "EntityNotFoundException: Table not found")
+
+
+def _athena(session: boto3.Session, endpoint: str) -> None:
+    """The Athena workgroup the archives page uses, and the hunt's answer queued in moto's
+    results queue (moto answers a query only with results supplied beforehand): the
+    header row alone — no root activity in that trail."""
+    from rootguard._athena_sql import HUNT_COLUMNS
+    from tests.athena_duck import column_info
+
+    session.client("s3", region_name=REGION).create_bucket(Bucket="athena-results")
+    session.client("athena", region_name=REGION).create_work_group(
+        Name="security",
+        Configuration={"ResultConfiguration": {"OutputLocation": "s3://athena-results/"}},
+    )
+    header = {"Data": [{"VarCharValue": name} for name, _ in HUNT_COLUMNS]}
+    body = json.dumps(
+        # one answer per query the page runs (CREATE DATABASE, CREATE TABLE, the hunt),
+        # whichever of them reads its results
+        {"region": REGION, "results": [{"rows": [header], "column_info": column_info()}] * 3}
+    ).encode()
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/static/athena/query-results",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+
 @contextmanager
 def docs_world(
     endpoint: str, directory: Path, monkeypatch: pytest.MonkeyPatch
@@ -162,6 +200,7 @@ def docs_world(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setattr(CloudTrailResponse, "lookup_events", _lookup_events, raising=False)
+    monkeypatch.setattr(AthenaResponse, "get_table_metadata", _no_table_yet, raising=False)
     monkeypatch.chdir(directory)
     reset_server(endpoint)
     session = new_session()
@@ -174,6 +213,7 @@ def docs_world(
         s3.create_bucket(Bucket=bucket)
         s3.put_object(Bucket=bucket, Key=_key(prefix, when), Body=log_file(when))
     (directory / "log.json.gz").write_bytes(log_file(when))
+    _athena(session, endpoint)
     try:
         with moto_organization(session, members=MEMBERS, regions=[REGION]) as built:
             yield DocsWorld(endpoint, built, directory)
