@@ -46,8 +46,11 @@ def test_org_check_json_is_the_organization_report(
 
 
 def test_org_check_table_fits_and_fail_on_never_exits_zero(
-    small_org: BuiltOrganization, capsys: pytest.CaptureFixture[str]
+    small_org: BuiltOrganization,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # not a terminal: the width rootguard then uses
     code = main(
         [
             "org",
