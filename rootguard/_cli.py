@@ -367,7 +367,8 @@ def _add_athena_table(p: argparse.ArgumentParser) -> None:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from rootguard._collect import collect
-    from rootguard._plan import RemediationOptions, plan
+    from rootguard._remediation._options import RemediationOptions
+    from rootguard._remediation._planner import plan
     from rootguard._snapshot import AccountSnapshot
 
     try:
@@ -410,9 +411,9 @@ def _confirm(prompt: str) -> bool:
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
-    from rootguard._apply import apply, verify_account
     from rootguard._errors import ApplyError
-    from rootguard._plan import Plan
+    from rootguard._remediation._apply import apply, verify_account
+    from rootguard._remediation._plan import Plan
 
     try:
         the_plan = Plan.from_json(Path(args.plan).read_bytes())

@@ -22,14 +22,14 @@ from rootguard._judge import (
     rule_accepts_custom_events,
     rule_matches_root_activity,
 )
-from rootguard._plan import (
+from rootguard._remediation._constants import ROOT_EVENT_PATTERN
+from rootguard._remediation._context import (
     MANAGEMENT_ADVANCED_SELECTOR,
     MANAGEMENT_BASIC_SELECTOR,
-    ROOT_EVENT_PATTERN,
-    RemediationOptions,
     _with_iam,
-    plan,
 )
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import (
     AccountSnapshot,
     Alarm,
