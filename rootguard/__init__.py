@@ -70,7 +70,7 @@ from rootguard._models import (
 from rootguard._org import scan_organization
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import required_permissions
-from rootguard._remediation._actions import Action, ApiAction, ChangeType, ManualStep
+from rootguard._remediation._actions import Action, ApiAction, BlockedKind, ChangeType, ManualStep
 from rootguard._remediation._apply import apply
 from rootguard._remediation._options import (
     AlertSubscription,
@@ -83,7 +83,7 @@ from rootguard._remediation._outcomes import (
     ApplyResult,
     PendingConfirmation,
 )
-from rootguard._remediation._plan import BlockedItem, BlockedKind, Plan
+from rootguard._remediation._plan import BlockedItem, Plan
 from rootguard._remediation._planner import plan
 from rootguard._snapshot import (
     AccountSnapshot,

@@ -16,6 +16,41 @@ from rootguard._models import StrEnum
 # ------------------------------------------------------------------------------ actions
 
 
+class BlockedKind(StrEnum):
+    """What a :class:`BlockedItem` could not plan (stable values)."""
+
+    TRAIL = "trail"
+    """Create or adopt the multi-region trail (with its bucket, log group and role)."""
+    TRAIL_LOGGING = "trail_logging"
+    """Start logging on the adopted trail (``StartLogging``)."""
+    TRAIL_SELECTORS = "trail_selectors"
+    """Make the adopted trail record management events (``PutEventSelectors``)."""
+    METRIC_FILTER = "metric_filter"
+    """The root metric filter on the trail's log group (and the alarm built on it)."""
+    METRIC_ALARM = "metric_alarm"
+    """The root-usage alarm (``PutMetricAlarm``)."""
+    ALERT_TOPIC = "alert_topic"
+    """The alert topic and its policy (``CreateTopic``, ``SetTopicAttributes``)."""
+    ALERT_SUBSCRIPTIONS = "alert_subscriptions"
+    """The alert topic's subscribers (``Subscribe``, confirmations)."""
+    EVENTBRIDGE_RULE = "eventbridge_rule"
+    """A region's root-activity rule (``PutRule`` and ``PutTargets``)."""
+    EVENTBRIDGE_TARGETS = "eventbridge_targets"
+    """The target of rootguard's rule in a region (``PutTargets``)."""
+    CONFIG = "config"
+    """AWS Config for the root rules (recorder, delivery channel, rules)."""
+    CONFIG_DELIVERY_CHANNEL = "config_delivery_channel"
+    """AWS Config's delivery channel (and starting the recorder, which needs it)."""
+    CONFIG_RULES = "config_rules"
+    """The AWS Config managed root rules (``PutConfigRule``)."""
+    ROOT_MFA = "root_mfa"
+    """Whether a human must add MFA to the root user."""
+    ROOT_ACCESS_KEYS = "root_access_keys"
+    """Whether a human must remove root access keys."""
+    TOPIC_POLICY = "topic_policy"
+    """Whether an alert topic's policy lets outsiders in (a manual review)."""
+
+
 class ChangeType(StrEnum):
     """What an action does to the account: ``create`` a resource, ``update`` one (adding
     to it — rootguard never removes anything), or ``manual`` (a human must act)."""
@@ -42,6 +77,10 @@ class BaseAction(BaseModel):
     """Ids of actions that must succeed first (always earlier in the plan)."""
     note: str | None = None
     """Cost or caution the reviewer should know."""
+
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.TRAIL
+    """The kind of blocked work an action of this class falls under when it depends on
+    work the planner could not plan."""
 
 
 class ApiAction(BaseAction):
@@ -193,6 +232,7 @@ class CreateServiceLinkedRole(ApiAction):
     """``iam:CreateServiceLinkedRole`` (AWS Config's AWSServiceRoleForConfig)."""
 
     kind: Literal["CreateServiceLinkedRole"] = "CreateServiceLinkedRole"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.CONFIG
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "iam:ListRoles",
         "iam:CreateServiceLinkedRole",
@@ -235,6 +275,7 @@ class StartLogging(ApiAction):
 
     change: ChangeType = ChangeType.UPDATE
     kind: Literal["StartLogging"] = "StartLogging"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.TRAIL_LOGGING
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "cloudtrail:GetTrailStatus",
         "cloudtrail:StartLogging",
@@ -248,6 +289,7 @@ class PutEventSelectors(ApiAction):
 
     change: ChangeType = ChangeType.UPDATE
     kind: Literal["PutEventSelectors"] = "PutEventSelectors"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.TRAIL_SELECTORS
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "cloudtrail:GetEventSelectors",
         "cloudtrail:PutEventSelectors",
@@ -260,6 +302,7 @@ class PutMetricFilter(ApiAction):
     """``logs:PutMetricFilter`` with the exact CIS root-usage pattern."""
 
     kind: Literal["PutMetricFilter"] = "PutMetricFilter"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.METRIC_FILTER
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "logs:DescribeMetricFilters",
         "logs:PutMetricFilter",
@@ -272,6 +315,7 @@ class CreateTopic(ApiAction):
     """``sns:CreateTopic`` — the alert topic."""
 
     kind: Literal["CreateTopic"] = "CreateTopic"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.ALERT_TOPIC
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "sns:GetTopicAttributes",
         "sns:CreateTopic",
@@ -288,6 +332,7 @@ class SetTopicPolicy(ApiAction):
 
     change: ChangeType = ChangeType.UPDATE
     kind: Literal["SetTopicPolicy"] = "SetTopicPolicy"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.ALERT_TOPIC
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "sns:GetTopicAttributes",
         "sns:SetTopicAttributes",
@@ -309,6 +354,7 @@ class CreateKey(ApiAction):
     the alias by an interrupted run (no alias yet) instead of creating a second one."""
 
     kind: Literal["CreateKey"] = "CreateKey"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.ALERT_TOPIC
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "kms:ListAliases",
         "kms:GetKeyPolicy",
@@ -333,6 +379,7 @@ class SetTopicEncryption(ApiAction):
 
     change: ChangeType = ChangeType.UPDATE
     kind: Literal["SetTopicEncryption"] = "SetTopicEncryption"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.ALERT_TOPIC
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "sns:GetTopicAttributes",
         "sns:SetTopicAttributes",
@@ -345,6 +392,7 @@ class Subscribe(ApiAction):
     """``sns:Subscribe`` — email and https subscribers stay pending until they confirm."""
 
     kind: Literal["Subscribe"] = "Subscribe"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.ALERT_SUBSCRIPTIONS
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "sns:ListSubscriptionsByTopic",
         "sns:Subscribe",
@@ -358,6 +406,7 @@ class PutMetricAlarm(ApiAction):
     """``cloudwatch:PutMetricAlarm`` with the CIS parameters (Sum ≥ 1 over 300 s)."""
 
     kind: Literal["PutMetricAlarm"] = "PutMetricAlarm"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.METRIC_ALARM
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "cloudwatch:DescribeAlarms",
         "cloudwatch:PutMetricAlarm",
@@ -371,6 +420,7 @@ class PutRule(ApiAction):
     """``events:PutRule`` on the default bus: root API calls and console sign-ins."""
 
     kind: Literal["PutRule"] = "PutRule"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.EVENTBRIDGE_RULE
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "events:DescribeRule",
         "events:PutRule",
@@ -385,6 +435,7 @@ class PutTargets(ApiAction):
     event bus (other regions, through the forwarder role)."""
 
     kind: Literal["PutTargets"] = "PutTargets"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.EVENTBRIDGE_TARGETS
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "events:ListTargetsByRule",
         "events:PutTargets",
@@ -398,9 +449,11 @@ class PutConfigurationRecorder(ApiAction):
     """``config:PutConfigurationRecorder`` — only where no recorder exists."""
 
     kind: Literal["PutConfigurationRecorder"] = "PutConfigurationRecorder"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.CONFIG
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "config:DescribeConfigurationRecorders",
         "config:PutConfigurationRecorder",
+        "config:TagResource",
         "iam:PassRole",
     )
     service: Literal["config"] = "config"
@@ -411,6 +464,7 @@ class PutDeliveryChannel(ApiAction):
     """``config:PutDeliveryChannel`` — only where no delivery channel exists."""
 
     kind: Literal["PutDeliveryChannel"] = "PutDeliveryChannel"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.CONFIG_DELIVERY_CHANNEL
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "config:DescribeDeliveryChannels",
         "config:PutDeliveryChannel",
@@ -424,6 +478,7 @@ class StartConfigurationRecorder(ApiAction):
 
     change: ChangeType = ChangeType.UPDATE
     kind: Literal["StartConfigurationRecorder"] = "StartConfigurationRecorder"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.CONFIG_DELIVERY_CHANNEL
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "config:DescribeConfigurationRecorderStatus",
         "config:StartConfigurationRecorder",
@@ -436,6 +491,7 @@ class PutConfigRule(ApiAction):
     """``config:PutConfigRule`` — an AWS managed root rule."""
 
     kind: Literal["PutConfigRule"] = "PutConfigRule"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.CONFIG_RULES
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = (
         "config:DescribeConfigRules",
         "config:PutConfigRule",
@@ -452,6 +508,7 @@ class ManualStep(BaseAction):
 
     change: ChangeType = ChangeType.MANUAL
     kind: Literal["ManualStep"] = "ManualStep"
+    BLOCKED_AS: ClassVar[BlockedKind] = BlockedKind.ALERT_SUBSCRIPTIONS
     IAM_ACTIONS: ClassVar[tuple[str, ...]] = ()
     """None: apply never calls anything for a manual step."""
     instructions: tuple[str, ...]

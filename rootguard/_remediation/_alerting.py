@@ -18,36 +18,34 @@ from rootguard._judge import (
     rule_matches_root_activity,
 )
 from rootguard._remediation._actions import (
+    BlockedKind,
     PutMetricAlarm,
     PutMetricFilter,
     PutRule,
     PutTargets,
 )
 from rootguard._remediation._constants import (
-    _CIS_ALARM,
     _EVENTBRIDGE,
-    _FORWARD_TARGET_ID,
-    _FORWARDER_ROLE,
-    _HOME_TARGET_ID,
     _METRIC_ALARM,
+    CIS_ALARM,
+    FORWARD_TARGET_ID,
+    FORWARDER_ROLE,
+    HOME_TARGET_ID,
     ROOT_EVENT_PATTERN,
 )
 from rootguard._remediation._context import (
-    _BLOCKED,
-    _PASS,
-    _WORK,
+    BLOCKED,
+    PASS,
+    WORK,
     PlanContext,
     Read,
-    _any_call,
-    _dumps,
-    _loads,
-    _tags_list,
-    _TrailDecision,
-    _unique,
-    _Why,
-)
-from rootguard._remediation._plan import (
-    BlockedKind,
+    TrailDecision,
+    Why,
+    any_call,
+    dumps,
+    loads,
+    managed_tags,
+    unique,
 )
 from rootguard._remediation._storage import (
     log_group_unread,
@@ -92,31 +90,31 @@ def chain_unread(ctx: PlanContext) -> list[Read]:
         for alarm in data.alarms:
             for action in alarm.alarm_actions:
                 reads += topic_unread(ctx, action)
-    return _unique(reads)
+    return unique(reads)
 
 
-def decide_chain(ctx: PlanContext, decision: _TrailDecision) -> tuple[str, _Why | None]:
+def decide_chain(ctx: PlanContext, decision: TrailDecision) -> tuple[str, Why | None]:
     status = ctx.status(_METRIC_ALARM)
     if status in (Status.PASS, Status.NOT_APPLICABLE):
-        return _PASS, None
-    if decision.state == _BLOCKED:
-        return _BLOCKED, None  # blocked with the trail (see run)
-    if decision.state == _PASS and decision.undecided:
+        return PASS, None
+    if decision.state == BLOCKED:
+        return BLOCKED, None  # blocked with the trail (see run)
+    if decision.state == PASS and decision.undecided:
         names = ", ".join(t.name for t in decision.undecided)
-        return _BLOCKED, _Why(
+        return BLOCKED, Why(
             f"the chain may rest on trail(s) {names}, which could not be judged",
             tuple(r for t in decision.undecided for r in trail_unread(ctx, t)),
         )
     if status is Status.UNKNOWN:
         unread = chain_unread(ctx)
         if unread:
-            return _BLOCKED, _Why(
+            return BLOCKED, Why(
                 "whether an alarm chain already alerts could not be read", tuple(unread)
             )
-    return _WORK, None
+    return WORK, None
 
 
-def block_chain(ctx: PlanContext, why: _Why) -> str:
+def block_chain(ctx: PlanContext, why: Why) -> str:
     return ctx.block(
         BlockedKind.METRIC_FILTER,
         None if ctx.home_ambiguous else ctx.home,
@@ -138,7 +136,7 @@ def plan_metric_chain(
     if filters is None:  # run() blocks the chain first; kept for safety
         block_chain(
             ctx,
-            _Why(
+            Why(
                 f"the metric filters of {group} could not be read",
                 (("logs", "DescribeMetricFilters", region, None),),
             ),
@@ -206,7 +204,7 @@ def plan_metric_chain(
             ctx.opts.alarm_name,
             resource=ctx.arn("cloudwatch", region, f"alarm:{ctx.opts.alarm_name}"),
             description="the root-usage alarm on the metric filter's metric",
-            why=_Why(
+            why=Why(
                 f"the CloudWatch alarms of {region} could not be read, so whether one "
                 "already alerts on the metric is unknown",
                 (("cloudwatch", "DescribeAlarms", region, None),),
@@ -239,8 +237,8 @@ def plan_metric_chain(
                 "AlarmActions": actions,
                 "MetricName": metric_name,
                 "Namespace": namespace,
-                **_CIS_ALARM,
-                "Tags": _tags_list(),
+                **CIS_ALARM,
+                "Tags": managed_tags(),
             },
             permissions=(
                 "cloudwatch:PutMetricAlarm",
@@ -260,7 +258,7 @@ def cis_alarm(ctx: PlanContext, metric_name: str, namespace: str) -> Alarm:
             "AlarmActions": [ctx.topic_arn],
             "MetricName": metric_name,
             "Namespace": namespace,
-            **_CIS_ALARM,
+            **CIS_ALARM,
         }
     )
 
@@ -283,7 +281,7 @@ def alarm_ok(ctx: PlanContext, alarm: Alarm, metrics: Sequence[MetricTransformat
     if not alarm.actions_enabled or ctx.topic_arn not in alarm.alarm_actions:
         return False
     if alarm.alarm_name == ctx.opts.alarm_name:
-        wanted = _CIS_ALARM
+        wanted = CIS_ALARM
         cis = (
             alarm.statistic == wanted["Statistic"]
             and alarm.period == wanted["Period"]
@@ -306,7 +304,7 @@ def rules_unread(ctx: PlanContext, region: str, *, hop: int = 0) -> list[Read]:
     (rules, their targets, the topics they notify, the rules of a forwarding target)."""
     data = ctx.region_data(region)
     if data is None:
-        return [_any_call(region), ("events", "ListRules", region, None)]
+        return [any_call(region), ("events", "ListRules", region, None)]
     if data.event_rules is None:
         return [("events", "ListRules", region, None)]
     reads: list[Read] = []
@@ -327,7 +325,7 @@ def rules_unread(ctx: PlanContext, region: str, *, hop: int = 0) -> list[Read]:
                 and hop == 0
             ):
                 reads += rules_unread(ctx, parts[3], hop=1)
-    return _unique(reads)
+    return unique(reads)
 
 
 def rule_states(ctx: PlanContext) -> dict[str, str]:
@@ -336,13 +334,13 @@ def rule_states(ctx: PlanContext) -> dict[str, str]:
     states: dict[str, str] = {}
     for region in ctx.regions:
         if region not in ctx.snap.region_data:
-            states[region] = _BLOCKED
+            states[region] = BLOCKED
         else:
             states[region] = ctx.state(_EVENTBRIDGE, rules_unread(ctx, region), region)
     return states
 
 
-def block_rule(ctx: PlanContext, region: str, why: _Why) -> None:
+def block_rule(ctx: PlanContext, region: str, why: Why) -> None:
     ctx.block(
         BlockedKind.EVENTBRIDGE_RULE,
         region,
@@ -360,18 +358,18 @@ def plan_eventbridge(
 ) -> None:
     home = ctx.home
     bus = ctx.arn("events", home, "event-bus/default")
-    forwarder = ctx.role_arn(_FORWARDER_ROLE)
+    forwarder = ctx.role_arn(FORWARDER_ROLE)
     role_deps: tuple[str, ...] | None = None
     for region in sorted(ctx.regions, key=lambda r: (r != home, r)):
-        state = states.get(region, _WORK)
-        if state == _PASS:
+        state = states.get(region, WORK)
+        if state == PASS:
             continue
-        if state == _BLOCKED:
+        if state == BLOCKED:
             collected = region in ctx.snap.region_data
             block_rule(
                 ctx,
                 region,
-                _Why(
+                Why(
                     f"the EventBridge rules of {region}, or what they notify, could not be read"
                     if collected
                     else f"nothing was collected in {region}",
@@ -384,9 +382,9 @@ def plan_eventbridge(
             continue
         rules = ctx.region_data(region).event_rules or []
         if region == home:
-            wanted_target: dict[str, Any] = {"Id": _HOME_TARGET_ID, "Arn": ctx.topic_arn}
+            wanted_target: dict[str, Any] = {"Id": HOME_TARGET_ID, "Arn": ctx.topic_arn}
         else:
-            wanted_target = {"Id": _FORWARD_TARGET_ID, "Arn": bus, "RoleArn": forwarder}
+            wanted_target = {"Id": FORWARD_TARGET_ID, "Arn": bus, "RoleArn": forwarder}
         if any(rule_covers(ctx, r, region, bus) for r in rules):
             continue
         unread = [r for r in rules if r.targets is None and rule_could_cover(ctx, r)]
@@ -394,7 +392,7 @@ def plan_eventbridge(
             block_rule(
                 ctx,
                 region,
-                _Why(
+                Why(
                     "whether rule(s) "
                     + ", ".join(r.name for r in unread)
                     + " already alert could not be read (their targets)",
@@ -407,7 +405,7 @@ def plan_eventbridge(
         deps: list[str] = []
         if not (
             mine is not None
-            and _loads(mine.event_pattern) == ROOT_EVENT_PATTERN
+            and loads(mine.event_pattern) == ROOT_EVENT_PATTERN
             and mine.state == "ENABLED"
         ):
             deps.append(
@@ -423,10 +421,10 @@ def plan_eventbridge(
                         fixes=(_EVENTBRIDGE,),
                         params={
                             "Name": ctx.opts.rule_name,
-                            "EventPattern": _dumps(ROOT_EVENT_PATTERN),
+                            "EventPattern": dumps(ROOT_EVENT_PATTERN),
                             "State": "ENABLED",
                             "Description": "rootguard: root user activity",
-                            "Tags": _tags_list(),
+                            "Tags": managed_tags(),
                         },
                         permissions=(
                             "events:PutRule",
@@ -443,7 +441,7 @@ def plan_eventbridge(
                 ctx.opts.rule_name,
                 resource=rule_arn,
                 description=f"the target of rule {ctx.opts.rule_name} in {region}",
-                why=_Why(
+                why=Why(
                     "its targets could not be read",
                     (("events", "ListTargetsByRule", region, mine.arn),),
                 ),
@@ -461,7 +459,7 @@ def plan_eventbridge(
             if role_deps is None:
                 role_deps = plan_role(
                     ctx,
-                    _FORWARDER_ROLE,
+                    FORWARDER_ROLE,
                     "events.amazonaws.com",
                     [
                         {

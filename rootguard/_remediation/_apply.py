@@ -39,7 +39,10 @@ from rootguard._aws import (
     resolve_session,
 )
 from rootguard._errors import ApplyError, PlanError
-from rootguard._remediation import _handlers  # noqa: F401 - registers the handlers
+from rootguard._remediation import (  # noqa: F401 - importing them registers the handlers
+    _handlers_alerting,
+    _handlers_trail,
+)
 from rootguard._remediation._actions import (
     ApiAction,
     ManualStep,

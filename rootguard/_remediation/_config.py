@@ -11,6 +11,7 @@ from rootguard._judge import (
     records_iam,
 )
 from rootguard._remediation._actions import (
+    BlockedKind,
     ChangeType,
     CreateServiceLinkedRole,
     PutConfigRule,
@@ -19,28 +20,25 @@ from rootguard._remediation._actions import (
     StartConfigurationRecorder,
 )
 from rootguard._remediation._constants import (
-    _CHANNEL_NAME,
-    _CONFIG_COST,
     _CONFIG_RULES,
-    _CONFIG_RULES_WANTED,
-    _CONFIG_SLR,
-    _HARDWARE_MFA_RULE,
-    _RECORDED_TYPES,
-    _RECORDER_NAME,
+    CHANNEL_NAME,
+    CONFIG_COST,
+    CONFIG_RULES_WANTED,
+    CONFIG_SLR,
+    HARDWARE_MFA_RULE,
+    RECORDED_TYPES,
+    RECORDER_NAME,
 )
 from rootguard._remediation._context import (
     PlanContext,
     Read,
-    _any_call,
-    _tags_list,
-    _Why,
-    _with_iam,
+    Why,
+    any_call,
+    managed_tags,
+    with_iam,
 )
 from rootguard._remediation._options import (
     RemediationOptions,
-)
-from rootguard._remediation._plan import (
-    BlockedKind,
 )
 from rootguard._remediation._storage import (
     bucket_name,
@@ -56,7 +54,7 @@ def config_unread(ctx: PlanContext) -> list[Read]:
     for region in sorted(ctx.collected):
         data = ctx.region_data(region)
         if data is None:
-            reads.append(_any_call(region))
+            reads.append(any_call(region))
         if data is None or data.config_recorders is None:
             reads.append(("config", "DescribeConfigurationRecorders", region, None))
         elif any(r.recording is None for r in data.config_recorders):
@@ -68,9 +66,9 @@ def config_unread(ctx: PlanContext) -> list[Read]:
 
 def config_rules_wanted(opts: RemediationOptions) -> list[tuple[str, str]]:
     """(AWS managed rule identifier, rootguard's rule name) of the rules to have."""
-    wanted = list(_CONFIG_RULES_WANTED)
+    wanted = list(CONFIG_RULES_WANTED)
     if opts.enable_hardware_mfa_rule:
-        wanted.append(_HARDWARE_MFA_RULE)
+        wanted.append(HARDWARE_MFA_RULE)
     return wanted
 
 
@@ -95,7 +93,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
             ctx.home,
             "root-rules",
             description="AWS Config with the root rules",
-            why=_Why(
+            why=Why(
                 f"the AWS Config recorders of {ctx.home} could not be read",
                 (("config", "DescribeConfigurationRecorders", ctx.home, None),),
             ),
@@ -109,7 +107,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
     group = None
     group_blocked = False
     if recorder is not None and not iam_recorded and not records_iam(recorder.recording_group):
-        group = _with_iam(recorder.recording_group)
+        group = with_iam(recorder.recording_group)
         if group is None:
             ctx.out.warnings.append(
                 f"the AWS Config recorder {recorder.name} does not record IAM resources "
@@ -123,7 +121,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                 recorder.name,
                 resource=ctx.arn("config", ctx.home, f"configuration-recorder/{recorder.name}"),
                 description=f"make the AWS Config recorder {recorder.name} record IAM",
-                why=_Why(
+                why=Why(
                     "whether a recorder elsewhere already records IAM could not be read "
                     "(recorder status)",
                     tuple(status_unread),
@@ -139,7 +137,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
             ctx.home,
             "root-rules",
             description=f"the AWS Config root rules in {ctx.home}",
-            why=_Why(
+            why=Why(
                 f"the AWS Config rules of {ctx.home} could not be read",
                 (("config", "DescribeConfigRules", ctx.home, None),),
             ),
@@ -165,13 +163,13 @@ def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[s
     recorder = needs["recorder"]
     fixes = (_CONFIG_RULES,)
     recorder_deps: list[str] = []
-    name = recorder.name if recorder is not None else _RECORDER_NAME
+    name = recorder.name if recorder is not None else RECORDER_NAME
     if recorder is None:
         slr = ctx.add(
             CreateServiceLinkedRole(
-                id=ctx.aid("CreateServiceLinkedRole", None, _CONFIG_SLR),
+                id=ctx.aid("CreateServiceLinkedRole", None, CONFIG_SLR),
                 region=None,
-                resource=ctx.role_arn(f"aws-service-role/config.amazonaws.com/{_CONFIG_SLR}"),
+                resource=ctx.role_arn(f"aws-service-role/config.amazonaws.com/{CONFIG_SLR}"),
                 description="AWS Config's service-linked role (kept if it exists)",
                 fixes=fixes,
                 params={"AWSServiceName": "config.amazonaws.com"},
@@ -189,22 +187,22 @@ def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[s
                         "AWS::IAM::User (the root rules are periodic)"
                     ),
                     fixes=fixes,
-                    note=_CONFIG_COST,
+                    note=CONFIG_COST,
                     depends_on=(slr,),
                     params={
                         "ConfigurationRecorder": {
                             "name": name,
                             "roleARN": ctx.role_arn(
-                                f"aws-service-role/config.amazonaws.com/{_CONFIG_SLR}"
+                                f"aws-service-role/config.amazonaws.com/{CONFIG_SLR}"
                             ),
                             "recordingGroup": {
                                 "allSupported": False,
                                 "includeGlobalResourceTypes": False,
-                                "resourceTypes": list(_RECORDED_TYPES),
+                                "resourceTypes": list(RECORDED_TYPES),
                                 "recordingStrategy": {"useOnly": "INCLUSION_BY_RESOURCE_TYPES"},
                             },
                         },
-                        "Tags": _tags_list(),
+                        "Tags": managed_tags(),
                     },
                     permissions=(
                         "config:PutConfigurationRecorder",
@@ -252,14 +250,14 @@ def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[s
         )
     start_deps = list(recorder_deps)
     if needs["channel_blocked"]:
-        channel_id = ctx.aid("PutDeliveryChannel", region, _CHANNEL_NAME)
+        channel_id = ctx.aid("PutDeliveryChannel", region, CHANNEL_NAME)
         ctx.block(
             BlockedKind.CONFIG_DELIVERY_CHANNEL,
             region,
-            _CHANNEL_NAME,
+            CHANNEL_NAME,
             description=f"AWS Config's delivery channel in {region} (the recorder cannot "
             "start without one)",
-            why=_Why(
+            why=Why(
                 f"the delivery channels of {region} could not be read, so whether one "
                 "exists is unknown",
                 (("config", "DescribeDeliveryChannels", region, None),),
@@ -273,17 +271,17 @@ def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[s
         start_deps.append(
             ctx.add(
                 PutDeliveryChannel(
-                    id=ctx.aid("PutDeliveryChannel", region, _CHANNEL_NAME),
+                    id=ctx.aid("PutDeliveryChannel", region, CHANNEL_NAME),
                     region=region,
                     resource=f"arn:{ctx.partition}:s3:::{bucket_name(ctx)}",
                     description=(
-                        f"AWS Config delivery channel {_CHANNEL_NAME} → bucket {bucket_name(ctx)}"
+                        f"AWS Config delivery channel {CHANNEL_NAME} → bucket {bucket_name(ctx)}"
                     ),
                     fixes=fixes,
                     depends_on=(*recorder_deps, *bucket_deps),
                     params={
                         "DeliveryChannel": {
-                            "name": _CHANNEL_NAME,
+                            "name": CHANNEL_NAME,
                             "s3BucketName": bucket_name(ctx),
                         }
                     },
@@ -295,7 +293,7 @@ def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[s
             )
         )
     if not needs["recording"]:
-        note = _CONFIG_COST
+        note = CONFIG_COST
         if recorder is not None:
             group = recorder.recording_group or {}
             what = (
@@ -341,7 +339,7 @@ def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[s
                         "Source": {"Owner": "AWS", "SourceIdentifier": ident},
                         "MaximumExecutionFrequency": "TwentyFour_Hours",
                     },
-                    "Tags": _tags_list(),
+                    "Tags": managed_tags(),
                 },
                 permissions=(
                     "config:PutConfigRule",

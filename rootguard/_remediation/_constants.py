@@ -36,21 +36,21 @@ _ROOT_MFA = "root.mfa_enabled"
 _ROOT_KEYS = "root.no_access_keys"
 
 # Fixed names of the helper resources rootguard owns.
-_CLOUDTRAIL_ROLE = "rootguard-cloudtrail-logs"
-_FORWARDER_ROLE = "rootguard-events-forwarder"
-_ROLE_POLICY = "rootguard"
-_CONFIG_SLR = "AWSServiceRoleForConfig"
-_RECORDER_NAME = "default"
-_CHANNEL_NAME = "default"
-_HOME_TARGET_ID = "rootguard-alert-topic"
-_FORWARD_TARGET_ID = "rootguard-home-bus"
-_CONFIG_RULES_WANTED: tuple[tuple[str, str], ...] = (
+CLOUDTRAIL_ROLE = "rootguard-cloudtrail-logs"
+FORWARDER_ROLE = "rootguard-events-forwarder"
+ROLE_POLICY = "rootguard"
+CONFIG_SLR = "AWSServiceRoleForConfig"
+RECORDER_NAME = "default"
+CHANNEL_NAME = "default"
+HOME_TARGET_ID = "rootguard-alert-topic"
+FORWARD_TARGET_ID = "rootguard-home-bus"
+CONFIG_RULES_WANTED: tuple[tuple[str, str], ...] = (
     ("ROOT_ACCOUNT_MFA_ENABLED", "rootguard-root-account-mfa-enabled"),
     ("IAM_ROOT_ACCESS_KEY_CHECK", "rootguard-iam-root-access-key-check"),
 )
-_HARDWARE_MFA_RULE = ("ROOT_ACCOUNT_HARDWARE_MFA_ENABLED", "rootguard-root-account-hardware-mfa")
-_RECORDED_TYPES = ["AWS::IAM::User"]
-_CIS_ALARM = {
+HARDWARE_MFA_RULE = ("ROOT_ACCOUNT_HARDWARE_MFA_ENABLED", "rootguard-root-account-hardware-mfa")
+RECORDED_TYPES = ["AWS::IAM::User"]
+CIS_ALARM = {
     "Statistic": "Sum",
     "Period": 300,
     "EvaluationPeriods": 1,
@@ -58,20 +58,20 @@ _CIS_ALARM = {
     "ComparisonOperator": "GreaterThanOrEqualToThreshold",
     "TreatMissingData": "notBreaching",
 }
-_VALID_RETENTION = frozenset(
+VALID_RETENTION = frozenset(
     {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192}
     | {2557, 2922, 3288, 3653}
 )
 
-_TRAIL_COST = (
+TRAIL_COST = (
     "a trail's first copy of management events is free; S3 storage of the log files "
     "and CloudWatch Logs ingestion (about $0.50/GB) are charged"
 )
-_SECOND_TRAIL_COST = (
+SECOND_TRAIL_COST = (
     "this account already has a trail recording management events: a second copy of "
     "management events is charged ($2.00 per 100,000 events)"
 )
-_CONFIG_COST = (
+CONFIG_COST = (
     "AWS Config charges per configuration item recorded (about $0.003 each; only "
     "AWS::IAM::User is recorded, which changes rarely) and per rule evaluation (about "
     "$0.001 each; the root rules are periodic, once a day) — see aws.amazon.com/config/pricing"

@@ -16,6 +16,7 @@ from rootguard._judge import (
 )
 from rootguard._remediation._actions import (
     BaseAction,
+    BlockedKind,
 )
 from rootguard._remediation._constants import (
     MANAGED_TAG_KEY,
@@ -26,7 +27,6 @@ from rootguard._remediation._options import (
 )
 from rootguard._remediation._plan import (
     BlockedItem,
-    BlockedKind,
 )
 from rootguard._snapshot import (
     AccountSnapshot,
@@ -39,15 +39,15 @@ from rootguard._snapshot import (
 logger = logging.getLogger(__name__)
 
 
-def _tags_list(key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+def managed_tags(key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
     return [{key: MANAGED_TAG_KEY, value: MANAGED_TAG_VALUE}]
 
 
-def _dumps(document: Mapping[str, Any]) -> str:
+def dumps(document: Mapping[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def _loads(text: str | None) -> Any:
+def loads(text: str | None) -> Any:
     if not text:
         return None
     try:
@@ -69,7 +69,7 @@ MANAGEMENT_ADVANCED_SELECTOR: dict[str, Any] = {
 """The advanced event selector rootguard appends: all management events."""
 
 
-def _with_iam(group: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def with_iam(group: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The recording group extended to record AWS::IAM::User (None: not extensible)."""
     if not group:
         return None
@@ -94,58 +94,25 @@ def _with_iam(group: Mapping[str, Any] | None) -> dict[str, Any] | None:
 Read = tuple[str, str, "str | None", "str | None"]
 """A read the planner depends on: (service, operation, region or None, resource or None)."""
 
-_PASS, _WORK, _BLOCKED = "pass", "work", "blocked"
+PASS, WORK, BLOCKED = "pass", "work", "blocked"
 
 
-def _any_call(region: str) -> Read:
+def any_call(region: str) -> Read:
     """Every call in a region (what failed when nothing was collected there)."""
     return ("*", "*", region, None)
 
 
-# The blocked kind an action falls under when it depends on blocked work.
-_DEPENDENT_KIND: dict[str, BlockedKind] = {
-    "CreateBucket": BlockedKind.TRAIL,
-    "PutBucketTagging": BlockedKind.TRAIL,
-    "PutPublicAccessBlock": BlockedKind.TRAIL,
-    "PutBucketEncryption": BlockedKind.TRAIL,
-    "PutBucketPolicy": BlockedKind.TRAIL,
-    "CreateLogGroup": BlockedKind.TRAIL,
-    "PutRetentionPolicy": BlockedKind.TRAIL,
-    "CreateRole": BlockedKind.TRAIL,
-    "PutRolePolicy": BlockedKind.TRAIL,
-    "CreateTrail": BlockedKind.TRAIL,
-    "UpdateTrail": BlockedKind.TRAIL,
-    "StartLogging": BlockedKind.TRAIL_LOGGING,
-    "PutEventSelectors": BlockedKind.TRAIL_SELECTORS,
-    "PutMetricFilter": BlockedKind.METRIC_FILTER,
-    "PutMetricAlarm": BlockedKind.METRIC_ALARM,
-    "CreateTopic": BlockedKind.ALERT_TOPIC,
-    "SetTopicPolicy": BlockedKind.ALERT_TOPIC,
-    "CreateKey": BlockedKind.ALERT_TOPIC,
-    "SetTopicEncryption": BlockedKind.ALERT_TOPIC,
-    "Subscribe": BlockedKind.ALERT_SUBSCRIPTIONS,
-    "PutRule": BlockedKind.EVENTBRIDGE_RULE,
-    "PutTargets": BlockedKind.EVENTBRIDGE_TARGETS,
-    "CreateServiceLinkedRole": BlockedKind.CONFIG,
-    "PutConfigurationRecorder": BlockedKind.CONFIG,
-    "PutDeliveryChannel": BlockedKind.CONFIG_DELIVERY_CHANNEL,
-    "StartConfigurationRecorder": BlockedKind.CONFIG_DELIVERY_CHANNEL,
-    "PutConfigRule": BlockedKind.CONFIG_RULES,
-    "ManualStep": BlockedKind.ALERT_SUBSCRIPTIONS,
-}
-
-
-def _norm_arn(arn: str) -> str:
+def norm_arn(arn: str) -> str:
     """A log-group ARN with or without its ``:*`` suffix compares equal."""
     return arn[:-2] if arn.endswith(":*") else arn
 
 
-def _short(resource: str) -> str:
+def short_name(resource: str) -> str:
     """The last segment of an ARN or path (``…:alarm:x`` → ``x``)."""
     return resource.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or resource
 
 
-def _unique(items: Sequence[Any]) -> list[Any]:
+def unique(items: Sequence[Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
         if item not in out:
@@ -154,7 +121,7 @@ def _unique(items: Sequence[Any]) -> list[Any]:
 
 
 @dataclass
-class _Why:
+class Why:
     """Why a piece of work cannot be planned: a sentence and the reads it waits for."""
 
     text: str
@@ -163,7 +130,7 @@ class _Why:
 
 
 @dataclass
-class _Draft:
+class Draft:
     """A blocked item being built (several causes may merge into one)."""
 
     id: str
@@ -193,14 +160,14 @@ class _Draft:
 
 
 @dataclass
-class _TrailDecision:
+class TrailDecision:
     """What the trail part of the plan is: nothing (``pass``), ``work`` on ``trail``
     (``create`` a new one when None), or ``blocked`` by ``why``."""
 
     state: str
     trail: Trail | None = None
     create: bool = False
-    why: _Why | None = None
+    why: Why | None = None
     undecided: list[Trail] = field(default_factory=list)
     possible: list[Trail | None] | None = None
     """The trails a complete snapshot could lead the plan to build on (None: any)."""
@@ -214,7 +181,7 @@ class PlanOutput:
 
     actions: list[BaseAction] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    blocked: dict[str, _Draft] = field(default_factory=dict)
+    blocked: dict[str, Draft] = field(default_factory=dict)
     blocked_actions: dict[str, str] = field(default_factory=dict)
     """Id of an action that is not planned → id of the blocked item it falls under."""
 
@@ -236,7 +203,7 @@ class PlanContext:
     report: Report | None
     out: PlanOutput
     home: str = ""
-    home_block: _Why | None = None
+    home_block: Why | None = None
     """Set when no home-region work can be planned (home undecided or not collected)."""
     home_ambiguous: bool = False
     regions: tuple[str, ...] = ()
@@ -262,7 +229,7 @@ class PlanContext:
 
     def add(self, action: BaseAction) -> str:
         """Plan the action — unless it depends on blocked work: then it is blocked too."""
-        waiting = _unique(
+        waiting = unique(
             [
                 self.out.blocked_actions[d]
                 for d in action.depends_on
@@ -273,17 +240,17 @@ class PlanContext:
             self.out.actions.append(action)
             return action.id
         action_kind = str(getattr(action, "kind", ""))
-        kind = _DEPENDENT_KIND.get(action_kind, BlockedKind.TRAIL)
+        kind = type(action).BLOCKED_AS
         names = ", ".join(self.out.blocked[w].kind.value for w in waiting)
         self.block(
             kind,
             action.region,
-            _short(action.resource),
+            short_name(action.resource),
             resource=action.resource,
             description=f"{action.description} (waits for blocked {names})",
             fixes=action.fixes,
             actions=(action_kind,),
-            why=_Why("", depends_on=tuple(waiting)),
+            why=Why("", depends_on=tuple(waiting)),
             would_be=(action.id,),
         )
         return action.id
@@ -305,7 +272,7 @@ class PlanContext:
                 if region is not None and gap.region not in (region, None):
                     continue
                 if resource is not None and (
-                    gap.resource is None or _norm_arn(gap.resource) != _norm_arn(resource)
+                    gap.resource is None or norm_arn(gap.resource) != norm_arn(resource)
                 ):
                     continue
                 if gap not in found:
@@ -323,7 +290,7 @@ class PlanContext:
             out.append(f"{service}:{operation}")
             if (service, operation) == ("iam", "GetCredentialReport"):
                 out.append("iam:GenerateCredentialReport")
-        return _unique(out)
+        return unique(out)
 
     def block(
         self,
@@ -332,7 +299,7 @@ class PlanContext:
         name: str,
         *,
         description: str,
-        why: _Why,
+        why: Why,
         resource: str | None = None,
         fixes: Sequence[str] = (),
         actions: Sequence[str] = (),
@@ -351,13 +318,13 @@ class PlanContext:
         draft = self.out.blocked.get(bid)
         if draft is None:
             text = f"{description}: {why.text}" if why.text else description
-            draft = _Draft(bid, kind, region, resource, text)
+            draft = Draft(bid, kind, region, resource, text)
             self.out.blocked[bid] = draft
-        draft.fixes = _unique([*draft.fixes, *fixes])
-        draft.actions = _unique([*draft.actions, *actions])
-        draft.gaps = _unique([*draft.gaps, *gaps])
-        draft.permissions = _unique([*draft.permissions, *permissions])
-        draft.depends_on = _unique([*draft.depends_on, *(d for d in why.depends_on if d != bid)])
+        draft.fixes = unique([*draft.fixes, *fixes])
+        draft.actions = unique([*draft.actions, *actions])
+        draft.gaps = unique([*draft.gaps, *gaps])
+        draft.permissions = unique([*draft.permissions, *permissions])
+        draft.depends_on = unique([*draft.depends_on, *(d for d in why.depends_on if d != bid)])
         for action_id in would_be:
             self.out.blocked_actions[action_id] = bid
         logger.debug("blocked %s: %s", bid, draft.description)
@@ -381,10 +348,10 @@ class PlanContext:
         A check UNKNOWN for other reasons (an input it does not judge) is planned for."""
         status = self.status(check_id, region)
         if status is Status.PASS or status is Status.NOT_APPLICABLE:
-            return _PASS
+            return PASS
         if status is Status.UNKNOWN and unread:
-            return _BLOCKED
-        return _WORK
+            return BLOCKED
+        return WORK
 
     def findings(self, check_id: str, region: str | None = None) -> list[Finding]:
         if self.report is None:

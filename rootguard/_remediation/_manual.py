@@ -8,6 +8,7 @@ from typing import Any
 
 from rootguard._checks import Status
 from rootguard._remediation._actions import (
+    BlockedKind,
     ManualStep,
 )
 from rootguard._remediation._constants import (
@@ -17,10 +18,7 @@ from rootguard._remediation._constants import (
 from rootguard._remediation._context import (
     PlanContext,
     Read,
-    _Why,
-)
-from rootguard._remediation._plan import (
-    BlockedKind,
+    Why,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,7 +66,7 @@ def plan_root_manual_steps(ctx: PlanContext) -> None:
                 "root",
                 resource=root_arn,
                 description=what,
-                why=_Why(text, tuple(unread)),
+                why=Why(text, tuple(unread)),
                 fixes=(check,),
                 actions=("ManualStep",),
             )

@@ -19,13 +19,13 @@ from rootguard._errors import PlanError, name_list
 from rootguard._models import StrEnum
 from rootguard._names import check_name
 from rootguard._remediation._constants import (
-    _VALID_RETENTION,
+    VALID_RETENTION,
 )
 
 # ---------------------------------------------------------------------------- validation
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
 _EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -254,8 +254,8 @@ class RemediationOptions(BaseModel):
     @field_validator("log_retention_days")
     @classmethod
     def _v_retention(cls, value: int) -> int:
-        if value not in _VALID_RETENTION:
-            raise ValueError(f"CloudWatch Logs accepts only {sorted(_VALID_RETENTION)} days")
+        if value not in VALID_RETENTION:
+            raise ValueError(f"CloudWatch Logs accepts only {sorted(VALID_RETENTION)} days")
         return value
 
     @model_validator(mode="after")

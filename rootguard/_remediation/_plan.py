@@ -14,11 +14,11 @@ from pydantic import (
 )
 
 from rootguard._errors import PlanError
-from rootguard._models import StrEnum
 from rootguard._remediation._actions import (
     Action,
     ApiAction,
     BaseAction,
+    BlockedKind,
     ChangeType,
     ManualStep,
 )
@@ -27,41 +27,6 @@ from rootguard._snapshot import (
 )
 
 # ------------------------------------------------------------------------------ blocked
-
-
-class BlockedKind(StrEnum):
-    """What a :class:`BlockedItem` could not plan (stable values)."""
-
-    TRAIL = "trail"
-    """Create or adopt the multi-region trail (with its bucket, log group and role)."""
-    TRAIL_LOGGING = "trail_logging"
-    """Start logging on the adopted trail (``StartLogging``)."""
-    TRAIL_SELECTORS = "trail_selectors"
-    """Make the adopted trail record management events (``PutEventSelectors``)."""
-    METRIC_FILTER = "metric_filter"
-    """The root metric filter on the trail's log group (and the alarm built on it)."""
-    METRIC_ALARM = "metric_alarm"
-    """The root-usage alarm (``PutMetricAlarm``)."""
-    ALERT_TOPIC = "alert_topic"
-    """The alert topic and its policy (``CreateTopic``, ``SetTopicAttributes``)."""
-    ALERT_SUBSCRIPTIONS = "alert_subscriptions"
-    """The alert topic's subscribers (``Subscribe``, confirmations)."""
-    EVENTBRIDGE_RULE = "eventbridge_rule"
-    """A region's root-activity rule (``PutRule`` and ``PutTargets``)."""
-    EVENTBRIDGE_TARGETS = "eventbridge_targets"
-    """The target of rootguard's rule in a region (``PutTargets``)."""
-    CONFIG = "config"
-    """AWS Config for the root rules (recorder, delivery channel, rules)."""
-    CONFIG_DELIVERY_CHANNEL = "config_delivery_channel"
-    """AWS Config's delivery channel (and starting the recorder, which needs it)."""
-    CONFIG_RULES = "config_rules"
-    """The AWS Config managed root rules (``PutConfigRule``)."""
-    ROOT_MFA = "root_mfa"
-    """Whether a human must add MFA to the root user."""
-    ROOT_ACCESS_KEYS = "root_access_keys"
-    """Whether a human must remove root access keys."""
-    TOPIC_POLICY = "topic_policy"
-    """Whether an alert topic's policy lets outsiders in (a manual review)."""
 
 
 class BlockedItem(BaseModel):

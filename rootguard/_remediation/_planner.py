@@ -13,6 +13,7 @@ from pydantic import (
 
 from rootguard._checks import Policy, Report, evaluate
 from rootguard._errors import PlanError, RootGuardError
+from rootguard._remediation._actions import BlockedKind
 from rootguard._remediation._alerting import (
     block_chain,
     decide_chain,
@@ -34,24 +35,23 @@ from rootguard._remediation._constants import (
     _MULTI_REGION,
 )
 from rootguard._remediation._context import (
-    _BLOCKED,
-    _PASS,
-    _WORK,
+    BLOCKED,
+    PASS,
+    WORK,
     PlanContext,
     PlanOutput,
-    _any_call,
-    _TrailDecision,
-    _Why,
+    TrailDecision,
+    Why,
+    any_call,
 )
 from rootguard._remediation._manual import (
     plan_root_manual_steps,
 )
 from rootguard._remediation._options import (
-    _ACCOUNT_RE,
+    ACCOUNT_RE,
     RemediationOptions,
 )
 from rootguard._remediation._plan import (
-    BlockedKind,
     Plan,
 )
 from rootguard._remediation._storage import (
@@ -79,7 +79,7 @@ logger = logging.getLogger(__name__)
 
 def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     """The plan for a validated snapshot and options: the families in order."""
-    if not _ACCOUNT_RE.fullmatch(snapshot.account_id):
+    if not ACCOUNT_RE.fullmatch(snapshot.account_id):
         raise PlanError(f"snapshot account id {snapshot.account_id!r} is not 12 digits")
     policy = Policy(
         cloudwatch_delivery_max_age_hours=None,
@@ -97,10 +97,10 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
         regions=pick_regions(ctx),
         topic_arn=opts.alert_topic_arn or ctx.arn("sns", home, opts.alert_topic_name),
     )
-    config = _PASS
+    config = PASS
     if ctx.opts.enable_config_rules:
         config = ctx.state(_CONFIG_RULES, config_unread(ctx))
-    needs = config_needs(ctx) if config == _WORK and not ctx.home_block else None
+    needs = config_needs(ctx) if config == WORK and not ctx.home_block else None
     need_channel = bool(needs and needs["channel"])
 
     # the trail
@@ -108,15 +108,15 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     log_deps: tuple[str, ...] = ()
     trail_block: str | None = None
     trail_fixes = (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS, _METRIC_ALARM)
-    create = decision.state == _WORK and decision.create
-    if decision.state == _BLOCKED and decision.why is not None:
+    create = decision.state == WORK and decision.create
+    if decision.state == BLOCKED and decision.why is not None:
         trail_block = block_trail(ctx, decision.why, trail_fixes)
-    elif decision.state == _WORK:
+    elif decision.state == WORK:
         why = ctx.home_block
         if why is None and create:
             home_trails = ctx.region_data(ctx.home).trails
             if home_trails is None:
-                why = _Why(
+                why = Why(
                     f"the trails of {ctx.home} could not be listed, so whether a trail "
                     f"named {ctx.opts.trail_name} already exists there is unknown",
                     (("cloudtrail", "DescribeTrails", ctx.home, None),),
@@ -133,51 +133,51 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     bucket_deps: tuple[str, ...] = ()
     if create or need_channel:
         bucket_deps = plan_bucket(ctx, trail_arn if create else None, need_channel)
-    if decision.state == _WORK and trail_block is None:
+    if decision.state == WORK and trail_block is None:
         log_group, log_deps = plan_trail(ctx, trail, create, trail_arn, bucket_deps)
-    elif decision.state == _PASS and chain == _WORK and trail is not None:
+    elif decision.state == PASS and chain == WORK and trail is not None:
         log_group = adopted_log_group(ctx, trail)
 
     # the metric chain, the topic, the rules, AWS Config
     chain_planned = False
     topic_deps: tuple[str, ...] = ()
-    if chain == _BLOCKED:
+    if chain == BLOCKED:
         waits = (trail_block,) if trail_block is not None else ()
-        block_chain(ctx, chain_why or _Why("", depends_on=waits))
-    elif chain == _WORK:
+        block_chain(ctx, chain_why or Why("", depends_on=waits))
+    elif chain == WORK:
         if trail_block is not None:
-            block_chain(ctx, _Why("", depends_on=(trail_block,)))
+            block_chain(ctx, Why("", depends_on=(trail_block,)))
         elif ctx.home_block is not None:
             block_chain(ctx, ctx.home_block)
         elif log_group is not None:
             blocked = log_group_unread(ctx, ctx.home, log_group)
             if blocked:  # even for a group this plan creates: it may exist already
                 block_chain(
-                    ctx, _Why(f"what log group {log_group} holds could not be read", tuple(blocked))
+                    ctx, Why(f"what log group {log_group} holds could not be read", tuple(blocked))
                 )
             else:
                 chain_planned = True
     states = rule_states(ctx) if ctx.opts.enable_eventbridge else {}
-    if chain_planned or states.get(ctx.home) == _WORK or own_topic_insecure(ctx):
+    if chain_planned or states.get(ctx.home) == WORK or own_topic_insecure(ctx):
         topic_deps = plan_topic(ctx)
     if chain_planned and log_group is not None:
         plan_metric_chain(ctx, log_group, log_deps, topic_deps)
-    if any(state != _PASS for state in states.values()):
+    if any(state != PASS for state in states.values()):
         plan_eventbridge(ctx, states, topic_deps)
-    if config == _BLOCKED:
+    if config == BLOCKED:
         ctx.block(
             BlockedKind.CONFIG,
             ctx.home if not ctx.home_ambiguous else None,
             "root-rules",
             description="AWS Config with the root rules",
-            why=_Why(
+            why=Why(
                 "whether a region already records with the root rules could not be read",
                 tuple(config_unread(ctx)),
             ),
             fixes=(_CONFIG_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
-    elif config == _WORK and ctx.home_block is not None:
+    elif config == WORK and ctx.home_block is not None:
         ctx.block(
             BlockedKind.CONFIG,
             None,
@@ -216,22 +216,22 @@ def evaluate_snapshot(snapshot: AccountSnapshot, policy: Policy, out: PlanOutput
 
 
 def decide_home(
-    ctx: PlanContext, decision: _TrailDecision, chain: str, chain_why: _Why | None
-) -> tuple[str, _Why | None, bool]:
+    ctx: PlanContext, decision: TrailDecision, chain: str, chain_why: Why | None
+) -> tuple[str, Why | None, bool]:
     """(home region, why no home-region work can be planned or None, whether the home is
     ambiguous). When the home depends on data that was not read (the trail to adopt), no
     home-region work is planned: the second item says why."""
-    home_block: _Why | None = None
+    home_block: Why | None = None
     home_ambiguous = False
     possible: list[Trail | None] | None
-    if decision.state == _PASS:
-        if chain == _PASS:
+    if decision.state == PASS:
+        if chain == PASS:
             possible = [None]
-        elif chain == _BLOCKED:
+        elif chain == BLOCKED:
             possible = [None, *(ctx.snap.trails or [])]
         else:
             possible = [decision.trail]
-    elif decision.state == _WORK:
+    elif decision.state == WORK:
         possible = [decision.trail]
     else:
         possible = decision.possible
@@ -252,16 +252,16 @@ def decide_home(
         home = homes.pop() if len(homes) == 1 else pick_home(ctx, None)
         if len(homes) > 1:
             home_ambiguous = True
-            why = decision.why or chain_why or _Why("")
-            home_block = _Why(
+            why = decision.why or chain_why or Why("")
+            home_block = Why(
                 "the home region follows the trail to build on, which is undecided — "
                 f"{why.text or 'trail data was not read'}; pass home_region to plan the rest",
                 why.reads,
             )
     if home_block is None and home not in ctx.snap.region_data:
-        home_block = _Why(
+        home_block = Why(
             f"nothing was collected in the home region {home}",
-            (_any_call(home), ("cloudtrail", "DescribeTrails", home, None)),
+            (any_call(home), ("cloudtrail", "DescribeTrails", home, None)),
         )
     return home, home_block, home_ambiguous
 

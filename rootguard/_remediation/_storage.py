@@ -20,16 +20,16 @@ from rootguard._remediation._constants import (
     _CONFIG_RULES,
     _LOG_VALIDATION,
     _MULTI_REGION,
-    _ROLE_POLICY,
     MANAGED_TAG_KEY,
     MANAGED_TAG_VALUE,
+    ROLE_POLICY,
 )
 from rootguard._remediation._context import (
     PlanContext,
     Read,
-    _any_call,
-    _dumps,
-    _tags_list,
+    any_call,
+    dumps,
+    managed_tags,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def plan_bucket(ctx: PlanContext, trail_arn: str | None, for_config: bool) -> tu
             resource=bucket_arn,
             description=f"tag bucket {bucket} {MANAGED_TAG_KEY}={MANAGED_TAG_VALUE}",
             depends_on=(create,),
-            params={"Bucket": bucket, "Tagging": {"TagSet": _tags_list()}},
+            params={"Bucket": bucket, "Tagging": {"TagSet": managed_tags()}},
             permissions=("s3:PutBucketTagging", "s3:GetBucketTagging"),
         )
     )
@@ -130,7 +130,7 @@ def plan_bucket(ctx: PlanContext, trail_arn: str | None, for_config: bool) -> tu
             depends_on=(create, pab),
             params={
                 "Bucket": bucket,
-                "Policy": _dumps({"Version": "2012-10-17", "Statement": statements}),
+                "Policy": dumps({"Version": "2012-10-17", "Statement": statements}),
             },
             permissions=("s3:PutBucketPolicy", "s3:GetBucketPolicy"),
         )
@@ -242,9 +242,9 @@ def plan_role(  # noqa: PLR0917 - the role's parts, in the order IAM takes them
             fixes=fixes,
             params={
                 "RoleName": name,
-                "AssumeRolePolicyDocument": _dumps(trust),
+                "AssumeRolePolicyDocument": dumps(trust),
                 "Description": f"rootguard: {description}",
-                "Tags": _tags_list(),
+                "Tags": managed_tags(),
             },
             permissions=(
                 "iam:CreateRole",
@@ -259,13 +259,13 @@ def plan_role(  # noqa: PLR0917 - the role's parts, in the order IAM takes them
             id=ctx.aid("PutRolePolicy", None, name),
             region=None,
             resource=role_arn,
-            description=f"inline policy {_ROLE_POLICY} of role {name}",
+            description=f"inline policy {ROLE_POLICY} of role {name}",
             fixes=fixes,
             depends_on=(create,),
             params={
                 "RoleName": name,
-                "PolicyName": _ROLE_POLICY,
-                "PolicyDocument": _dumps({"Version": "2012-10-17", "Statement": policy_statements}),
+                "PolicyName": ROLE_POLICY,
+                "PolicyDocument": dumps({"Version": "2012-10-17", "Statement": policy_statements}),
             },
             permissions=("iam:PutRolePolicy", "iam:GetRolePolicy"),
         )
@@ -280,7 +280,7 @@ def log_group_unread(ctx: PlanContext, region: str, name: str) -> list[Read]:
     data = ctx.region_data(region)
     if data is None or data.log_groups is None:
         return [
-            *([_any_call(region)] if data is None else []),
+            *([any_call(region)] if data is None else []),
             ("cloudtrail", "DescribeTrails", region, None),
             ("logs", "DescribeLogGroups", region, None),
         ]

@@ -14,6 +14,7 @@ from rootguard._judge import (
     topic_encryption,
 )
 from rootguard._remediation._actions import (
+    BlockedKind,
     CreateKey,
     CreateTopic,
     ManualStep,
@@ -32,17 +33,14 @@ from rootguard._remediation._constants import (
 from rootguard._remediation._context import (
     PlanContext,
     Read,
-    _any_call,
-    _dumps,
-    _loads,
-    _tags_list,
-    _Why,
+    Why,
+    any_call,
+    dumps,
+    loads,
+    managed_tags,
 )
 from rootguard._remediation._options import (
     SubscriptionProtocol,
-)
-from rootguard._remediation._plan import (
-    BlockedKind,
 )
 from rootguard._snapshot import (
     SnsTopic,
@@ -58,7 +56,7 @@ def topic_unread(ctx: PlanContext, arn: str) -> list[Read]:
     region = parts[3]
     data = ctx.region_data(region)
     if data is None:
-        return [_any_call(region), ("sns", "ListTopics", region, None)]
+        return [any_call(region), ("sns", "ListTopics", region, None)]
     if data.topics is None:
         return [("sns", "ListTopics", region, None)]
     topic = next((t for t in data.topics if t.topic_arn == arn), None)
@@ -77,7 +75,7 @@ def topic_policy_unread(ctx: PlanContext, arn: str) -> list[Read]:
     region = parts[3]
     data = ctx.region_data(region)
     if data is None:
-        return [_any_call(region), ("sns", "ListTopics", region, None)]
+        return [any_call(region), ("sns", "ListTopics", region, None)]
     if data.topics is None:
         return [("sns", "ListTopics", region, None)]
     topic = next((t for t in data.topics if t.topic_arn == arn), None)
@@ -103,7 +101,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
     policy_id = ctx.aid("SetTopicPolicy", region, name)
     why = ctx.home_block
     if why is None and ctx.region_data(region).topics is None:
-        why = _Why(
+        why = Why(
             f"the SNS topics of {region} could not be listed, so whether the alert topic "
             "exists (and who subscribes to it) is unknown",
             (("sns", "ListTopics", region, None),),
@@ -135,7 +133,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
                     resource=arn,
                     description=f"SNS alert topic {ctx.opts.alert_topic_name}",
                     fixes=fixes,
-                    params={"Name": ctx.opts.alert_topic_name, "Tags": _tags_list()},
+                    params={"Name": ctx.opts.alert_topic_name, "Tags": managed_tags()},
                     permissions=(
                         "sns:CreateTopic",
                         "sns:TagResource",
@@ -145,7 +143,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
             )
         )
     wanted = topic_statements(ctx)
-    current = _loads(topic.policy) if topic is not None else None
+    current = loads(topic.policy) if topic is not None else None
     if ours:
         policy_ok = current == {"Version": "2012-10-17", "Statement": wanted}
     else:
@@ -158,7 +156,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
             name,
             resource=arn,
             description=f"the policy of the alert topic {name}",
-            why=_Why(
+            why=Why(
                 "its attributes could not be read, so its policy is unknown",
                 (("sns", "GetTopicAttributes", region, arn),),
             ),
@@ -185,7 +183,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
                     params={
                         "TopicArn": arn,
                         "AttributeName": "Policy",
-                        "AttributeValue": _dumps({"Version": "2012-10-17", "Statement": wanted}),
+                        "AttributeValue": dumps({"Version": "2012-10-17", "Statement": wanted}),
                     },
                     permissions=("sns:SetTopicAttributes", "sns:GetTopicAttributes"),
                 )
@@ -201,7 +199,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
             name,
             resource=arn,
             description=f"the subscribers of the alert topic {name}",
-            why=_Why(
+            why=Why(
                 "its subscriptions could not be listed",
                 (("sns", "ListSubscriptionsByTopic", region, arn),),
             ),
@@ -241,7 +239,7 @@ def plan_topic_key(ctx: PlanContext, topic: SnsTopic) -> None:
                 "Description": f"rootguard: encrypts the root-alert SNS topic {arn}",
                 "KeyUsage": "ENCRYPT_DECRYPT",
                 "KeySpec": "SYMMETRIC_DEFAULT",
-                "Policy": _dumps(topic_key_policy(ctx)),
+                "Policy": dumps(topic_key_policy(ctx)),
                 "Tags": [
                     {"TagKey": MANAGED_TAG_KEY, "TagValue": MANAGED_TAG_VALUE},
                     {"TagKey": KEY_ALIAS_TAG_KEY, "TagValue": alias},
@@ -443,7 +441,7 @@ def plan_foreign_topic_steps(ctx: PlanContext) -> None:
                     name,
                     resource=f.resource,
                     description=f"whether the policy of topic {name} lets outsiders in",
-                    why=_Why("its policy could not be read", tuple(unread)),
+                    why=Why("its policy could not be read", tuple(unread)),
                     fixes=(_TOPIC_SECURE,),
                     actions=("SetTopicPolicy",) if ours else ("ManualStep",),
                 )

@@ -11,34 +11,32 @@ from rootguard._judge import (
     parse_log_group_arn,
 )
 from rootguard._remediation._actions import (
+    BlockedKind,
     CreateTrail,
     PutEventSelectors,
     StartLogging,
     UpdateTrail,
 )
 from rootguard._remediation._constants import (
-    _CLOUDTRAIL_ROLE,
     _CLOUDWATCH_LOGS,
     _LOG_VALIDATION,
     _METRIC_ALARM,
     _MULTI_REGION,
-    _SECOND_TRAIL_COST,
-    _TRAIL_COST,
+    CLOUDTRAIL_ROLE,
+    SECOND_TRAIL_COST,
+    TRAIL_COST,
 )
 from rootguard._remediation._context import (
-    _BLOCKED,
-    _PASS,
-    _WORK,
+    BLOCKED,
     MANAGEMENT_ADVANCED_SELECTOR,
     MANAGEMENT_BASIC_SELECTOR,
+    PASS,
+    WORK,
     PlanContext,
     Read,
-    _tags_list,
-    _TrailDecision,
-    _Why,
-)
-from rootguard._remediation._plan import (
-    BlockedKind,
+    TrailDecision,
+    Why,
+    managed_tags,
 )
 from rootguard._remediation._storage import (
     bucket_name,
@@ -79,12 +77,12 @@ def qualifying_trail(ctx: PlanContext) -> Trail | None:
     return next((t for t in ctx.snap.trails or [] if t.trail_arn in arns), None)
 
 
-def decide_trail(ctx: PlanContext) -> _TrailDecision:
+def decide_trail(ctx: PlanContext) -> TrailDecision:
     trails = ctx.snap.trails
     if trails is None:
-        return _TrailDecision(
-            _BLOCKED,
-            why=_Why(
+        return TrailDecision(
+            BLOCKED,
+            why=Why(
                 "the account's trails could not be listed, so whether a trail to adopt "
                 "exists is unknown (a second trail is charged)",
                 (("cloudtrail", "DescribeTrails", None, None),),
@@ -94,12 +92,12 @@ def decide_trail(ctx: PlanContext) -> _TrailDecision:
     if all(ctx.passes(c) for c in (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS)):
         qualifying = qualifying_trail(ctx)
         if qualifying is not None:
-            return _TrailDecision(_PASS, trail=qualifying, undecided=undecided)
+            return TrailDecision(PASS, trail=qualifying, undecided=undecided)
     if undecided:
         names = ", ".join(t.name for t in undecided)
-        return _TrailDecision(
-            _BLOCKED,
-            why=_Why(
+        return TrailDecision(
+            BLOCKED,
+            why=Why(
                 f"whether trail(s) {names} qualify could not be judged",
                 tuple(r for t in undecided for r in trail_unread(ctx, t)),
             ),
@@ -107,12 +105,12 @@ def decide_trail(ctx: PlanContext) -> _TrailDecision:
         )
     picks, create = pick_trail(ctx)
     if create:
-        return _TrailDecision(_WORK, create=True)
+        return TrailDecision(WORK, create=True)
     if len(picks) > 1:
         unknown = [t for t in picks if t.is_logging is None]
-        return _TrailDecision(
-            _BLOCKED,
-            why=_Why(
+        return TrailDecision(
+            BLOCKED,
+            why=Why(
                 "which trail to adopt depends on whether "
                 + ", ".join(t.name for t in unknown)
                 + " is logging, which could not be read",
@@ -120,7 +118,7 @@ def decide_trail(ctx: PlanContext) -> _TrailDecision:
             ),
             possible=list(picks),
         )
-    return _TrailDecision(_WORK, trail=picks[0])
+    return TrailDecision(WORK, trail=picks[0])
 
 
 def pick_trail(ctx: PlanContext) -> tuple[list[Trail], bool]:
@@ -165,7 +163,7 @@ def pick_trail(ctx: PlanContext) -> tuple[list[Trail], bool]:
     return winners, False
 
 
-def block_trail(ctx: PlanContext, why: _Why, fixes: tuple[str, ...]) -> str:
+def block_trail(ctx: PlanContext, why: Why, fixes: tuple[str, ...]) -> str:
     return ctx.block(
         BlockedKind.TRAIL,
         None,
@@ -197,7 +195,7 @@ def adopted_log_group(ctx: PlanContext, trail: Trail) -> str | None:
 def plan_cloudtrail_role(ctx: PlanContext, log_group: str) -> tuple[str, str]:
     return plan_role(
         ctx,
-        _CLOUDTRAIL_ROLE,
+        CLOUDTRAIL_ROLE,
         "cloudtrail.amazonaws.com",
         [
             {
@@ -233,11 +231,11 @@ def plan_trail(
             "IsMultiRegionTrail": True,
             "EnableLogFileValidation": True,
             "CloudWatchLogsLogGroupArn": ctx.arn("logs", region, f"log-group:{group}:*"),
-            "CloudWatchLogsRoleArn": ctx.role_arn(_CLOUDTRAIL_ROLE),
+            "CloudWatchLogsRoleArn": ctx.role_arn(CLOUDTRAIL_ROLE),
         }
         if ctx.opts.kms_key_id:
             params["KmsKeyId"] = ctx.opts.kms_key_id
-        params["TagsList"] = _tags_list()
+        params["TagsList"] = managed_tags()
         others = [t for t in ctx.snap.trails or [] if ctx.records_management(t)]
         create_id = ctx.add(
             CreateTrail(
@@ -250,7 +248,7 @@ def plan_trail(
                 ),
                 fixes=(_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS, _METRIC_ALARM),
                 depends_on=(*bucket_deps, *lg, role_policy),
-                note=_SECOND_TRAIL_COST if others else _TRAIL_COST,
+                note=SECOND_TRAIL_COST if others else TRAIL_COST,
                 params=params,
                 permissions=(
                     "cloudtrail:CreateTrail",
@@ -335,7 +333,7 @@ def plan_trail(
         log_deps = plan_log_group(ctx, log_group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
         _, role_policy = plan_cloudtrail_role(ctx, log_group)
         update["CloudWatchLogsLogGroupArn"] = ctx.arn("logs", region, f"log-group:{log_group}:*")
-        update["CloudWatchLogsRoleArn"] = ctx.role_arn(_CLOUDTRAIL_ROLE)
+        update["CloudWatchLogsRoleArn"] = ctx.role_arn(CLOUDTRAIL_ROLE)
         deps += [*log_deps, role_policy]
         fixes += [_CLOUDWATCH_LOGS, _METRIC_ALARM]
     if update:
@@ -374,7 +372,7 @@ def plan_trail(
             name,
             resource=trail.trail_arn,
             description=f"start logging on trail {name} if it is stopped",
-            why=_Why(
+            why=Why(
                 "its status could not be read",
                 (("cloudtrail", "GetTrailStatus", None, trail.trail_arn),),
             ),
@@ -411,7 +409,7 @@ def plan_trail(
             name,
             resource=trail.trail_arn,
             description=f"make trail {name} record every management event if it does not",
-            why=_Why(
+            why=Why(
                 "its event selectors could not be read",
                 (("cloudtrail", "GetEventSelectors", None, trail.trail_arn),),
             ),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rootguard._remediation._actions import ApiAction
-from rootguard._remediation._handlers import _metric_alarm
+from rootguard._remediation._handlers_alerting import _metric_alarm
 from rootguard._remediation._handling import _Context
 from rootguard._remediation._options import RemediationOptions
 from rootguard._remediation._plan import Plan
