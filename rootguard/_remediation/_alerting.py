@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,23 +46,10 @@ from rootguard._remediation._context import (
     managed_tags,
     unique,
 )
-from rootguard._remediation._storage import (
-    log_group_unread,
-    plan_role,
-)
-from rootguard._remediation._topic import (
-    topic_unread,
-)
-from rootguard._remediation._trail import (
-    trail_unread,
-)
-from rootguard._snapshot import (
-    Alarm,
-    EventRule,
-    MetricTransformation,
-)
-
-logger = logging.getLogger(__name__)
+from rootguard._remediation._storage import log_group_unread, plan_role
+from rootguard._remediation._topic import topic_unread
+from rootguard._remediation._trail import trail_unread
+from rootguard._snapshot import Alarm, EventRule, MetricTransformation
 
 
 def chain_unread(ctx: PlanContext) -> list[Read]:
@@ -98,7 +84,7 @@ def decide_chain(ctx: PlanContext, decision: TrailDecision) -> tuple[str, Why | 
     if status in (Status.PASS, Status.NOT_APPLICABLE):
         return PASS, None
     if decision.state == BLOCKED:
-        return BLOCKED, None  # blocked with the trail (see run)
+        return BLOCKED, None  # blocked with the trail (see build_plan)
     if decision.state == PASS and decision.undecided:
         names = ", ".join(t.name for t in decision.undecided)
         return BLOCKED, Why(
@@ -133,7 +119,7 @@ def plan_metric_chain(
     data = ctx.region_data(region)
     lg = next((g for g in data.log_groups or [] if g.log_group_name == group), None)
     filters = lg.metric_filters if lg is not None else []
-    if filters is None:  # run() blocks the chain first; kept for safety
+    if filters is None:  # build_plan blocks the chain first; kept for safety
         block_chain(
             ctx,
             Why(

@@ -43,10 +43,7 @@ from rootguard._remediation import (  # noqa: F401 - importing them registers th
     _handlers_alerting,
     _handlers_trail,
 )
-from rootguard._remediation._actions import (
-    ApiAction,
-    ManualStep,
-)
+from rootguard._remediation._actions import ApiAction, ManualStep
 from rootguard._remediation._handling import (
     _GLOBAL_REGION,
     _Call,

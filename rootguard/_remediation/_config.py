@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-from rootguard._judge import (
-    active_managed_rules,
-    records_iam,
-)
+from rootguard._judge import active_managed_rules, records_iam
 from rootguard._remediation._actions import (
     BlockedKind,
     ChangeType,
@@ -29,22 +25,9 @@ from rootguard._remediation._constants import (
     RECORDED_TYPES,
     RECORDER_NAME,
 )
-from rootguard._remediation._context import (
-    PlanContext,
-    Read,
-    Why,
-    any_call,
-    managed_tags,
-    with_iam,
-)
-from rootguard._remediation._options import (
-    RemediationOptions,
-)
-from rootguard._remediation._storage import (
-    bucket_name,
-)
-
-logger = logging.getLogger(__name__)
+from rootguard._remediation._context import PlanContext, Read, Why, any_call, managed_tags, with_iam
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._storage import bucket_name
 
 
 def config_unread(ctx: PlanContext) -> list[Read]:

@@ -11,28 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rootguard._checks import Finding, Policy, Report, Status
-from rootguard._judge import (
-    trail_records_management,
-)
-from rootguard._remediation._actions import (
-    BaseAction,
-    BlockedKind,
-)
-from rootguard._remediation._constants import (
-    MANAGED_TAG_KEY,
-    MANAGED_TAG_VALUE,
-)
-from rootguard._remediation._options import (
-    RemediationOptions,
-)
-from rootguard._remediation._plan import (
-    BlockedItem,
-)
-from rootguard._snapshot import (
-    AccountSnapshot,
-    Gap,
-    Trail,
-)
+from rootguard._judge import trail_records_management
+from rootguard._remediation._actions import BaseAction, BlockedKind
+from rootguard._remediation._constants import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._plan import BlockedItem
+from rootguard._snapshot import AccountSnapshot, Gap, Trail
 
 # ------------------------------------------------------------------------------ helpers
 

@@ -12,17 +12,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rootguard._aws import (
-    CALL_ERRORS,
-    error_code,
-    error_message,
-    paginate,
-)
-from rootguard._judge import (
-    is_aws_managed_sns_key,
-    key_policy_missing_services,
-    records_iam,
-)
+from rootguard._aws import CALL_ERRORS, error_code, error_message, paginate
+from rootguard._judge import is_aws_managed_sns_key, key_policy_missing_services, records_iam
 from rootguard._remediation._actions import (
     ApiAction,
     CreateKey,
@@ -38,9 +29,7 @@ from rootguard._remediation._actions import (
     StartConfigurationRecorder,
     Subscribe,
 )
-from rootguard._remediation._constants import (
-    KEY_ALIAS_TAG_KEY,
-)
+from rootguard._remediation._constants import KEY_ALIAS_TAG_KEY
 from rootguard._remediation._handling import (
     _Call,
     _Conflict,
@@ -52,9 +41,7 @@ from rootguard._remediation._handling import (
     _same_doc,
     handles,
 )
-from rootguard._remediation._outcomes import (
-    PendingConfirmation,
-)
+from rootguard._remediation._outcomes import PendingConfirmation
 
 # Each handler only reads, and returns the mutating calls needed (none: satisfied).
 

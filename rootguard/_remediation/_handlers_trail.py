@@ -11,13 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rootguard._aws import (
-    error_message,
-    paginate,
-)
-from rootguard._judge import (
-    judge_selectors,
-)
+from rootguard._aws import error_message, paginate
+from rootguard._judge import judge_selectors
 from rootguard._remediation._actions import (
     ApiAction,
     CreateBucket,
@@ -36,10 +31,7 @@ from rootguard._remediation._actions import (
     StartLogging,
     UpdateTrail,
 )
-from rootguard._remediation._constants import (
-    MANAGED_TAG_KEY,
-    MANAGED_TAG_VALUE,
-)
+from rootguard._remediation._constants import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from rootguard._remediation._context import MANAGEMENT_ADVANCED_SELECTOR, MANAGEMENT_BASIC_SELECTOR
 from rootguard._remediation._handling import (
     _Call,

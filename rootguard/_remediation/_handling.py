@@ -5,26 +5,16 @@ Handlers are registered by action class (:func:`handles`)."""
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rootguard._aws import (
-    ClientFactory,
-    error_code,
-)
-from rootguard._remediation._actions import (
-    ApiAction,
-)
-from rootguard._remediation._outcomes import (
-    PendingConfirmation,
-)
+from rootguard._aws import ClientFactory, error_code
+from rootguard._remediation._actions import ApiAction
+from rootguard._remediation._outcomes import PendingConfirmation
 from rootguard._remediation._plan import Plan
-
-logger = logging.getLogger(__name__)
 
 _GLOBAL_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 

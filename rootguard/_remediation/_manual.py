@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from rootguard._checks import Status
-from rootguard._remediation._actions import (
-    BlockedKind,
-    ManualStep,
-)
-from rootguard._remediation._constants import (
-    _ROOT_KEYS,
-    _ROOT_MFA,
-)
-from rootguard._remediation._context import (
-    PlanContext,
-    Read,
-    Why,
-)
-
-logger = logging.getLogger(__name__)
+from rootguard._remediation._actions import BlockedKind, ManualStep
+from rootguard._remediation._constants import _ROOT_KEYS, _ROOT_MFA
+from rootguard._remediation._context import PlanContext, Read, Why
 
 
 def plan_root_manual_steps(ctx: PlanContext) -> None:

@@ -18,9 +18,7 @@ from pydantic import (
 from rootguard._errors import PlanError, name_list
 from rootguard._models import StrEnum
 from rootguard._names import check_name
-from rootguard._remediation._constants import (
-    VALID_RETENTION,
-)
+from rootguard._remediation._constants import VALID_RETENTION
 
 # ---------------------------------------------------------------------------- validation
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._models import StrEnum
-from rootguard._remediation._actions import (
-    Action,
-    ManualStep,
-)
+from rootguard._remediation._actions import Action, ManualStep
 
 
 class ActionStatus(StrEnum):

@@ -6,12 +6,7 @@ import contextlib
 import json
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from rootguard._errors import PlanError
 from rootguard._remediation._actions import (
@@ -22,9 +17,7 @@ from rootguard._remediation._actions import (
     ChangeType,
     ManualStep,
 )
-from rootguard._snapshot import (
-    Gap,
-)
+from rootguard._snapshot import Gap
 
 # ------------------------------------------------------------------------------ blocked
 

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from pydantic import (
-    ValidationError,
-)
+from pydantic import ValidationError
 
 from rootguard._checks import Policy, Report, evaluate
 from rootguard._errors import PlanError, RootGuardError
@@ -44,35 +42,13 @@ from rootguard._remediation._context import (
     Why,
     any_call,
 )
-from rootguard._remediation._manual import (
-    plan_root_manual_steps,
-)
-from rootguard._remediation._options import (
-    ACCOUNT_RE,
-    RemediationOptions,
-)
-from rootguard._remediation._plan import (
-    Plan,
-)
-from rootguard._remediation._storage import (
-    log_group_unread,
-    plan_bucket,
-)
-from rootguard._remediation._topic import (
-    own_topic_insecure,
-    plan_foreign_topic_steps,
-    plan_topic,
-)
-from rootguard._remediation._trail import (
-    adopted_log_group,
-    block_trail,
-    decide_trail,
-    plan_trail,
-)
-from rootguard._snapshot import (
-    AccountSnapshot,
-    Trail,
-)
+from rootguard._remediation._manual import plan_root_manual_steps
+from rootguard._remediation._options import ACCOUNT_RE, RemediationOptions
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._storage import log_group_unread, plan_bucket
+from rootguard._remediation._topic import own_topic_insecure, plan_foreign_topic_steps, plan_topic
+from rootguard._remediation._trail import adopted_log_group, block_trail, decide_trail, plan_trail
+from rootguard._snapshot import AccountSnapshot, Trail
 
 logger = logging.getLogger(__name__)
 

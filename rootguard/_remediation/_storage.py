@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rootguard._remediation._actions import (
@@ -24,15 +23,7 @@ from rootguard._remediation._constants import (
     MANAGED_TAG_VALUE,
     ROLE_POLICY,
 )
-from rootguard._remediation._context import (
-    PlanContext,
-    Read,
-    any_call,
-    dumps,
-    managed_tags,
-)
-
-logger = logging.getLogger(__name__)
+from rootguard._remediation._context import PlanContext, Read, any_call, dumps, managed_tags
 
 
 def bucket_name(ctx: PlanContext) -> str:

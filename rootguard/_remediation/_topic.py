@@ -3,16 +3,11 @@ and manual steps for other topics that let outsiders in."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rootguard._checks import Status
 from rootguard._errors import PlanError
-from rootguard._judge import (
-    PUBLISHING_SERVICES,
-    SNS_KEY_ACTIONS,
-    topic_encryption,
-)
+from rootguard._judge import PUBLISHING_SERVICES, SNS_KEY_ACTIONS, topic_encryption
 from rootguard._remediation._actions import (
     BlockedKind,
     CreateKey,
@@ -39,14 +34,8 @@ from rootguard._remediation._context import (
     loads,
     managed_tags,
 )
-from rootguard._remediation._options import (
-    SubscriptionProtocol,
-)
-from rootguard._snapshot import (
-    SnsTopic,
-)
-
-logger = logging.getLogger(__name__)
+from rootguard._remediation._options import SubscriptionProtocol
+from rootguard._snapshot import SnsTopic
 
 
 def topic_unread(ctx: PlanContext, arn: str) -> list[Read]:

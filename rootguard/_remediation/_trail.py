@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import logging
 from typing import Any
 
 from rootguard._checks import Status
-from rootguard._judge import (
-    parse_log_group_arn,
-)
+from rootguard._judge import parse_log_group_arn
 from rootguard._remediation._actions import (
     BlockedKind,
     CreateTrail,
@@ -38,17 +35,8 @@ from rootguard._remediation._context import (
     Why,
     managed_tags,
 )
-from rootguard._remediation._storage import (
-    bucket_name,
-    log_group_unread,
-    plan_log_group,
-    plan_role,
-)
-from rootguard._snapshot import (
-    Trail,
-)
-
-logger = logging.getLogger(__name__)
+from rootguard._remediation._storage import bucket_name, log_group_unread, plan_log_group, plan_role
+from rootguard._snapshot import Trail
 
 
 def trail_unread(ctx: PlanContext, trail: Trail) -> list[Read]:
