@@ -38,17 +38,30 @@ from rootguard._remediation._options import SubscriptionProtocol
 from rootguard._snapshot import SnsTopic
 
 
-def topic_unread(ctx: PlanContext, arn: str) -> list[Read]:
+def _listed_topic(ctx: PlanContext, arn: str) -> tuple[str, SnsTopic | None, list[Read]] | None:
+    """(region, the topic if listed, what was not read) for a topic of this account; None
+    for a topic of another account (or not a topic ARN)."""
     parts = arn.split(":")
     if len(parts) < 6 or parts[2] != "sns" or parts[4] != ctx.account:
-        return []
+        return None
     region = parts[3]
     data = ctx.region_data(region)
     if data is None:
-        return [any_call(region), ("sns", "ListTopics", region, None)]
+        return region, None, [any_call(region), ("sns", "ListTopics", region, None)]
     if data.topics is None:
-        return [("sns", "ListTopics", region, None)]
-    topic = next((t for t in data.topics if t.topic_arn == arn), None)
+        return region, None, [("sns", "ListTopics", region, None)]
+    return region, next((t for t in data.topics if t.topic_arn == arn), None), []
+
+
+def topic_unread(ctx: PlanContext, arn: str) -> list[Read]:
+    """What was not read about a topic an alarm or rule notifies (its existence, its
+    subscribers, its encryption)."""
+    found = _listed_topic(ctx, arn)
+    if found is None:
+        return []
+    region, topic, unread = found
+    if unread:
+        return unread
     reads: list[Read] = []
     if topic is not None and topic.subscriptions is None:
         reads.append(("sns", "ListSubscriptionsByTopic", region, arn))
@@ -58,16 +71,13 @@ def topic_unread(ctx: PlanContext, arn: str) -> list[Read]:
 
 
 def topic_policy_unread(ctx: PlanContext, arn: str) -> list[Read]:
-    parts = arn.split(":")
-    if len(parts) < 6 or parts[2] != "sns" or parts[4] != ctx.account:
+    """What was not read about a topic's policy."""
+    found = _listed_topic(ctx, arn)
+    if found is None:
         return []
-    region = parts[3]
-    data = ctx.region_data(region)
-    if data is None:
-        return [any_call(region), ("sns", "ListTopics", region, None)]
-    if data.topics is None:
-        return [("sns", "ListTopics", region, None)]
-    topic = next((t for t in data.topics if t.topic_arn == arn), None)
+    region, topic, unread = found
+    if unread:
+        return unread
     if topic is not None and topic.policy is None:
         return [("sns", "GetTopicAttributes", region, arn)]
     return []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,18 +119,12 @@ def test_every_action_class_has_a_docs_entry_naming_its_permissions() -> None:
 
 
 def test_planned_permissions_are_within_the_class_declarations() -> None:
-    empty = {
-        "region": HOME,
-        "trails": [],
-        "log_groups": [],
-        "alarms": [],
-        "topics": [],
-        "event_rules": [],
-        "config_recorders": [],
-        "config_rules": [],
-        "delivery_channels": [],
-    }
-    snap = AccountSnapshot(account_id=ACCOUNT, regions=[HOME], trails=[], region_data={HOME: empty})
+    collections = ("trails", "log_groups", "alarms", "topics", "event_rules")
+    config = ("config_recorders", "config_rules", "delivery_channels")
+    region: dict[str, Any] = {"region": HOME, **{key: [] for key in (*collections, *config)}}
+    snap = AccountSnapshot(
+        account_id=ACCOUNT, regions=[HOME], trails=[], region_data={HOME: region}
+    )
     p = plan(snap, RemediationOptions(alert_emails=("secops@example.com",)))
     # a good account whose alert topic is on the AWS managed key needs the key actions
     keyed = plan(
