@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging as _logging
 
-from rootguard._apply import ActionOutcome, ActionStatus, ApplyResult, PendingConfirmation, apply
 from rootguard._archive import scan_cloudtrail_archive
 from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
 from rootguard._athena_sql import AthenaHunt, athena_table_ddl
@@ -83,19 +82,21 @@ from rootguard._models import (
 from rootguard._org import scan_organization
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import required_permissions
-from rootguard._plan import (
-    Action,
+from rootguard._remediation._actions import Action, ApiAction, BlockedKind, ChangeType, ManualStep
+from rootguard._remediation._apply import apply
+from rootguard._remediation._options import (
     AlertSubscription,
-    ApiAction,
-    BlockedItem,
-    BlockedKind,
-    ChangeType,
-    ManualStep,
-    Plan,
     RemediationOptions,
     SubscriptionProtocol,
-    plan,
 )
+from rootguard._remediation._outcomes import (
+    ActionOutcome,
+    ActionStatus,
+    ApplyResult,
+    PendingConfirmation,
+)
+from rootguard._remediation._plan import BlockedItem, Plan
+from rootguard._remediation._planner import plan
 from rootguard._scp import ScpVerdict, scp_denies_root
 from rootguard._snapshot import (
     AccountSnapshot,

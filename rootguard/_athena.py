@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from rootguard._apply import ActionStatus
 from rootguard._athena_sql import (
     CLOUDTRAIL_EPOCH,
     COLUMN_NAMES,
@@ -49,6 +48,7 @@ from rootguard._aws import (
     resolve_session,
 )
 from rootguard._errors import AthenaQueryError, ParseError
+from rootguard._remediation._outcomes import ActionStatus
 
 if TYPE_CHECKING:
     import boto3

@@ -601,7 +601,8 @@ def _archive_session(args: argparse.Namespace) -> boto3.Session | None:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from rootguard._collect import collect
-    from rootguard._plan import RemediationOptions, plan
+    from rootguard._remediation._options import RemediationOptions
+    from rootguard._remediation._planner import plan
 
     try:
         options = RemediationOptions(
@@ -660,9 +661,9 @@ def _confirm(prompt: str) -> bool:
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
-    from rootguard._apply import apply, verify_account
     from rootguard._errors import ApplyError, PlanError
-    from rootguard._plan import Plan
+    from rootguard._remediation._apply import apply, verify_account
+    from rootguard._remediation._plan import Plan
 
     try:
         the_plan = Plan.from_json(_read_input(args.plan, "apply PLAN.json"))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rootguard._fastscan import ScanResult
     from rootguard._models import RootActivity
     from rootguard._org_report import OrganizationReport
-    from rootguard._plan import Plan
+    from rootguard._remediation._plan import Plan
 
 __all__ = [
     "TOP",

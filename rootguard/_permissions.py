@@ -11,6 +11,7 @@ import copy
 from typing import Any, Literal
 
 from rootguard._errors import RootGuardError
+from rootguard._remediation._actions import API_ACTION_CLASSES
 
 __all__ = [
     "ATHENA_ACTIONS",
@@ -64,73 +65,20 @@ CHECK_ACTIONS: tuple[str, ...] = (
 """Every IAM action :func:`rootguard.collect` (and :func:`rootguard.lookup_root_activity`)
 may call. All are read-only (``GenerateCredentialReport`` only starts a report)."""
 
-REMEDIATE_ACTIONS: tuple[str, ...] = (
-    # S3 (the log bucket)
-    "s3:CreateBucket",
-    "s3:ListBucket",
-    "s3:GetBucketTagging",
-    "s3:PutBucketTagging",
-    "s3:GetBucketPublicAccessBlock",
-    "s3:PutBucketPublicAccessBlock",
-    "s3:GetEncryptionConfiguration",
-    "s3:PutEncryptionConfiguration",
-    "s3:GetBucketPolicy",
-    "s3:PutBucketPolicy",
-    # CloudWatch Logs
-    "logs:CreateLogGroup",
-    "logs:TagResource",
-    "logs:TagLogGroup",
-    "logs:ListTagsForResource",
-    "logs:PutRetentionPolicy",
-    "logs:PutMetricFilter",
-    # IAM (rootguard's service roles)
-    "iam:GetRole",
-    "iam:ListRoles",
-    "iam:CreateRole",
-    "iam:TagRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:GetRolePolicy",
-    "iam:PutRolePolicy",
-    # CloudTrail
-    "cloudtrail:GetTrail",
-    "cloudtrail:CreateTrail",
-    "cloudtrail:AddTags",
-    "cloudtrail:UpdateTrail",
-    "cloudtrail:StartLogging",
-    "cloudtrail:PutEventSelectors",
-    # SNS
-    "sns:CreateTopic",
-    "sns:TagResource",
-    "sns:SetTopicAttributes",
-    "sns:Subscribe",
-    "sns:GetSubscriptionAttributes",
-    # KMS (a customer managed key for an alert topic on the AWS managed key; an existing
-    # key policy is read, never changed)
-    "kms:CreateKey",
-    "kms:TagResource",
-    "kms:CreateAlias",
-    "kms:ListAliases",
-    "kms:ListKeys",
-    "kms:ListResourceTags",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    # CloudWatch
-    "cloudwatch:PutMetricAlarm",
-    "cloudwatch:TagResource",
-    # EventBridge
-    "events:DescribeRule",
-    "events:PutRule",
-    "events:TagResource",
-    "events:PutTargets",
-    # AWS Config
-    "config:PutConfigurationRecorder",
-    "config:PutDeliveryChannel",
-    "config:StartConfigurationRecorder",
-    "config:PutConfigRule",
-    "config:TagResource",
+_CONDITIONED_ACTIONS = frozenset({"iam:PassRole", "iam:CreateServiceLinkedRole"})
+"""Granted in their own statements, with conditions (see :func:`required_permissions`)."""
+
+REMEDIATE_ACTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        permission
+        for action_class in API_ACTION_CLASSES
+        for permission in action_class.IAM_ACTIONS
+        if permission not in CHECK_ACTIONS and permission not in _CONDITIONED_ACTIONS
+    )
 )
 """The IAM actions :func:`rootguard.apply` needs besides :data:`CHECK_ACTIONS` (it reads
-each resource before changing it). ``iam:PassRole`` and ``iam:CreateServiceLinkedRole``
+each resource before changing it), derived from each action class's
+:attr:`~rootguard.ApiAction.IAM_ACTIONS`. ``iam:PassRole`` and ``iam:CreateServiceLinkedRole``
 are granted in separate, conditioned statements."""
 
 _SERVICE_PREFIX = {

@@ -1118,7 +1118,7 @@ def account_snapshots(draw: st.DrawFn) -> _ps.AccountSnapshot:
 
 
 # ---------------------------------------------------------------------------------------
-# Remediation planning (rootguard._plan): partial, partly broken root-alerting chains
+# Remediation planning (rootguard._remediation): partial, partly broken root-alerting chains
 # ---------------------------------------------------------------------------------------
 
 _RM_ACCOUNT = "111122223333"

@@ -12,11 +12,15 @@ import boto3
 from botocore.awsrequest import AWSResponse
 
 from rootguard import CIS_ROOT_FILTER_PATTERN
-from rootguard._apply import ApplyResult, apply
 from rootguard._checks import Policy, Report, Status, evaluate
 from rootguard._collect import collect
 from rootguard._credential_report import COLUMNS
-from rootguard._plan import ROOT_EVENT_PATTERN, Plan, RemediationOptions, plan
+from rootguard._remediation._apply import apply
+from rootguard._remediation._constants import ROOT_EVENT_PATTERN
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._outcomes import ApplyResult
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import AccountSnapshot, CredentialReportData, RegionSnapshot
 
 HOME = "us-east-1"

@@ -11,8 +11,11 @@ from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
 from rootguard import ApplyError
-from rootguard._apply import ActionStatus, ApplyResult, apply
-from rootguard._plan import Plan, RemediationOptions, plan
+from rootguard._remediation._apply import apply
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._outcomes import ActionStatus, ApplyResult
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from tests.integration.remediation import (
     HOME,
     OPTIONS,
@@ -138,7 +141,7 @@ def test_connection_error_becomes_failed_outcome(inprocess: boto3.Session) -> No
 def test_propagation_errors_are_retried(
     inprocess: boto3.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rootguard._apply as apply_module
+    import rootguard._remediation._apply as apply_module
 
     slept: list[float] = []
     monkeypatch.setattr(apply_module, "_sleep", slept.append)

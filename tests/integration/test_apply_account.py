@@ -18,9 +18,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
 from rootguard import ApplyError
-from rootguard._apply import ActionStatus, apply, verify_account
 from rootguard._permissions import iam_action, required_permissions
-from rootguard._plan import Plan
+from rootguard._remediation._apply import apply, verify_account
+from rootguard._remediation._outcomes import ActionStatus
+from rootguard._remediation._plan import Plan
 from tests.integration.conftest import deny, new_session
 from tests.integration.remediation import HOME, MOTO_ACCOUNT, empty_account_plan, trails
 

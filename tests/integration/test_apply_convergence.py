@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from rootguard._apply import apply
-from rootguard._plan import RemediationOptions, plan
+from rootguard._remediation._apply import apply
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._planner import plan
 from tests.integration.remediation import (
     HOME,
     REGIONS,

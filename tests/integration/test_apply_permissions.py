@@ -6,7 +6,6 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from rootguard._apply import apply
 from rootguard._errors import RootGuardError
 from rootguard._permissions import (
     CHECK_ACTIONS,
@@ -14,7 +13,9 @@ from rootguard._permissions import (
     iam_action,
     required_permissions,
 )
-from rootguard._plan import RemediationOptions, plan
+from rootguard._remediation._apply import apply
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._planner import plan
 from tests.integration.accounts import populate_account
 from tests.integration.remediation import (
     OPTIONS,

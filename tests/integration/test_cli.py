@@ -201,7 +201,7 @@ def test_apply_with_another_accounts_credentials_exits_3_and_says_both_accounts(
 def test_plan_that_could_not_read_what_it_needs_says_so_first_and_exits_3(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rootguard._plan import Plan
+    from rootguard._remediation._plan import Plan
     from tests.snapshot_builders import HOME, denied, good_snapshot, with_gap, with_region
 
     complete = tmp_path / "complete.json"

@@ -27,8 +27,8 @@ from moto.cloudtrail.responses import CloudTrailResponse
 from rootguard._archive import _S3Settings, _settings_for
 from rootguard._cli import main
 from rootguard._org import _AccountTask, _assume_role_credentials, _CallerCredentials
-from rootguard._plan import Plan
 from rootguard._redact import REDACTED
+from rootguard._remediation._plan import Plan
 from tests.integration.conftest import new_session, reset_server
 from tests.integration.org_builder import moto_organization
 

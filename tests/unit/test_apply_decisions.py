@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 
-from rootguard._apply import _Context, _metric_alarm
-from rootguard._plan import ApiAction, Plan, RemediationOptions, plan
+from rootguard._remediation._actions import ApiAction
+from rootguard._remediation._handlers_alerting import _metric_alarm
+from rootguard._remediation._handling import _Context
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import AccountSnapshot
 from tests.snapshot_builders import ACCOUNT, HOME
 

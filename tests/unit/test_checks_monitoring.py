@@ -393,7 +393,7 @@ def test_eventbridge_rule_in_only_one_of_two_regions_fails_the_other() -> None:
 
 
 def test_rule_with_and_without_source_constraint_both_pass() -> None:
-    from rootguard._plan import ROOT_EVENT_PATTERN
+    from rootguard._remediation._constants import ROOT_EVENT_PATTERN
 
     # The user's rule (no source constraint) passes, and is named in the evidence as
     # accepting custom events; rootguard's own pattern passes and is not.

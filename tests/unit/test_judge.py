@@ -22,14 +22,14 @@ from rootguard._judge import (
     rule_accepts_custom_events,
     rule_matches_root_activity,
 )
-from rootguard._plan import (
+from rootguard._remediation._constants import ROOT_EVENT_PATTERN
+from rootguard._remediation._context import (
     MANAGEMENT_ADVANCED_SELECTOR,
     MANAGEMENT_BASIC_SELECTOR,
-    ROOT_EVENT_PATTERN,
-    RemediationOptions,
-    _with_iam,
-    plan,
+    with_iam,
 )
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import (
     AccountSnapshot,
     Alarm,
@@ -196,7 +196,7 @@ def test_rootguards_alarm_fires_on_rootguards_metric() -> None:
 )
 def test_the_recording_group_rootguard_extends_records_iam(group: dict[str, Any]) -> None:
     assert records_iam(group) is False
-    assert records_iam(_with_iam(group)) is True
+    assert records_iam(with_iam(group)) is True
 
 
 def test_records_iam_unknown_and_empty() -> None:

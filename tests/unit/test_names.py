@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 import rootguard._names
 from rootguard import PlanError
 from rootguard._names import NAME_RULES, check_name, name_problem
-from rootguard._plan import ApiAction, CreateKey, Plan, RemediationOptions, plan
+from rootguard._remediation._actions import ApiAction, CreateKey
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import AccountSnapshot, RegionSnapshot
 from tests.snapshot_builders import ACCOUNT, HOME, SECOND, good_snapshot, with_topic_key
 from tests.strategies import rm_snapshots

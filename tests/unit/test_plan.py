@@ -13,15 +13,11 @@ from pydantic import ValidationError
 from rootguard import CIS_ROOT_FILTER_PATTERN, PlanError
 from rootguard._checks import Policy, Status, evaluate
 from rootguard._permissions import required_permissions
-from rootguard._plan import (
-    ROOT_EVENT_PATTERN,
-    ApiAction,
-    ChangeType,
-    ManualStep,
-    Plan,
-    RemediationOptions,
-    plan,
-)
+from rootguard._remediation._actions import ApiAction, ChangeType, ManualStep
+from rootguard._remediation._constants import ROOT_EVENT_PATTERN
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import (
     AccountSnapshot,
     MetricTransformation,

@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from rootguard import BlockedItem, BlockedKind, Gap, PlanError
-from rootguard._plan import Plan, RemediationOptions, plan
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import AccountSnapshot, EventRule, RegionSnapshot
 from tests.snapshot_builders import (
     ACCOUNT,

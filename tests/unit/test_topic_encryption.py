@@ -20,15 +20,10 @@ from rootguard._judge import (
     key_policy_missing_services,
     topic_encryption,
 )
-from rootguard._plan import (
-    ApiAction,
-    ChangeType,
-    CreateKey,
-    Plan,
-    RemediationOptions,
-    SetTopicEncryption,
-    plan,
-)
+from rootguard._remediation._actions import ApiAction, ChangeType, CreateKey, SetTopicEncryption
+from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._plan import Plan
+from rootguard._remediation._planner import plan
 from rootguard._snapshot import AccountSnapshot, SnsTopic
 from tests.snapshot_builders import (
     ACCOUNT,

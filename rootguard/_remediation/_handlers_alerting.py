@@ -1,0 +1,344 @@
+"""Handlers for alerting and AWS Config (I/O): SNS topic and subscriptions, the KMS key,
+the CloudWatch alarm, EventBridge rules and targets, the Config recorder, channel and
+rules. Each reads the resource first and returns the mutating calls that bring it to the
+wanted state (none: satisfied); registered by action class with
+:func:`~rootguard._remediation._handling.handles`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rootguard._aws import CALL_ERRORS, error_code, error_message, paginate
+from rootguard._judge import is_aws_managed_sns_key, key_policy_missing_services, records_iam
+from rootguard._remediation._actions import (
+    ApiAction,
+    CreateKey,
+    CreateTopic,
+    PutConfigRule,
+    PutConfigurationRecorder,
+    PutDeliveryChannel,
+    PutMetricAlarm,
+    PutRule,
+    PutTargets,
+    SetTopicEncryption,
+    SetTopicPolicy,
+    StartConfigurationRecorder,
+    Subscribe,
+)
+from rootguard._remediation._constants import KEY_ALIAS_TAG_KEY
+from rootguard._remediation._handling import (
+    _Call,
+    _Conflict,
+    _Context,
+    _Decision,
+    _doc,
+    _merge_statements,
+    _missing_codes,
+    _same_doc,
+    handles,
+)
+from rootguard._remediation._outcomes import PendingConfirmation
+
+# Each handler only reads, and returns the mutating calls needed (none: satisfied).
+
+
+@handles(CreateTopic)
+def _create_topic(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    try:
+        c.get_topic_attributes(TopicArn=a.resource)
+    except ClientError as exc:
+        if not _missing_codes(exc, "NotFound", "NotFoundException"):
+            raise
+        return _Decision([_Call("CreateTopic", a.params)])
+    return _Decision(detail="the topic exists")
+
+
+@handles(SetTopicPolicy)
+def _topic_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    arn = a.params["TopicArn"]
+    attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
+    current = _doc(attributes.get("Policy"))
+    wanted = json.loads(a.params["AttributeValue"])
+    merge = bool(getattr(a, "merge", False))
+    new = _merge_statements(current, wanted) if merge else wanted
+    if current is not None and _same_doc(current, new):
+        return _Decision(detail="the topic policy is as wanted")
+    return _Decision(
+        [
+            _Call(
+                "SetTopicAttributes",
+                {"TopicArn": arn, "AttributeName": "Policy", "AttributeValue": json.dumps(new)},
+            )
+        ],
+        detail="rootguard's statements added to the topic policy" if merge else "",
+    )
+
+
+def _alias_name(a: ApiAction) -> str:
+    alias = getattr(a, "alias_name", None)
+    if not isinstance(alias, str) or not alias.startswith("alias/"):
+        raise _Conflict("InvalidAction", f"{a.id} names no KMS alias")
+    return alias
+
+
+def _adoptable_key(c: Any, alias: str, aliased: set[str]) -> str | None:
+    """A key an interrupted run created (tagged with ``alias``, enabled) whose alias was
+    never attached: adopted instead of creating a second key. Keys that already have an
+    alias are not rootguard's orphans and are not looked at; keys whose tags cannot be
+    read are skipped."""
+    for key in paginate(c, "ListKeys", "Keys"):
+        key_id = str(key.get("KeyId") or "")
+        if not key_id or key_id in aliased:
+            continue
+        try:
+            tags = paginate(c, "ListResourceTags", "Tags", KeyId=key_id)
+            if not any(
+                t.get("TagKey") == KEY_ALIAS_TAG_KEY and t.get("TagValue") == alias for t in tags
+            ):
+                continue
+            meta = c.describe_key(KeyId=key_id).get("KeyMetadata") or {}
+        except ClientError:
+            continue
+        if meta.get("KeyState") == "Enabled" and meta.get("KeyManager", "CUSTOMER") == "CUSTOMER":
+            return key_id
+    return None
+
+
+@handles(CreateKey)
+def _kms_key(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    alias = _alias_name(a)
+    aliases = paginate(c, "ListAliases", "Aliases")
+    found = next((x for x in aliases if x.get("AliasName") == alias), None)
+    if found is not None:
+        key_id = str(found.get("TargetKeyId") or "")
+        if not key_id:
+            raise _Conflict("AliasWithoutKey", f"alias {alias} names no key")
+        policy = _doc(c.get_key_policy(KeyId=key_id, PolicyName="default").get("Policy"))
+        missing = key_policy_missing_services(policy if isinstance(policy, Mapping) else None)
+        if missing:
+            raise _Conflict(
+                "KeyPolicyMissingGrants",
+                f"the key {alias} ({key_id}) exists but its key policy does not let "
+                f"{', '.join(missing)} use it (kms:GenerateDataKey*, kms:Decrypt); rootguard "
+                "never edits an existing key policy: add those grants, or name another "
+                "alias (alert_topic_key_alias)",
+            )
+        return _Decision(detail=f"the key {alias} ({key_id}) exists and lets AWS services use it")
+    aliased = {str(x.get("TargetKeyId")) for x in aliases if x.get("TargetKeyId")}
+    orphan = _adoptable_key(c, alias, aliased)
+    if orphan is not None:
+        return _Decision(
+            [_Call("CreateAlias", {"AliasName": alias, "TargetKeyId": orphan})],
+            detail=f"adopting key {orphan}, which an interrupted run created",
+        )
+
+    def after(responses: list[dict[str, Any]]) -> str | None:
+        key_id = str((responses[-1].get("KeyMetadata") or {}).get("KeyId") or "")
+        if not key_id:
+            raise _Conflict("InvalidResponse", "CreateKey answered no KeyId")
+        try:
+            c.create_alias(AliasName=alias, TargetKeyId=key_id)
+        except CALL_ERRORS as exc:
+            raise _Conflict(
+                error_code(exc),
+                f"key {key_id} was created but CreateAlias {alias} failed "
+                f"({error_message(exc)}); the next apply adopts that key",
+            ) from None
+        return f"key {key_id} created, alias {alias}"
+
+    return _Decision([_Call("CreateKey", a.params)], after=after)
+
+
+@handles(SetTopicEncryption)
+def _topic_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    arn = a.params["TopicArn"]
+    attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
+    current = str(attributes.get("KmsMasterKeyId") or "")
+    wanted = str(a.params["AttributeValue"])
+    if current == wanted:
+        return _Decision(detail=f"the topic is encrypted with {wanted}")
+    if current and not is_aws_managed_sns_key(current):
+        return _Decision(
+            detail=f"the topic is encrypted with the customer managed key {current} (kept)"
+        )
+    return _Decision([_Call("SetTopicAttributes", a.params)])
+
+
+@handles(Subscribe)
+def _subscribe(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    p = a.params
+    subs = paginate(c, "ListSubscriptionsByTopic", "Subscriptions", TopicArn=p["TopicArn"])
+    endpoint = str(p["Endpoint"]).lower()
+    for sub in subs:
+        if (
+            sub.get("Protocol") == p["Protocol"]
+            and str(sub.get("Endpoint", "")).lower() == endpoint
+        ):
+            arn = str(sub.get("SubscriptionArn", ""))
+            if arn == "PendingConfirmation" or ":" not in arn:
+                ctx.pending.append(
+                    PendingConfirmation(
+                        topic_arn=p["TopicArn"], protocol=p["Protocol"], endpoint=p["Endpoint"]
+                    )
+                )
+                return _Decision(detail="already subscribed, waiting for confirmation")
+            return _Decision(detail="already subscribed and confirmed")
+
+    def after(responses: list[dict[str, Any]]) -> str | None:
+        arn = str(responses[-1].get("SubscriptionArn", ""))
+        pending = "pending" in arn.lower() or ":" not in arn
+        if not pending:
+            attributes = c.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
+            pending = str(attributes.get("PendingConfirmation", "false")).lower() == "true"
+        if pending:
+            ctx.pending.append(
+                PendingConfirmation(
+                    topic_arn=p["TopicArn"], protocol=p["Protocol"], endpoint=p["Endpoint"]
+                )
+            )
+            return "subscribed; the endpoint must confirm before alerts arrive"
+        return "subscribed (confirmed)"
+
+    return _Decision([_Call("Subscribe", p)], after=after)
+
+
+_ALARM_KEYS = (
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "Period",
+    "EvaluationPeriods",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "ActionsEnabled",
+)
+
+
+@handles(PutMetricAlarm)
+def _metric_alarm(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    p = a.params
+    found = c.describe_alarms(AlarmNames=[p["AlarmName"]], AlarmTypes=["MetricAlarm"])
+    alarms = found.get("MetricAlarms") or []
+    if alarms:
+        have = alarms[0]
+        actions = list(have.get("AlarmActions") or [])
+        same = all(have.get(k) == p[k] for k in _ALARM_KEYS if k in p)
+        # PutMetricAlarm without DatapointsToAlarm resets it to EvaluationPeriods, so an
+        # alarm that needs more breaching datapoints (the check fails it) is not as wanted.
+        same = same and have.get("DatapointsToAlarm") in (None, p.get("EvaluationPeriods"))
+        if same and all(x in actions for x in p["AlarmActions"]) and not have.get("Dimensions"):
+            return _Decision(detail="the alarm exists as wanted")
+        merged = list(dict.fromkeys([*actions, *p["AlarmActions"]]))
+        return _Decision([_Call("PutMetricAlarm", {**p, "AlarmActions": merged})])
+    return _Decision([_Call("PutMetricAlarm", p)])
+
+
+@handles(PutRule)
+def _rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    p = a.params
+    try:
+        have = c.describe_rule(Name=p["Name"])
+    except ClientError as exc:
+        if not _missing_codes(exc, "ResourceNotFoundException"):
+            raise
+        return _Decision([_Call("PutRule", p)])
+    if _same_doc(have.get("EventPattern"), p["EventPattern"]) and have.get("State") == p["State"]:
+        return _Decision(detail="the rule exists as wanted")
+    return _Decision([_Call("PutRule", p)])
+
+
+@handles(PutTargets)
+def _targets(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    p = a.params
+    have = paginate(c, "ListTargetsByRule", "Targets", Rule=p["Rule"])
+    missing = [
+        t for t in p["Targets"] if not any(all(h.get(k) == v for k, v in t.items()) for h in have)
+    ]
+    if not missing:
+        return _Decision(detail="the rule has the wanted target")
+
+    def after(responses: list[dict[str, Any]]) -> str | None:
+        response = responses[-1]
+        if response.get("FailedEntryCount"):
+            entry = (response.get("FailedEntries") or [{}])[0]
+            raise _Conflict(
+                str(entry.get("ErrorCode") or "FailedEntry"),
+                str(entry.get("ErrorMessage") or "PutTargets rejected the target"),
+            )
+        return None
+
+    return _Decision([_Call("PutTargets", {**p, "Targets": missing})], after=after)
+
+
+@handles(PutConfigurationRecorder)
+def _recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    wanted = a.params["ConfigurationRecorder"]
+    recorders = c.describe_configuration_recorders().get("ConfigurationRecorders") or []
+    same = next((r for r in recorders if r.get("name") == wanted["name"]), None)
+    if same is not None:
+        if records_iam(same.get("recordingGroup")):
+            return _Decision(detail=f"recorder {same['name']} exists and records IAM resources")
+        return _Decision([_Call("PutConfigurationRecorder", a.params)])
+    return _one_per_region(
+        "recorder",
+        recorders,
+        _Call(
+            "PutConfigurationRecorder",
+            a.params,
+            frozenset({"MaxNumberOfConfigurationRecordersExceededException"}),
+        ),
+    )
+
+
+@handles(PutDeliveryChannel)
+def _delivery_channel(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    channels = c.describe_delivery_channels().get("DeliveryChannels") or []
+    return _one_per_region(
+        "delivery channel",
+        channels,
+        _Call(
+            "PutDeliveryChannel",
+            a.params,
+            frozenset({"MaxNumberOfDeliveryChannelsExceededException"}),
+        ),
+    )
+
+
+def _one_per_region(what: str, existing: Sequence[Mapping[str, Any]], create: _Call) -> _Decision:
+    """AWS Config has one recorder and one delivery channel per region: an existing one
+    (whatever its name) is kept; otherwise ``create`` (whose "limit exceeded" error means
+    someone else just created it)."""
+    if existing:
+        return _Decision(detail=f"{what} {existing[0].get('name')} exists (kept)")
+    return _Decision([create])
+
+
+@handles(StartConfigurationRecorder)
+def _start_recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    name = a.params["ConfigurationRecorderName"]
+    status = c.describe_configuration_recorder_status(ConfigurationRecorderNames=[name])
+    if any(s.get("recording") for s in status.get("ConfigurationRecordersStatus") or []):
+        return _Decision(detail="the recorder is recording")
+    return _Decision([_Call("StartConfigurationRecorder", a.params)])
+
+
+@handles(PutConfigRule)
+def _config_rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    rule = a.params["ConfigRule"]
+    try:
+        found = c.describe_config_rules(ConfigRuleNames=[rule["ConfigRuleName"]])
+    except ClientError as exc:
+        if not _missing_codes(exc, "NoSuchConfigRuleException"):
+            raise
+        return _Decision([_Call("PutConfigRule", a.params)])
+    for have in found.get("ConfigRules") or []:
+        if (have.get("Source") or {}).get("SourceIdentifier") == rule["Source"][
+            "SourceIdentifier"
+        ] and have.get("ConfigRuleState", "ACTIVE") == "ACTIVE":
+            return _Decision(detail="the rule exists as wanted")
+    return _Decision([_Call("PutConfigRule", a.params)])

@@ -1,0 +1,345 @@
+"""Handlers for the trail and its storage (I/O): S3 bucket, CloudWatch Logs, IAM roles,
+CloudTrail. Each reads the resource first and returns the mutating calls that bring it to
+the wanted state (none: satisfied); registered by action class with
+:func:`~rootguard._remediation._handling.handles`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rootguard._aws import error_message, paginate
+from rootguard._judge import judge_selectors
+from rootguard._remediation._actions import (
+    ApiAction,
+    CreateBucket,
+    CreateLogGroup,
+    CreateRole,
+    CreateServiceLinkedRole,
+    CreateTrail,
+    PutBucketEncryption,
+    PutBucketPolicy,
+    PutBucketTagging,
+    PutEventSelectors,
+    PutMetricFilter,
+    PutPublicAccessBlock,
+    PutRetentionPolicy,
+    PutRolePolicy,
+    StartLogging,
+    UpdateTrail,
+)
+from rootguard._remediation._constants import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from rootguard._remediation._context import MANAGEMENT_ADVANCED_SELECTOR, MANAGEMENT_BASIC_SELECTOR
+from rootguard._remediation._handling import (
+    _Call,
+    _code,
+    _Conflict,
+    _Context,
+    _Decision,
+    _doc,
+    _merge_statements,
+    _missing_codes,
+    _same_doc,
+    handles,
+)
+
+# Each handler only reads, and returns the mutating calls needed (none: satisfied).
+
+
+@handles(CreateBucket)
+def _create_bucket(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    try:
+        c.head_bucket(Bucket=a.params["Bucket"])
+    except ClientError as exc:
+        if _missing_codes(exc, "404", "NoSuchBucket", "NotFound"):
+            return _Decision(
+                [_Call("CreateBucket", a.params, frozenset({"BucketAlreadyOwnedByYou"}))]
+            )
+        if _missing_codes(exc, "403", "Forbidden", "AccessDenied"):
+            raise _Conflict(
+                "BucketNotOwned",
+                f"bucket {a.params['Bucket']} exists and is not readable by this account "
+                "(owned by another account, or access denied)",
+            ) from None
+        raise
+    return _Decision(detail="the bucket exists")
+
+
+@handles(PutBucketTagging)
+def _bucket_tagging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    bucket = a.params["Bucket"]
+    try:
+        have = c.get_bucket_tagging(Bucket=bucket).get("TagSet") or []
+    except ClientError as exc:
+        if not _missing_codes(exc, "NoSuchTagSet", "NoSuchTagSetError"):
+            raise
+        have = []
+    wanted = a.params["Tagging"]["TagSet"]
+    current = {t["Key"]: t["Value"] for t in have}
+    if all(current.get(t["Key"]) == t["Value"] for t in wanted):
+        return _Decision(detail="the bucket has the rootguard tag")
+    merged = {**current, **{t["Key"]: t["Value"] for t in wanted}}
+    tag_set = [{"Key": k, "Value": v} for k, v in merged.items()]
+    return _Decision(
+        [_Call("PutBucketTagging", {"Bucket": bucket, "Tagging": {"TagSet": tag_set}})],
+        detail=f"{len(current)} existing tag(s) kept" if current else "",
+    )
+
+
+@handles(PutPublicAccessBlock)
+def _public_access_block(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    try:
+        have = c.get_public_access_block(Bucket=a.params["Bucket"]).get(
+            "PublicAccessBlockConfiguration", {}
+        )
+    except ClientError as exc:
+        if not _missing_codes(exc, "NoSuchPublicAccessBlockConfiguration"):
+            raise
+        have = {}
+    wanted = a.params["PublicAccessBlockConfiguration"]
+    if all(have.get(k) is True for k in wanted):
+        return _Decision(detail="all public access is already blocked")
+    return _Decision([_Call("PutPublicAccessBlock", a.params)])
+
+
+@handles(PutBucketEncryption)
+def _bucket_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    try:
+        rules = (
+            c.get_bucket_encryption(Bucket=a.params["Bucket"])
+            .get("ServerSideEncryptionConfiguration", {})
+            .get("Rules", [])
+        )
+    except ClientError as exc:
+        if not _missing_codes(exc, "ServerSideEncryptionConfigurationNotFoundError"):
+            raise
+        rules = []
+    algorithms = [
+        r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+        for r in rules
+        if r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+    ]
+    if algorithms:
+        return _Decision(detail=f"default encryption {algorithms[0]} kept")
+    return _Decision([_Call("PutBucketEncryption", a.params)])
+
+
+@handles(PutBucketPolicy)
+def _bucket_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    bucket = a.params["Bucket"]
+    try:
+        current = _doc(c.get_bucket_policy(Bucket=bucket).get("Policy"))
+    except ClientError as exc:
+        if not _missing_codes(exc, "NoSuchBucketPolicy"):
+            raise
+        current = None
+    merged = _merge_statements(current, json.loads(a.params["Policy"]))
+    if current is not None and _same_doc(current, merged):
+        return _Decision(detail="the policy has rootguard's statements")
+    kept = len((current or {}).get("Statement") or []) if isinstance(current, dict) else 0
+    return _Decision(
+        [_Call("PutBucketPolicy", {"Bucket": bucket, "Policy": json.dumps(merged)})],
+        detail=f"merged into the existing policy ({kept} statement(s))" if current else "",
+    )
+
+
+def _find_log_group(c: Any, name: str) -> dict[str, Any] | None:
+    groups = paginate(c, "DescribeLogGroups", "logGroups", logGroupNamePrefix=name)
+    return next((g for g in groups if g.get("logGroupName") == name), None)
+
+
+@handles(CreateLogGroup)
+def _create_log_group(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    if _find_log_group(c, a.params["logGroupName"]) is not None:
+        return _Decision(detail="the log group exists")
+    return _Decision(
+        [_Call("CreateLogGroup", a.params, frozenset({"ResourceAlreadyExistsException"}))]
+    )
+
+
+@handles(PutRetentionPolicy)
+def _retention(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    name = a.params["logGroupName"]
+    group = _find_log_group(c, name)
+    if group is None:
+        raise _Conflict("ResourceNotFoundException", f"log group {name} does not exist")
+    if group.get("retentionInDays"):
+        return _Decision(detail=f"retention already {group['retentionInDays']} days (kept)")
+    arn = group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*")
+    tags = c.list_tags_for_resource(resourceArn=arn).get("tags") or {}
+    if tags.get(MANAGED_TAG_KEY) != MANAGED_TAG_VALUE:
+        return _Decision(
+            detail="the log group is not managed by rootguard: its retention is left as it is"
+        )
+    return _Decision([_Call("PutRetentionPolicy", a.params)])
+
+
+@handles(CreateRole)
+def _create_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    name = a.params["RoleName"]
+    try:
+        role = c.get_role(RoleName=name)["Role"]
+    except ClientError as exc:
+        if not _missing_codes(exc, "NoSuchEntity"):
+            raise
+        return _Decision([_Call("CreateRole", a.params, frozenset({"EntityAlreadyExists"}))])
+    if _same_doc(role.get("AssumeRolePolicyDocument"), a.params["AssumeRolePolicyDocument"]):
+        return _Decision(detail="the role exists with the wanted trust policy")
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags") or []}
+    if tags.get(MANAGED_TAG_KEY) == MANAGED_TAG_VALUE:
+        return _Decision(
+            [
+                _Call(
+                    "UpdateAssumeRolePolicy",
+                    {"RoleName": name, "PolicyDocument": a.params["AssumeRolePolicyDocument"]},
+                )
+            ],
+            detail="trust policy of the rootguard role restored",
+        )
+    raise _Conflict(
+        "RoleConflict",
+        f"role {name} exists with another trust policy and is not managed by rootguard",
+    )
+
+
+@handles(PutRolePolicy)
+def _role_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    try:
+        have = c.get_role_policy(RoleName=a.params["RoleName"], PolicyName=a.params["PolicyName"])
+    except ClientError as exc:
+        if not _missing_codes(exc, "NoSuchEntity"):
+            raise
+        return _Decision([_Call("PutRolePolicy", a.params)])
+    if _same_doc(have.get("PolicyDocument"), a.params["PolicyDocument"]):
+        return _Decision(detail="the inline policy is as wanted")
+    return _Decision([_Call("PutRolePolicy", a.params)])
+
+
+@handles(CreateServiceLinkedRole)
+def _service_linked_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    service = a.params["AWSServiceName"]
+    roles = paginate(c, "ListRoles", "Roles", PathPrefix=f"/aws-service-role/{service}/")
+    if roles:
+        return _Decision(detail=f"the service-linked role {roles[0]['RoleName']} exists")
+    return _Decision(
+        [
+            _Call(
+                "CreateServiceLinkedRole",
+                a.params,
+                frozenset({"EntityAlreadyExists"}),
+                exists_if=lambda e: (
+                    _code(e) == "InvalidInput" and "taken" in error_message(e).lower()
+                ),
+            )
+        ]
+    )
+
+
+def _trail_additions(trail: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The UpdateTrail parameters that add what ``trail`` lacks of ``wanted`` (never removes)."""
+    add: dict[str, Any] = {}
+    if wanted.get("IsMultiRegionTrail") and not trail.get("IsMultiRegionTrail"):
+        add["IsMultiRegionTrail"] = True
+    if wanted.get("IncludeGlobalServiceEvents") and not trail.get("IncludeGlobalServiceEvents"):
+        add["IncludeGlobalServiceEvents"] = True
+    if wanted.get("EnableLogFileValidation") and not trail.get("LogFileValidationEnabled"):
+        add["EnableLogFileValidation"] = True
+    if wanted.get("CloudWatchLogsLogGroupArn") and not trail.get("CloudWatchLogsLogGroupArn"):
+        add["CloudWatchLogsLogGroupArn"] = wanted["CloudWatchLogsLogGroupArn"]
+        add["CloudWatchLogsRoleArn"] = wanted["CloudWatchLogsRoleArn"]
+    return add
+
+
+def _get_trail(c: Any, name: str) -> dict[str, Any] | None:
+    try:
+        return dict(c.get_trail(Name=name)["Trail"])
+    except ClientError as exc:
+        if _missing_codes(exc, "TrailNotFoundException"):
+            return None
+        raise
+
+
+@handles(CreateTrail)
+def _create_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    name = a.params["Name"]
+    trail = _get_trail(c, name)
+    if trail is None:
+        return _Decision(
+            [_Call("CreateTrail", a.params, frozenset({"TrailAlreadyExistsException"}))]
+        )
+    add = _trail_additions(trail, a.params)
+    if not add:
+        return _Decision(detail="the trail exists as wanted")
+    return _Decision(
+        [_Call("UpdateTrail", {"Name": name, **add})],
+        detail=f"the trail exists; added {', '.join(add)}",
+    )
+
+
+@handles(UpdateTrail)
+def _update_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    name = a.params["Name"]
+    trail = _get_trail(c, name)
+    if trail is None:
+        raise _Conflict("TrailNotFoundException", f"trail {name} does not exist")
+    add = _trail_additions(trail, a.params)
+    if not add:
+        return _Decision(detail="the trail already has these settings")
+    return _Decision([_Call("UpdateTrail", {"Name": name, **add})])
+
+
+@handles(StartLogging)
+def _start_logging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    if c.get_trail_status(Name=a.params["Name"]).get("IsLogging"):
+        return _Decision(detail="the trail is logging")
+    return _Decision([_Call("StartLogging", a.params)])
+
+
+@handles(PutEventSelectors)
+def _event_selectors(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    name = a.params["TrailName"]
+    have = c.get_event_selectors(TrailName=name)
+    basic = have.get("EventSelectors") or []
+    advanced = have.get("AdvancedEventSelectors") or []
+    verdict = judge_selectors(basic, advanced, ctx.plan.account_id)
+    if verdict is not None and verdict.records_all:
+        return _Decision(detail="the trail records all management events")
+    if advanced:
+        params: dict[str, Any] = {
+            "TrailName": name,
+            "AdvancedEventSelectors": [*advanced, MANAGEMENT_ADVANCED_SELECTOR],
+        }
+    elif basic:
+        params = {"TrailName": name, "EventSelectors": [*basic, MANAGEMENT_BASIC_SELECTOR]}
+    else:
+        params = {"TrailName": name, "EventSelectors": [MANAGEMENT_BASIC_SELECTOR]}
+    return _Decision([_Call("PutEventSelectors", params)])
+
+
+@handles(PutMetricFilter)
+def _metric_filter(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+    p = a.params
+    filters = paginate(
+        c,
+        "DescribeMetricFilters",
+        "metricFilters",
+        logGroupName=p["logGroupName"],
+        filterNamePrefix=p["filterName"],
+    )
+    wanted = [
+        (t["metricName"], t["metricNamespace"], str(t["metricValue"]))
+        for t in p["metricTransformations"]
+    ]
+    for f in filters:
+        if f.get("filterName") != p["filterName"]:
+            continue
+        have = [
+            (t.get("metricName"), t.get("metricNamespace"), str(t.get("metricValue")))
+            for t in f.get("metricTransformations") or []
+        ]
+        if f.get("filterPattern") == p["filterPattern"] and have == wanted:
+            return _Decision(detail="the metric filter exists as wanted")
+    return _Decision([_Call("PutMetricFilter", p)])
