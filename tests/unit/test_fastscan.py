@@ -32,6 +32,7 @@ from rootguard._fastscan import (
     RecordFilter,
     ScanResult,
     SkipReason,
+    activities_of,
     gunzip,
     is_utf8,
     scan_log_bytes,
@@ -94,7 +95,7 @@ def scanned(data: bytes, fast: bool | None) -> list[RootActivity] | None:
         assert scan.roots == ()
         assert scan.events == 0
         return None
-    return detect_root_activity(list(scan.roots))
+    return activities_of(scan.roots)
 
 
 def test_accelerators_installed() -> None:
@@ -184,8 +185,8 @@ def test_root_found_lookalikes_not(fast: bool) -> None:
     scan = scan_log_bytes(data, fast=fast)
     assert scan.scanned
     assert scan.events == 3
-    assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
-    (activity,) = detect_root_activity(list(scan.roots))
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+    (activity,) = activities_of(scan.roots)
     assert activity.channel.value == "access_key"
     assert activity.severity.value == "critical"
 
@@ -206,7 +207,7 @@ def test_root_spelled_any_valid_way(fast: bool, spelling: bytes) -> None:
         b'"userIdentity":{' + spelling + b',"accessKeyId":"AKIAEXAMPLE"}}]}'
     )
     scan = scan_log_bytes(data, fast=fast)
-    assert [r.event_id for r in scan.roots] == ["e1"]
+    assert [hit.activity.event_id for hit in scan.roots] == ["e1"]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -219,7 +220,7 @@ def test_wrapped_records_are_unwrapped(fast: bool) -> None:
     lookup = {"EventId": "x", "CloudTrailEvent": json.dumps(ROOT_KEY)}
     scan = scan_log_bytes(_file([bridge, lookup]), fast=fast)
     assert len(scan.roots) == 2
-    assert [a.event_id for a in detect_root_activity(list(scan.roots))] == [ROOT_KEY["eventID"]] * 2
+    assert [a.event_id for a in activities_of(scan.roots)] == [ROOT_KEY["eventID"]] * 2
 
 
 @pytest.mark.parametrize("fast", [True, False, None])
@@ -278,12 +279,36 @@ def test_digest_content_is_skipped(fast: bool) -> None:
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_stdlib_only_json_is_accepted(fast: bool) -> None:
-    # json.loads accepts NaN and lone surrogates; msgspec does not: the fallback decides.
-    data = b'{"Records":[{"n":NaN,"s":"\\ud800"},' + json.dumps(ROOT_KEY).encode() + b"]}"
+    # json.loads accepts lone surrogate escapes; msgspec does not: the fallback decides.
+    data = b'{"Records":[{"s":"\\ud800"},' + json.dumps(ROOT_KEY).encode() + b"]}"
     scan = scan_log_bytes(data, fast=fast)
     assert scan.scanned
     assert scan.events == 2
-    assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+@pytest.mark.parametrize("where", ["other_record", "root_record", "nested"])
+def test_nan_and_infinity_are_not_json_on_both_paths(
+    fast: bool, constant: bytes, where: str
+) -> None:
+    # Not JSON (RFC 8259). msgspec refuses them and json.loads accepts them by default:
+    # a file used to pick the memory-hungry path with one NaN. Now both refuse the file.
+    root = json.dumps(ROOT_KEY).encode()
+    if where == "other_record":
+        data = b'{"Records":[{"n":' + constant + b"}," + root + b"]}"
+    elif where == "root_record":
+        data = b'{"Records":[' + root[:-1] + b',"n":' + constant + b"}]}"
+    else:
+        data = b'{"Records":[' + root + b',{"a":{"b":[1,' + constant + b"]}}]}"
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.failure is FailureReason.NOT_JSON
+    assert constant.decode().lstrip("-") in scan.detail
+    assert (scan.events, scan.roots) == (0, ())
+    assert reference(data) is None
+    with pytest.raises(ParseError, match="not valid JSON"):
+        list(iter_raw_records(data))
 
 
 def test_gunzip() -> None:
@@ -318,7 +343,9 @@ def test_time_window_is_half_open() -> None:
         since=datetime(2024, 5, 1, 10, tzinfo=UTC), until=datetime(2024, 5, 1, 11, tzinfo=UTC)
     )
     scan = scan_log_bytes(_file(records), record_filter=window)
-    assert [r.to_record()["eventTime"] for r in scan.roots] == ["2024-05-01T10:00:00Z"]
+    assert [hit.activity.event_id for hit in scan.roots] == [
+        "2024-05-01T10:00:00Z-111122223333-us-east-1"
+    ]
     assert scan.events == 3  # counted whatever their time
 
 
@@ -530,7 +557,7 @@ def test_cap_boundary_is_exact(fast: bool, gzipped: bool) -> None:
         scan = scan_log_bytes(content, fast=fast, max_file_bytes=cap)
         if ok:
             assert scan.scanned
-            assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
+            assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
         else:
             assert scan.failure is FailureReason.TOO_LARGE
             assert scan.detail
