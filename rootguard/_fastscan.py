@@ -772,8 +772,15 @@ class _Keep:
         self.region = region
 
     def __call__(self, record: dict[str, Any], index: int) -> RootHit | None:
-        found = self.kept(record, index)
-        return None if found is None else RootHit(found[1], found[2])
+        try:
+            found = _classify_owned(record)
+        except ParseError as exc:
+            raise _Failure(
+                FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
+            ) from None
+        if found is None or not self.wanted(record, index, found[1]):
+            return None
+        return RootHit(found[1], found[2])
 
     def kept(
         self, record: dict[str, Any], index: int
@@ -784,17 +791,20 @@ class _Keep:
             raise _Failure(
                 FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
             ) from None
-        if found is None:
+        if found is None or not self.wanted(record, index, found[1]):
             return None
-        activity = found[1]
+        return found
+
+    def wanted(self, record: dict[str, Any], index: int, activity: RootActivity) -> bool:
+        """Whether the filter keeps the root activity of ``record``."""
         if not self.record_filter.keeps_time(activity.event_time):
-            return None
+            return False
         account = self.account or _logged_by(record)
         region = self.region or _str(record.get("awsRegion"))
         if not self.record_filter.keeps_location(account, region):
-            return None
+            return False
         logger.debug("root activity in record %d: %s", index, activity.event_name)
-        return found
+        return True
 
 
 def _root_records(

@@ -57,8 +57,12 @@ MAX_DEPTH: Final = 128
 It only ever scans what the decoder could not read: a record over the cap, or a value
 outside the records over the cap."""
 
-_DEFAULT_WINDOW: Final = 1024 * 1024
-"""Window size without a record cap (``max_record_bytes=None``)."""
+WINDOW_BYTES = 128 * 1024
+"""The text is decoded in windows of this many bytes (or of ``max_record_bytes``, when
+smaller): the decoder never reads more than a window of a value it cannot finish, so a
+hostile record costs at most the objects of one window (about 3 MB for ``[[],[],...]``)
+before it is found to be over the cap. Records longer than a window (AWS allows 256 KB)
+are measured by the scanner, then decoded from exactly their bytes."""
 _MIN_WINDOW: Final = 16
 _MAX_KEY_SHOWN: Final = 40
 
@@ -282,6 +286,11 @@ RESTART: Final[Any] = _Restart()
 as in ``json``, the last ``Records`` key wins, so the records yielded so far are void."""
 
 _WS: Final = re.compile(r"[ \t\n\r]*")
+_NUMBER_TAIL: Final = re.compile(r"[0-9.eE+-]*")
+_NUMBER_BYTES: Final = frozenset(b"0123456789.eE+-")
+_NUMBERS: Final = (int, float)
+_WS_AND_CLOSE: Final = " \t\n\r]"
+_NEAR_END: Final = 8 * 1024
 _WHITESPACE: Final = " \t\n\r"
 _CHUNK: Final = 1024 * 1024
 
@@ -364,7 +373,9 @@ class _Reader:
         self.cap = max_record_bytes
         self.max_records = max_records
         self.window = (
-            _DEFAULT_WINDOW if max_record_bytes is None else max(max_record_bytes, _MIN_WINDOW)
+            WINDOW_BYTES
+            if max_record_bytes is None
+            else min(max(max_record_bytes, _MIN_WINDOW), WINDOW_BYTES)
         )
         self.text = ""
         self.start = 0  # byte offset of text[0]
@@ -393,12 +404,16 @@ class _Reader:
         self.text, self.start, self.stop, self.ascii, self.i = text, at, stop, text.isascii(), 0
 
     def offset(self, index: int) -> int:
-        """The byte offset of ``self.text[index]``."""
+        """The byte offset of ``self.text[index]`` (counted from the nearer end of the
+        window when it is not ASCII)."""
         if self.ascii or index == 0:
             return self.start + index
-        if index >= len(self.text):
+        text = self.text
+        if index >= len(text):
             return self.stop
-        return self.start + len(self.text[:index].encode("utf-8", "surrogatepass"))
+        if index > len(text) // 2:
+            return self.stop - len(text[index:].encode("utf-8", "surrogatepass"))
+        return self.start + len(text[:index].encode("utf-8", "surrogatepass"))
 
     def error(self, problem: str, message: str, at: int) -> LogFormatError:
         """``message`` located at byte ``at`` (line and column, counted in bytes)."""
@@ -444,60 +459,88 @@ class _Reader:
         self.i += 1
 
     def covers(self, at: int) -> bool:
-        """Whether the window holds every byte a value at byte ``at`` may take (a value
-        ends with an ASCII character, so one that fits in the window's bytes is never
-        cut by its character boundary)."""
-        if self.stop >= self.size:
-            return True
-        return self.cap is not None and self.start == at and self.wanted - at >= self.window
+        """Whether the window starts at byte ``at`` and is a whole window: a value that
+        fails there is longer than a window, or not JSON. (A value ends with an ASCII
+        character: the window's character boundary never cuts one that fits.)"""
+        return self.start == at and self.wanted - at >= self.window
 
-    def take(self, what: str, over: str = _RAISE) -> Any:
+    def take(self, what: str | int, over: str = _RAISE) -> Any:
         """Decode the value at the cursor (``peek`` found its first character).
 
-        A value over ``max_record_bytes`` is never decoded past the cap. ``over`` says
-        what then: ``_RAISE`` a ``record_too_large`` error (``what`` names the value),
-        ``_SKIP`` pass over it with the scanner, ``_MARK`` stop there; both return an
-        :class:`_Over`.
+        The decoder reads it in the current window; a value cut by the window's end is
+        read again from a window that starts at it; a value longer than a window is
+        measured by the scanner first, then decoded from exactly its bytes when it is
+        within ``max_record_bytes``. So the decoder never reads more than one window of
+        a value over the cap. ``over`` says what then: ``_RAISE`` a ``record_too_large``
+        error (``what`` names the value), ``_SKIP`` pass over it with the scanner,
+        ``_MARK`` stop there; both return an :class:`_Over`.
         """
-        at = self.offset(self.i)
+        if isinstance(what, int):
+            what = f"Records[{what}]"
+        at = -1  # the value's byte offset: computed when needed (O(window) without ASCII)
+        exact = False  # the window holds exactly the value's bytes
         while True:
+            failure: BaseException | None = None
             try:
                 value, end = _DECODER.raw_decode(self.text, self.i)
             except _Constant as exc:
                 raise self.not_json(f"{exc} ({what})") from None
             except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-                if not self.covers(at):
-                    self.load(at, self.window if self.cap is not None else self.size - at)
-                    continue
-                return self.diagnose(what, at, exc, over)
-            if self.cap is not None and not self.ascii:
-                size = self.offset(end) - at if (end - self.i) * 4 > self.cap else 0
+                failure = exc
             else:
-                size = end - self.i
-            if self.cap is not None and size > self.cap:  # only with a cap under the window
-                return self.oversized(what, at, at + size, over)
-            self.i = end
-            return value
-
-    def diagnose(self, what: str, at: int, exc: BaseException, over: str) -> Any:
-        """The decoder failed on the value at byte ``at``, with every byte the cap allows
-        in the window: over the cap, or not JSON?"""
-        cap = self.cap
-        if cap is not None:
-            stop = self.size if over == _SKIP else at + cap + 1
+                if not self.cut_number(value, end):
+                    return self.taken(what, value, end, over)
+                # A number that runs to the window's end goes on past it.
+            if exact or self.stop >= self.size:  # the window holds the whole value
+                raise self.not_json_from(what, failure)
+            if at < 0:
+                at = self.offset(self.i)
+            if not self.covers(at):
+                self.load(at)
+                continue
+            stop = self.size if over == _SKIP or self.cap is None else at + self.cap + 1
             try:
-                end = value_end(self.data, at, stop)
+                value_stop = value_end(self.data, at, stop)
             except StructureError as error:
                 raise self.error(
                     Problem.NOT_JSON, f"not valid JSON: {error.message}", error.offset
                 ) from None
-            if end < 0 or end - at > cap:
-                return self.oversized(what, at, end, over)
-        if isinstance(exc, json.JSONDecodeError):
-            raise self.not_json(exc.msg, exc.pos) from None
-        if isinstance(exc, RecursionError):
-            raise self.not_json(f"{what} is nested too deeply") from None
-        raise self.not_json(f"{exc} ({what})") from None
+            if value_stop < 0 or (self.cap is not None and value_stop - at > self.cap):
+                return self.oversized(what, at, value_stop, over)
+            self.load(at, value_stop - at)
+            exact = True
+
+    def cut_number(self, value: object, end: int) -> bool:
+        """Whether ``value``, a number that runs to the window's end, goes on past it (a
+        prefix of a number is a number)."""
+        return (
+            type(value) in _NUMBERS
+            and self.stop < self.size
+            and _NUMBER_TAIL.fullmatch(self.text, end) is not None
+            and self.data[self.stop] in _NUMBER_BYTES
+        )
+
+    def taken(self, what: str, value: Any, end: int, over: str) -> Any:
+        """Move past a decoded value, unless it is over a cap smaller than the window."""
+        cap = self.cap
+        if (
+            cap is not None
+            and cap < self.window
+            and (end - self.i) * (1 if self.ascii else 4) > cap
+        ):
+            at = self.offset(self.i)
+            size = self.offset(end) - at
+            if size > cap:
+                return self.oversized(what, at, at + size, over)
+        self.i = end
+        return value
+
+    def not_json_from(self, what: str, failure: BaseException | None) -> LogFormatError:
+        if isinstance(failure, json.JSONDecodeError):
+            return self.not_json(failure.msg, failure.pos)
+        if isinstance(failure, RecursionError):
+            return self.not_json(f"{what} is nested too deeply")
+        return self.not_json(f"{failure} ({what})")
 
     def oversized(self, what: str, at: int, end: int, over: str) -> Any:
         """The value at byte ``at`` is over the cap (``end``: where it ends, -1 unknown)."""
@@ -517,24 +560,51 @@ class _Reader:
     # -- the document --------------------------------------------------------------------
 
     def records(self) -> Iterator[Any]:
-        """The elements of the array at the cursor (a ``[``)."""
+        """The elements of the array at the cursor (a ``[``).
+
+        The common case — a record decoded in the current window, then a comma — is
+        handled inline; anything else (whitespace, a window's end, a failure, a record
+        that is not an object, a cap under the window) goes through :meth:`take` and
+        :meth:`peek`."""
         index = 0
         self.i += 1
         char = self.peek()
         if char == "]":
             self.i += 1
             return
+        decode = _DECODER.raw_decode
+        limit = self.max_records if self.max_records is not None else -1
+        inline = self.cap is None or self.cap >= self.window
         while True:
             if char in ("", ",", "]"):
                 raise self.not_json("Expecting value")
-            if self.max_records is not None and self.count >= self.max_records:
+            if self.count == limit:
                 raise LogFormatError(
                     Problem.TOO_MANY_RECORDS, f"more than {self.max_records} records"
                 )
-            value = self.take(f"Records[{index}]")
+            text = self.text
+            if self.i and len(text) - self.i < _NEAR_END and self.stop < self.size:
+                # A record this close to the window's end is likely cut: start the window
+                # at it rather than let the decoder fail (its error costs O(window)).
+                self.load(self.offset(self.i))
+                text = self.text
+            try:
+                value, end = decode(text, self.i)
+            except (ValueError, RecursionError):
+                value = self.take(index)  # decodes again, and decides
+            else:
+                if inline and type(value) is dict:
+                    self.i = end
+                else:
+                    value = self.take(index)
             self.count += 1
             yield value
             index += 1
+            text, i = self.text, self.i
+            if i + 1 < len(text) and text[i] == "," and text[i + 1] not in _WS_AND_CLOSE:
+                self.i = i + 1
+                char = text[i + 1]
+                continue
             char = self.peek()
             if char == ",":
                 self.i += 1
