@@ -12,6 +12,7 @@ import gzip
 import json
 import tracemalloc
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ from tests.archive_gen import gzip_bomb, log_file_parts
 from tests.strategies import as_damaged_files, as_log_files, as_records, ct_records
 
 UTC = timezone.utc
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 ROOT_KEY = {
     "eventVersion": "1.09",
@@ -80,16 +82,16 @@ def _file(records: list[dict[str, Any]], **dumps: Any) -> bytes:
     return json.dumps({"Records": records}, **dumps).encode()
 
 
-def reference(data: bytes) -> list[RootActivity] | None:
+def reference(data: bytes, **caps: Any) -> list[RootActivity] | None:
     """What the library's own reader and detection say (None: the file is rejected)."""
     try:
-        return detect_root_activity(list(iter_raw_records(data, name="f")))
+        return detect_root_activity(list(iter_raw_records(data, name="f", **caps)))
     except ParseError:
         return None
 
 
-def scanned(data: bytes, fast: bool | None) -> list[RootActivity] | None:
-    scan = scan_log_bytes(data, fast=fast)
+def scanned(data: bytes, fast: bool | None, **caps: Any) -> list[RootActivity] | None:
+    scan = scan_log_bytes(data, fast=fast, **caps)
     assert isinstance(scan, FileScan)
     if not scan.scanned:
         assert scan.roots == ()
@@ -659,3 +661,147 @@ def test_any_bytes_give_one_verdict_under_any_cap(data: bytes, gzipped: bool, ca
             )
         else:
             assert scan == scan_log_bytes(content, fast=fast, max_file_bytes=None)
+
+
+# ---------------------------------------------------------------------------------------
+# The record cap (max_record_bytes): records are never decoded past it, on either path
+# ---------------------------------------------------------------------------------------
+
+RECORD_CAP = 1024
+
+
+def _padded(record: dict[str, Any], size: int) -> bytes:
+    """``record`` as compact JSON, padded with an unknown field to exactly ``size`` bytes."""
+    head = json.dumps(record, separators=(",", ":")).encode()[:-1] + b',"pad":"'
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_record_over_the_cap_is_record_too_large(fast: bool) -> None:
+    # A non-candidate record one byte over the cap fails the file, whichever path reads
+    # it, and names the record; at the cap it is read.
+    other = _padded(ROLE_NAMED_ROOT, RECORD_CAP + 1)
+    root = json.dumps(ROOT_KEY).encode()
+    data = b'{"Records":[' + root + b"," + other + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert scan.detail == (
+        f"Records[1] (byte offset {12 + len(root) + 1}) is {RECORD_CAP + 1} bytes, over the "
+        f"limit of {RECORD_CAP} bytes (max_record_bytes); not decoded"
+    )
+    assert (scan.events, scan.roots) == (0, ())  # nothing of the file is kept
+    at_cap = data.replace(other, _padded(ROLE_NAMED_ROOT, RECORD_CAP))
+    scan = scan_log_bytes(at_cap, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.scanned
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_root_record_over_the_cap_is_record_too_large(fast: bool) -> None:
+    big_root = _padded(ROOT_KEY, 5 * RECORD_CAP)
+    data = b'{"Records":[' + json.dumps(ROLE_NAMED_ROOT).encode() + b"," + big_root + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert scan.detail.startswith("Records[1] ")
+    assert reference(data, max_record_bytes=RECORD_CAP) is None
+    # Without the cap, it is root activity like any other.
+    assert scanned(data, fast, max_record_bytes=None) == reference(data, max_record_bytes=None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_5_mb_record_never_allocates_more_than_a_few_mb(fast: bool) -> None:
+    # One root record holding 5 MB of [[],[],...]: json.loads would build about 110 MB of
+    # lists. With a 1 MiB cap neither path decodes it: the fast path skips the field,
+    # sees the record's size from its bytes and hands the file to the stdlib path, which
+    # decodes at most one 128 KiB window of the record before the scanner finds it over.
+    pad = b",".join([b"[]"] * 1_700_000)
+    record = b'{"userIdentity":{"type":"Root"},"eventName":"ListBuckets","pad":[' + pad + b"]}"
+    data = b'{"Records":[' + json.dumps(ROOT_KEY).encode() + b"," + record + b"]}"
+    inflater = Inflater()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        scan = scan_log_bytes(data, fast=fast, inflater=inflater, max_record_bytes=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert scan.detail.startswith("Records[1] ")
+    assert peak < 8_000_000
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_second_records_key_is_read_as_json_reads_it(fast: bool) -> None:
+    # msgspec keeps the last "Records" silently; in a file bigger than the record cap the
+    # count shows the first one, and the stdlib path reads the file (last key wins, and
+    # a record of the first array over the cap is refused: never decoded).
+    first = b"[" + _padded(ROOT_KEY, 3 * RECORD_CAP) + b"]"
+    data = b'{"Records":' + first + b',"Records":[' + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    small = b'{"Records":[{"a":1}],"Records":[' + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(small, fast=fast, max_record_bytes=RECORD_CAP)
+    assert (scan.events, [h.activity.event_id for h in scan.roots]) == (1, [ROOT_KEY["eventID"]])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_another_top_level_value_over_the_cap(fast: bool) -> None:
+    # In a log file, the value of another top-level key over the cap is refused (the
+    # fast path cannot see its size: such files go to the stdlib path); a digest file's
+    # list of log files over the cap is still a digest file.
+    pad = json.dumps({"x": "y" * (2 * RECORD_CAP)}).encode()
+    data = b'{"Records":[' + json.dumps(ROOT_KEY).encode() + b'],"extra":' + pad + b"}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert 'the value of "extra"' in scan.detail
+    digest = b'{"digestStartTime":"2024-01-01T00:00:00Z","logFiles":' + pad + b"}"
+    assert scan_log_bytes(digest, fast=fast, max_record_bytes=RECORD_CAP).skip is (
+        SkipReason.DIGEST
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_astral_characters_in_a_big_file_are_read_exactly(fast: bool) -> None:
+    # A character outside the BMP makes a str cost 4 bytes a character: in a file bigger
+    # than the record cap the fast path leaves such files to the stdlib path (which
+    # decodes one window at a time). Same records either way.
+    records = [{**ROOT_KEY, "eventID": f"e{n}", "userAgent": "\U0001f600" * 20} for n in range(40)]
+    records += [ROLE_NAMED_ROOT] * 10
+    data = json.dumps({"Records": records}, ensure_ascii=False).encode()
+    assert len(data) > RECORD_CAP
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.scanned
+    assert [hit.activity.event_id for hit in scan.roots] == [f"e{n}" for n in range(40)]
+    assert activities_of(scan.roots) == reference(data)
+
+
+def test_root_hits_correlate_as_detect_root_activity() -> None:
+    # Workers hand on activities and AssumeRoot flags, not records; the parent's
+    # correlation gives exactly detect_root_activity over the records.
+    pair = json.loads(
+        (
+            FIXTURES / "awsdocs" / "iam-user-guide__cloudtrail-track-privileged-tasks__records.json"
+        ).read_text()
+    )
+    scan = scan_log_bytes(_file(pair))
+    assert [hit.assume_root_call for hit in scan.roots] == [True, False]
+    assert activities_of(scan.roots) == detect_root_activity(pair)
+    assert {a.channel.value for a in activities_of(scan.roots)} == {"assumed_root"}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.one_of(as_log_files(), as_damaged_files()),
+    cap=st.one_of(st.none(), st.integers(16, 400)),
+)
+def test_any_record_cap_same_verdict_as_reference(data: bytes, cap: int | None) -> None:
+    # Under any record cap, both paths give the reference reader's verdict (activities
+    # or refused) — the fast path leaves to the stdlib path what it cannot bound.
+    expected = reference(data, max_record_bytes=cap)
+    assert scanned(data, None, max_record_bytes=cap) == expected
+    if not data.startswith(b"\x1f\x8b"):
+        assert scanned(data, False, max_record_bytes=cap) == expected
+    for fast in (True, False):
+        scan = scan_log_bytes(data, fast=fast, max_record_bytes=cap)
+        if scan.failure is FailureReason.RECORD_TOO_LARGE:
+            assert cap is not None
