@@ -158,7 +158,8 @@ class FailureReason(StrEnum):
     CORRUPT_GZIP = "corrupt_gzip"
     """The gzip stream is damaged (bad header, CRC mismatch ...)."""
     NOT_JSON = "not_json"
-    """The content is not JSON (or not UTF-8 text)."""
+    """The content is not JSON (or not UTF-8 text). ``NaN``, ``Infinity`` and
+    ``-Infinity`` are not JSON: a file holding one is refused on every path."""
     NO_RECORDS = "no_records"
     """Valid JSON, but not an object with a ``Records`` key."""
     INVALID_RECORDS = "invalid_records"
