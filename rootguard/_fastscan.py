@@ -85,7 +85,14 @@ from rootguard._cloudtrail import (
 )
 from rootguard._detect import _classify, _correlate, _is_candidate
 from rootguard._errors import ParseError
-from rootguard._jsonstream import RESTART, LogFormatError, Problem, iter_log_records
+from rootguard._jsonstream import (
+    PASSED,
+    RESTART,
+    LogFormatError,
+    Problem,
+    Unread,
+    iter_log_records,
+)
 from rootguard._jsonstream import loads as strict_loads
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity, StrEnum, UtcDatetime
 
@@ -511,34 +518,33 @@ if _HAVE_MSGSPEC:
         data: bytes | memoryview, max_records: int | None, max_record_bytes: int | None
     ) -> tuple[int, Iterator[dict[str, Any]] | None]:
         """(record count, the candidate records, decoded one at a time) — or _NotFast
-        when msgspec cannot decide."""
-        # Bigger than the record cap: a record may be over it. The strings msgspec
-        # builds for the declared fields are bounded by the file, at 1 or 2 bytes a
-        # character without astral characters (checked first); every record's size is
-        # checked from the second pass before any candidate is decoded.
+        when msgspec cannot decide or bound the file."""
+        # Bigger than the record cap, a file may hold a record over it: counted, so that
+        # a second "Records" key or another top-level key (which msgspec would skip
+        # unseen) sends it to the stdlib path. A huge declared string (eventName ...)
+        # costs msgspec a scratch copy and 1 byte a character, or 2 to 4 with a
+        # character beyond U+00FF: such characters in a very large file send it there too.
         big = max_record_bytes is not None and len(data) > max_record_bytes
-        raw: Sequence[msgspec.Raw] | None = None
         try:
-            if big and not _utf8_scan(data, astral=False):
+            if len(data) > _WIDE_TEXT_BYTES and not _utf8_scan(data, wide=False):
                 raise _NotFast
             records = _decode_records(data, max_records, counted=big)
             # msgspec does not check the UTF-8 of what it skips (every undeclared field,
             # key or value); json.loads does, so invalid UTF-8 anywhere is for the
             # stdlib path to report.
-            if not big and not is_utf8(data):
+            if len(data) <= _WIDE_TEXT_BYTES and not is_utf8(data):
                 raise _NotFast
             hits = _candidates(records)
             count = len(records)
             del records  # the second pass, if any, does not need them
-            if big:
-                raw = _raw_decoder.decode(data).Records
-                if max(map(len, raw), default=0) > max_record_bytes:  # type: ignore[operator]
-                    raise _NotFast  # the stdlib path names the record, never decoding it
-            elif hits:
-                raw = _raw_decoder.decode(data).Records
+            if not hits:
+                return count, None
+            raw = _raw_decoder.decode(data).Records
         except _FAST_ERRORS:
             raise _NotFast from None
-        return count, (_decoded_candidates(raw, hits) if raw is not None and hits else None)
+        if max_record_bytes is not None and any(len(raw[i]) > max_record_bytes for i in hits):
+            raise _NotFast  # a candidate over the cap: the stdlib path refuses, never decoding it
+        return count, _decoded_candidates(raw, hits)
 
     def _decoded_candidates(
         raw: Sequence[msgspec.Raw], hits: list[int]
@@ -560,9 +566,14 @@ def _too_many_records(max_records: int) -> str:
 
 _UTF8_CHUNK: Final = 8 * 1024
 _utf8_decode: Final = codecs.utf_8_decode
-_ASTRAL_LEAD: Final = re.compile(rb"[\xf0-\xff]")
-"""The first byte of a 4-byte UTF-8 sequence: a character outside the Basic Multilingual
-Plane, which makes the ``str`` holding it cost 4 bytes a character."""
+_WIDE_LEAD: Final = re.compile(rb"[\xc4-\xff]")
+"""A UTF-8 lead byte of a character beyond U+00FF, which makes the ``str`` holding it
+cost 2 or 4 bytes a character."""
+_WIDE_TEXT_BYTES: Final = 40 * 1024 * 1024
+"""Past this size, a file holding a character beyond U+00FF is read by the stdlib path:
+one declared string of it (a 40 MB ``eventName``) could cost msgspec a scratch copy and
+4 bytes a character, 200 MB. Below it, or without such characters, the worst string
+costs about 3 times the file (55 + 3 x 40 + the decompression buffer < 300 MB)."""
 
 
 def is_utf8(data: bytes | memoryview) -> bool:
@@ -575,12 +586,12 @@ def is_utf8(data: bytes | memoryview) -> bool:
     incremental decoder over every chunk, and three times cheaper than one
     ``bytes.decode`` of a whole log file, whose text would not fit in the CPU cache.
     """
-    return _utf8_scan(data, astral=True)
+    return _utf8_scan(data, wide=True)
 
 
-def _utf8_scan(data: bytes | memoryview, *, astral: bool) -> bool:
-    """:func:`is_utf8`; with ``astral=False`` also False when ``data`` holds a character
-    outside the Basic Multilingual Plane."""
+def _utf8_scan(data: bytes | memoryview, *, wide: bool) -> bool:
+    """:func:`is_utf8`; with ``wide=False`` also False when ``data`` holds a character
+    beyond U+00FF."""
     view = memoryview(data)
     size = len(view)
     start = 0
@@ -591,7 +602,7 @@ def _utf8_scan(data: bytes | memoryview, *, astral: bool) -> bool:
             if chunk.isascii():
                 start = end
                 continue
-            if not astral and _ASTRAL_LEAD.search(chunk) is not None:
+            if not wide and _WIDE_LEAD.search(chunk) is not None:
                 return False
             start += _utf8_decode(chunk, "surrogatepass", end >= size)[1]
     except UnicodeDecodeError:
@@ -612,6 +623,34 @@ _PROBLEMS: Final = {
 }
 
 
+def _not_root_activity(fields: dict[str, Any]) -> bool:
+    """Whether a record over the record cap, of which only ``fields`` were read (its
+    ``userIdentity.type`` and ``eventName``, long values as :class:`Unread`), is surely
+    not a candidate of the fast path — the test msgspec's decoding makes, a superset of
+    the detection's: then it is passed over, as the fast path skips it (an invalid
+    record that is not root activity is not checked either). A record that may be root
+    activity, or whose fields are not what msgspec accepts, is refused."""
+    identity = fields.get("userIdentity", _ABSENT)
+    if not isinstance(identity, dict):  # absent (maybe a wrapper), null, not an object
+        return False
+    return _not_candidate(identity.get("type"), _CANDIDATE_NAMES) and _not_candidate(
+        fields.get("eventName"), _ASSUME_ROOT
+    )
+
+
+_ABSENT: Final = object()
+_CANDIDATE_NAMES: Final = frozenset({"Root", "FederatedUser"})
+_ASSUME_ROOT: Final = frozenset({"AssumeRoot"})
+
+
+def _not_candidate(value: object, candidates: frozenset[str]) -> bool:
+    if isinstance(value, Unread):  # too long to be a candidate's name, if it is text
+        return value.type_name == "str"
+    if value is None:
+        return True
+    return isinstance(value, str) and value not in candidates
+
+
 def _stdlib_hits(
     data: bytes | memoryview,
     max_records: int | None,
@@ -630,13 +669,18 @@ def _stdlib_hits(
     invalid: _Failure | None = None
     try:
         for record in iter_log_records(
-            data, max_record_bytes=max_record_bytes, max_records=max_records
+            data,
+            max_record_bytes=max_record_bytes,
+            max_records=max_records,
+            pass_over=_not_root_activity,
         ):
             if record is RESTART:  # a later "Records" key: the last one wins
                 events, hits, not_object, invalid = 0, [], None, None
                 continue
             index = events
             events += 1
+            if record is PASSED:  # over the cap, and surely not root activity
+                continue
             if type(record) is not dict:
                 if not_object is None:
                     not_object = f"Records[{index}] is a {type(record).__name__}, not an object"

@@ -15,6 +15,10 @@ the standard library's decoder more than ``max_record_bytes`` of one record:
   the cap. When it fails, :func:`value_end` — a linear-time, string-aware bracket scanner
   that decodes nothing — says whether the record is over the cap
   (:attr:`Problem.RECORD_TOO_LARGE`) or just not JSON.
+- A record over the cap is refused — unless the caller's ``pass_over`` lets it pass on
+  what the scanner reads of it without decoding it (its ``userIdentity.type`` and
+  ``eventName``): the archive scan lets a record pass that cannot be root activity, as
+  it never checks such records anyway.
 - Keys and the values of keys other than ``Records`` are decoded the same way, and
   discarded; such a value over the cap is skipped by the scanner when the document may be
   a digest file (which is skipped whole), and refused otherwise.
@@ -36,16 +40,18 @@ import bisect
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 __all__ = [
     "DIGEST_KEYS",
     "MAX_DEPTH",
+    "PASSED",
     "RESTART",
     "LogFormatError",
     "Problem",
     "StructureError",
+    "Unread",
     "array_elements",
     "iter_log_records",
     "loads",
@@ -346,6 +352,36 @@ def _utf8_view(data: bytes | bytearray | memoryview) -> bytes | bytearray | memo
 _RAISE: Final = "raise"
 _SKIP: Final = "skip"
 _MARK: Final = "mark"
+_RECORD: Final = "record"
+_SHALLOW_BYTES: Final = 1024
+"""Of a record over the cap, member values up to this size are decoded (a value that
+decodes to ``Root`` or ``AssumeRoot`` takes at most 62 bytes, every character escaped)."""
+_RECORD_FIELDS: Final[Mapping[str, Any]] = {"userIdentity": {"type": None}, "eventName": None}
+"""What is read of a record over the cap, for ``pass_over``."""
+
+
+class Unread:
+    """A value of a record over the cap that was not decoded: its JSON type (the Python
+    type name it would decode to) and its size in bytes."""
+
+    __slots__ = ("size", "type_name")
+
+    def __init__(self, type_name: str, size: int) -> None:
+        self.type_name = type_name
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"Unread({self.type_name}, {self.size} bytes)"
+
+
+class _Passed:
+    def __repr__(self) -> str:
+        return "PASSED"
+
+
+PASSED: Final[Any] = _Passed()
+"""Yielded by :func:`iter_log_records` in place of a record over the cap that
+``pass_over`` let pass: counted, never decoded."""
 
 
 class _Over:
@@ -367,8 +403,10 @@ class _Reader:
         data: bytes | bytearray | memoryview,
         max_record_bytes: int | None,
         max_records: int | None,
+        pass_over: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         self.data = data
+        self.pass_over = pass_over
         self.size = len(data)
         self.cap = max_record_bytes
         self.max_records = max_records
@@ -472,8 +510,9 @@ class _Reader:
         measured by the scanner first, then decoded from exactly its bytes when it is
         within ``max_record_bytes``. So the decoder never reads more than one window of
         a value over the cap. ``over`` says what then: ``_RAISE`` a ``record_too_large``
-        error (``what`` names the value), ``_SKIP`` pass over it with the scanner,
-        ``_MARK`` stop there; both return an :class:`_Over`.
+        error (``what`` names the value); ``_RECORD`` the same unless ``pass_over`` lets
+        the record pass (:data:`PASSED`); ``_SKIP`` pass over it with the scanner,
+        ``_MARK`` stop there, both returning an :class:`_Over`.
         """
         if isinstance(what, int):
             what = f"Records[{what}]"
@@ -535,6 +574,61 @@ class _Reader:
         self.i = end
         return value
 
+    def shallow(self, at: int, wanted: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+        """The members named in ``wanted`` of the object at byte ``at`` (a ``{``), read by
+        structure: a value of at most ``_SHALLOW_BYTES`` decoded, a longer one as a
+        :class:`Unread`; ``wanted[key]``, when not None, names the members to read of
+        that member's object in turn. Nothing else is decoded. Returns the members (the
+        last of a repeated key, as in ``json``) and the offset past the object.
+        """
+        data, size = self.data, self.size
+        fields: dict[str, Any] = {}
+        try:
+            pos = _past(_WS_BYTES, data, at + 1, size)
+            if pos < size and data[pos] == 0x7D:
+                return fields, pos + 1
+            while True:
+                if pos >= size or data[pos] != _QUOTE:
+                    raise StructureError(pos, "Expecting property name enclosed in double quotes")
+                end = value_end(data, pos)
+                key = self.small(pos, end)
+                pos = _past(_WS_BYTES, data, end, size)
+                if pos >= size or data[pos] != 0x3A:
+                    raise StructureError(pos, "Expecting ':' delimiter")
+                pos = _past(_WS_BYTES, data, pos + 1, size)
+                nested = wanted.get(key) if isinstance(key, str) else None
+                if nested is not None and pos < size and data[pos] == 0x7B:
+                    fields[key], end = self.shallow(pos, nested)
+                else:
+                    end = value_end(data, pos)
+                    if isinstance(key, str) and key in wanted:
+                        fields[key] = self.small(pos, end)
+                pos = _past(_WS_BYTES, data, end, size)
+                if pos < size and data[pos] == 0x2C:
+                    pos = _past(_WS_BYTES, data, pos + 1, size)
+                    continue
+                if pos < size and data[pos] == 0x7D:
+                    return fields, pos + 1
+                raise StructureError(pos, "Expecting ',' delimiter")
+        except StructureError as error:
+            raise self.error(
+                Problem.NOT_JSON, f"not valid JSON: {error.message}", error.offset
+            ) from None
+
+    def small(self, start: int, end: int) -> Any:
+        """The JSON value ``data[start:end]``, decoded when it is short, else an
+        :class:`Unread`."""
+        if end - start > _SHALLOW_BYTES:
+            return Unread(_first_type(self.data, start), end - start)
+        try:
+            return _DECODER.decode(str(self.data[start:end], "utf-8", "surrogatepass"))
+        except UnicodeDecodeError as exc:
+            raise self.error(
+                Problem.NOT_JSON, f"not UTF-8 text: {exc.reason}", start + exc.start
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            raise self.error(Problem.NOT_JSON, f"not valid JSON: {exc}", start) from None
+
     def not_json_from(self, what: str, failure: BaseException | None) -> LogFormatError:
         if isinstance(failure, json.JSONDecodeError):
             return self.not_json(failure.msg, failure.pos)
@@ -544,6 +638,13 @@ class _Reader:
 
     def oversized(self, what: str, at: int, end: int, over: str) -> Any:
         """The value at byte ``at`` is over the cap (``end``: where it ends, -1 unknown)."""
+        if over == _RECORD:
+            if self.pass_over is not None and self.data[at] == 0x7B:
+                fields, end = self.shallow(at, _RECORD_FIELDS)
+                if self.pass_over(fields):
+                    self.load(end)
+                    return PASSED
+            over = _RAISE
         if over == _RAISE:
             how = f"{end - at} bytes" if end >= 0 else f"more than {self.cap} bytes"
             raise LogFormatError(
@@ -591,12 +692,12 @@ class _Reader:
             try:
                 value, end = decode(text, self.i)
             except (ValueError, RecursionError):
-                value = self.take(index)  # decodes again, and decides
+                value = self.take(index, _RECORD)  # decodes again, and decides
             else:
                 if inline and type(value) is dict:
                     self.i = end
                 else:
-                    value = self.take(index)
+                    value = self.take(index, _RECORD)
             self.count += 1
             yield value
             index += 1
@@ -712,6 +813,7 @@ def iter_log_records(
     *,
     max_record_bytes: int | None,
     max_records: int | None = None,
+    pass_over: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Iterator[Any]:
     """The records of the log document ``data`` (``{"Records": [...]}``), decoded one at a
     time, in order — each a JSON value, normally a dict (checking that is left to the
@@ -719,7 +821,12 @@ def iter_log_records(
 
     ``max_record_bytes``: no record, key, or value outside the records longer than this
     is decoded (None: no cap). ``max_records``: refuse more records than this, over every
-    ``Records`` array (None: no cap).
+    ``Records`` array (None: no cap). ``pass_over``: for a record over the cap (an
+    object), called with what is read of it without decoding it — its ``userIdentity``
+    (its ``type``) and ``eventName`` members, short values decoded, longer ones as
+    :class:`Unread`: True lets the record pass (:data:`PASSED` is yielded, and the
+    scanner passes over it), False refuses it; without it every record over the cap is
+    refused.
 
     Memory: the window (``max_record_bytes`` of text) and one record's objects; the
     records yielded are the caller's to keep or drop.
@@ -732,4 +839,4 @@ def iter_log_records(
     text = _utf8_view(data)
     if not len(text):
         raise LogFormatError(Problem.NOT_JSON, "not valid JSON: Expecting value")
-    yield from _Reader(text, max_record_bytes, max_records).document()
+    yield from _Reader(text, max_record_bytes, max_records, pass_over).document()

@@ -414,8 +414,16 @@ def _hostile_records_archive(folder: Path) -> None:
     files = {
         # one root record holding 60 KB of [[],[],...]: over the record cap
         "nested-flood.json.gz": b'{"Records":[' + root + b"," + flood + b"]}",
-        # a record that is not root activity, over the cap: not decoded either
-        "big-other.json": b'{"Records":[{"eventName":"x","pad":"' + b"y" * 9000 + b'"}]}',
+        # a record over the cap that is not root activity: passed over, never decoded
+        "big-other.json": (
+            b'{"Records":[{"eventName":"x","userIdentity":{"type":"IAMUser"},"pad":"'
+            + b"y" * 9000
+            + b'"},'
+            + root
+            + b"]}"
+        ),
+        # a record over the cap that may be root activity (no userIdentity: a wrapper?)
+        "big-wrapper.json": b'{"Records":[{"eventName":"x","pad":"' + b"y" * 9000 + b'"}]}',
         # NaN anywhere is not JSON, on both paths
         "nan.json.gz": b'{"Records":[' + root + b',{"n":NaN}]}',
         # 20,000 empty records: under every cap, read one at a time
@@ -436,23 +444,25 @@ def test_record_too_large_and_nan_are_error_entries(
     errors = _by_name(result.errors)
     assert {name: reason for name, (reason, _) in errors.items()} == {
         "nested-flood.json.gz": "record_too_large",
-        "big-other.json": "record_too_large",
+        "big-wrapper.json": "record_too_large",
         "nan.json.gz": "not_json",
     }
-    assert errors["nested-flood.json.gz"][1].startswith(
-        f"Records[1] (byte offset {12 + len(json.dumps(ROOT_PLAIN)) + 1}) is more than "
-        f"{RECORD_CAP} bytes, over the limit of {RECORD_CAP} bytes (max_record_bytes)"
+    flood_size = len(b'{"userIdentity":{"type":"Root"},"pad":[]}') + 3 * 20_000 - 1
+    assert errors["nested-flood.json.gz"][1] == (
+        f"Records[1] (byte offset {12 + len(json.dumps(ROOT_PLAIN)) + 1}) is {flood_size} "
+        f"bytes, over the limit of {RECORD_CAP} bytes (max_record_bytes); not decoded"
     )
-    assert errors["big-other.json"][1].startswith("Records[0] (byte offset 12) is ")
+    assert errors["big-wrapper.json"][1].startswith("Records[0] (byte offset 12) is ")
     assert "NaN is not valid JSON" in errors["nan.json.gz"][1]
-    # Nothing else is lost: the good files' activities, and every record counted.
-    assert [a.event_id for a in result.activities] == [ROOT_PLAIN["eventID"]] * 3
-    assert (result.files_scanned, result.events_scanned) == (4, 3 + 20_000)
-    _invariant(result, 7)
-    # Without the record cap, both big files are read (the NaN file is still not JSON).
+    # Nothing else is lost: the good files' activities and big-other's root record, and
+    # every record counted (big-other's first record is passed over, never decoded).
+    assert [a.event_id for a in result.activities] == [ROOT_PLAIN["eventID"]] * 4
+    assert (result.files_scanned, result.events_scanned) == (5, 3 + 2 + 20_000)
+    _invariant(result, 8)
+    # Without the record cap, every big file is read (the NaN file is still not JSON).
     free = scan_cloudtrail_archive(tmp_path, workers=1, max_record_bytes=None)
     assert [e.reason.value for e in free.errors] == ["not_json"]
-    assert len(free.activities) == 3 + 2  # the flood record is root activity too
+    assert len(free.activities) == 4 + 2  # the flood record is root activity too
 
 
 @pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])

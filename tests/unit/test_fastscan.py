@@ -677,43 +677,85 @@ def _padded(record: dict[str, Any], size: int) -> bytes:
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_record_over_the_cap_is_record_too_large(fast: bool) -> None:
-    # A non-candidate record one byte over the cap fails the file, whichever path reads
-    # it, and names the record; at the cap it is read.
-    other = _padded(ROLE_NAMED_ROOT, RECORD_CAP + 1)
-    root = json.dumps(ROOT_KEY).encode()
-    data = b'{"Records":[' + root + b"," + other + b"]}"
+def test_root_record_over_the_cap_is_record_too_large(fast: bool) -> None:
+    # A record that may be root activity, one byte over the cap, fails the file (like an
+    # invalid root-activity record), whichever path reads it, and is named; at the cap it
+    # is read.
+    other = json.dumps(ROLE_NAMED_ROOT).encode()
+    big_root = _padded(ROOT_KEY, RECORD_CAP + 1)
+    data = b'{"Records":[' + other + b"," + big_root + b"]}"
     scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
     assert scan.failure is FailureReason.RECORD_TOO_LARGE
     assert scan.detail == (
-        f"Records[1] (byte offset {12 + len(root) + 1}) is {RECORD_CAP + 1} bytes, over the "
+        f"Records[1] (byte offset {12 + len(other) + 1}) is {RECORD_CAP + 1} bytes, over the "
         f"limit of {RECORD_CAP} bytes (max_record_bytes); not decoded"
     )
     assert (scan.events, scan.roots) == (0, ())  # nothing of the file is kept
-    at_cap = data.replace(other, _padded(ROLE_NAMED_ROOT, RECORD_CAP))
+    assert reference(data, max_record_bytes=RECORD_CAP) is None
+    at_cap = data.replace(big_root, _padded(ROOT_KEY, RECORD_CAP))
     scan = scan_log_bytes(at_cap, fast=fast, max_record_bytes=RECORD_CAP)
     assert scan.scanned
     assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+    # Without the cap, it is root activity like any other.
+    assert scanned(data, fast, max_record_bytes=None) == reference(data, max_record_bytes=None)
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_root_record_over_the_cap_is_record_too_large(fast: bool) -> None:
-    big_root = _padded(ROOT_KEY, 5 * RECORD_CAP)
-    data = b'{"Records":[' + json.dumps(ROLE_NAMED_ROOT).encode() + b"," + big_root + b"]}"
-    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"type": "Root"},
+        {"type": "R\\u006fot"},  # escaped: read exactly
+        {"type": "FederatedUser"},
+        {"type": 5},  # not what the fast decoder accepts: cannot tell
+        None,  # no userIdentity: maybe a wrapper
+    ],
+    ids=["root", "escaped-root", "federated", "odd-type", "no-identity"],
+)
+def test_record_over_the_cap_that_may_be_root_is_refused(
+    fast: bool, identity: dict[str, Any] | None
+) -> None:
+    record: dict[str, Any] = {"eventName": "ListBuckets", "pad": "x" * (2 * RECORD_CAP)}
+    if identity is not None:
+        record["userIdentity"] = identity
+    text = json.dumps({"Records": [ROOT_KEY, record]}).replace("\\\\u006f", "\\u006f")
+    scan = scan_log_bytes(text.encode(), fast=fast, max_record_bytes=RECORD_CAP)
     assert scan.failure is FailureReason.RECORD_TOO_LARGE
     assert scan.detail.startswith("Records[1] ")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_assume_root_call_over_the_cap_is_refused(fast: bool) -> None:
+    record = {**ROLE_NAMED_ROOT, "eventName": "AssumeRoot", "pad": "x" * (2 * RECORD_CAP)}
+    data = _file([record])
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_record_over_the_cap_that_is_not_root_is_passed_over(fast: bool) -> None:
+    # As an invalid record that is not root activity is not checked, a record over the
+    # cap that cannot be root activity (its userIdentity.type and eventName, read without
+    # decoding it, say so) is counted and passed over, never decoded: the rest of the
+    # file is read. The reference reader, which hands out every record, refuses it.
+    pad = b",".join([b"[]"] * 3000)
+    big = json.dumps(ROLE_NAMED_ROOT).encode()[:-1] + b',"pad":[' + pad + b"]}"
+    data = b'{"Records":[' + big + b"," + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.scanned
+    assert scan.events == 2
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
     assert reference(data, max_record_bytes=RECORD_CAP) is None
-    # Without the cap, it is root activity like any other.
-    assert scanned(data, fast, max_record_bytes=None) == reference(data, max_record_bytes=None)
+    assert activities_of(scan.roots) == reference(data, max_record_bytes=None)
 
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_a_5_mb_record_never_allocates_more_than_a_few_mb(fast: bool) -> None:
     # One root record holding 5 MB of [[],[],...]: json.loads would build about 110 MB of
     # lists. With a 1 MiB cap neither path decodes it: the fast path skips the field,
-    # sees the record's size from its bytes and hands the file to the stdlib path, which
-    # decodes at most one 128 KiB window of the record before the scanner finds it over.
+    # sees the candidate's size from its bytes and hands the file to the stdlib path,
+    # which decodes at most one 128 KiB window of the record before the scanner finds it
+    # over the cap, then reads its userIdentity.type without decoding the rest.
     pad = b",".join([b"[]"] * 1_700_000)
     record = b'{"userIdentity":{"type":"Root"},"eventName":"ListBuckets","pad":[' + pad + b"]}"
     data = b'{"Records":[' + json.dumps(ROOT_KEY).encode() + b"," + record + b"]}"
@@ -761,14 +803,18 @@ def test_another_top_level_value_over_the_cap(fast: bool) -> None:
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_astral_characters_in_a_big_file_are_read_exactly(fast: bool) -> None:
-    # A character outside the BMP makes a str cost 4 bytes a character: in a file bigger
-    # than the record cap the fast path leaves such files to the stdlib path (which
-    # decodes one window at a time). Same records either way.
+def test_wide_characters_in_a_very_large_file_are_read_exactly(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A character beyond U+00FF makes a str cost 2 or 4 bytes a character: past
+    # _WIDE_TEXT_BYTES (40 MiB; lowered here) the fast path leaves such files to the
+    # stdlib path, whose strings are one record at most. Same records either way.
+    monkeypatch.setattr(fs, "_WIDE_TEXT_BYTES", 2048)
     records = [{**ROOT_KEY, "eventID": f"e{n}", "userAgent": "\U0001f600" * 20} for n in range(40)]
     records += [ROLE_NAMED_ROOT] * 10
     data = json.dumps({"Records": records}, ensure_ascii=False).encode()
-    assert len(data) > RECORD_CAP
+    assert not fs._utf8_scan(data, wide=False)
+    assert fs._utf8_scan(data.replace("\U0001f600".encode(), b"e"), wide=False)
     scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
     assert scan.scanned
     assert [hit.activity.event_id for hit in scan.roots] == [f"e{n}" for n in range(40)]
@@ -794,14 +840,16 @@ def test_root_hits_correlate_as_detect_root_activity() -> None:
     data=st.one_of(as_log_files(), as_damaged_files()),
     cap=st.one_of(st.none(), st.integers(16, 400)),
 )
-def test_any_record_cap_same_verdict_as_reference(data: bytes, cap: int | None) -> None:
-    # Under any record cap, both paths give the reference reader's verdict (activities
-    # or refused) — the fast path leaves to the stdlib path what it cannot bound.
-    expected = reference(data, max_record_bytes=cap)
-    assert scanned(data, None, max_record_bytes=cap) == expected
+def test_any_record_cap_same_verdict_on_both_paths(data: bytes, cap: int | None) -> None:
+    # Under any record cap, both paths agree with each other; with the reference reader
+    # whenever it reads the file; and when it refuses a record over the cap, the scan
+    # either refuses the file too or reads it as the reference does without a cap
+    # (records over the cap that cannot be root activity are passed over).
+    fast = scanned(data, None, max_record_bytes=cap)
     if not data.startswith(b"\x1f\x8b"):
-        assert scanned(data, False, max_record_bytes=cap) == expected
-    for fast in (True, False):
-        scan = scan_log_bytes(data, fast=fast, max_record_bytes=cap)
-        if scan.failure is FailureReason.RECORD_TOO_LARGE:
-            assert cap is not None
+        assert scanned(data, False, max_record_bytes=cap) == fast
+    expected = reference(data, max_record_bytes=cap)
+    if expected is not None:
+        assert fast == expected
+    elif fast is not None:
+        assert fast == reference(data, max_record_bytes=None)

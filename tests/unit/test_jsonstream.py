@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from rootguard._jsonstream import (
     DIGEST_KEYS,
     MAX_DEPTH,
+    PASSED,
     RESTART,
     LogFormatError,
     Problem,
     StructureError,
+    Unread,
     array_elements,
     iter_log_records,
     loads,
@@ -203,6 +205,36 @@ def test_digest_file_with_a_value_over_the_cap_is_still_a_digest() -> None:
     # In a log file, such a value is refused.
     data = b'{"Records":[],' + data[1:]
     assert read(data, cap=100)[0] == Problem.RECORD_TOO_LARGE
+
+
+def test_pass_over_sees_identity_and_event_name_without_decoding() -> None:
+    # A record over the cap: the caller sees its userIdentity.type and eventName (short
+    # values decoded, escapes and repeated keys as json reads them, long ones as
+    # Unread), and may let it pass; nothing else of it is decoded.
+    pad = b",".join([b"[]"] * 2000)
+    record = (
+        b'{"pad":[' + pad + b'],"userIdentity":{"arn":[' + pad + b'],"type":"x",'
+        b'"t\\u0079pe":"IAMUser"},"eventName":"' + b"n" * 2000 + b'","eventName":"Get"}'
+    )
+    data = b'{"Records":[{"a":1},' + record + b',{"b":2}]}'
+    seen: list[dict[str, Any]] = []
+
+    def let_pass(fields: dict[str, Any]) -> bool:
+        seen.append(fields)
+        return True
+
+    items = list(iter_log_records(data, max_record_bytes=1000, pass_over=let_pass))
+    assert items == [{"a": 1}, PASSED, {"b": 2}]
+    assert seen == [{"userIdentity": {"type": "IAMUser"}, "eventName": "Get"}]
+    refused = read(data, cap=1000)
+    assert isinstance(refused, tuple)
+    assert refused[0] == Problem.RECORD_TOO_LARGE
+    # Long values are not decoded: their type and size only.
+    data = b'{"Records":[{"userIdentity":{"type":"' + b"R" * 2000 + b'"},"pad":[' + pad + b"]}]}"
+    list(iter_log_records(data, max_record_bytes=1000, pass_over=let_pass))
+    unread = seen[-1]["userIdentity"]["type"]
+    assert isinstance(unread, Unread)
+    assert (unread.type_name, unread.size) == ("str", 2002)
 
 
 @pytest.mark.parametrize(
