@@ -639,6 +639,8 @@ def _not_root_activity(fields: dict[str, Any]) -> bool:
 
 
 _ABSENT: Final = object()
+_CANDIDATE_TUPLE: Final = ("Root", "FederatedUser")
+"""A tuple, not a set: the type may be any JSON value, even unhashable."""
 _CANDIDATE_NAMES: Final = frozenset({"Root", "FederatedUser"})
 _ASSUME_ROOT: Final = frozenset({"AssumeRoot"})
 
@@ -687,6 +689,13 @@ def _stdlib_hits(
                 continue
             if not_object is not None or invalid is not None:
                 continue
+            identity = record.get("userIdentity")
+            if (
+                identity.__class__ is dict
+                and identity.get("type") not in _CANDIDATE_TUPLE
+                and record.get("eventName") != "AssumeRoot"
+            ):
+                continue  # the detection's own cheap filter, inline: not root activity
             try:
                 hit = keep(record, index)
             except _Failure as exc:
