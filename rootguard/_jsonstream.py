@@ -3,35 +3,38 @@
 ``json.loads`` of a whole log file builds every object of the file at once: about 4.5
 times the text for CloudTrail records, and up to about 26 times for hostile shapes (56 MB
 of ``{}`` records, or one record holding 56 MB of ``[[],[],...]``, cost 1.5 GB). This
-module reads the document ``{"Records": [...]}`` value by value instead, and never hands
-the standard library's decoder more than ``max_record_bytes`` of one record:
+module reads the document ``{"Records": [...]}`` value by value instead, and never lets
+the standard library's decoder read more than one window of a record it cannot finish:
 
-- The text is decoded to ``str`` in windows of ``max_record_bytes`` bytes (cut at a
-  character boundary), never as a whole: one astral character in 64 MB of ASCII would
-  make the whole text cost 4 bytes a character.
-- Each record is decoded by ``json.JSONDecoder.raw_decode`` where it starts, inside a
-  window that starts at most at the record and holds at most ``max_record_bytes`` bytes:
-  the decoder finds the record's end itself, at C speed, and cannot read further than
-  the cap. When it fails, :func:`value_end` — a linear-time, string-aware bracket scanner
-  that decodes nothing — says whether the record is over the cap
-  (:attr:`Problem.RECORD_TOO_LARGE`) or just not JSON.
-- A record over the cap is refused — unless the caller's ``pass_over`` lets it pass on
-  what the scanner reads of it without decoding it (its ``userIdentity.type`` and
-  ``eventName``): the archive scan lets a record pass that cannot be root activity, as
-  it never checks such records anyway.
+- The text is decoded to ``str`` in windows of ``WINDOW_BYTES`` (128 KiB, or
+  ``max_record_bytes`` when smaller), cut at a character boundary — never as a whole:
+  one astral character in 64 MB of ASCII would make the whole text cost 4 bytes a
+  character.
+- Each record is decoded by ``json.JSONDecoder.raw_decode`` where it starts: the decoder
+  finds the record's end itself, at C speed. A record cut by the window's end is read
+  again from a window that starts at it. A record longer than a window (AWS allows
+  256 KB) is first measured by :func:`value_end` — a linear-time, string-aware bracket
+  scanner that decodes nothing — and decoded from exactly its bytes when it is within
+  ``max_record_bytes``.
+- A record over the cap is refused (:attr:`Problem.RECORD_TOO_LARGE`) — unless the
+  caller's ``pass_over`` lets it pass on what is read of it without decoding it (its
+  ``userIdentity.type`` and ``eventName``): the archive scan lets a record pass that
+  cannot be root activity, which it would never check anyway.
 - Keys and the values of keys other than ``Records`` are decoded the same way, and
-  discarded; such a value over the cap is skipped by the scanner when the document may be
-  a digest file (which is skipped whole), and refused otherwise.
+  discarded; such a value over the cap is passed over by the scanner while the document
+  may be a digest file (skipped whole), and refused otherwise.
 
 ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259): the decoder refuses them
 (the standard library accepts them by default; msgspec does not), so that which path
 reads a file never depends on them.
 
 What is refused is raised as :class:`LogFormatError` (``problem``, ``detail``), at the
-first problem in the order the document is read; what ``json.loads`` would also refuse is
-refused. ``tests/unit/test_jsonstream.py`` proves with hypothesis that the records read
-are exactly ``json.loads(document)["Records"]`` (the last ``Records`` key winning, as in
-``json``), and that the scanner's slices of any valid array decode to its elements.
+first problem in the order the document is read, then the problems known only at its
+end. ``tests/unit/test_jsonstream.py`` proves with hypothesis that, without a cap, the
+records read are exactly ``json.loads(document)["Records"]`` (the last ``Records`` key
+winning, as in ``json``) and the documents refused exactly those ``json.loads`` refuses;
+that a cap only refuses documents with a piece over it; and that the scanner's slices of
+any valid array decode to its elements.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import bisect
 import codecs
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
@@ -58,17 +62,22 @@ __all__ = [
     "value_end",
 ]
 
-MAX_DEPTH: Final = 128
-"""The scanner refuses values nested deeper than this (CloudTrail records are shallow).
-It only ever scans what the decoder could not read: a record over the cap, or a value
-outside the records over the cap."""
+MAX_DEPTH: Final = 1000
+"""The scanner refuses values nested deeper than this — or than Python's recursion
+limit, if that is higher. CloudTrail records are shallow; the bound is set where the
+standard library's ``json`` and msgspec already refuse (both stop near the recursion
+limit), so that the scanner never refuses a record a decoder would read: it measures
+records longer than a window and passes over records over the cap, which the fast path
+reads. Depth costs the scanner nothing but an integer; the bound ends a nesting bomb
+(``[[[[...`` millions deep) after a thousand bytes."""
 
-WINDOW_BYTES = 128 * 1024
+WINDOW_BYTES: Final = 128 * 1024
 """The text is decoded in windows of this many bytes (or of ``max_record_bytes``, when
 smaller): the decoder never reads more than a window of a value it cannot finish, so a
 hostile record costs at most the objects of one window (about 3 MB for ``[[],[],...]``)
 before it is found to be over the cap. Records longer than a window (AWS allows 256 KB)
 are measured by the scanner, then decoded from exactly their bytes."""
+
 _MIN_WINDOW: Final = 16
 _MAX_KEY_SHOWN: Final = 40
 
@@ -407,6 +416,7 @@ class _Reader:
     ) -> None:
         self.data = data
         self.pass_over = pass_over
+        self.depth = max(MAX_DEPTH, sys.getrecursionlimit())
         self.size = len(data)
         self.cap = max_record_bytes
         self.max_records = max_records
@@ -539,7 +549,7 @@ class _Reader:
                 continue
             stop = self.size if over == _SKIP or self.cap is None else at + self.cap + 1
             try:
-                value_stop = value_end(self.data, at, stop)
+                value_stop = value_end(self.data, at, stop, max_depth=self.depth)
             except StructureError as error:
                 raise self.error(
                     Problem.NOT_JSON, f"not valid JSON: {error.message}", error.offset
@@ -590,7 +600,7 @@ class _Reader:
             while True:
                 if pos >= size or data[pos] != _QUOTE:
                     raise StructureError(pos, "Expecting property name enclosed in double quotes")
-                end = value_end(data, pos)
+                end = value_end(data, pos, max_depth=self.depth)
                 key = self.small(pos, end)
                 pos = _past(_WS_BYTES, data, end, size)
                 if pos >= size or data[pos] != 0x3A:
@@ -600,7 +610,7 @@ class _Reader:
                 if nested is not None and pos < size and data[pos] == 0x7B:
                     fields[key], end = self.shallow(pos, nested)
                 else:
-                    end = value_end(data, pos)
+                    end = value_end(data, pos, max_depth=self.depth)
                     if isinstance(key, str) and key in wanted:
                         fields[key] = self.small(pos, end)
                 pos = _past(_WS_BYTES, data, end, size)

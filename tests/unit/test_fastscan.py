@@ -853,3 +853,22 @@ def test_any_record_cap_same_verdict_on_both_paths(data: bytes, cap: int | None)
         assert fast == expected
     elif fast is not None:
         assert fast == reference(data, max_record_bytes=None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("root", [True, False], ids=["root", "other"])
+def test_a_deep_record_longer_than_a_window_is_read_on_both_paths(fast: bool, root: bool) -> None:
+    # Longer than the stdlib path's 128 KiB window, under the cap, nested 300 deep: the
+    # scanner measures it (it does not refuse what json and msgspec read), then it is
+    # decoded from exactly its bytes.
+    record = {**(ROOT_KEY if root else ROLE_NAMED_ROOT), "pad": "x" * 150_000}
+    deep: Any = 1
+    for _ in range(300):
+        deep = [deep]
+    record["deep"] = deep
+    data = _file([record, ROOT_KEY])
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.scanned
+    assert scan.events == 2
+    assert activities_of(scan.roots) == reference(data)
+    assert len(scan.roots) == (2 if root else 1)
