@@ -10,7 +10,8 @@ temporary folder (streamed to disk, never held in memory):
 - a file of tiny records under the cap (``{"Records":[{},{},...]}``), which costs memory
   per record, not per byte;
 - a root record under the cap whose unknown field holds millions of empty arrays, which
-  the standard library's ``json`` builds in full (``nested-flood``);
+  the standard library's ``json`` builds in full (``nested-flood``), and the same record
+  not root activity (``other-flood``: passed over by structure, never decoded);
 - a root record nested millions of levels deep (``deep-nesting``);
 - the near-cap log file with a ``NaN`` in its last record (``nan-near-cap``: it used to
   send the file to the standard-library path, which decoded it whole) and with a lone
@@ -59,6 +60,7 @@ CASES = (
     "near-cap",
     "tiny-records",
     "nested-flood",
+    "other-flood",
     "deep-nesting",
     "nan-near-cap",
     "surrogate-near-cap",
@@ -114,6 +116,14 @@ def _padded(records: list[bytes], size: int) -> Iterator[bytes]:
 def _nested_flood(size: int) -> Iterator[bytes]:
     """One root record whose field ``pad`` is ``[[],[],...]`` of about ``size`` bytes."""
     head = b'{"Records":[{"userIdentity":{"type":"Root"},"eventName":"ListBuckets","pad":['
+    for part in _log_file(b"[]", size):
+        yield part.replace(b'{"Records":[', head, 1)
+    yield b"]}"
+
+
+def _other_flood(size: int) -> Iterator[bytes]:
+    """A record that is not root activity whose field ``pad`` is ``[[],[],...]``."""
+    head = b'{"Records":[{"userIdentity":{"type":"IAMUser"},"eventName":"ListBuckets","pad":['
     for part in _log_file(b"[]", size):
         yield part.replace(b'{"Records":[', head, 1)
     yield b"]}"
@@ -188,6 +198,7 @@ def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[
     # skips the field while it scans, but decodes the record in full (stdlib json).
     inflated = _write_gzip(root / "nested-flood.json.gz", _nested_flood(near_cap))
     info["nested"] = {"inflated_mb": inflated / MB}
+    _write_gzip(root / "other-flood.json.gz", _other_flood(near_cap))
     inflated = _write_gzip(root / "deep-nesting.json.gz", _deep_nesting(near_cap))
     info["deep"] = {"inflated_mb": inflated / MB}
     nan = b'{"eventName":"X","userIdentity":{"type":"IAMUser"},"n":NaN}'

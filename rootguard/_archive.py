@@ -972,10 +972,13 @@ def scan_cloudtrail_archive(
             (``docs/archives.md`` gives the measured figures).
         max_record_bytes: the cap on one record of a file (its JSON; default
             ``DEFAULT_MAX_RECORD_BYTES``, 1 MiB, four times the 256 KB AWS allows an
-            event; None: no cap). Records are decoded one at a time and a record over
-            the cap is never decoded: the file is an error entry with reason
-            ``record_too_large`` naming the record, and the scan goes on. With
-            ``max_file_bytes``, it bounds what decoding any file costs.
+            event; None: no cap). A record over the cap is never decoded. If it may be
+            root activity, its file is an error entry with reason ``record_too_large``
+            naming the record, as for an invalid root-activity record; if it cannot be
+            (its ``userIdentity.type`` and ``eventName``, read without decoding it, say
+            so), it is counted and passed over. With ``max_file_bytes``, it bounds what
+            decoding any file costs. ``NaN`` and ``Infinity`` are not JSON: a file
+            holding one is a ``not_json`` error entry.
 
     Local folders: symbolic links are followed, to files and to folders; a link back to
     a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and

@@ -175,9 +175,12 @@ class FailureReason(StrEnum):
     """A record that may be root activity is not a valid CloudTrail record."""
     RECORD_TOO_LARGE = "record_too_large"
     """A record over ``max_record_bytes`` (1 MiB by default; AWS caps an event at
-    256 KB): never decoded in full. ``detail`` names the record (``Records[i]``) and its
-    byte offset. Also a key of the file, or in a log file the value of a top-level key
-    other than ``Records``, over the cap."""
+    256 KB) that may be root activity — never decoded, so it cannot be told. ``detail``
+    names the record (``Records[i]``), its byte offset and size. Like ``invalid_record``,
+    only such records fail a file: one over the cap that cannot be root activity (its
+    ``userIdentity.type`` and ``eventName``, read without decoding it, say so) is counted
+    and passed over. Also a key of the file, or in a log file the value of another
+    top-level key, over the cap."""
 
 
 class SkippedFile(BaseModel):

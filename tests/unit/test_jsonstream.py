@@ -9,15 +9,19 @@ elements, and on any bytes it must give slices or a clean error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import tracemalloc
+from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from rootguard import _jsonstream
 from rootguard._jsonstream import (
     DIGEST_KEYS,
     MAX_DEPTH,
@@ -269,58 +273,101 @@ def test_not_json_names_line_and_column() -> None:
 # The bracket scanner
 # ---------------------------------------------------------------------------------------
 
+SCANNERS = ["runs", "portable"]
+"""The scanner skips whole strings and shallow containers with possessive regexes on
+Python 3.11+ ("runs"), and steps bracket by bracket without them (Python 3.10)."""
+
+
+@contextlib.contextmanager
+def scanner(kind: str) -> Iterator[None]:
+    with mock.patch.object(_jsonstream, "_RUNS", None if kind == "portable" else _jsonstream._RUNS):
+        yield
+
+
+def test_possessive_runs_are_used_where_python_has_them() -> None:
+    import sys
+
+    assert (_jsonstream._RUNS is not None) == (sys.version_info >= (3, 11))
+
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(trees=st.lists(js_trees, max_size=8), data=st.data())
-def test_array_slices_decode_to_the_elements(trees: list[Any], data: st.DataObject) -> None:
+@given(trees=st.lists(js_trees, max_size=8), data=st.data(), kind=st.sampled_from(SCANNERS))
+def test_array_slices_decode_to_the_elements(
+    trees: list[Any], data: st.DataObject, kind: str
+) -> None:
     # On any valid JSON document {"Records": [...]}, the slices decoded one by one equal
     # json.loads(document)["Records"].
     records = "".join(data.draw(js_render(trees)))
     document = ('{"Records":' + records + "}").encode("utf-8", "surrogatepass")
     start = document.index(b"[")
-    slices = list(array_elements(document, start))
+    with scanner(kind):
+        slices = list(array_elements(document, start))
     assert [loads(bytes(document[s:e])) for s, e in slices] == json.loads(document)["Records"]
     assert [loads(bytes(document[s:e])) for s, e in slices] == [js_python(t) for t in trees]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=64), js_damaged_documents()), stop=st.integers(0, 80))
+@example(data=b'["\\', stop=0)  # ends inside an escape
 def test_scanner_gives_slices_or_a_clean_error(data: bytes, stop: int) -> None:
+    # Both scanners, the same answer; on any bytes, slices or StructureError.
+    with scanner("portable"):
+        portable = _scan_outcomes(data, stop)
+    assert _scan_outcomes(data, stop) == portable
+
+
+def _scan_outcomes(data: bytes, stop: int) -> list[Any]:
+    outcomes: list[Any] = []
     start = data.find(b"[")
     if start >= 0:
         offset = -1
         try:
             for s, e in array_elements(data, start):
                 assert start < s < e <= len(data)
+                outcomes.append((s, e))
         except StructureError as exc:
             offset = exc.offset
         assert -1 <= offset <= len(data)
+        outcomes.append(offset)
     for begin in range(min(len(data), 6)):
         try:
             end = value_end(data, begin, stop)
         except StructureError:
+            outcomes.append("error")
             continue
         assert end == -1 or begin < end <= min(stop, len(data))
+        outcomes.append(end)
+    return outcomes
 
 
-def test_scanner_follows_escaped_quotes_and_backslashes() -> None:
+@pytest.mark.parametrize("kind", SCANNERS)
+def test_scanner_follows_escaped_quotes_and_backslashes(kind: str) -> None:
     data = rb'["a\"]", "b\\", "\\\"", {"k]": "}\\"}, [[], {}]]'
-    slices = list(array_elements(data, 0))
+    with scanner(kind):
+        slices = list(array_elements(data, 0))
     assert [loads(data[s:e]) for s, e in slices] == json.loads(data)
 
 
-def test_scanner_caps_the_depth() -> None:
+@pytest.mark.parametrize("kind", SCANNERS)
+def test_scanner_caps_the_depth(kind: str) -> None:
     deep = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
-    with pytest.raises(StructureError, match=f"nested more than {MAX_DEPTH} levels"):
-        value_end(deep, 0)
-    assert value_end(deep[1:-1], 0) == len(deep) - 2
+    with scanner(kind):
+        with pytest.raises(StructureError, match=f"nested more than {MAX_DEPTH} levels"):
+            value_end(deep, 0)
+        assert value_end(deep[1:-1], 0) == len(deep) - 2
+        # Shallow subtrees skipped whole still count: one level too many is refused.
+        wide = b"[" * (MAX_DEPTH - 3) + b"[[[[]]]]" + b"]" * (MAX_DEPTH - 3)
+        with pytest.raises(StructureError, match="nested more than"):
+            value_end(wide, 0)
+        assert value_end(wide[1:-1], 0) == len(wide) - 2
 
 
+@pytest.mark.parametrize("kind", SCANNERS)
 @pytest.mark.parametrize(
     "shape",
     ["flood", "deep", "strings", "escapes", "unclosed", "unterminated"],
 )
-def test_scanner_time_is_linear(shape: str) -> None:
+def test_scanner_time_is_linear(shape: str, kind: str) -> None:
     # A bound that proves "not quadratic": 2 MB of each hostile shape in well under a
     # second a megabyte (quadratic scanning would take hours).
     size = 2_000_000
@@ -334,10 +381,11 @@ def test_scanner_time_is_linear(shape: str) -> None:
     }[shape]
     began = time.perf_counter()
     try:
-        if shape == "deep":
-            list(array_elements(b"[" + data + b"0]", 0))
-        else:
-            value_end(data, 0)
+        with scanner(kind):
+            if shape == "deep":
+                list(array_elements(b"[" + data + b"0]", 0))
+            else:
+                value_end(data, 0)
     except StructureError:
         assert shape in ("unclosed", "unterminated")
     assert time.perf_counter() - began < 20
