@@ -768,7 +768,7 @@ def scan_log_bytes(
         >>> pad = {"userIdentity": {"type": "Root"}, "pad": [[]] * 400_000}
         >>> scan = scan_log_bytes(json.dumps({"Records": [pad]}).encode())
         >>> scan.failure.value, scan.detail[:30]
-        ('record_too_large', 'Records[0] (byte offset 12) is')
+        ('record_too_large', 'Records[0] (byte offset 13) is')
     """
     use_fast = _HAVE_MSGSPEC if fast is None else (fast and _HAVE_MSGSPEC)
     if inflater is None:
