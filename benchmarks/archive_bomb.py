@@ -10,7 +10,15 @@ temporary folder (streamed to disk, never held in memory):
 - a file of tiny records under the cap (``{"Records":[{},{},...]}``), which costs memory
   per record, not per byte;
 - a root record under the cap whose unknown field holds millions of empty arrays, which
-  the standard library's ``json`` builds in full;
+  the standard library's ``json`` builds in full (``nested-flood``), and the same record
+  not root activity (``other-flood``: passed over by structure, never decoded);
+- a root record nested millions of levels deep (``deep-nesting``);
+- the near-cap log file with a ``NaN`` in its last record (``nan-near-cap``: it used to
+  send the file to the standard-library path, which decoded it whole) and with a lone
+  surrogate escape instead (``surrogate-near-cap``: msgspec refuses it, ``json`` reads
+  it, so the standard-library path still reads this file — now one record at a time);
+- 262,144 minimal root records (``root-flood``, the record-count cap): every one is
+  root activity, reported — what the *result* costs, not the decoding;
 
 then scans each — the normal archive alone, and the normal archive plus the hostile file
 — each in a fresh process, with 1 worker (in process) and with a 2-worker process pool,
@@ -21,7 +29,9 @@ said of the hostile files.
 
 Run: ``python benchmarks/archive_bomb.py [--bomb-gib 1.5] [--events 20000]``
 (``--quick``: only the bombs; ``--uncapped``: also scan the bomb with
-``max_file_bytes=None``, to see what the cap saves — several GB of RAM).
+``max_file_bytes=None``, to see what the cap saves — several GB of RAM; ``--cases a,b``:
+only these hostile files). The script only uses ``scan_cloudtrail_archive``'s defaults,
+so the same script measures an older checkout too (copy it there and run it).
 """
 
 from __future__ import annotations
@@ -45,6 +55,17 @@ sys.path.insert(0, str(REPO))  # tests.archive_gen, and this checkout's rootguar
 
 MB = 1024 * 1024
 LIMIT_MB = 300  # the target: a worker's peak RSS, whatever the input
+CASES = (
+    "bomb",
+    "near-cap",
+    "tiny-records",
+    "nested-flood",
+    "other-flood",
+    "deep-nesting",
+    "nan-near-cap",
+    "surrogate-near-cap",
+    "root-flood",
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -100,6 +121,43 @@ def _nested_flood(size: int) -> Iterator[bytes]:
     yield b"]}"
 
 
+def _other_flood(size: int) -> Iterator[bytes]:
+    """A record that is not root activity whose field ``pad`` is ``[[],[],...]``."""
+    head = b'{"Records":[{"userIdentity":{"type":"IAMUser"},"eventName":"ListBuckets","pad":['
+    for part in _log_file(b"[]", size):
+        yield part.replace(b'{"Records":[', head, 1)
+    yield b"]}"
+
+
+def _deep_nesting(size: int) -> Iterator[bytes]:
+    """One root record whose field ``pad`` is ``[[[...]]]`` nested ``size / 2`` deep."""
+    yield b'{"Records":[{"userIdentity":{"type":"Root"},"eventName":"ListBuckets","pad":'
+    half = size // 2
+    for _ in range(half // (4 * MB)):
+        yield b"[" * (4 * MB)
+    for _ in range(half // (4 * MB)):
+        yield b"]" * (4 * MB)
+    yield b"}]}"
+
+
+def _with_last_record(records: list[bytes], size: int, last: bytes) -> Iterator[bytes]:
+    """The near-cap log file whose last record is ``last``."""
+    for part in _log_file(b",".join(records), size):
+        yield part[:-2] + b"," + last + b"]}" if part == b"]}" else part
+
+
+def _root_flood(count: int) -> Iterator[bytes]:
+    """``count`` minimal root records (``{"userIdentity":{"type":"Root"}}``)."""
+    unit = b'{"userIdentity":{"type":"Root"}}'
+    chunk = b",".join([unit] * 10_000)
+    yield b'{"Records":[' + unit
+    for _ in range((count - 1) // 10_000):
+        yield b"," + chunk
+    for _ in range((count - 1) % 10_000):
+        yield b"," + unit
+    yield b"]}"
+
+
 def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[str, Any]:
     from tests.archive_gen import ArchiveSpec, write_archive
 
@@ -140,6 +198,20 @@ def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[
     # skips the field while it scans, but decodes the record in full (stdlib json).
     inflated = _write_gzip(root / "nested-flood.json.gz", _nested_flood(near_cap))
     info["nested"] = {"inflated_mb": inflated / MB}
+    _write_gzip(root / "other-flood.json.gz", _other_flood(near_cap))
+    inflated = _write_gzip(root / "deep-nesting.json.gz", _deep_nesting(near_cap))
+    info["deep"] = {"inflated_mb": inflated / MB}
+    nan = b'{"eventName":"X","userIdentity":{"type":"IAMUser"},"n":NaN}'
+    _write_gzip(root / "nan-near-cap.json.gz", _with_last_record(records, near_cap, nan), level=6)
+    surrogate = b'{"eventName":"X","userIdentity":{"type":"IAMUser"},"s":"\\ud800"}'
+    _write_gzip(
+        root / "surrogate-near-cap.json.gz",
+        _with_last_record(records, near_cap, surrogate),
+        level=6,
+    )
+    flood = (near_cap + 4 * MB) // 256  # the record-count cap: max_file_bytes / 256
+    inflated = _write_gzip(root / "root-flood.json.gz", _root_flood(flood))
+    info["flood"] = {"records": flood, "inflated_mb": inflated / MB}
     return info
 
 
@@ -176,6 +248,7 @@ def run_measure(name: str, root: Path) -> None:
         "scanned": result.files_scanned,
         "seen": result.files_seen,
         "errors": [(Path(e.path).name, e.reason.value, e.detail) for e in result.errors],
+        "activities": len(result.activities),
         "decoder": result.decoder,
         "gzip": result.gzip,
     }
@@ -208,6 +281,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000, help="events of the normal archive")
     parser.add_argument("--quick", action="store_true", help="only the bombs")
     parser.add_argument("--uncapped", action="store_true", help="also scan with no cap")
+    parser.add_argument("--cases", default="", help="comma-separated hostile files only")
     parser.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -235,10 +309,15 @@ def main() -> None:
             "(whitespace between records; repeated records); "
             f"near-cap log file: {info['near_cap']['inflated_mb']:.0f} MB "
             f"({info['near_cap']['gzip_mb']:.1f} MB gzip); tiny records: "
-            f"{info['tiny']['inflated_mb']:.0f} MB; cap (max_file_bytes, default): "
+            f"{info['tiny']['inflated_mb']:.0f} MB; nested flood: "
+            f"{info['nested']['inflated_mb']:.0f} MB; deep nesting: "
+            f"{info['deep']['inflated_mb']:.0f} MB; root flood: {info['flood']['records']} "
+            f"records, {info['flood']['inflated_mb']:.1f} MB; cap (max_file_bytes, default): "
             f"{cap / MB:.0f} MiB"
         )
-        cases = ["bomb"] if args.quick else ["bomb", "near-cap", "tiny-records", "nested-flood"]
+        cases = ["bomb"] if args.quick else list(CASES)
+        if args.cases:
+            cases = [case for case in args.cases.split(",") if case]
         rows: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         for path in ("fast", "fallback"):
             for workers in (1, 2):
@@ -266,11 +345,13 @@ def main() -> None:
         f"{'+ hostile':>10s} {'ratio':>6s} {'(parent, workers)':>19s} {'time':>6s} "
         f"{'<' + str(LIMIT_MB) + ' MB':>7s}  hostile file's verdict"
     )
-    groups: dict[str, list[float]] = {"bombs": [], "fast": [], "fallback": []}
+    groups: dict[str, list[float]] = {"bombs": [], "fast": [], "fallback": [], "result": []}
     for label, base, run in rows:
         peak = max(run["rss_self_mb"], run["rss_workers_mb"])
         normal = max(base["rss_self_mb"], base["rss_workers_mb"])
-        verdicts = sorted({reason for _, reason, _ in run["errors"]}) or ["scanned"]
+        verdicts = sorted({reason for _, reason, _ in run["errors"]}) or [
+            f"scanned ({run.get('activities', 0)} activities)"
+        ]
         split = f"({run['rss_self_mb']:.0f}, {run['rss_workers_mb']:.0f} MB)"
         print(
             f"{label:40s} {normal:10.0f} MB {peak:7.0f} MB {peak / normal:5.2f}x "
@@ -281,6 +362,9 @@ def main() -> None:
             continue
         if label.startswith("bomb"):
             groups["bombs"].append(peak)
+        if label.startswith("root-flood"):  # what the result costs, not the decoding
+            groups["result"].append(peak)
+            continue
         groups["fast" if ", fast," in label else "fallback"].append(peak)
     print()
     print(
@@ -295,8 +379,9 @@ def main() -> None:
                 print(f"  e.g. {name}: {reason}: {detail}")
     for group, words in (
         ("bombs", "the bombs, fast path and fallback, 1 and 2 workers"),
-        ("fast", "every hostile file on the fast path"),
-        ("fallback", "every hostile file on the stdlib fallback"),
+        ("fast", "every hostile file but root-flood on the fast path"),
+        ("fallback", "every hostile file but root-flood on the stdlib fallback"),
+        ("result", "root-flood (262,144 root activities reported: the result itself)"),
     ):
         if groups[group]:
             worst = max(groups[group])

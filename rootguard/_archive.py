@@ -4,10 +4,11 @@ The archive is walked lazily (one folder or one S3 listing page at a time) and c
 small work units (a batch of files, never the whole archive); each unit is read and
 decoded by ``rootguard._fastscan`` in-process or on any ``concurrent.futures.Executor``
 (a process pool by default, a Dask cluster through ``client.get_executor()`` ...). Workers
-only send back the few records that are root activity (as models); the parent runs
-:func:`~rootguard.detect_root_activity` over them all, so AssumeRoot calls and the member
-sessions they opened are correlated across files, accounts and workers, and the result
-does not depend on the executor or on the number of workers.
+only send back, for the few records that are root activity, the activity and whether the
+record is an AssumeRoot call (never the record); the parent correlates them all as
+:func:`~rootguard.detect_root_activity` does, so AssumeRoot calls and the member sessions
+they opened are correlated across files, accounts and workers, and the result does not
+depend on the executor or on the number of workers.
 
 CloudTrail's key layout is used to prune before anything is downloaded::
 
@@ -41,6 +42,7 @@ from botocore.exceptions import ClientError
 from rootguard._aws import CALL_ERRORS, CREDENTIAL_ERRORS, RETRY_CONFIG, error_code, error_message
 from rootguard._cloudtrail import (
     DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RECORD_BYTES,
     NotRegularFile,
     TooLarge,
     file_kind,
@@ -49,7 +51,6 @@ from rootguard._cloudtrail import (
     too_large_stored,
     valid_limit,
 )
-from rootguard._detect import detect_root_activity
 from rootguard._errors import ScanError, name_list
 from rootguard._fastscan import (
     FailedFile,
@@ -57,20 +58,23 @@ from rootguard._fastscan import (
     FileScan,
     Inflater,
     RecordFilter,
+    RootHit,
     ScanResult,
     SkippedFile,
     SkipReason,
+    activities_of,
     frozen,
     scan_log_bytes,
     utc,
 )
-from rootguard._models import CloudTrailEvent, RootActivity
+from rootguard._models import RootActivity
 
 if TYPE_CHECKING:
     import boto3
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_RECORD_BYTES",
     "DELIVERY_SLACK",
     "FailedFile",
     "FailureReason",
@@ -640,6 +644,7 @@ class _Unit:
     record_filter: RecordFilter
     s3: _S3Settings | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
 
 
 @dataclass(frozen=True)
@@ -651,13 +656,13 @@ class _UnitResult:
     files: int
     scanned: int = 0
     events: int = 0
-    roots: tuple[CloudTrailEvent, ...] = ()
+    roots: tuple[RootHit, ...] = ()
     problems: tuple[tuple[str, FileScan], ...] = ()
 
 
 def _unit_result(index: int, scans: Iterable[tuple[str, FileScan]]) -> _UnitResult:
     files = scanned = events = 0
-    roots: list[CloudTrailEvent] = []
+    roots: list[RootHit] = []
     problems: list[tuple[str, FileScan]] = []
     for path, scan in scans:
         files += 1
@@ -778,6 +783,7 @@ def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
         path_region=ref.region,
         inflater=scratch.inflater,
         max_file_bytes=unit.max_file_bytes,
+        max_record_bytes=unit.max_record_bytes,
     )
 
 
@@ -802,7 +808,9 @@ def _units(
     record_filter: RecordFilter,
     s3: _S3Settings | None,
     found: list[int],
+    *,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[_Unit]:
     batch: list[_FileRef] = []
     size = 0
@@ -812,11 +820,11 @@ def _units(
         batch.append(ref)
         size += ref.size
         if size >= UNIT_BYTES or len(batch) >= UNIT_FILES:
-            yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes)
+            yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes, max_record_bytes)
             index += 1
             batch, size = [], 0
     if batch:
-        yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes)
+        yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes, max_record_bytes)
 
 
 # ---------------------------------------------------------------------------------------
@@ -836,7 +844,7 @@ class _Tally:
     done: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[FailedFile] = field(default_factory=list)
-    roots: dict[int, list[CloudTrailEvent]] = field(default_factory=dict)
+    roots: dict[int, list[RootHit]] = field(default_factory=dict)
 
     def add(self, result: _UnitResult) -> None:
         for path, scan in result.problems:
@@ -925,6 +933,7 @@ def scan_cloudtrail_archive(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> ScanResult:
     """Find root activity in a CloudTrail log archive.
 
@@ -961,6 +970,15 @@ def scan_cloudtrail_archive(
             divided by 256, on its number of records. A file over it is an error entry
             with reason ``too_large``, and the scan goes on. It bounds a worker's memory
             (``docs/archives.md`` gives the measured figures).
+        max_record_bytes: the cap on one record of a file (its JSON; default
+            ``DEFAULT_MAX_RECORD_BYTES``, 1 MiB, four times the 256 KB AWS allows an
+            event; None: no cap). A record over the cap is never decoded. If it may be
+            root activity, its file is an error entry with reason ``record_too_large``
+            naming the record, as for an invalid root-activity record; if it cannot be
+            (its ``userIdentity.type`` and ``eventName``, read without decoding it, say
+            so), it is counted and passed over. With ``max_file_bytes``, it bounds what
+            decoding any file costs. ``NaN`` and ``Infinity`` are not JSON: a file
+            holding one is a ``not_json`` error entry.
 
     Local folders: symbolic links are followed, to files and to folders; a link back to
     a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
@@ -993,10 +1011,14 @@ def scan_cloudtrail_archive(
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
     if workers is not None and workers < 1:
         raise ScanError(f"workers must be at least 1, not {workers}")
-    if not valid_limit(max_file_bytes):
-        raise ScanError(
-            f"max_file_bytes must be a positive number of bytes or None, not {max_file_bytes!r}"
-        )
+    for limit, limit_name in (
+        (max_file_bytes, "max_file_bytes"),
+        (max_record_bytes, "max_record_bytes"),
+    ):
+        if not valid_limit(limit):
+            raise ScanError(
+                f"{limit_name} must be a positive number of bytes or None, not {limit!r}"
+            )
     record_filter = RecordFilter(
         since=since_utc,
         until=until_utc,
@@ -1021,7 +1043,14 @@ def scan_cloudtrail_archive(
     found = [0]
     refs = _sources(source, pruner, walk, s3_open)
     # S3 settings exist once the first S3 listing started; units are built lazily after.
-    units = _units_with_settings(refs, record_filter, s3_state, found, max_file_bytes)
+    units = _units_with_settings(
+        refs,
+        record_filter,
+        s3_state,
+        found,
+        max_file_bytes=max_file_bytes,
+        max_record_bytes=max_record_bytes,
+    )
     tally = _Tally(walk=walk, found=found, progress=progress)
     try:
         _run(units, tally, executor=executor, workers=workers or os.cpu_count() or 1)
@@ -1030,7 +1059,7 @@ def scan_cloudtrail_archive(
     tally.report()
 
     roots = [record for index in sorted(tally.roots) for record in tally.roots[index]]
-    activities = detect_root_activity(roots)
+    activities = activities_of(roots)
     activities.sort(key=_activity_order)
     return ScanResult(
         activities=activities,
@@ -1049,9 +1078,18 @@ def _units_with_settings(
     record_filter: RecordFilter,
     s3_state: dict[str, Any],
     found: list[int],
+    *,
     max_file_bytes: int | None,
+    max_record_bytes: int | None,
 ) -> Iterator[_Unit]:
-    for unit in _units(refs, record_filter, None, found, max_file_bytes):
+    for unit in _units(
+        refs,
+        record_filter,
+        None,
+        found,
+        max_file_bytes=max_file_bytes,
+        max_record_bytes=max_record_bytes,
+    ):
         if any(ref.key is not None for ref in unit.files):
             yield replace(unit, s3=s3_state["settings"])
         else:

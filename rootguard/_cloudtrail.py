@@ -29,6 +29,14 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from rootguard._errors import ParseError
+from rootguard._jsonstream import (
+    DIGEST_KEYS,
+    RESTART,
+    LogFormatError,
+    Problem,
+    iter_log_records,
+)
+from rootguard._jsonstream import loads as strict_loads
 from rootguard._models import CloudTrailEvent
 
 _IsalReader: Callable[[bytes | memoryview], Any] | None
@@ -49,6 +57,7 @@ GZIP: Final[str] = _GZIP_NAME
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_RECORD_BYTES",
     "iter_raw_records",
     "parse_cloudtrail_event",
     "read_cloudtrail_file",
@@ -60,22 +69,6 @@ GZIP_MAGIC: Final = b"\x1f\x8b"
 """The first two bytes of a gzip stream: content is decompressed by them, not by its name."""
 _ENVELOPE_TYPE_KEYS: Final = ("detail-type", "detailType", "DetailType")
 _RECORD_HINT_KEYS: Final = ("eventVersion", "eventName", "eventSource", "userIdentity")
-_DIGEST_KEYS: Final = frozenset(
-    {
-        "digestStartTime",
-        "digestEndTime",
-        "digestS3Bucket",
-        "digestS3Object",
-        "digestPublicKeyFingerprint",
-        "digestSignatureAlgorithm",
-        "previousDigestS3Bucket",
-        "previousDigestS3Object",
-        "previousDigestHashValue",
-        "previousDigestHashAlgorithm",
-        "previousDigestSignature",
-        "logFiles",
-    }
-)
 _MAX_SHOWN = 80
 
 # ---------------------------------------------------------------------------------------
@@ -94,6 +87,16 @@ processor plans for, that we found, is 45 MB (Panther's log processor). 64 MiB i
 that, and keeps the memory one file needs bounded: a gzip "bomb" (1 MB that inflates to
 gigabytes) is refused once 64 MiB have come out, never inflated in full.
 ``docs/archives.md`` gives the measured memory."""
+
+DEFAULT_MAX_RECORD_BYTES: Final = 1024 * 1024
+"""The default cap, in bytes, on one record of a log file (its JSON, as written): a
+record over it is never decoded, and the file is refused (``record_too_large``).
+
+AWS caps a CloudTrail event at 256 KB from event version 1.05 on ("Quotas in AWS
+CloudTrail", AWS CloudTrail User Guide: "Starting with event version 1.05, events have
+a maximum size of 256 KB"). 1 MiB is four times that. Without a record cap, the
+standard library's ``json`` costs up to about 26 times a record's size (a record holding
+``[[],[],...]``); with it, decoding one record costs at most about 26 MiB."""
 
 MIN_RECORD_BYTES: Final = 256
 """A file holding more records than its cap divided by this is refused too (262,144
@@ -258,7 +261,7 @@ def gunzip_capped(content: bytes | memoryview, limit: int | None, *, stdlib: boo
 
 def is_digest_document(document: Mapping[str, Any]) -> bool:
     """Whether a JSON object without ``Records`` is a CloudTrail digest file (by its keys)."""
-    return not _DIGEST_KEYS.isdisjoint(document)
+    return not DIGEST_KEYS.isdisjoint(document)
 
 
 def gzip_failure(exc: Exception) -> tuple[bool, str]:
@@ -278,9 +281,10 @@ def _shorten(value: object) -> str:
 
 
 def _loads(data: str | bytes | bytearray, *, source: str | None, what: str) -> Any:
-    """``json.loads`` whose every failure is a ParseError naming the position."""
+    """``json.loads`` whose every failure is a ParseError naming the position; ``NaN``,
+    ``Infinity`` and ``-Infinity`` are not JSON."""
     try:
-        return json.loads(data)
+        return strict_loads(data)
     except json.JSONDecodeError as exc:
         raise ParseError(
             f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
@@ -432,11 +436,9 @@ def valid_limit(max_file_bytes: object) -> bool:
     return type(max_file_bytes) is int and max_file_bytes >= 1
 
 
-def _check_limit(max_file_bytes: int | None) -> None:
-    if not valid_limit(max_file_bytes):
-        raise ParseError(
-            f"max_file_bytes must be a positive number of bytes or None, not {max_file_bytes!r}"
-        )
+def _check_limit(limit: int | None, name: str = "max_file_bytes") -> None:
+    if not valid_limit(limit):
+        raise ParseError(f"{name} must be a positive number of bytes or None, not {limit!r}")
 
 
 def _read_source(
@@ -485,39 +487,47 @@ def _decompress(content: bytes, label: str, max_file_bytes: int | None) -> bytes
 
 
 def _load_records(
-    source: str | PathLike[str] | bytes, name: str | None, max_file_bytes: int | None
+    source: str | PathLike[str] | bytes,
+    name: str | None,
+    max_file_bytes: int | None,
+    max_record_bytes: int | None,
 ) -> tuple[list[Any], str]:
     _check_limit(max_file_bytes)
+    _check_limit(max_record_bytes, "max_record_bytes")
     content, label = _read_source(source, name, max_file_bytes)
     content = _decompress(content, label, max_file_bytes)
     if not content.strip():
         raise ParseError("empty file, expected a CloudTrail log file", source=label)
-    document = _loads(content, source=label, what="file")
-    if not isinstance(document, dict):
-        raise ParseError(
-            f"not a CloudTrail log file: the JSON document is a {type(document).__name__}, "
-            'expected an object with "Records"',
-            source=label,
-        )
-    if "Records" not in document:
-        if is_digest_document(document):
-            raise ParseError(
-                "a CloudTrail digest file (digestStartTime, digestS3Object ...), not a log file",
-                source=label,
-            )
-        keys = ", ".join(sorted(map(str, document))[:5]) or "none"
-        raise ParseError(
-            f'not a CloudTrail log file: no "Records" key (keys: {keys})', source=label
-        )
-    records = document["Records"]
-    if not isinstance(records, list):
-        raise ParseError(
-            '"Records" is not an array',
-            source=label,
-            column="Records",
-            value=_shorten(records),
-        )
+    records: list[Any] = []
+    try:
+        # One record at a time, never more than max_record_bytes of one: the same reader
+        # as the archive scan's standard-library path, so that both read every file alike.
+        for record in iter_log_records(content, max_record_bytes=max_record_bytes):
+            if record is RESTART:  # a later "Records" key: the last one wins
+                records = []
+            else:
+                records.append(record)
+    except LogFormatError as exc:
+        raise _file_error(exc, label) from None
     return records, label
+
+
+def _file_error(exc: LogFormatError, label: str) -> ParseError:
+    """The ParseError for what the log reader refused."""
+    if exc.problem == Problem.NOT_JSON:
+        return ParseError(f"file is {exc.detail}", source=label)
+    if exc.problem == Problem.DIGEST:
+        return ParseError(
+            "a CloudTrail digest file (digestStartTime, digestS3Object ...), not a log file",
+            source=label,
+        )
+    if exc.problem == Problem.INVALID_RECORDS:
+        return ParseError(
+            '"Records" is not an array', source=label, column="Records", value=exc.detail
+        )
+    if exc.problem == Problem.RECORD_TOO_LARGE:
+        return ParseError(f"record too large: {exc.detail}", source=label)
+    return ParseError(f"not a CloudTrail log file: {exc.detail}", source=label)
 
 
 def _iter_checked(records: list[Any], label: str) -> Iterator[dict[str, Any]]:
@@ -537,6 +547,7 @@ def iter_raw_records(
     *,
     name: str | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[dict[str, Any]]:
     """The raw records of a CloudTrail log file, as dicts, without building models.
 
@@ -545,7 +556,7 @@ def iter_raw_records(
     scanning together with ``detect_root_activity``, which validates only the records
     that may be root activity.
     """
-    records, label = _load_records(source, name, max_file_bytes)
+    records, label = _load_records(source, name, max_file_bytes, max_record_bytes)
     return _iter_checked(records, label)
 
 
@@ -559,6 +570,7 @@ def read_cloudtrail_file(
     *,
     name: str | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[CloudTrailEvent]:
     """Read a CloudTrail log file (``{"Records": [...]}``, gzip-compressed or not).
 
@@ -573,10 +585,16 @@ def read_cloudtrail_file(
     more than the cap. A path that is not a regular file (a FIFO, a device, a socket, a
     directory) is refused without being opened for reading.
 
+    ``max_record_bytes`` caps each record's JSON (default ``DEFAULT_MAX_RECORD_BYTES``,
+    1 MiB, four times the 256 KB AWS allows an event; None: no cap): records are decoded
+    one at a time, and one over the cap is never decoded — the file is refused ("record
+    too large", naming the record and its byte offset). ``NaN``, ``Infinity`` and
+    ``-Infinity`` are not JSON: a file holding one is refused ("not valid JSON").
+
     Raises:
         ParseError: naming the file and what is wrong — unreadable or not a regular
-            file, too large, truncated or corrupt gzip, not JSON, no ``Records``, a
-            CloudTrail digest file — or, with ``line`` set to the record's index in
+            file, too large, a record too large, truncated or corrupt gzip, not JSON, no
+            ``Records``, a CloudTrail digest file — or, with ``line`` set to the record's index in
             ``Records``, a record that is invalid.
 
     Examples:
@@ -585,6 +603,6 @@ def read_cloudtrail_file(
         >>> [ev.event_name for ev in rootguard.read_cloudtrail_file(data)]
         ['GetCallerIdentity']
     """
-    records, label = _load_records(source, name, max_file_bytes)
+    records, label = _load_records(source, name, max_file_bytes, max_record_bytes)
     logger.debug("read %d records from %s", len(records), label)
     return _iter_events(records, label)

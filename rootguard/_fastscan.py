@@ -22,22 +22,26 @@ How it stays fast without missing anything:
    text (8 KB at a time: ``bytes.isascii``, and a decode only where it is not ASCII).
 4. Only the candidates are decoded in full (stdlib ``json``, exactly as the reference
    reader decodes, from a second msgspec pass that keeps each record's bytes) and
-   classified as :func:`~rootguard.classify_event` classifies them; the models built for
-   them are handed on, so that the parent's ``detect_root_activity`` does not validate
-   them again.
+   classified as :func:`~rootguard.classify_event` classifies them. A worker hands on
+   only each root record's activity and whether it is an ``AssumeRoot`` call
+   (:class:`RootHit`): the parent correlates them (:func:`activities_of`), exactly as
+   ``detect_root_activity`` would, without ever receiving a record.
 5. Anything unusual for the fast decoder (a field of an unexpected JSON type, ``NaN``,
    a lone surrogate escape, a byte-order mark, invalid JSON or UTF-8) falls back to the
-   plain stdlib path, which mirrors ``rootguard._cloudtrail.iter_raw_records`` check for
-   check — so the verdict on a file never depends on which path ran. Without ``msgspec``
-   installed the stdlib path is the only one.
+   stdlib path, which reads the file exactly as ``rootguard._cloudtrail.iter_raw_records``
+   does (both use ``rootguard._jsonstream``) — so the verdict on a file never depends on
+   which path ran. Without ``msgspec`` installed the stdlib path is the only one. The
+   stdlib path decodes one record at a time, never more than ``max_record_bytes`` of it.
 6. Hostile files are capped (``max_file_bytes``, 64 MiB by default): the size as given,
    the size decompressed (checked while decompressing, into a buffer that never grows
-   past the cap), and the number of records (``max_file_bytes / MIN_RECORD_BYTES``: the
-   fast path counts records while msgspec decodes them and stops at the first one too
-   many; the stdlib path counts them once decoded). A file over the record cap that is
-   also broken in another way (invalid JSON after the records, a second ``Records`` key)
-   may get ``too_large`` on the fast path and another verdict on the stdlib path: the
-   one exception to the paragraph above, for files no CloudTrail writer produces.
+   past the cap), the number of records (``max_file_bytes / MIN_RECORD_BYTES``) and the
+   size of each record (``max_record_bytes``, 1 MiB by default). The fast path counts
+   records while msgspec decodes them, and checks the size of every record of a file
+   larger than ``max_record_bytes`` from the second pass's bytes before decoding any
+   candidate; a file over either cap, or one it cannot bound (a second ``Records`` key,
+   another top-level key, a character outside the Basic Multilingual Plane — one string
+   of it could cost 4 bytes a character), goes to the stdlib path, which decides (the
+   first problem in the file's order).
 
 Measured and not used (``docs/archives.md`` gives the figures): a byte-level substring
 prefilter (to be sound it needs a second scan for ``\\u`` escapes, and the two scans
@@ -55,19 +59,19 @@ activities and the same file verdicts as ``iter_raw_records`` + ``detect_root_ac
 from __future__ import annotations
 
 import codecs
-import json
 import logging
 import re
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._cloudtrail import (
     DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RECORD_BYTES,
     GZIP,
     GZIP_MAGIC,
     MIN_RECORD_BYTES,
@@ -75,13 +79,21 @@ from rootguard._cloudtrail import (
     _event_from_record,
     _unwrap_record,
     gzip_failure,
-    is_digest_document,
     open_gzip,
     read_capped,
     too_large_stored,
 )
-from rootguard._detect import _classify, _is_candidate
+from rootguard._detect import _classify, _correlate, _is_candidate
 from rootguard._errors import ParseError
+from rootguard._jsonstream import (
+    PASSED,
+    RESTART,
+    LogFormatError,
+    Problem,
+    Unread,
+    iter_log_records,
+)
+from rootguard._jsonstream import loads as strict_loads
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity, StrEnum, UtcDatetime
 
 __all__ = [
@@ -92,9 +104,11 @@ __all__ = [
     "FileScan",
     "Inflater",
     "RecordFilter",
+    "RootHit",
     "ScanResult",
     "SkipReason",
     "SkippedFile",
+    "activities_of",
     "gunzip",
     "scan_log_bytes",
 ]
@@ -151,13 +165,22 @@ class FailureReason(StrEnum):
     CORRUPT_GZIP = "corrupt_gzip"
     """The gzip stream is damaged (bad header, CRC mismatch ...)."""
     NOT_JSON = "not_json"
-    """The content is not JSON (or not UTF-8 text)."""
+    """The content is not JSON (or not UTF-8 text). ``NaN``, ``Infinity`` and
+    ``-Infinity`` are not JSON: a file holding one is refused on every path."""
     NO_RECORDS = "no_records"
     """Valid JSON, but not an object with a ``Records`` key."""
     INVALID_RECORDS = "invalid_records"
     """``Records`` is not an array of JSON objects."""
     INVALID_RECORD = "invalid_record"
     """A record that may be root activity is not a valid CloudTrail record."""
+    RECORD_TOO_LARGE = "record_too_large"
+    """A record over ``max_record_bytes`` (1 MiB by default; AWS caps an event at
+    256 KB) that may be root activity — never decoded, so it cannot be told. ``detail``
+    names the record (``Records[i]``), its byte offset and size. Like ``invalid_record``,
+    only such records fail a file: one over the cap that cannot be root activity (its
+    ``userIdentity.type`` and ``eventName``, read without decoding it, say so) is counted
+    and passed over. Also a key of the file, or in a log file the value of another
+    top-level key, over the cap."""
 
 
 class SkippedFile(BaseModel):
@@ -310,16 +333,36 @@ class RecordFilter:
         return self.until is None or when < self.until
 
 
+class RootHit(NamedTuple):
+    """One root record of a file, as a worker hands it on: its activity, before
+    correlation, and whether it is an ``sts:AssumeRoot`` call."""
+
+    activity: RootActivity
+    assume_root_call: bool
+
+
+def activities_of(hits: Iterable[RootHit]) -> list[RootActivity]:
+    """The activities of ``hits`` (in order), correlated as ``detect_root_activity``
+    correlates them: equal to ``detect_root_activity`` of the records they come from."""
+    activities: list[RootActivity] = []
+    calls: list[bool] = []
+    for activity, call in hits:
+        activities.append(activity)
+        calls.append(call)
+    return _correlate(activities, calls)
+
+
 @dataclass(frozen=True)
 class FileScan:
     """The outcome of one file: scanned (with its root records), skipped or failed."""
 
     events: int = 0
-    roots: tuple[CloudTrailEvent, ...] = ()
+    roots: tuple[RootHit, ...] = ()
     """The records that are root activity (as ``classify_event`` judges them) and pass the
-    filter, in file order, as the models classification built (``to_record()`` gives the
-    raw record): ``detect_root_activity`` takes them without validating them again.
-    Correlation (AssumeRoot) is left to the caller, across files."""
+    filter, in file order: the activity classification built, and whether the record is
+    an ``AssumeRoot`` call — not the record (a hostile record costs up to
+    ``max_record_bytes`` of JSON; its activity, only the strings it names). Correlation
+    (AssumeRoot) is left to the caller, across files: :func:`activities_of`."""
     skip: SkipReason | None = None
     failure: FailureReason | None = None
     detail: str = ""
@@ -459,9 +502,12 @@ if _HAVE_MSGSPEC:
     class _Envelope(msgspec.Struct):
         Records: list[_Record]
 
-    # Past a size where a file could hold more records than its cap allows, the records
-    # are counted as they are decoded, and decoding stops at the first one too many: a
-    # file of tiny records (``{},{},...``) never costs 40 bytes per 3 bytes of text.
+    # Past a size where a file could hold more records than its cap allows (or where one
+    # of its records could be over max_record_bytes), the records are counted as they are
+    # decoded, and decoding stops at the first one too many: a file of tiny records
+    # (``{},{},...``) never costs 40 bytes per 3 bytes of text. The count also reveals a
+    # second "Records" key (msgspec keeps the last one silently), and the counting
+    # envelope refuses any other top-level key: the stdlib path reads such files.
     _left = threading.local()
 
     class _TooManyRecords(Exception):
@@ -473,7 +519,7 @@ if _HAVE_MSGSPEC:
             if _left.records < 0:
                 raise _TooManyRecords
 
-    class _CountedEnvelope(msgspec.Struct):
+    class _CountedEnvelope(msgspec.Struct, forbid_unknown_fields=True):
         Records: list[_CountedRecord]
 
     class _RawEnvelope(msgspec.Struct):
@@ -501,49 +547,64 @@ if _HAVE_MSGSPEC:
             if rec.userIdentity.type in _CANDIDATE_TYPES or rec.eventName == "AssumeRoot"
         ]
 
-    def _decode_records(data: bytes | memoryview, max_records: int | None) -> Sequence[_Record]:
+    def _decode_records(
+        data: bytes | memoryview, max_records: int | None, counted: bool
+    ) -> Sequence[_Record]:
         # A record takes at least 3 bytes ("{}" and a comma): below that size, the count
         # cannot go over.
-        if max_records is None or len(data) <= 3 * max_records:
+        if not counted and (max_records is None or len(data) <= 3 * max_records):
             return _record_decoder.decode(data).Records
-        _left.records = max_records
+        allowed = max_records if max_records is not None else len(data)
+        _left.records = allowed
         try:
             found: Sequence[_Record] = _counted_decoder.decode(data).Records
         except _TooManyRecords:
-            raise _Failure(FailureReason.TOO_LARGE, _too_many_records(max_records)) from None
+            raise _NotFast from None  # the stdlib path stops at the same record
+        if allowed - _left.records != len(found):
+            raise _NotFast  # a second "Records" key
         return found
 
     def _fast_records(
-        data: bytes | memoryview, max_records: int | None
+        data: bytes | memoryview, max_records: int | None, max_record_bytes: int | None
     ) -> tuple[int, Iterator[dict[str, Any]] | None]:
         """(record count, the candidate records, decoded one at a time) — or _NotFast
-        when msgspec cannot decide."""
+        when msgspec cannot decide or bound the file."""
+        # Bigger than the record cap, a file may hold a record over it: counted, so that
+        # a second "Records" key or another top-level key (which msgspec would skip
+        # unseen) sends it to the stdlib path. A huge declared string (eventName ...)
+        # costs msgspec a scratch copy and 1 byte a character, or 2 to 4 with a
+        # character beyond U+00FF: such characters in a very large file send it there too.
+        big = max_record_bytes is not None and len(data) > max_record_bytes
         try:
-            records = _decode_records(data, max_records)
+            if len(data) > _WIDE_TEXT_BYTES and not _utf8_scan(data, wide=False):
+                raise _NotFast
+            records = _decode_records(data, max_records, counted=big)
             # msgspec does not check the UTF-8 of what it skips (every undeclared field,
             # key or value); json.loads does, so invalid UTF-8 anywhere is for the
             # stdlib path to report.
-            if not is_utf8(data):
+            if len(data) <= _WIDE_TEXT_BYTES and not is_utf8(data):
                 raise _NotFast
             hits = _candidates(records)
+            count = len(records)
+            del records  # the second pass, if any, does not need them
+            if not hits:
+                return count, None
+            raw = _raw_decoder.decode(data).Records
         except _FAST_ERRORS:
             raise _NotFast from None
-        count = len(records)
-        del records  # the second pass, if any, does not need them
-        return count, (_decoded_candidates(data, hits) if hits else None)
+        if max_record_bytes is not None and any(len(raw[i]) > max_record_bytes for i in hits):
+            raise _NotFast  # a candidate over the cap: the stdlib path refuses, never decoding it
+        return count, _decoded_candidates(raw, hits)
 
-    def _decoded_candidates(data: bytes | memoryview, hits: list[int]) -> Iterator[dict[str, Any]]:
+    def _decoded_candidates(
+        raw: Sequence[msgspec.Raw], hits: list[int]
+    ) -> Iterator[dict[str, Any]]:
         """The candidate records, each decoded in full by the stdlib (exactly as the
-        reference reader decodes) from a second msgspec pass that keeps each record's
-        bytes — one at a time, so that many candidates never cost all their objects at
-        once."""
-        try:
-            raw = _raw_decoder.decode(data).Records
-        except _FAST_ERRORS:  # pragma: no cover - the first pass decoded the same text
-            raise _NotFast from None
+        reference reader decodes) from the second msgspec pass's bytes of each record —
+        one at a time, so that many candidates never cost all their objects at once."""
         for index in hits:
             try:
-                record = json.loads(bytes(raw[index]))
+                record = strict_loads(str(raw[index], "utf-8", "surrogatepass"))
             except (ValueError, TypeError, RecursionError):  # cannot happen: be safe
                 raise _NotFast from None
             yield record
@@ -555,6 +616,14 @@ def _too_many_records(max_records: int) -> str:
 
 _UTF8_CHUNK: Final = 8 * 1024
 _utf8_decode: Final = codecs.utf_8_decode
+_WIDE_LEAD: Final = re.compile(rb"[\xc4-\xff]")
+"""A UTF-8 lead byte of a character beyond U+00FF, which makes the ``str`` holding it
+cost 2 or 4 bytes a character."""
+_WIDE_TEXT_BYTES: Final = 40 * 1024 * 1024
+"""Past this size, a file holding a character beyond U+00FF is read by the stdlib path:
+one declared string of it (a 40 MB ``eventName``) could cost msgspec a scratch copy and
+4 bytes a character, 200 MB. Below it, or without such characters, the worst string
+costs about 3 times the file (55 + 3 x 40 + the decompression buffer < 300 MB)."""
 
 
 def is_utf8(data: bytes | memoryview) -> bool:
@@ -567,74 +636,135 @@ def is_utf8(data: bytes | memoryview) -> bool:
     incremental decoder over every chunk, and three times cheaper than one
     ``bytes.decode`` of a whole log file, whose text would not fit in the CPU cache.
     """
+    return _utf8_scan(data, wide=True)
+
+
+def _utf8_scan(data: bytes | memoryview, *, wide: bool) -> bool:
+    """:func:`is_utf8`; with ``wide=False`` also False when ``data`` holds a character
+    beyond U+00FF."""
     view = memoryview(data)
     size = len(view)
     start = 0
     try:
         while start < size:
             end = start + _UTF8_CHUNK
-            chunk = view[start:end]
-            if bytes(chunk).isascii():
+            chunk = bytes(view[start:end])
+            if chunk.isascii():
                 start = end
-            else:
-                start += _utf8_decode(chunk, "surrogatepass", end >= size)[1]
+                continue
+            if not wide and _WIDE_LEAD.search(chunk) is not None:
+                return False
+            start += _utf8_decode(chunk, "surrogatepass", end >= size)[1]
     except UnicodeDecodeError:
         return False
     return True
 
 
 # ---------------------------------------------------------------------------------------
-# The stdlib path (mirrors rootguard._cloudtrail._load_records check for check)
+# The stdlib path: rootguard._jsonstream, as the reference reader reads
 # ---------------------------------------------------------------------------------------
 
+_PROBLEMS: Final = {
+    Problem.NOT_JSON: FailureReason.NOT_JSON,
+    Problem.NO_RECORDS: FailureReason.NO_RECORDS,
+    Problem.INVALID_RECORDS: FailureReason.INVALID_RECORDS,
+    Problem.RECORD_TOO_LARGE: FailureReason.RECORD_TOO_LARGE,
+    Problem.TOO_MANY_RECORDS: FailureReason.TOO_LARGE,
+}
 
-_JSON: Final = json.JSONDecoder()
-"""What ``json.loads`` decodes with (the default decoder)."""
+
+def _not_root_activity(fields: dict[str, Any]) -> bool:
+    """Whether a record over the record cap, of which only ``fields`` were read (its
+    ``userIdentity.type`` and ``eventName``, long values as :class:`Unread`), is surely
+    not a candidate of the fast path — the test msgspec's decoding makes, a superset of
+    the detection's: then it is passed over, as the fast path skips it (an invalid
+    record that is not root activity is not checked either). A record that may be root
+    activity, or whose fields are not what msgspec accepts, is refused."""
+    identity = fields.get("userIdentity", _ABSENT)
+    if not isinstance(identity, dict):  # absent (maybe a wrapper), null, not an object
+        return False
+    return _not_candidate(identity.get("type"), _CANDIDATE_NAMES) and _not_candidate(
+        fields.get("eventName"), _ASSUME_ROOT
+    )
 
 
-def _json_text(data: bytes | memoryview) -> str:
-    """``data`` as text, exactly as ``json.loads`` of bytes decodes it (encoding detected
-    from the first bytes, ``surrogatepass``) — without first copying it into ``bytes``."""
+_ABSENT: Final = object()
+_CANDIDATE_TUPLE: Final = ("Root", "FederatedUser")
+"""A tuple, not a set: the type may be any JSON value, even unhashable."""
+_CANDIDATE_NAMES: Final = frozenset({"Root", "FederatedUser"})
+_ASSUME_ROOT: Final = frozenset({"AssumeRoot"})
+
+
+def _not_candidate(value: object, candidates: frozenset[str]) -> bool:
+    if isinstance(value, Unread):  # too long to be a candidate's name, if it is text
+        return value.type_name == "str"
+    if value is None:
+        return True
+    return isinstance(value, str) and value not in candidates
+
+
+def _stdlib_hits(
+    data: bytes | memoryview,
+    max_records: int | None,
+    max_record_bytes: int | None,
+    keep: _Keep,
+) -> tuple[int, tuple[RootHit, ...]]:
+    """(record count, root hits) of a file, decoded one record at a time.
+
+    Precedence, as the reference reader and the old whole-file decoding had it: what the
+    reader refuses (not JSON, too many records, a record over the cap, no records ...)
+    over a record that is not an object, over a candidate record that is invalid. So
+    the reading goes on past the last two, to the end of the file, keeping nothing."""
+    events = 0
+    hits: list[RootHit] = []
+    not_object: str | None = None
+    invalid: _Failure | None = None
     try:
-        return str(data, json.detect_encoding(bytes(data[:4])), "surrogatepass")
-    except UnicodeDecodeError as exc:
-        raise _Failure(FailureReason.NOT_JSON, f"not UTF-8 text: {exc.reason}") from None
-
-
-def _stdlib_records(text: str, max_records: int | None) -> tuple[int, list[dict[str, Any]]]:
-    try:
-        document = _JSON.decode(text)
-    except json.JSONDecodeError as exc:
-        raise _Failure(
-            FailureReason.NOT_JSON,
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-        ) from None
-    except (ValueError, TypeError, RecursionError) as exc:
-        raise _Failure(FailureReason.NOT_JSON, f"not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise _Failure(
-            FailureReason.NO_RECORDS,
-            f'the JSON document is a {type(document).__name__}, expected an object with "Records"',
-        )
-    if "Records" not in document:
-        if is_digest_document(document):
-            raise _Digest
-        keys = ", ".join(sorted(map(str, document))[:5]) or "none"
-        raise _Failure(FailureReason.NO_RECORDS, f'no "Records" key (keys: {keys})')
-    records = document["Records"]
-    if not isinstance(records, list):
-        raise _Failure(
-            FailureReason.INVALID_RECORDS, f'"Records" is a {type(records).__name__}, not an array'
-        )
-    if max_records is not None and len(records) > max_records:
-        raise _Failure(FailureReason.TOO_LARGE, _too_many_records(max_records))
-    for index, record in enumerate(records):
-        if type(record) is not dict:
-            raise _Failure(
-                FailureReason.INVALID_RECORDS,
-                f"Records[{index}] is a {type(record).__name__}, not an object",
-            )
-    return len(records), records
+        for record in iter_log_records(
+            data,
+            max_record_bytes=max_record_bytes,
+            max_records=max_records,
+            pass_over=_not_root_activity,
+        ):
+            if record is RESTART:  # a later "Records" key: the last one wins
+                events, hits, not_object, invalid = 0, [], None, None
+                continue
+            index = events
+            events += 1
+            if record is PASSED:  # over the cap, and surely not root activity
+                continue
+            if type(record) is not dict:
+                if not_object is None:
+                    not_object = f"Records[{index}] is a {type(record).__name__}, not an object"
+                continue
+            if not_object is not None or invalid is not None:
+                continue
+            identity = record.get("userIdentity")
+            if (
+                identity.__class__ is dict
+                and identity.get("type") not in _CANDIDATE_TUPLE
+                and record.get("eventName") != "AssumeRoot"
+            ):
+                continue  # the detection's own cheap filter, inline: not root activity
+            try:
+                hit = keep(record, index)
+            except _Failure as exc:
+                invalid = exc
+                continue
+            if hit is not None:
+                hits.append(hit)
+    except LogFormatError as exc:
+        if exc.problem == Problem.DIGEST:
+            raise _Digest from None
+        detail = exc.detail
+        if exc.problem == Problem.TOO_MANY_RECORDS and max_records is not None:
+            detail = _too_many_records(max_records)
+        raise _Failure(_PROBLEMS[exc.problem], detail) from None
+    if not_object is not None:
+        raise _Failure(FailureReason.INVALID_RECORDS, not_object)
+    if invalid is not None:
+        raise invalid
+    return events, tuple(hits)
 
 
 # ---------------------------------------------------------------------------------------
@@ -657,6 +787,7 @@ def scan_log_bytes(
     fast: bool | None = None,
     inflater: Inflater | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> FileScan:
     """Scan one CloudTrail log file's bytes (gzip or not): never raises for bad content.
 
@@ -668,22 +799,29 @@ def scan_log_bytes(
     ``max_file_bytes``: the cap on the content's size, on its decompressed size (checked
     while decompressing) and — divided by ``MIN_RECORD_BYTES`` — on its number of
     records (None: no cap); over it, the file fails with ``too_large``.
+    ``max_record_bytes``: the cap on one record's JSON (None: no cap); a record over it
+    is never decoded, and the file fails with ``record_too_large``.
 
     Examples:
         >>> import gzip, json
         >>> rec = {"eventName": "ListBuckets", "eventType": "AwsApiCall",
         ...        "userIdentity": {"type": "Root", "accessKeyId": "AKIAEXAMPLE"}}
         >>> scan = scan_log_bytes(gzip.compress(json.dumps({"Records": [rec]}).encode()))
-        >>> scan.events, [r.event_name for r in scan.roots]
+        >>> scan.events, [hit.activity.event_name for hit in scan.roots]
         (1, ['ListBuckets'])
         >>> bomb = gzip.compress(b" " * 5_000_000)
         >>> scan_log_bytes(bomb, max_file_bytes=1_000_000).failure.value
         'too_large'
+        >>> pad = {"userIdentity": {"type": "Root"}, "pad": [[]] * 400_000}
+        >>> scan = scan_log_bytes(json.dumps({"Records": [pad]}).encode())
+        >>> scan.failure.value, scan.detail[:30]
+        ('record_too_large', 'Records[0] (byte offset 13) is')
     """
     use_fast = _HAVE_MSGSPEC if fast is None else (fast and _HAVE_MSGSPEC)
     if inflater is None:
         inflater = Inflater()
     max_records = None if max_file_bytes is None else max(1, max_file_bytes // MIN_RECORD_BYTES)
+    keep = _Keep(record_filter, path_account, path_region)
     try:
         if max_file_bytes is not None and len(content) > max_file_bytes:
             raise _Failure(
@@ -695,14 +833,10 @@ def scan_log_bytes(
         try:
             if not use_fast:
                 raise _NotFast
-            count, candidates = _fast_records(data, max_records)
-            roots = _fast_roots(candidates, record_filter, path_account, path_region)
+            count, candidates = _fast_records(data, max_records, max_record_bytes)
+            roots = _fast_hits(candidates, keep)
         except _NotFast:
-            text = _json_text(data)
-            del data  # a large decompression buffer is not kept: free it before decoding
-            count, records = _stdlib_records(text, max_records)
-            del text
-            roots = _root_records(records, record_filter, path_account, path_region)
+            count, roots = _stdlib_hits(data, max_records, max_record_bytes, keep)
     except _Digest:
         return FileScan(skip=SkipReason.DIGEST, detail="a CloudTrail digest file (by content)")
     except _Failure as exc:
@@ -710,22 +844,71 @@ def scan_log_bytes(
     return FileScan(events=count, roots=roots)
 
 
-def _fast_roots(
-    candidates: Iterator[dict[str, Any]] | None,
-    record_filter: RecordFilter,
-    path_account: str | None,
-    path_region: str | None,
-) -> tuple[CloudTrailEvent, ...]:
+def _fast_hits(candidates: Iterator[dict[str, Any]] | None, keep: _Keep) -> tuple[RootHit, ...]:
     if candidates is None:
         return ()
+    hits: list[RootHit] = []
     try:
-        return _root_records(candidates, record_filter, path_account, path_region)
+        for index, record in enumerate(candidates):
+            hit = keep(record, index)
+            if hit is not None:
+                hits.append(hit)
     except _Failure:
         # Every candidate used to be decoded before any was classified: a later one the
         # stdlib cannot decode still sends the file to the stdlib path (_NotFast).
         for _ in candidates:
             pass
         raise
+    return tuple(hits)
+
+
+class _Keep:
+    """Classify one decoded record, keep it when it is root activity that passes the
+    filter: the :class:`RootHit`, else None. Raises _Failure(INVALID_RECORD)."""
+
+    __slots__ = ("account", "record_filter", "region")
+
+    def __init__(
+        self, record_filter: RecordFilter, account: str | None, region: str | None
+    ) -> None:
+        self.record_filter = record_filter
+        self.account = account
+        self.region = region
+
+    def __call__(self, record: dict[str, Any], index: int) -> RootHit | None:
+        try:
+            found = _classify_owned(record)
+        except ParseError as exc:
+            raise _Failure(
+                FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
+            ) from None
+        if found is None or not self.wanted(record, index, found[1]):
+            return None
+        return RootHit(found[1], found[2])
+
+    def kept(
+        self, record: dict[str, Any], index: int
+    ) -> tuple[CloudTrailEvent, RootActivity, bool] | None:
+        try:
+            found = _classify_owned(record)
+        except ParseError as exc:
+            raise _Failure(
+                FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
+            ) from None
+        if found is None or not self.wanted(record, index, found[1]):
+            return None
+        return found
+
+    def wanted(self, record: dict[str, Any], index: int, activity: RootActivity) -> bool:
+        """Whether the filter keeps the root activity of ``record``."""
+        if not self.record_filter.keeps_time(activity.event_time):
+            return False
+        account = self.account or _logged_by(record)
+        region = self.region or _str(record.get("awsRegion"))
+        if not self.record_filter.keeps_location(account, region):
+            return False
+        logger.debug("root activity in record %d: %s", index, activity.event_name)
+        return True
 
 
 def _root_records(
@@ -734,31 +917,23 @@ def _root_records(
     path_account: str | None,
     path_region: str | None,
 ) -> tuple[CloudTrailEvent, ...]:
+    """The root records of ``records`` that pass the filter, as models (for callers that
+    hold the records anyway, such as the Athena hunt). Raises _Failure(INVALID_RECORD)."""
+    keep = _Keep(record_filter, path_account, path_region)
     kept: list[CloudTrailEvent] = []
     for index, record in enumerate(records):
-        try:
-            found = _classify_owned(record)
-        except ParseError as exc:
-            raise _Failure(
-                FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
-            ) from None
-        if found is None:
-            continue
-        event, activity = found
-        if not record_filter.keeps_time(activity.event_time):
-            continue
-        account = path_account or _logged_by(record)
-        region = path_region or _str(record.get("awsRegion"))
-        if not record_filter.keeps_location(account, region):
-            continue
-        logger.debug("root activity in record %d: %s", index, activity.event_name)
-        kept.append(event)
+        found = keep.kept(record, index)
+        if found is not None:
+            kept.append(found[0])
     return tuple(kept)
 
 
-def _classify_owned(record: dict[str, Any]) -> tuple[CloudTrailEvent, RootActivity] | None:
-    """``classify_event(record)``, keeping the model it builds, for a record this module
-    decoded itself: it is owned, so the model takes it without the defensive deep copy.
+def _classify_owned(
+    record: dict[str, Any],
+) -> tuple[CloudTrailEvent, RootActivity, bool] | None:
+    """``classify_event(record)``, keeping the model it builds and whether the record is an
+    AssumeRoot call, for a record this module decoded itself: it is owned, so the model
+    takes it without the defensive deep copy.
 
     The steps of ``rootguard._detect`` for a raw mapping: unwrap, cheap filter, validate,
     classify. The tests hold the result equal to ``detect_root_activity`` of the records.
@@ -771,7 +946,7 @@ def _classify_owned(record: dict[str, Any]) -> tuple[CloudTrailEvent, RootActivi
         return None
     event = _event_from_record(inner, owned=True)
     classified = _classify(event, ActivitySource.CLOUDTRAIL)
-    return None if classified is None else (event, classified[0])
+    return None if classified is None else (event, classified[0], classified[1])
 
 
 def _str(value: object) -> str | None:

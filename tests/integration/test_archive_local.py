@@ -402,6 +402,75 @@ def test_the_cap_travels_to_process_pool_workers(
     ]
 
 
+RECORD_CAP = 4096
+
+
+def _hostile_records_archive(folder: Path) -> None:
+    """Good logs, and files whose JSON is costly to decode (each under the file cap)."""
+    for index in range(3):
+        _good_log(folder / f"good-{index}.json.gz")
+    root = json.dumps(ROOT_PLAIN).encode()
+    flood = b'{"userIdentity":{"type":"Root"},"pad":[' + b",".join([b"[]"] * 20_000) + b"]}"
+    files = {
+        # one root record holding 60 KB of [[],[],...]: over the record cap
+        "nested-flood.json.gz": b'{"Records":[' + root + b"," + flood + b"]}",
+        # a record over the cap that is not root activity: passed over, never decoded
+        "big-other.json": (
+            b'{"Records":[{"eventName":"x","userIdentity":{"type":"IAMUser"},"pad":"'
+            + b"y" * 9000
+            + b'"},'
+            + root
+            + b"]}"
+        ),
+        # a record over the cap that may be root activity (no userIdentity: a wrapper?)
+        "big-wrapper.json": b'{"Records":[{"eventName":"x","pad":"' + b"y" * 9000 + b'"}]}',
+        # NaN anywhere is not JSON, on both paths
+        "nan.json.gz": b'{"Records":[' + root + b',{"n":NaN}]}',
+        # 20,000 empty records: under every cap, read one at a time
+        "tiny-records.json.gz": b'{"Records":[' + b",".join([b"{}"] * 20_000) + b"]}",
+    }
+    for name, content in files.items():
+        data = gzip.compress(content) if name.endswith(".gz") else content
+        (folder / name).write_bytes(data)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_record_too_large_and_nan_are_error_entries(
+    tmp_path: Path, decoder: str, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _hostile_records_archive(tmp_path)
+    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
+    result = scan_cloudtrail_archive(tmp_path, workers=workers, max_record_bytes=RECORD_CAP)
+    errors = _by_name(result.errors)
+    assert {name: reason for name, (reason, _) in errors.items()} == {
+        "nested-flood.json.gz": "record_too_large",
+        "big-wrapper.json": "record_too_large",
+        "nan.json.gz": "not_json",
+    }
+    flood_size = len(b'{"userIdentity":{"type":"Root"},"pad":[]}') + 3 * 20_000 - 1
+    assert errors["nested-flood.json.gz"][1] == (
+        f"Records[1] (byte offset {12 + len(json.dumps(ROOT_PLAIN)) + 1}) is {flood_size} "
+        f"bytes, over the limit of {RECORD_CAP} bytes (max_record_bytes); not decoded"
+    )
+    assert errors["big-wrapper.json"][1].startswith("Records[0] (byte offset 12) is ")
+    assert "NaN is not valid JSON" in errors["nan.json.gz"][1]
+    # Nothing else is lost: the good files' activities and big-other's root record, and
+    # every record counted (big-other's first record is passed over, never decoded).
+    assert [a.event_id for a in result.activities] == [ROOT_PLAIN["eventID"]] * 4
+    assert (result.files_scanned, result.events_scanned) == (5, 3 + 2 + 20_000)
+    _invariant(result, 8)
+    # Without the record cap, every big file is read (the NaN file is still not JSON).
+    free = scan_cloudtrail_archive(tmp_path, workers=1, max_record_bytes=None)
+    assert [e.reason.value for e in free.errors] == ["not_json"]
+    assert len(free.activities) == 4 + 2  # the flood record is root activity too
+
+
+@pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])
+def test_a_bad_record_cap_is_refused(tmp_path: Path, cap: Any) -> None:
+    with pytest.raises(ScanError, match="max_record_bytes must be"):
+        scan_cloudtrail_archive(tmp_path, workers=1, max_record_bytes=cap)
+
+
 @pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])
 def test_a_bad_cap_is_refused(tmp_path: Path, cap: Any) -> None:
     with pytest.raises(ScanError, match="max_file_bytes must be"):

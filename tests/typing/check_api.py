@@ -85,8 +85,12 @@ def remediation(snapshot: rootguard.AccountSnapshot) -> None:
 
 
 def archives_and_history() -> None:
-    scan = rootguard.scan_cloudtrail_archive("s3://bucket/AWSLogs/", workers=2)
+    scan = rootguard.scan_cloudtrail_archive(
+        "s3://bucket/AWSLogs/", workers=2, max_file_bytes=None, max_record_bytes=256 * 1024
+    )
     assert_type(scan, rootguard.ScanResult)
+    events = rootguard.read_cloudtrail_file(b"{}", max_record_bytes=None)
+    assert_type(next(events), rootguard.CloudTrailEvent)
     assert_type(scan.activities, list[rootguard.RootActivity])
     assert_type(scan.to_json(), str)
     assert_type(scan.to_records(), list[dict[str, str | int | float | bool | None]])

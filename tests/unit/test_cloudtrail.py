@@ -488,6 +488,52 @@ def test_read_cloudtrail_file_refuses_a_bad_cap(cap: Any) -> None:
         read_cloudtrail_file(b'{"Records": []}', max_file_bytes=cap)
 
 
+@pytest.mark.parametrize("cap", [0, -1, 1.5, "10", True])
+def test_read_cloudtrail_file_refuses_a_bad_record_cap(cap: Any) -> None:
+    with pytest.raises(ParseError, match="max_record_bytes must be"):
+        read_cloudtrail_file(b'{"Records": []}', max_record_bytes=cap)
+
+
+def test_read_cloudtrail_file_refuses_a_record_over_the_record_cap(tmp_path: Path) -> None:
+    # A record of 5 MB of [[],[],...] (json.loads: about 110 MB) is never decoded: the
+    # file is refused, naming the record and where it starts. The others are fine.
+    small = json.dumps(ROOT_SIGNIN).encode()
+    big = b'{"pad":[' + b",".join([b"[]"] * 1_700_000) + b"]}"
+    data = b'{"Records": [' + small + b", " + big + b"]}"
+    path = _write(tmp_path / "pad.json.gz", gzip.compress(data, mtime=0))
+    for source in (data, path):
+        with pytest.raises(ParseError, match="record too large") as info:
+            read_cloudtrail_file(source, max_record_bytes=1 << 20)
+        assert "Records[1] (byte offset " + str(15 + len(small)) + ")" in str(info.value)
+        assert info.value.source == (str(path) if source == path else "<bytes>")
+        with pytest.raises(ParseError, match="record too large"):
+            iter_raw_records(source)  # the default cap: 1 MiB
+    assert len(list(iter_raw_records(data, max_record_bytes=None))) == 2
+
+
+def test_record_cap_boundary_is_exact() -> None:
+    record = json.dumps(ROOT_SIGNIN, separators=(",", ":")).encode()
+    data = b'{"Records":[' + record + b"]}"
+    assert [ev.event_id for ev in read_cloudtrail_file(data, max_record_bytes=len(record))] == [
+        ROOT_SIGNIN["eventID"]
+    ]
+    with pytest.raises(ParseError, match=f"is {len(record)} bytes, over the limit"):
+        read_cloudtrail_file(data, max_record_bytes=len(record) - 1)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    # json.loads accepts them by default; JSON does not (RFC 8259), and neither does the
+    # archive scan's fast decoder: refused everywhere, so no file can pick the path.
+    record = json.dumps(ROOT_SIGNIN)[:-1] + f', "n": {constant}}}'
+    with pytest.raises(ParseError, match=f"{constant.lstrip('-')} is not valid JSON"):
+        read_cloudtrail_file(f'{{"Records": [{record}]}}'.encode())
+    with pytest.raises(ParseError, match="not valid JSON"):
+        parse_cloudtrail_event(record)
+    with pytest.raises(ParseError, match="not valid JSON"):
+        parse_cloudtrail_event({"EventId": "x", "CloudTrailEvent": record})
+
+
 def test_read_cloudtrail_file_never_blocks_on_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "log.json.gz"
     os.mkfifo(fifo)

@@ -12,6 +12,7 @@ import gzip
 import json
 import tracemalloc
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from rootguard._fastscan import (
     RecordFilter,
     ScanResult,
     SkipReason,
+    activities_of,
     gunzip,
     is_utf8,
     scan_log_bytes,
@@ -40,6 +42,7 @@ from tests.archive_gen import gzip_bomb, log_file_parts
 from tests.strategies import as_damaged_files, as_log_files, as_records, ct_records
 
 UTC = timezone.utc
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 ROOT_KEY = {
     "eventVersion": "1.09",
@@ -79,22 +82,22 @@ def _file(records: list[dict[str, Any]], **dumps: Any) -> bytes:
     return json.dumps({"Records": records}, **dumps).encode()
 
 
-def reference(data: bytes) -> list[RootActivity] | None:
+def reference(data: bytes, **caps: Any) -> list[RootActivity] | None:
     """What the library's own reader and detection say (None: the file is rejected)."""
     try:
-        return detect_root_activity(list(iter_raw_records(data, name="f")))
+        return detect_root_activity(list(iter_raw_records(data, name="f", **caps)))
     except ParseError:
         return None
 
 
-def scanned(data: bytes, fast: bool | None) -> list[RootActivity] | None:
-    scan = scan_log_bytes(data, fast=fast)
+def scanned(data: bytes, fast: bool | None, **caps: Any) -> list[RootActivity] | None:
+    scan = scan_log_bytes(data, fast=fast, **caps)
     assert isinstance(scan, FileScan)
     if not scan.scanned:
         assert scan.roots == ()
         assert scan.events == 0
         return None
-    return detect_root_activity(list(scan.roots))
+    return activities_of(scan.roots)
 
 
 def test_accelerators_installed() -> None:
@@ -184,8 +187,8 @@ def test_root_found_lookalikes_not(fast: bool) -> None:
     scan = scan_log_bytes(data, fast=fast)
     assert scan.scanned
     assert scan.events == 3
-    assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
-    (activity,) = detect_root_activity(list(scan.roots))
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+    (activity,) = activities_of(scan.roots)
     assert activity.channel.value == "access_key"
     assert activity.severity.value == "critical"
 
@@ -206,7 +209,7 @@ def test_root_spelled_any_valid_way(fast: bool, spelling: bytes) -> None:
         b'"userIdentity":{' + spelling + b',"accessKeyId":"AKIAEXAMPLE"}}]}'
     )
     scan = scan_log_bytes(data, fast=fast)
-    assert [r.event_id for r in scan.roots] == ["e1"]
+    assert [hit.activity.event_id for hit in scan.roots] == ["e1"]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -219,7 +222,7 @@ def test_wrapped_records_are_unwrapped(fast: bool) -> None:
     lookup = {"EventId": "x", "CloudTrailEvent": json.dumps(ROOT_KEY)}
     scan = scan_log_bytes(_file([bridge, lookup]), fast=fast)
     assert len(scan.roots) == 2
-    assert [a.event_id for a in detect_root_activity(list(scan.roots))] == [ROOT_KEY["eventID"]] * 2
+    assert [a.event_id for a in activities_of(scan.roots)] == [ROOT_KEY["eventID"]] * 2
 
 
 @pytest.mark.parametrize("fast", [True, False, None])
@@ -278,12 +281,36 @@ def test_digest_content_is_skipped(fast: bool) -> None:
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_stdlib_only_json_is_accepted(fast: bool) -> None:
-    # json.loads accepts NaN and lone surrogates; msgspec does not: the fallback decides.
-    data = b'{"Records":[{"n":NaN,"s":"\\ud800"},' + json.dumps(ROOT_KEY).encode() + b"]}"
+    # json.loads accepts lone surrogate escapes; msgspec does not: the fallback decides.
+    data = b'{"Records":[{"s":"\\ud800"},' + json.dumps(ROOT_KEY).encode() + b"]}"
     scan = scan_log_bytes(data, fast=fast)
     assert scan.scanned
     assert scan.events == 2
-    assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+@pytest.mark.parametrize("where", ["other_record", "root_record", "nested"])
+def test_nan_and_infinity_are_not_json_on_both_paths(
+    fast: bool, constant: bytes, where: str
+) -> None:
+    # Not JSON (RFC 8259). msgspec refuses them and json.loads accepts them by default:
+    # a file used to pick the memory-hungry path with one NaN. Now both refuse the file.
+    root = json.dumps(ROOT_KEY).encode()
+    if where == "other_record":
+        data = b'{"Records":[{"n":' + constant + b"}," + root + b"]}"
+    elif where == "root_record":
+        data = b'{"Records":[' + root[:-1] + b',"n":' + constant + b"}]}"
+    else:
+        data = b'{"Records":[' + root + b',{"a":{"b":[1,' + constant + b"]}}]}"
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.failure is FailureReason.NOT_JSON
+    assert constant.decode().lstrip("-") in scan.detail
+    assert (scan.events, scan.roots) == (0, ())
+    assert reference(data) is None
+    with pytest.raises(ParseError, match="not valid JSON"):
+        list(iter_raw_records(data))
 
 
 def test_gunzip() -> None:
@@ -318,7 +345,9 @@ def test_time_window_is_half_open() -> None:
         since=datetime(2024, 5, 1, 10, tzinfo=UTC), until=datetime(2024, 5, 1, 11, tzinfo=UTC)
     )
     scan = scan_log_bytes(_file(records), record_filter=window)
-    assert [r.to_record()["eventTime"] for r in scan.roots] == ["2024-05-01T10:00:00Z"]
+    assert [hit.activity.event_id for hit in scan.roots] == [
+        "2024-05-01T10:00:00Z-111122223333-us-east-1"
+    ]
     assert scan.events == 3  # counted whatever their time
 
 
@@ -530,7 +559,7 @@ def test_cap_boundary_is_exact(fast: bool, gzipped: bool) -> None:
         scan = scan_log_bytes(content, fast=fast, max_file_bytes=cap)
         if ok:
             assert scan.scanned
-            assert [r.event_id for r in scan.roots] == [ROOT_KEY["eventID"]]
+            assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
         else:
             assert scan.failure is FailureReason.TOO_LARGE
             assert scan.detail
@@ -632,3 +661,214 @@ def test_any_bytes_give_one_verdict_under_any_cap(data: bytes, gzipped: bool, ca
             )
         else:
             assert scan == scan_log_bytes(content, fast=fast, max_file_bytes=None)
+
+
+# ---------------------------------------------------------------------------------------
+# The record cap (max_record_bytes): records are never decoded past it, on either path
+# ---------------------------------------------------------------------------------------
+
+RECORD_CAP = 1024
+
+
+def _padded(record: dict[str, Any], size: int) -> bytes:
+    """``record`` as compact JSON, padded with an unknown field to exactly ``size`` bytes."""
+    head = json.dumps(record, separators=(",", ":")).encode()[:-1] + b',"pad":"'
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_root_record_over_the_cap_is_record_too_large(fast: bool) -> None:
+    # A record that may be root activity, one byte over the cap, fails the file (like an
+    # invalid root-activity record), whichever path reads it, and is named; at the cap it
+    # is read.
+    other = json.dumps(ROLE_NAMED_ROOT).encode()
+    big_root = _padded(ROOT_KEY, RECORD_CAP + 1)
+    data = b'{"Records":[' + other + b"," + big_root + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert scan.detail == (
+        f"Records[1] (byte offset {12 + len(other) + 1}) is {RECORD_CAP + 1} bytes, over the "
+        f"limit of {RECORD_CAP} bytes (max_record_bytes); not decoded"
+    )
+    assert (scan.events, scan.roots) == (0, ())  # nothing of the file is kept
+    assert reference(data, max_record_bytes=RECORD_CAP) is None
+    at_cap = data.replace(big_root, _padded(ROOT_KEY, RECORD_CAP))
+    scan = scan_log_bytes(at_cap, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.scanned
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+    # Without the cap, it is root activity like any other.
+    assert scanned(data, fast, max_record_bytes=None) == reference(data, max_record_bytes=None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"type": "Root"},
+        {"type": "R\\u006fot"},  # escaped: read exactly
+        {"type": "FederatedUser"},
+        {"type": 5},  # not what the fast decoder accepts: cannot tell
+        None,  # no userIdentity: maybe a wrapper
+    ],
+    ids=["root", "escaped-root", "federated", "odd-type", "no-identity"],
+)
+def test_record_over_the_cap_that_may_be_root_is_refused(
+    fast: bool, identity: dict[str, Any] | None
+) -> None:
+    record: dict[str, Any] = {"eventName": "ListBuckets", "pad": "x" * (2 * RECORD_CAP)}
+    if identity is not None:
+        record["userIdentity"] = identity
+    text = json.dumps({"Records": [ROOT_KEY, record]}).replace("\\\\u006f", "\\u006f")
+    scan = scan_log_bytes(text.encode(), fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert scan.detail.startswith("Records[1] ")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_assume_root_call_over_the_cap_is_refused(fast: bool) -> None:
+    record = {**ROLE_NAMED_ROOT, "eventName": "AssumeRoot", "pad": "x" * (2 * RECORD_CAP)}
+    data = _file([record])
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_record_over_the_cap_that_is_not_root_is_passed_over(fast: bool) -> None:
+    # As an invalid record that is not root activity is not checked, a record over the
+    # cap that cannot be root activity (its userIdentity.type and eventName, read without
+    # decoding it, say so) is counted and passed over, never decoded: the rest of the
+    # file is read. The reference reader, which hands out every record, refuses it.
+    pad = b",".join([b"[]"] * 3000)
+    big = json.dumps(ROLE_NAMED_ROOT).encode()[:-1] + b',"pad":[' + pad + b"]}"
+    data = b'{"Records":[' + big + b"," + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.scanned
+    assert scan.events == 2
+    assert [hit.activity.event_id for hit in scan.roots] == [ROOT_KEY["eventID"]]
+    assert reference(data, max_record_bytes=RECORD_CAP) is None
+    assert activities_of(scan.roots) == reference(data, max_record_bytes=None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_5_mb_record_never_allocates_more_than_a_few_mb(fast: bool) -> None:
+    # One root record holding 5 MB of [[],[],...]: json.loads would build about 110 MB of
+    # lists. With a 1 MiB cap neither path decodes it: the fast path skips the field,
+    # sees the candidate's size from its bytes and hands the file to the stdlib path,
+    # which decodes at most one 128 KiB window of the record before the scanner finds it
+    # over the cap, then reads its userIdentity.type without decoding the rest.
+    pad = b",".join([b"[]"] * 1_700_000)
+    record = b'{"userIdentity":{"type":"Root"},"eventName":"ListBuckets","pad":[' + pad + b"]}"
+    data = b'{"Records":[' + json.dumps(ROOT_KEY).encode() + b"," + record + b"]}"
+    inflater = Inflater()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        scan = scan_log_bytes(data, fast=fast, inflater=inflater, max_record_bytes=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert scan.detail.startswith("Records[1] ")
+    assert peak < 8_000_000
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_second_records_key_is_read_as_json_reads_it(fast: bool) -> None:
+    # msgspec keeps the last "Records" silently; in a file bigger than the record cap the
+    # count shows the first one, and the stdlib path reads the file (last key wins, and
+    # a record of the first array over the cap is refused: never decoded).
+    first = b"[" + _padded(ROOT_KEY, 3 * RECORD_CAP) + b"]"
+    data = b'{"Records":' + first + b',"Records":[' + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    small = b'{"Records":[{"a":1}],"Records":[' + json.dumps(ROOT_KEY).encode() + b"]}"
+    scan = scan_log_bytes(small, fast=fast, max_record_bytes=RECORD_CAP)
+    assert (scan.events, [h.activity.event_id for h in scan.roots]) == (1, [ROOT_KEY["eventID"]])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_another_top_level_value_over_the_cap(fast: bool) -> None:
+    # In a log file, the value of another top-level key over the cap is refused (the
+    # fast path cannot see its size: such files go to the stdlib path); a digest file's
+    # list of log files over the cap is still a digest file.
+    pad = json.dumps({"x": "y" * (2 * RECORD_CAP)}).encode()
+    data = b'{"Records":[' + json.dumps(ROOT_KEY).encode() + b'],"extra":' + pad + b"}"
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.failure is FailureReason.RECORD_TOO_LARGE
+    assert 'the value of "extra"' in scan.detail
+    digest = b'{"digestStartTime":"2024-01-01T00:00:00Z","logFiles":' + pad + b"}"
+    assert scan_log_bytes(digest, fast=fast, max_record_bytes=RECORD_CAP).skip is (
+        SkipReason.DIGEST
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_wide_characters_in_a_very_large_file_are_read_exactly(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A character beyond U+00FF makes a str cost 2 or 4 bytes a character: past
+    # _WIDE_TEXT_BYTES (40 MiB; lowered here) the fast path leaves such files to the
+    # stdlib path, whose strings are one record at most. Same records either way.
+    monkeypatch.setattr(fs, "_WIDE_TEXT_BYTES", 2048)
+    records = [{**ROOT_KEY, "eventID": f"e{n}", "userAgent": "\U0001f600" * 20} for n in range(40)]
+    records += [ROLE_NAMED_ROOT] * 10
+    data = json.dumps({"Records": records}, ensure_ascii=False).encode()
+    assert not fs._utf8_scan(data, wide=False)
+    assert fs._utf8_scan(data.replace("\U0001f600".encode(), b"e"), wide=False)
+    scan = scan_log_bytes(data, fast=fast, max_record_bytes=RECORD_CAP)
+    assert scan.scanned
+    assert [hit.activity.event_id for hit in scan.roots] == [f"e{n}" for n in range(40)]
+    assert activities_of(scan.roots) == reference(data)
+
+
+def test_root_hits_correlate_as_detect_root_activity() -> None:
+    # Workers hand on activities and AssumeRoot flags, not records; the parent's
+    # correlation gives exactly detect_root_activity over the records.
+    pair = json.loads(
+        (
+            FIXTURES / "awsdocs" / "iam-user-guide__cloudtrail-track-privileged-tasks__records.json"
+        ).read_text()
+    )
+    scan = scan_log_bytes(_file(pair))
+    assert [hit.assume_root_call for hit in scan.roots] == [True, False]
+    assert activities_of(scan.roots) == detect_root_activity(pair)
+    assert {a.channel.value for a in activities_of(scan.roots)} == {"assumed_root"}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.one_of(as_log_files(), as_damaged_files()),
+    cap=st.one_of(st.none(), st.integers(16, 400)),
+)
+def test_any_record_cap_same_verdict_on_both_paths(data: bytes, cap: int | None) -> None:
+    # Under any record cap, both paths agree with each other; with the reference reader
+    # whenever it reads the file; and when it refuses a record over the cap, the scan
+    # either refuses the file too or reads it as the reference does without a cap
+    # (records over the cap that cannot be root activity are passed over).
+    fast = scanned(data, None, max_record_bytes=cap)
+    if not data.startswith(b"\x1f\x8b"):
+        assert scanned(data, False, max_record_bytes=cap) == fast
+    expected = reference(data, max_record_bytes=cap)
+    if expected is not None:
+        assert fast == expected
+    elif fast is not None:
+        assert fast == reference(data, max_record_bytes=None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("root", [True, False], ids=["root", "other"])
+def test_a_deep_record_longer_than_a_window_is_read_on_both_paths(fast: bool, root: bool) -> None:
+    # Longer than the stdlib path's 128 KiB window, under the cap, nested 300 deep: the
+    # scanner measures it (it does not refuse what json and msgspec read), then it is
+    # decoded from exactly its bytes.
+    record = {**(ROOT_KEY if root else ROLE_NAMED_ROOT), "pad": "x" * 150_000}
+    deep: Any = 1
+    for _ in range(300):
+        deep = [deep]
+    record["deep"] = deep
+    data = _file([record, ROOT_KEY])
+    scan = scan_log_bytes(data, fast=fast)
+    assert scan.scanned
+    assert scan.events == 2
+    assert activities_of(scan.roots) == reference(data)
+    assert len(scan.roots) == (2 if root else 1)
