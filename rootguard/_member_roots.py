@@ -28,7 +28,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -69,7 +69,6 @@ from rootguard._member_root_report import (
 )
 from rootguard._org import (
     _FAILURES,
-    DEFAULT_MAX_WORKERS,
     SessionHook,
     _CallerCredentials,
     _describe_organization,
@@ -77,6 +76,7 @@ from rootguard._org import (
     _session,
     _skip_reason,
     _valid_account_id,
+    run_account_tasks,
 )
 from rootguard._permissions import ORGANIZATION_AUDIT_CALLER_ACTIONS
 
@@ -702,43 +702,12 @@ def _run(
     progress: Callable[[int, int], None] | None,
 ) -> list[MemberRoot]:
     """Run every task; an executor failure becomes that account's error."""
-    total = len(tasks)
-    if progress is not None:
-        progress(0, total)
-    if not tasks:
-        return []
-    own = executor is None
-    pool: Executor = (
-        ThreadPoolExecutor(
-            max_workers=max(1, min(max_workers or DEFAULT_MAX_WORKERS, total)),
-            thread_name_prefix="rootguard-roots",
-        )
-        if executor is None
-        else executor
+    return run_account_tasks(
+        tasks,
+        _audit_account,
+        lambda task, exc: _error(task, "executor", error_code(exc), error_message(exc)),
+        executor=executor,
+        max_workers=max_workers,
+        progress=progress,
+        thread_name="rootguard-roots",
     )
-    results: list[MemberRoot] = []
-    futures: dict[Future[MemberRoot], _RootTask] = {}
-    try:
-        for task in tasks:
-            futures[pool.submit(_audit_account, task)] = task
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # the executor could not run the task
-                    result = _error(task, "executor", error_code(exc), error_message(exc))
-                results.append(result)
-                if progress is not None:
-                    progress(len(results), total)
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        if own:
-            pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    if own:
-        pool.shutdown(wait=True)
-    return results

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import botocore.loaders
@@ -786,14 +786,24 @@ def _optional_text(answer: dict[str, Any], key: str) -> str | None:
     raise MalformedResponse(f"{key} is a {type(value).__name__}, not a str")
 
 
-def _run(
-    tasks: list[_AccountTask],
+T_Task = TypeVar("T_Task")
+T_Result = TypeVar("T_Result")
+
+
+def run_account_tasks(
+    tasks: list[T_Task],
+    work: Callable[[T_Task], T_Result],
+    failed: Callable[[T_Task, BaseException], T_Result],
     *,
     executor: Executor | None,
     max_workers: int | None,
     progress: Callable[[int, int], None] | None,
-) -> list[_TaskOutcome]:
-    """Run every task; an executor failure becomes that account's error."""
+    thread_name: str,
+) -> list[T_Result]:
+    """Run ``work`` on every per-account task, on ``executor`` or a thread pool of our
+    own; a task the executor could not run gives ``failed(task, exc)`` (that account's
+    error), never an exception. Results come in completion order; ``progress`` is called
+    with (done, total). Used by the organization scan and the member-root audit."""
     total = len(tasks)
     if progress is not None:
         progress(0, total)
@@ -803,28 +813,28 @@ def _run(
     pool: Executor = (
         ThreadPoolExecutor(
             max_workers=max(1, min(max_workers or DEFAULT_MAX_WORKERS, total)),
-            thread_name_prefix="rootguard-org",
+            thread_name_prefix=thread_name,
         )
         if executor is None
         else executor
     )
-    outcomes: list[_TaskOutcome] = []
-    futures: dict[Future[_TaskOutcome], _AccountTask] = {}
+    results: list[T_Result] = []
+    futures: dict[Future[T_Result], T_Task] = {}
     try:
         for task in tasks:
-            futures[pool.submit(_scan_account, task)] = task
+            futures[pool.submit(work, task)] = task
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 task = futures[future]
                 try:
-                    outcome = future.result()
+                    result = future.result()
                 except Exception as exc:  # the executor could not run the task
-                    outcome = _error(task, "executor", error_code(exc), error_message(exc))
-                outcomes.append(outcome)
+                    result = failed(task, exc)
+                results.append(result)
                 if progress is not None:
-                    progress(len(outcomes), total)
+                    progress(len(results), total)
     except BaseException:
         for future in futures:
             future.cancel()
@@ -833,4 +843,23 @@ def _run(
         raise
     if own:
         pool.shutdown(wait=True)
-    return outcomes
+    return results
+
+
+def _run(
+    tasks: list[_AccountTask],
+    *,
+    executor: Executor | None,
+    max_workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[_TaskOutcome]:
+    """Run every task; an executor failure becomes that account's error."""
+    return run_account_tasks(
+        tasks,
+        _scan_account,
+        lambda task, exc: _error(task, "executor", error_code(exc), error_message(exc)),
+        executor=executor,
+        max_workers=max_workers,
+        progress=progress,
+        thread_name="rootguard-org",
+    )
