@@ -89,6 +89,13 @@ from rootguard._remediation._options import (
     RemediationOptions,
     SubscriptionProtocol,
 )
+from rootguard._remediation._org_apply import apply_organization
+from rootguard._remediation._org_options import (
+    OrganizationRemediationOptions,
+    SecurityContactOptions,
+)
+from rootguard._remediation._org_plan import OrganizationPlan
+from rootguard._remediation._org_planner import plan_organization
 from rootguard._remediation._outcomes import (
     ActionOutcome,
     ActionStatus,
@@ -154,6 +161,8 @@ __all__ = [
     "MemberRootStatus",
     "MissingReason",
     "OrganizationInfo",
+    "OrganizationPlan",
+    "OrganizationRemediationOptions",
     "OrganizationReport",
     "Outcome",
     "ParseError",
@@ -171,6 +180,7 @@ __all__ = [
     "ScanError",
     "ScanResult",
     "ScpVerdict",
+    "SecurityContactOptions",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
@@ -185,6 +195,7 @@ __all__ = [
     "UserIdentity",
     "__version__",
     "apply",
+    "apply_organization",
     "athena_table_ddl",
     "audit_member_roots",
     "check",
@@ -202,6 +213,7 @@ __all__ = [
     "parse_cloudtrail_event",
     "parse_credential_report",
     "plan",
+    "plan_organization",
     "read_cloudtrail_file",
     "required_permissions",
     "root_activity_from_credential_report",

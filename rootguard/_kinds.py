@@ -19,6 +19,7 @@ __all__ = ["KIND_NAMES", "check_kind", "kind_of"]
 KIND_NAMES = {
     "snapshot": "an account snapshot",
     "plan": "a remediation plan",
+    "organization_plan": "an organization remediation plan",
     "report": "an account report",
     "organization_report": "an organization report",
 }

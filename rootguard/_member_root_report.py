@@ -246,6 +246,10 @@ class MemberRootAudit(DerivedFieldsModel):
     generated_at: UtcDatetime | None = None
     root_features: tuple[str, ...] | None = None
     """``EnabledFeatures`` of ``iam:ListOrganizationsFeatures`` (None: not read)."""
+    iam_trusted_access: bool | None = None
+    """Whether trusted access for IAM (``iam.amazonaws.com``) is enabled in the
+    organization (``organizations:ListAWSServiceAccessForOrganization``; None: not
+    read)."""
     scp_enabled: bool | None = None
     """Whether the SERVICE_CONTROL_POLICY policy type is enabled on the organization's
     root (None: ``ListRoots`` failed)."""

@@ -88,6 +88,7 @@ AUDIT_CALLER_ACTIONS: tuple[str, ...] = ORGANIZATION_AUDIT_CALLER_ACTIONS
 """The IAM actions the caller's credentials need for the audit."""
 
 SCP_TYPE = "SERVICE_CONTROL_POLICY"
+IAM_PRINCIPAL = "iam.amazonaws.com"
 TREE_WORKERS = 8
 """Organization-tree reads (``ListPoliciesForTarget``, ``DescribePolicy``) made at once."""
 
@@ -413,6 +414,18 @@ def _read_features(iam: Any, recorder: GapRecorder) -> tuple[str, ...] | None:
     return recorder.call("iam", "ListOrganizationsFeatures", None, read)
 
 
+def _read_trusted_access(organizations: Any, recorder: GapRecorder) -> bool | None:
+    """Whether ``iam.amazonaws.com`` has trusted access (None: the read failed)."""
+
+    def read() -> bool:
+        listed = paginate(
+            organizations, "ListAWSServiceAccessForOrganization", "EnabledServicePrincipals"
+        )
+        return any(expect(e, "ServicePrincipal", str) == IAM_PRINCIPAL for e in listed)
+
+    return recorder.call("organizations", "ListAWSServiceAccessForOrganization", None, read)
+
+
 def _node(entry: dict[str, Any], kind: NodeKind, parent: str | None) -> OrganizationNode:
     node_id = expect(entry, "Id", str)
     if kind is NodeKind.ACCOUNT and not _valid_account_id(node_id):
@@ -635,6 +648,7 @@ def audit_member_roots(
 
     recorder = GapRecorder()
     features = _read_features(client("iam"), recorder)
+    trusted = _read_trusted_access(organizations, recorder)
     members_to_judge = {
         a for a in ids if a != management_id and _skip_reason(by_id.get(a, {})) is None
     }
@@ -686,6 +700,7 @@ def audit_member_roots(
         partition=partition,
         generated_at=generated_at,
         root_features=features,
+        iam_trusted_access=trusted,
         scp_enabled=scp_enabled,
         nodes=nodes,
         policies=policies,

@@ -12,6 +12,10 @@ from typing import Any, Literal
 
 from rootguard._errors import RootGuardError
 from rootguard._remediation._actions import API_ACTION_CLASSES
+from rootguard._remediation._org_actions import (
+    ORGANIZATION_API_ACTION_CLASSES,
+    ROOT_DELETE_SESSION_ACTIONS,
+)
 
 __all__ = [
     "ATHENA_ACTIONS",
@@ -20,6 +24,7 @@ __all__ = [
     "CHECK_ACTIONS",
     "ORGANIZATION_AUDIT_CALLER_ACTIONS",
     "ORGANIZATION_CALLER_ACTIONS",
+    "ORGANIZATION_REMEDIATE_ACTIONS",
     "REMEDIATE_ACTIONS",
     "ROOT_AUDIT_SESSION_ACTIONS",
     "iam_action",
@@ -129,6 +134,7 @@ ORGANIZATION_AUDIT_CALLER_ACTIONS: tuple[str, ...] = (
     "iam:ListOrganizationsFeatures",
     "organizations:DescribeOrganization",
     "organizations:DescribePolicy",
+    "organizations:ListAWSServiceAccessForOrganization",
     "organizations:ListAccounts",
     "organizations:ListAccountsForParent",
     "organizations:ListOrganizationalUnitsForParent",
@@ -152,6 +158,24 @@ ROOT_AUDIT_SESSION_ACTIONS: tuple[str, ...] = (
 permission); the caller's policy does not need these."""
 
 AUDIT_TASK_POLICY_ARN = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+DELETE_TASK_POLICY_ARN = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+
+ORGANIZATION_REMEDIATE_ACTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        permission
+        for action_class in ORGANIZATION_API_ACTION_CLASSES
+        for permission in action_class.IAM_ACTIONS
+        if permission not in ROOT_DELETE_SESSION_ACTIONS
+        and permission != "sts:AssumeRoot"
+        and permission not in CHECK_ACTIONS
+        and permission not in ORGANIZATION_AUDIT_CALLER_ACTIONS
+    )
+)
+"""The IAM actions :func:`rootguard.apply_organization` needs with the caller's
+credentials besides ``"organization-audit"``, derived from each organization action
+class's :attr:`~rootguard.ApiAction.IAM_ACTIONS`. ``sts:AssumeRoot`` is granted in its
+own statement, limited to the task policy ``IAMDeleteRootUserCredentials``, which scopes
+the calls made in the root sessions (:data:`ROOT_DELETE_SESSION_ACTIONS`)."""
 
 
 ATHENA_ACTIONS: tuple[str, ...] = (
@@ -187,8 +211,25 @@ ATHENA_S3_ACTIONS: tuple[str, ...] = (
 query results to the output location."""
 
 
+_MODES = (
+    "check",
+    "remediate",
+    "organization",
+    "organization-audit",
+    "organization-remediate",
+    "athena",
+)
+
+
 def required_permissions(
-    mode: Literal["check", "remediate", "organization", "organization-audit", "athena"] = "check",
+    mode: Literal[
+        "check",
+        "remediate",
+        "organization",
+        "organization-audit",
+        "organization-remediate",
+        "athena",
+    ] = "check",
 ) -> dict[str, Any]:
     """The IAM policy document rootguard needs (a fresh copy each call).
 
@@ -204,6 +245,11 @@ def required_permissions(
     security contacts — and ``sts:AssumeRoot`` on member root users, limited by
     ``sts:TaskPolicyArn`` to the read-only task policy ``IAMAuditRootUserCredentials``
     (which itself scopes what the root sessions can do).
+    ``"organization-remediate"``: that, plus what :func:`rootguard.apply_organization`
+    calls with the caller's credentials (trusted access for IAM, the centralized root
+    access features, the deny-root service control policy, security contacts), and
+    ``sts:AssumeRoot`` limited to the task policy ``IAMDeleteRootUserCredentials`` (which
+    itself scopes what the root sessions can delete).
     ``"athena"``: what :func:`rootguard.hunt_root_activity_athena` and
     :func:`rootguard.ensure_athena_table` need — the Athena calls, the AWS Glue Data
     Catalog reads (and creates) Athena makes for them, and S3: ``GetObject`` /
@@ -221,10 +267,10 @@ def required_permissions(
         >>> "cloudtrail:DescribeTrails" in doc["Statement"][0]["Action"]
         True
     """
-    if mode not in ("check", "remediate", "organization", "organization-audit", "athena"):
+    if mode not in _MODES:
         raise RootGuardError(
-            "mode must be 'check', 'remediate', 'organization', 'organization-audit' or "
-            f"'athena', not {mode!r}"
+            "mode must be 'check', 'remediate', 'organization', 'organization-audit', "
+            f"'organization-remediate' or 'athena', not {mode!r}"
         )
     if mode == "athena":
         return copy.deepcopy(
@@ -260,7 +306,7 @@ def required_permissions(
             "Resource": "*",
         }
     ]
-    if mode in ("organization", "organization-audit"):
+    if mode in ("organization", "organization-audit", "organization-remediate"):
         statements.append(
             {
                 "Sid": "RootGuardOrganization",
@@ -269,7 +315,7 @@ def required_permissions(
                 "Resource": "*",
             }
         )
-    if mode == "organization-audit":
+    if mode in ("organization-audit", "organization-remediate"):
         statements += [
             {
                 "Sid": "RootGuardOrganizationAudit",
@@ -287,6 +333,22 @@ def required_permissions(
                 "Action": "sts:AssumeRoot",
                 "Resource": "arn:aws:iam::*:root",
                 "Condition": {"StringEquals": {"sts:TaskPolicyArn": AUDIT_TASK_POLICY_ARN}},
+            },
+        ]
+    if mode == "organization-remediate":
+        statements += [
+            {
+                "Sid": "RootGuardOrganizationRemediate",
+                "Effect": "Allow",
+                "Action": sorted(ORGANIZATION_REMEDIATE_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "RootGuardDeleteMemberRootCredentials",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoot",
+                "Resource": "arn:aws:iam::*:root",
+                "Condition": {"StringEquals": {"sts:TaskPolicyArn": DELETE_TASK_POLICY_ARN}},
             },
         ]
     if mode == "remediate":

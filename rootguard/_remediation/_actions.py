@@ -45,6 +45,17 @@ class BlockedKind(StrEnum):
     """Whether a human must remove root access keys."""
     TOPIC_POLICY = "topic_policy"
     """Whether an alert topic's policy lets outsiders in (a manual review)."""
+    TRUSTED_ACCESS = "trusted_access"
+    """Trusted access for IAM in the organization (``EnableAWSServiceAccess``)."""
+    ROOT_FEATURES = "root_features"
+    """The centralized root access features (``RootCredentialsManagement``,
+    ``RootSessions``)."""
+    DENY_ROOT_SCP = "deny_root_scp"
+    """The deny-root service control policy and where it is attached."""
+    SECURITY_CONTACT = "security_contact"
+    """An account's SECURITY alternate contact (``PutAlternateContact``)."""
+    ROOT_CREDENTIALS = "root_credentials"
+    """Deleting a member root user's credentials (through ``sts:AssumeRoot``)."""
 
 
 class ChangeType(StrEnum):

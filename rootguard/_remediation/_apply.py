@@ -300,10 +300,20 @@ def apply(
             raise ApplyError(str(exc)) from None
     if not isinstance(plan, Plan):
         raise ApplyError(f"expected a Plan, got {type(plan).__name__}")
+    if type(plan) is not Plan:
+        raise ApplyError(
+            f"this is a {type(plan).__name__}: apply it with its own function "
+            "(rootguard.apply_organization for an organization plan)"
+        )
     ctx: _Context | None = None
     if plan.api_actions:
         factory, _ = _verify(plan, lambda: ClientFactory(resolve_session(session)))
         ctx = _Context(factory, plan)
+    return execute(plan, ctx, dry_run=dry_run)
+
+
+def execute(plan: Plan, ctx: _Context | None, *, dry_run: bool) -> ApplyResult:
+    """The apply loop over a verified plan (``ctx`` None: the plan has no API action)."""
     outcomes: list[ActionOutcome] = []
     status: dict[str, ActionStatus] = {}
     would_change: set[str] = set()

@@ -29,6 +29,14 @@ from rootguard._remediation._actions import (
 )
 from rootguard._remediation._handling import HANDLERS, handler_for
 from rootguard._remediation._options import RemediationOptions
+from rootguard._remediation._org_actions import (
+    ORGANIZATION_ACTION_CLASSES,
+    ORGANIZATION_API_ACTION_CLASSES,
+    ROOT_DELETE_SESSION_ACTIONS,
+    OrganizationAction,
+    RootSessionAction,
+)
+from rootguard._remediation._org_apply import apply_organization  # registers its handlers
 from rootguard._remediation._planner import plan
 from rootguard._snapshot import AccountSnapshot
 from tests.snapshot_builders import ACCOUNT, HOME, TOPIC_ARN, good_snapshot, with_topic_key
@@ -44,12 +52,15 @@ def _doc_rows() -> dict[str, str]:
     return dict(rows)
 
 
-def _remediate_grants() -> set[str]:
+def _remediate_grants(mode: str = "remediate") -> set[str]:
     granted: set[str] = set()
-    for statement in required_permissions("remediate")["Statement"]:
+    for statement in required_permissions(mode)["Statement"]:  # type: ignore[arg-type]
         actions = statement["Action"]
         granted.update([actions] if isinstance(actions, str) else actions)
     return granted
+
+
+ALL_API_CLASSES = (*API_ACTION_CLASSES, *ORGANIZATION_API_ACTION_CLASSES)
 
 
 def test_the_action_union_holds_exactly_the_action_classes() -> None:
@@ -60,14 +71,22 @@ def test_the_action_union_holds_exactly_the_action_classes() -> None:
     assert all(issubclass(c, ApiAction) for c in API_ACTION_CLASSES)
 
 
-@pytest.mark.parametrize("action_class", API_ACTION_CLASSES, ids=lambda c: c.__name__)
+def test_the_organization_action_union_holds_exactly_its_classes() -> None:
+    union = typing.get_args(typing.get_args(OrganizationAction)[0])
+    assert set(union) == set(ORGANIZATION_ACTION_CLASSES)
+    assert len(union) == len(ORGANIZATION_ACTION_CLASSES)
+    assert not set(ORGANIZATION_API_ACTION_CLASSES) & set(API_ACTION_CLASSES)
+    assert callable(apply_organization)
+
+
+@pytest.mark.parametrize("action_class", ALL_API_CLASSES, ids=lambda c: c.__name__)
 def test_every_api_action_class_has_a_handler(action_class: type[ApiAction]) -> None:
     assert action_class in HANDLERS
     assert callable(HANDLERS[action_class])
 
 
 def test_no_handler_is_registered_for_anything_else() -> None:
-    assert set(HANDLERS) == set(API_ACTION_CLASSES)
+    assert set(HANDLERS) == set(ALL_API_CLASSES)
 
 
 def test_a_subclass_finds_its_base_class_handler() -> None:
@@ -84,7 +103,7 @@ def test_a_subclass_finds_its_base_class_handler() -> None:
     assert handler_for(sub(**fields)) is HANDLERS[base]
 
 
-@pytest.mark.parametrize("action_class", API_ACTION_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("action_class", ALL_API_CLASSES, ids=lambda c: c.__name__)
 def test_every_api_action_class_declares_granted_permissions(
     action_class: type[ApiAction],
 ) -> None:
@@ -94,7 +113,17 @@ def test_every_api_action_class_declares_granted_permissions(
     fields = action_class.model_fields
     operation = iam_action(fields["service"].default, fields["operation"].default)
     assert operation in declared
-    assert set(declared) <= _remediate_grants()
+    if action_class in ORGANIZATION_API_ACTION_CLASSES:
+        granted = _remediate_grants("organization-remediate")
+        if issubclass(action_class, RootSessionAction):
+            # the caller may AssumeRoot; the task policy scopes what the session does
+            assert "sts:AssumeRoot" in declared
+            granted |= set(ROOT_DELETE_SESSION_ACTIONS)
+        assert set(declared) <= granted
+        # the account-level policy never grants an organization-level write
+        assert operation not in _remediate_grants("remediate")
+    else:
+        assert set(declared) <= _remediate_grants()
 
 
 def test_remediate_actions_are_derived_from_the_action_classes() -> None:
@@ -112,8 +141,8 @@ def test_manual_steps_need_no_permission() -> None:
 
 def test_every_action_class_has_a_docs_entry_naming_its_permissions() -> None:
     rows = _doc_rows()
-    assert set(rows) == {c.__name__ for c in ACTION_CLASSES}
-    for action_class in API_ACTION_CLASSES:
+    assert set(rows) == {c.__name__ for c in (*ACTION_CLASSES, *ORGANIZATION_ACTION_CLASSES)}
+    for action_class in ALL_API_CLASSES:
         cell = re.findall(r"`([^`]+)`", rows[action_class.__name__])
         assert tuple(cell) == action_class.IAM_ACTIONS, action_class.__name__
 
