@@ -1058,6 +1058,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(func=_cmd_org_check)
     _add_org_roots(org_sub)
+    from rootguard._cli_org import add_org_remediation
+
+    add_org_remediation(org_sub)
     return parser
 
 

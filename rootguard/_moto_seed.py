@@ -27,6 +27,19 @@ key is remembered as a root session, and IAM then answers ``GetLoginProfile``,
 :class:`RootState` (password, keys, MFA device, certificates) — the same state its
 credential report shows.
 
+What the management account changes is kept too, for this process, while a block is
+open: ``iam:EnableOrganizationsRootCredentialsManagement`` and
+``iam:EnableOrganizationsRootSessions`` (the caller must be the management account of
+the moto organization, with trusted access for ``iam.amazonaws.com`` enabled there, and
+have a :class:`RootState` whose ``organization_features`` is not None) add to what
+``ListOrganizationsFeatures`` answers; and in a root session opened with the task policy
+``IAMDeleteRootUserCredentials``, ``DeleteLoginProfile``, ``DeleteAccessKey``,
+``DeleteSigningCertificate`` and ``DeactivateMFADevice`` without a ``UserName`` change
+the member's :class:`RootState` (a session with another task policy is denied them).
+moto's Organizations refuses ``iam.amazonaws.com`` as a service principal; while a block
+is open it accepts it (``EnableAWSServiceAccess`` and the listing then work as for any
+other service).
+
 Example::
 
     with mock_aws(), moto_root(RootState(mfa="virtual", access_keys=(RootKey(),))):
@@ -39,18 +52,18 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any, Literal
 
 from moto.config import responses as config_responses
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
 from moto.iam.exceptions import IAMException
 from moto.iam.exceptions import NotFoundException as IamNotFound
-from moto.organizations.models import organizations_backends
+from moto.organizations.models import FakeServiceAccess, organizations_backends
 from moto.sts import responses as sts_responses
 from moto.sts.exceptions import STSClientError
 
@@ -110,6 +123,8 @@ class RootState:
     access_keys: tuple[RootKey, ...] = ()
     signing_certificates: tuple[bool, ...] = ()
     """Active flag of each root signing certificate (at most two)."""
+    certificate_ids: tuple[str, ...] = ()
+    """The certificates' ids (default: derived from the account and the position)."""
     organization_id: str = "o-exampleorgid"
     organization_features: tuple[str, ...] | None = None
     extra_devices: tuple[dict[str, Any], ...] = field(default=())
@@ -130,7 +145,9 @@ class RootState:
         return key.key_id or f"AKIAR{self.account_id}{index:03d}"
 
     def certificate_id(self, index: int) -> str:
-        return f"ROOTCERT{self.account_id}{index:02d}"
+        if index < len(self.certificate_ids):
+            return self.certificate_ids[index]
+        return f"ROOTCERT{self.account_id}{index:04d}"  # 24: AWS's minimum
 
     def mfa_devices(self) -> list[dict[str, Any]]:
         """``ListMFADevices`` of the root user: a FIDO key (hardware) or the virtual
@@ -231,8 +248,9 @@ ROOT_TASK_POLICIES = frozenset(
 """The task policies ``sts:AssumeRoot`` accepts."""
 
 _LOCK = threading.RLock()
-_STATES: dict[str, list[RootState]] = {}
-"""account id → the states of the open :func:`moto_root` blocks (the innermost last)."""
+_STATES: dict[str, list[list[RootState]]] = {}
+"""account id → [the state a :func:`moto_root` block opened with, its current state]
+for each open block (the innermost last): API calls change the current state."""
 _ROOT_SESSIONS: dict[str, tuple[str, str]] = {}
 """access key id of a root session → (account id, task policy ARN)."""
 _INSTALLED: list[dict[str, Any]] = []
@@ -248,7 +266,24 @@ def root_sessions() -> dict[str, tuple[str, str]]:
 def _state_of(account_id: str) -> RootState | None:
     with _LOCK:
         states = _STATES.get(account_id)
-        return states[-1] if states else None
+        return states[-1][1] if states else None
+
+
+def _replace_state(account_id: str, new: RootState) -> None:
+    """The account's innermost state becomes ``new`` (what an API call changed)."""
+    with _LOCK:
+        states = _STATES.get(account_id)
+        if states:
+            states[-1][1] = new
+
+
+_IAM_PRINCIPAL = "iam.amazonaws.com"
+
+
+def _features_of(account_id: str) -> tuple[str, ...] | None:
+    """What ``ListOrganizationsFeatures`` answers for this caller (None: refused)."""
+    state = _state_of(account_id)
+    return state.organization_features if state is not None else None
 
 
 def _root_account(response: Any) -> str | None:
@@ -280,8 +315,7 @@ def _assume_root(self: Any) -> ActionResult:
             "Only the management account (or the IAM delegated administrator) of an "
             "organization can call AssumeRoot"
         )
-    state = _state_of(caller)
-    features = (state.organization_features or ()) if state else ()
+    features = _features_of(caller) or ()
     if "RootSessions" not in features:
         raise _AccessDenied(
             "Centralized root access (RootSessions) is not enabled for the organization"
@@ -365,7 +399,68 @@ def _certificates(self: Any, state: RootState) -> ActionResult:
     return ActionResult({"Certificates": certificates, "IsTruncated": False})
 
 
+DELETE_TASK_POLICY_ARN = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+
+
+def _deleting(self: Any, operation: str) -> None:
+    """Refuse a root-credential deletion outside an IAMDeleteRootUserCredentials session."""
+    with _LOCK:
+        found = _ROOT_SESSIONS.get(self.get_access_key())
+    if found is None or found[1] != DELETE_TASK_POLICY_ARN:
+        raise _RootAccessDenied(f"iam:{operation} is not allowed by the root session's task policy")
+
+
+def _delete_login_profile(self: Any, state: RootState) -> ActionResult:
+    _deleting(self, "DeleteLoginProfile")
+    if not state.has_password:
+        raise IamNotFound("The user with name root cannot be found.")
+    _replace_state(state.account_id, replace(state, password_last_used="N/A"))
+    return EmptyResult()
+
+
+def _delete_access_key(self: Any, state: RootState) -> ActionResult:
+    _deleting(self, "DeleteAccessKey")
+    wanted = self._get_param("AccessKeyId")
+    ids = [state.access_key_id(i) for i in range(len(state.access_keys))]
+    if wanted not in ids:
+        raise IamNotFound(f"The Access Key with id {wanted} cannot be found")
+    kept = tuple(
+        replace(k, key_id=ids[i]) for i, k in enumerate(state.access_keys) if ids[i] != wanted
+    )
+    _replace_state(state.account_id, replace(state, access_keys=kept))
+    return EmptyResult()
+
+
+def _delete_certificate(self: Any, state: RootState) -> ActionResult:
+    _deleting(self, "DeleteSigningCertificate")
+    wanted = self._get_param("CertificateId")
+    ids = [state.certificate_id(i) for i in range(len(state.signing_certificates))]
+    if wanted not in ids:
+        raise IamNotFound(f"The Certificate with id {wanted} cannot be found.")
+    keep = [i for i, c in enumerate(ids) if c != wanted]
+    new = replace(
+        state,
+        signing_certificates=tuple(state.signing_certificates[i] for i in keep),
+        certificate_ids=tuple(ids[i] for i in keep),
+    )
+    _replace_state(state.account_id, new)
+    return EmptyResult()
+
+
+def _deactivate_mfa(self: Any, state: RootState) -> ActionResult:
+    _deleting(self, "DeactivateMFADevice")
+    wanted = self._get_param("SerialNumber")
+    if wanted not in [d["SerialNumber"] for d in state.mfa_devices()]:
+        raise IamNotFound(f"MFA Device with serial number {wanted} does not exist.")
+    _replace_state(state.account_id, replace(state, mfa="none"))
+    return EmptyResult()
+
+
 _ROOT_HANDLERS: dict[str, Any] = {
+    "delete_login_profile": _delete_login_profile,
+    "delete_access_key": _delete_access_key,
+    "delete_signing_certificate": _delete_certificate,
+    "deactivate_mfa_device": _deactivate_mfa,
     "get_login_profile": _login_profile,
     "list_access_keys": _access_keys,
     "get_access_key_last_used": _key_last_used,
@@ -374,10 +469,46 @@ _ROOT_HANDLERS: dict[str, Any] = {
 }
 
 
+def _enable_feature(name: str) -> Any:
+    """An IAM response method enabling one centralized root access feature."""
+
+    def handler(self: Any) -> ActionResult:
+        caller = self.current_account
+        org = organizations_backends[caller][self.partition].org
+        if org is None or org.master_account_id != caller or _features_of(caller) is None:
+            raise _NotManagementAccount(
+                "The request was rejected because the account making the request is not "
+                "the management account or delegated administrator account for "
+                "centralized root access."
+            )
+        backend = organizations_backends[caller][self.partition]
+        if not any(s.get("ServicePrincipal") == _IAM_PRINCIPAL for s in backend.services):
+            raise _ServiceAccessNotEnabled(
+                "The request was rejected because trusted access for IAM is not enabled "
+                "for the organization."
+            )
+        with _LOCK:
+            state = _state_of(caller)
+            assert state is not None  # _features_of(caller) was not None
+            features = tuple(dict.fromkeys((*(state.organization_features or ()), name)))
+            _replace_state(caller, replace(state, organization_features=features))
+        return ActionResult({"OrganizationId": org.id, "EnabledFeatures": list(features)})
+
+    return handler
+
+
+_FEATURE_HANDLERS = {
+    "enable_organizations_root_credentials_management": _enable_feature(
+        "RootCredentialsManagement"
+    ),
+    "enable_organizations_root_sessions": _enable_feature("RootSessions"),
+}
+
+
 def _install(state: RootState) -> None:
     """Register ``state`` and, for the first open block, patch moto's STS and IAM."""
     with _LOCK:
-        _STATES.setdefault(state.account_id, []).append(state)
+        _STATES.setdefault(state.account_id, []).append([state, state])
         if _INSTALLED:
             _INSTALLED[0]["count"] += 1
             return
@@ -385,21 +516,28 @@ def _install(state: RootState) -> None:
         saved = {
             "count": 1,
             "iam": {name: vars(iam_cls)[name] for name in _ROOT_HANDLERS},
+            "features": {name: vars(iam_cls).get(name) for name in _FEATURE_HANDLERS},
             "sts": vars(sts_responses.TokenResponse).get("assume_root"),
         }
+        supported = FakeServiceAccess.TRUSTED_SERVICES
+        saved["iam_principal"] = _IAM_PRINCIPAL not in supported
+        if saved["iam_principal"]:
+            supported.append(_IAM_PRINCIPAL)  # moto refuses trusted access for IAM
         _INSTALLED.append(saved)
         for name in _ROOT_HANDLERS:
             setattr(iam_cls, name, _root_answer(name))
+        for name, fn in _FEATURE_HANDLERS.items():
+            setattr(iam_cls, name, fn)
         sts_responses.TokenResponse.assume_root = _assume_root  # type: ignore[attr-defined]
 
 
 def _uninstall(state: RootState) -> None:
     with _LOCK:
         states = _STATES.get(state.account_id, [])
-        if state in states:
-            states.reverse()
-            states.remove(state)
-            states.reverse()
+        for index in range(len(states) - 1, -1, -1):
+            if states[index][0] is state:
+                del states[index]
+                break
         if not states:
             _STATES.pop(state.account_id, None)
         saved = _INSTALLED[0]
@@ -408,8 +546,15 @@ def _uninstall(state: RootState) -> None:
             return
         _INSTALLED.clear()
         _ROOT_SESSIONS.clear()
+        if saved["iam_principal"]:
+            FakeServiceAccess.TRUSTED_SERVICES.remove(_IAM_PRINCIPAL)
         for name, fn in saved["iam"].items():
             setattr(iam_responses.IamResponse, name, fn)
+        for name, fn in saved["features"].items():
+            if fn is None:
+                delattr(iam_responses.IamResponse, name)
+            else:
+                setattr(iam_responses.IamResponse, name, fn)
         if saved["sts"] is None:
             del sts_responses.TokenResponse.assume_root  # type: ignore[attr-defined]
         else:
@@ -438,14 +583,16 @@ def moto_root(
         report: str = originals["get_credential_report"](self)
         if self.account_id != state.account_id:
             return report
+        live = _state_of(state.account_id) or state
         header, _, rest = report.partition("\n")
-        return f"{header}\n{state.credential_report_row()}\n{rest}".rstrip("\n")
+        return f"{header}\n{live.credential_report_row()}\n{rest}".rstrip("\n")
 
     def get_account_summary(self: Any) -> Any:
         summary = originals["get_account_summary"](self)
         if self.account_id != state.account_id:
             return summary
-        return SimpleNamespace(summary_map={**summary.summary_map, **state.summary_overrides()})
+        live = _state_of(state.account_id) or state
+        return SimpleNamespace(summary_map={**summary.summary_map, **live.summary_overrides()})
 
     def list_virtual_mfa_devices(
         self: Any, assignment_status: str, marker: str | None, max_items: int
@@ -453,7 +600,7 @@ def moto_root(
         if self.account_id != state.account_id:
             return originals["list_virtual_mfa_devices"](self, assignment_status, marker, max_items)  # type: ignore[no-any-return]
         own, _ = originals["list_virtual_mfa_devices"](self, assignment_status, None, 10_000)
-        devices: list[Any] = state.virtual_devices() + list(own)
+        devices: list[Any] = (_state_of(state.account_id) or state).virtual_devices() + list(own)
         if assignment_status == "Unassigned":
             devices = [d for d in devices if not _get(d, "EnableDate", "enable_date")]
         elif assignment_status == "Assigned":
@@ -466,7 +613,8 @@ def moto_root(
     def list_organizations_features(self: Any) -> ActionResult:
         # the caller's own state, whichever open block registered it
         found = _state_of(self.current_account) or state
-        if self.current_account != found.account_id or found.organization_features is None:
+        features = _features_of(self.current_account)
+        if self.current_account != found.account_id or features is None:
             raise _NotManagementAccount(
                 "The request was rejected because the account making the request is not "
                 "the management account or delegated administrator account for "
@@ -475,7 +623,7 @@ def moto_root(
         return ActionResult(
             {
                 "OrganizationId": found.organization_id,
-                "EnabledFeatures": list(found.organization_features),
+                "EnabledFeatures": list(features),
             }
         )
 
@@ -522,6 +670,14 @@ def moto_root(
 
 class _NotManagementAccount(IAMException):
     code = "AccountNotManagementOrDelegatedAdministratorException"
+
+
+class _ServiceAccessNotEnabled(IAMException):
+    code = "ServiceAccessNotEnabledException"
+
+
+class _RootAccessDenied(IAMException):
+    code = "AccessDenied"
 
 
 def _get(obj: Any, key: str, attr: str) -> Any:

@@ -15,13 +15,46 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from rootguard._remediation._actions import ApiAction, BlockedKind, ChangeType, ManualStep
+from rootguard._remediation._actions import (
+    ApiAction,
+    BlockedKind,
+    ChangeType,
+    CreateBucket,
+    CreateKey,
+    CreateLogGroup,
+    CreateRole,
+    CreateServiceLinkedRole,
+    CreateTopic,
+    CreateTrail,
+    ManualStep,
+    PutBucketEncryption,
+    PutBucketPolicy,
+    PutBucketTagging,
+    PutConfigRule,
+    PutConfigurationRecorder,
+    PutDeliveryChannel,
+    PutEventSelectors,
+    PutMetricAlarm,
+    PutMetricFilter,
+    PutPublicAccessBlock,
+    PutRetentionPolicy,
+    PutRolePolicy,
+    PutRule,
+    PutTargets,
+    SetTopicEncryption,
+    SetTopicPolicy,
+    StartConfigurationRecorder,
+    StartLogging,
+    Subscribe,
+    UpdateTrail,
+)
 
 __all__ = [
     "DELETE_TASK_POLICY",
     "ORGANIZATION_ACTION_CLASSES",
     "ORGANIZATION_API_ACTION_CLASSES",
     "ROOT_DELETE_SESSION_ACTIONS",
+    "AnyAction",
     "AttachDenyRootPolicy",
     "CreateDenyRootPolicy",
     "DeactivateRootMfaDevice",
@@ -265,3 +298,47 @@ ORGANIZATION_ACTION_CLASSES: tuple[type[ApiAction] | type[ManualStep], ...] = (
     ManualStep,
 )
 """Every class an :data:`OrganizationAction` may be."""
+
+AnyAction = Annotated[
+    CreateBucket
+    | PutBucketTagging
+    | PutPublicAccessBlock
+    | PutBucketEncryption
+    | PutBucketPolicy
+    | CreateLogGroup
+    | PutRetentionPolicy
+    | CreateRole
+    | PutRolePolicy
+    | CreateServiceLinkedRole
+    | CreateTrail
+    | UpdateTrail
+    | StartLogging
+    | PutEventSelectors
+    | PutMetricFilter
+    | CreateTopic
+    | SetTopicPolicy
+    | CreateKey
+    | SetTopicEncryption
+    | Subscribe
+    | PutMetricAlarm
+    | PutRule
+    | PutTargets
+    | PutConfigurationRecorder
+    | PutDeliveryChannel
+    | StartConfigurationRecorder
+    | PutConfigRule
+    | EnableIamTrustedAccess
+    | EnableRootCredentialsManagement
+    | EnableRootSessions
+    | EnableScpPolicyType
+    | CreateDenyRootPolicy
+    | AttachDenyRootPolicy
+    | PutSecurityContact
+    | DeleteRootLoginProfile
+    | DeleteRootAccessKey
+    | DeleteRootSigningCertificate
+    | DeactivateRootMfaDevice
+    | ManualStep,
+    Field(discriminator="kind"),
+]
+"""An action of either kind of plan (what an apply outcome holds)."""

@@ -29,13 +29,13 @@ from rootguard._aws import (
 from rootguard._errors import ApplyError, PlanError
 from rootguard._remediation import _handlers_org  # noqa: F401 - registers the handlers
 from rootguard._remediation._actions import ApiAction
-from rootguard._remediation._apply import _verify, execute
+from rootguard._remediation._apply import CallerAccount, _verify, execute
 from rootguard._remediation._handling import _GLOBAL_REGION, _Context
 from rootguard._remediation._org_actions import DELETE_TASK_POLICY, RootSessionAction
 from rootguard._remediation._org_plan import OrganizationPlan
 from rootguard._remediation._outcomes import ApplyResult
 
-__all__ = ["apply_organization", "delete_task_policy_arn"]
+__all__ = ["apply_organization", "delete_task_policy_arn", "verify_organization"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,21 @@ def _verify_organization(plan: OrganizationPlan, factory: ClientFactory) -> None
             f"organization {organization_id[:40]} (management account {management[:40]}); "
             "nothing was sent"
         )
+
+
+def verify_organization(
+    plan: OrganizationPlan, *, session: boto3.Session | None = None
+) -> CallerAccount:
+    """Prove, as :func:`apply_organization` does before anything else, that ``session``'s
+    credentials are the plan's management account and that it manages the plan's
+    organization (``sts:GetCallerIdentity``, ``organizations:DescribeOrganization``).
+
+    Raises:
+        ApplyError: either proof failed (the message says which and why).
+    """
+    factory, caller = _verify(plan, lambda: ClientFactory(resolve_session(session)))
+    _verify_organization(plan, factory)
+    return caller
 
 
 def apply_organization(

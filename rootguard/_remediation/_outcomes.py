@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._models import StrEnum
-from rootguard._remediation._actions import Action, ManualStep
+from rootguard._remediation._actions import ManualStep
+from rootguard._remediation._org_actions import AnyAction
 
 
 class ActionStatus(StrEnum):
@@ -38,7 +39,7 @@ class ActionOutcome(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    action: Action
+    action: AnyAction
     status: ActionStatus
     error: str | None = None
     """``Code: message`` of the error that failed the action."""

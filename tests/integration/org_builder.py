@@ -147,12 +147,15 @@ def moto_organization(
     regions: Sequence[str] = REGIONS,
     now: datetime | None = None,
     root_states: Mapping[str, Callable[[str], RootState]] | None = None,
+    management_features: tuple[str, ...] | None = MANAGEMENT_FEATURES,
 ) -> Iterator[BuiltOrganization]:
     """Build the organization on the moto behind ``session`` (a management-account
     session, fresh moto state) and keep every account's root state patched in.
 
     ``root_states`` maps an account name to a function of its account id giving its
-    root user's state (default: the kind's; see the module documentation)."""
+    root user's state (default: the kind's; see the module documentation).
+    ``management_features``: the centralized root access features already enabled
+    (None: ``ListOrganizationsFeatures`` is refused)."""
     now = now or datetime.now(timezone.utc)
     home = regions[0]
     done = populate_account(session, regions=regions, regional_trail=False)
@@ -188,7 +191,7 @@ def moto_organization(
         # innermost: the management account answers ListOrganizationsFeatures
         stack.enter_context(
             moto_root(
-                RootState(account_id=built.management_id, organization_features=MANAGEMENT_FEATURES)
+                RootState(account_id=built.management_id, organization_features=management_features)
             )
         )
         yield built

@@ -113,3 +113,36 @@ def test_organization_audit_policy_is_organization_plus_reads_and_assume_root() 
             "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
         }
     }
+
+
+def test_organizations_doc_publishes_the_remediate_policy() -> None:
+    text = (DOC.parent / "organizations.md").read_text(encoding="utf-8")
+    section = text.split('### `required_permissions("organization-remediate")`', 1)[1]
+    block = re.search(r"```json\n(.*?)\n```", section, re.S)
+    assert block is not None
+    assert json.loads(block.group(1)) == rootguard.required_permissions("organization-remediate")
+
+
+def test_organization_remediate_policy_is_audit_plus_org_writes_and_scoped_assume_root() -> None:
+    audit = rootguard.required_permissions("organization-audit")["Statement"]
+    remediate = rootguard.required_permissions("organization-remediate")["Statement"]
+    assert remediate[: len(audit)] == audit
+    extra = remediate[len(audit) :]
+    writes = {a for s in extra if isinstance(s["Action"], list) for a in s["Action"]}
+    # nothing that deletes, detaches or disables at organization level
+    verbs = {a.split(":")[1] for a in writes}
+    assert not any(v.startswith(("Delete", "Detach", "Disable", "Remove")) for v in verbs)
+    assert "organizations:AttachPolicy" in writes
+    [assume] = [s for s in extra if s["Action"] == "sts:AssumeRoot"]
+    assert assume["Condition"] == {
+        "StringEquals": {
+            "sts:TaskPolicyArn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+        }
+    }
+    # the account-level remediate policy grants none of it
+    account = {
+        a
+        for s in rootguard.required_permissions("remediate")["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert not writes & account
