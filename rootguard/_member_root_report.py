@@ -41,6 +41,7 @@ from rootguard._account_error import AccountError
 from rootguard._checks import CHECKS, DerivedFieldsModel, Finding, Status
 from rootguard._errors import ParseError
 from rootguard._models import StrEnum, UtcDatetime
+from rootguard._rollup import fail_on_exit_code
 from rootguard._scp import PROBE_ACTIONS, ScpVerdict, scp_denies_root
 from rootguard._snapshot import Gap
 
@@ -469,16 +470,12 @@ class MemberRootAudit(DerivedFieldsModel):
         """
         if fail_on not in ROOT_FAIL_ON:
             raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
-        if self.errors and not self.audited:
-            return 3
-        if fail_on == "never":
-            return 0
-        statuses = {f.status for f in self.findings}
-        if Status.FAIL in statuses or self.errors:
-            return 1
-        if fail_on == "unknown" and Status.UNKNOWN in statuses:
-            return 1
-        return 0
+        return fail_on_exit_code(
+            (f.status for f in self.findings),
+            errors=bool(self.errors),
+            nothing_done=bool(self.errors) and not self.audited,
+            fail_on=fail_on,
+        )
 
 
 # --------------------------------------------------------------------------- cells

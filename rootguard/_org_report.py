@@ -50,6 +50,7 @@ from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
+from rootguard._rollup import fail_on_exit_code
 from rootguard._snapshot import AccountSnapshot, Trail
 
 __all__ = [
@@ -760,19 +761,13 @@ class OrganizationReport(DerivedFieldsModel):
         """
         if fail_on not in ORG_FAIL_ON:
             raise ValueError(f"unknown fail_on {fail_on!r} ({', '.join(ORG_FAIL_ON)})")
-        errors = self.errors
-        if errors and not self.checked:
-            return 3
-        if fail_on == "never":
-            return 0
-        if fail_on == "error":
-            return 1 if errors else 0
-        statuses = {f.status for _, f in self.findings()}
-        if Status.FAIL in statuses or errors:
-            return 1
-        if fail_on == "unknown" and Status.UNKNOWN in statuses:
-            return 1
-        return 0
+        errors = bool(self.errors)
+        return fail_on_exit_code(
+            (f.status for _, f in self.findings()),
+            errors=errors,
+            nothing_done=errors and not self.checked,
+            fail_on=fail_on,
+        )
 
 
 _RECORD_COLUMNS = (
