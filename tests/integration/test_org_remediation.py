@@ -349,9 +349,10 @@ FAULTS = (
 )
 
 
-def fail_once(session: boto3.Session, operation: str) -> list[int]:
-    """The first call of ``operation`` fails (ServiceUnavailable, after retries)."""
-    seen: list[int] = []
+def fail_once(session: boto3.Session, operation: str, seen: list[int] | None = None) -> list[int]:
+    """The first call of ``operation`` fails (ServiceUnavailable, after retries); the
+    calls are counted in ``seen`` (shared by the sessions given the same list)."""
+    seen = seen if seen is not None else []
 
     def handler(**_: Any) -> Any:
         seen.append(1)
@@ -367,14 +368,40 @@ def fail_once(session: boto3.Session, operation: str) -> list[int]:
     return seen
 
 
-@pytest.mark.parametrize("operation", FAULTS)
-def test_a_fault_at_any_action_converges_on_the_next_run(operation: str) -> None:
-    with organization(trusted=operation == "sts.AssumeRoot") as (session, built):
+ROOT_SESSION_FAULTS = (
+    "iam.DeleteAccessKey",
+    "iam.DeleteSigningCertificate",
+    "iam.DeleteLoginProfile",
+    "iam.DeactivateMFADevice",
+)
+"""Calls made in a member's root session (a session apply derives from the caller's)."""
+
+
+@pytest.mark.parametrize("operation", [*FAULTS, *ROOT_SESSION_FAULTS])
+def test_a_fault_at_any_action_converges_on_the_next_run(
+    operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_root_session = operation in ROOT_SESSION_FAULTS
+    deletes = operation == "sts.AssumeRoot" or in_root_session
+    with organization(trusted=deletes) as (session, built):
         opts = options(built, "alpha")
-        if operation == "sts.AssumeRoot":
+        if deletes:
             # centralized root access on first, so that the first plan deletes
             converge(session, {"security_contact": CONTACT})
-        seen = fail_once(session, operation)
+        if in_root_session:
+            from rootguard._remediation import _org_apply
+
+            derive = _org_apply._derived_session
+            seen: list[int] = []
+
+            def derived(*args: Any, **kwargs: Any) -> boto3.Session:
+                made = derive(*args, **kwargs)
+                fail_once(made, operation, seen)
+                return made
+
+            monkeypatch.setattr(_org_apply, "_derived_session", derived)
+        else:
+            seen = fail_once(session, operation)
         plan = plan_organization(audit_member_roots(session=session), opts)
         result = apply_organization(plan, session=session)
         assert seen, f"{operation} was never called"
@@ -497,3 +524,30 @@ def test_cli_org_plan_then_apply_mirrors_plan_and_apply(
         err = capsys.readouterr().err
         assert "incomplete" in err
         assert "iam:ListOrganizationsFeatures" in err
+
+
+def test_the_account_apply_refuses_an_organization_plan() -> None:
+    from rootguard import apply
+
+    with organization() as (session, built):
+        plan = plan_organization(audit_member_roots(session=session), options(built))
+        calls = count_calls(session)
+        with pytest.raises(ApplyError, match="apply_organization"):
+            apply(plan, session=session)
+        assert not calls
+
+
+def test_an_organization_report_with_its_audit_plans_the_same() -> None:
+    from rootguard import PlanError, scan_organization
+
+    with organization() as (session, built):
+        report = scan_organization(session=session, regions=[HOME], audit_member_roots=True)
+        assert report.member_roots is not None
+        opts = options(built)
+        assert (
+            plan_organization(report, opts).actions
+            == plan_organization(report.member_roots, opts).actions
+        )
+        bare = scan_organization(session=session, regions=[HOME])
+        with pytest.raises(PlanError, match="audit_member_roots"):
+            plan_organization(bare, opts)
