@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rootguard._checks import Status
 from rootguard._errors import ParseError
 from rootguard._member_root_report import (
     SCP_CHECK,
@@ -78,7 +79,7 @@ def plan_deny_root_scp(ctx: OrgPlanContext) -> None:
     if not ctx.opts.deny_root_scp:
         return
     finding = ctx.finding(SCP_CHECK)
-    if finding is None or finding.status.value in ("pass", "not_applicable"):
+    if finding is None or finding.status in (Status.PASS, Status.NOT_APPLICABLE):
         return
     audit = ctx.audit
     if audit.scp_enabled is None or audit.nodes is None:
