@@ -52,6 +52,7 @@ from rootguard._remediation._outcomes import ActionStatus
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_athena import AthenaClient
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -116,7 +117,7 @@ _ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *_SHAP
 
 
 def _start(
-    client: Any,
+    client: AthenaClient,
     sql: str,
     *,
     database: str | None,
@@ -140,7 +141,7 @@ def _start(
     return qid
 
 
-def _execution(client: Any, qid: str) -> tuple[str, dict[str, Any]]:
+def _execution(client: AthenaClient, qid: str) -> tuple[str, dict[str, Any]]:
     try:
         execution = expect(client.get_query_execution(QueryExecutionId=qid), "QueryExecution", dict)
         state = expect(expect(execution, "Status", dict), "State", str)
@@ -151,7 +152,7 @@ def _execution(client: Any, qid: str) -> tuple[str, dict[str, Any]]:
     return state, execution
 
 
-def _wait(client: Any, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
+def _wait(client: AthenaClient, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
     """Poll until the query ends (backoff 0.25 s → 5 s); _TimedOut past ``timeout``."""
     deadline = _monotonic() + timeout
     delay = _FIRST_DELAY
@@ -166,7 +167,7 @@ def _wait(client: Any, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
         delay = min(delay * _BACKOFF, _MAX_DELAY)
 
 
-def _stop(client: Any, qid: str) -> None:
+def _stop(client: AthenaClient, qid: str) -> None:
     """Best effort: a failure to stop is logged, never raised over the first problem."""
     try:
         client.stop_query_execution(QueryExecutionId=qid)
@@ -207,7 +208,7 @@ def _reason(execution: dict[str, Any]) -> str:
 
 
 def _run(
-    client: Any,
+    client: AthenaClient,
     sql: str,
     *,
     database: str | None,
@@ -281,7 +282,9 @@ def _check_columns(result_set: dict[str, Any], expected: tuple[str, ...]) -> Non
         raise MalformedResponse(f"the result's columns are not the query's ({shown} ...)")
 
 
-def _result_rows(client: Any, qid: str, expected: tuple[str, ...]) -> list[dict[str, str | None]]:
+def _result_rows(
+    client: AthenaClient, qid: str, expected: tuple[str, ...]
+) -> list[dict[str, str | None]]:
     """Every data row of the query's results, as {column: text or None}.
 
     The first row of the first page is Athena's header (the column names): it must be

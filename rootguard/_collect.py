@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -71,6 +71,12 @@ from rootguard._snapshot import (
     Trail,
     VirtualMfaDevice,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sns import SNSClient
 
 __all__ = ["collect", "collect_account"]
 
@@ -237,7 +243,7 @@ def collect_account(
 
 
 def _credential_report(
-    iam: Any,
+    iam: IAMClient,
     recorder: GapRecorder,
     *,
     sleep: Callable[[float], None] = time.sleep,
@@ -303,7 +309,7 @@ def _report_data(answer: Any) -> CredentialReportData:
 _SUMMARY = TypeAdapter(dict[str, int])
 
 
-def _account_summary(iam: Any) -> dict[str, int]:
+def _account_summary(iam: IAMClient) -> dict[str, int]:
     summary = expect(iam.get_account_summary(), "SummaryMap", dict)
     if any(isinstance(v, bool) or not isinstance(v, int) for v in summary.values()):
         raise MalformedResponse("SummaryMap has a value that is not a count")
@@ -311,7 +317,7 @@ def _account_summary(iam: Any) -> dict[str, int]:
 
 
 def _iam_account(
-    iam: Any, recorder: GapRecorder
+    iam: IAMClient, recorder: GapRecorder
 ) -> tuple[dict[str, int] | None, list[VirtualMfaDevice] | None]:
     summary = recorder.call("iam", "GetAccountSummary", None, lambda: _account_summary(iam))
 
@@ -706,7 +712,7 @@ def _event_rules(
     return rules
 
 
-def _rule_targets(events: Any, name: str) -> list[EventTarget]:
+def _rule_targets(events: EventBridgeClient, name: str) -> list[EventTarget]:
     return [
         EventTarget.model_validate(clean(t))
         for t in paginate(events, "ListTargetsByRule", "Targets", Rule=name)
@@ -739,7 +745,7 @@ def _topics(
     return [t for t in topics if t is not None]
 
 
-def _listed_topics(sns: Any) -> list[dict[str, Any]]:
+def _listed_topics(sns: SNSClient) -> list[dict[str, Any]]:
     listed = paginate(sns, "ListTopics", "Topics")
     if not all(isinstance(t.get("TopicArn"), str) and t["TopicArn"] for t in listed):
         raise MalformedResponse("a topic without an ARN")
@@ -754,7 +760,7 @@ def _topic_attributes(answer: Any) -> dict[str, str]:
 
 
 def _read_topic(
-    recorder: GapRecorder, sns: Any, region: str, arn: str, *, listed: bool
+    recorder: GapRecorder, sns: SNSClient, region: str, arn: str, *, listed: bool
 ) -> SnsTopic | None:
     attributes = recorder.attempt(
         "sns",
@@ -857,7 +863,7 @@ def _config(
     )
 
 
-def _recorder_statuses(config: Any) -> dict[str, dict[str, Any]]:
+def _recorder_statuses(config: ConfigServiceClient) -> dict[str, dict[str, Any]]:
     """Recorder statuses by name. A status that cannot be read leaves the recorder's
     ``recording`` unknown (the status call's gap), not the recorder itself."""
     found = expect_items(
@@ -875,7 +881,7 @@ def _recorder_statuses(config: Any) -> dict[str, dict[str, Any]]:
     return statuses
 
 
-def _rule_compliance(config: Any) -> dict[str, str | None]:
+def _rule_compliance(config: ConfigServiceClient) -> dict[str, str | None]:
     found = paginate(config, "DescribeComplianceByConfigRule", "ComplianceByConfigRules")
     compliance: dict[str, str | None] = {}
     for item in found:

@@ -18,7 +18,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import boto3
+
+    from rootguard._checks import Report
+    from rootguard._remediation._plan import Plan
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_REGIONS", "run_demo"]
 
@@ -229,7 +235,7 @@ def demo_records(now: datetime, *, seed: int = 7) -> list[dict[str, Any]]:
     return records
 
 
-def _upload_archive(session: Any, now: datetime) -> int:
+def _upload_archive(session: boto3.Session, now: datetime) -> int:
     """Write the demo records to S3 as CloudTrail would (one gzip file per region/hour)."""
     s3 = session.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=ARCHIVE_BUCKET)
@@ -263,7 +269,7 @@ def _upload_archive(session: Any, now: datetime) -> int:
     return len(by_file)
 
 
-def _status_line(report: Any, check_ids: tuple[str, ...]) -> str:
+def _status_line(report: Report, check_ids: tuple[str, ...]) -> str:
     parts = []
     for check_id in check_ids:
         statuses = sorted({str(f.status) for f in report.by_check(check_id)})
@@ -271,7 +277,7 @@ def _status_line(report: Any, check_ids: tuple[str, ...]) -> str:
     return "\n".join(parts)
 
 
-def _blocked_note(the_plan: Any) -> str:
+def _blocked_note(the_plan: Plan) -> str:
     """``; N blocked (incomplete: …)`` when the plan could not read what it needs."""
     if the_plan.complete:
         return ""

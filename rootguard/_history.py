@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -47,6 +47,9 @@ from rootguard._detect import detect_root_activity
 from rootguard._errors import CollectError, ParseError, name_list
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivities, RootActivity
 from rootguard._snapshot import Gap
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
 
 __all__ = ["EventHistoryResult", "TokenBucket", "lookup_root_activity"]
 
@@ -217,7 +220,7 @@ def lookup_root_activity(
 
     def one_region(region: str) -> list[dict[str, Any]]:
         client = recorder.call(
-            "cloudtrail", "LookupEvents", region, partial(factory.client, "cloudtrail", region)
+            "cloudtrail", "LookupEvents", region, lambda: factory.client("cloudtrail", region)
         )
         if client is None:
             return []
@@ -319,7 +322,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _lookup_region(
-    client: Any,
+    client: CloudTrailClient,
     region: str,
     *,
     queries: Sequence[dict[str, str] | None],
@@ -357,7 +360,7 @@ def _lookup_region(
 
 
 def _page(
-    client: Any, request: dict[str, Any], previous: str | None
+    client: CloudTrailClient, request: dict[str, Any], previous: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One LookupEvents page: its items (objects) and the next token (None: the last).
 
