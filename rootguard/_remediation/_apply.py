@@ -28,6 +28,7 @@ from typing import Any
 
 import boto3
 from botocore import xform_name
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from rootguard._aws import (
@@ -86,7 +87,7 @@ _PROPAGATION_DELAYS = (2.0, 4.0, 8.0, 8.0, 8.0)
 _sleep: Callable[[float], None] = time.sleep
 
 
-def _send(client: Any, call: _Call) -> dict[str, Any]:
+def _send(client: BaseClient, call: _Call) -> dict[str, Any]:
     """One mutating call, retried while a just-created role propagates."""
     method = getattr(client, xform_name(call.operation))
     for delay in (*_PROPAGATION_DELAYS, None):
@@ -114,7 +115,7 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
     sent: list[str] = []
     try:
         client = ctx.client(action)
-        decision = handler(ctx, client, action)
+        decision = handler(ctx, action)
         if not decision.calls:
             return ActionOutcome(
                 action=action,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -43,11 +43,15 @@ from rootguard._remediation._handling import (
 )
 from rootguard._remediation._outcomes import PendingConfirmation
 
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
 # Each handler only reads, and returns the mutating calls needed (none: satisfied).
 
 
 @handles(CreateTopic)
-def _create_topic(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_topic(ctx: _Context, a: CreateTopic) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         c.get_topic_attributes(TopicArn=a.resource)
     except ClientError as exc:
@@ -58,7 +62,8 @@ def _create_topic(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(SetTopicPolicy)
-def _topic_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _topic_policy(ctx: _Context, a: SetTopicPolicy) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     arn = a.params["TopicArn"]
     attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
     current = _doc(attributes.get("Policy"))
@@ -85,7 +90,7 @@ def _alias_name(a: ApiAction) -> str:
     return alias
 
 
-def _adoptable_key(c: Any, alias: str, aliased: set[str]) -> str | None:
+def _adoptable_key(c: KMSClient, alias: str, aliased: set[str]) -> str | None:
     """A key an interrupted run created (tagged with ``alias``, enabled) whose alias was
     never attached: adopted instead of creating a second key. Keys that already have an
     alias are not rootguard's orphans and are not looked at; keys whose tags cannot be
@@ -109,7 +114,8 @@ def _adoptable_key(c: Any, alias: str, aliased: set[str]) -> str | None:
 
 
 @handles(CreateKey)
-def _kms_key(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _kms_key(ctx: _Context, a: CreateKey) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     alias = _alias_name(a)
     aliases = paginate(c, "ListAliases", "Aliases")
     found = next((x for x in aliases if x.get("AliasName") == alias), None)
@@ -154,7 +160,8 @@ def _kms_key(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(SetTopicEncryption)
-def _topic_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _topic_encryption(ctx: _Context, a: SetTopicEncryption) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     arn = a.params["TopicArn"]
     attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
     current = str(attributes.get("KmsMasterKeyId") or "")
@@ -169,7 +176,8 @@ def _topic_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(Subscribe)
-def _subscribe(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _subscribe(ctx: _Context, a: Subscribe) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     subs = paginate(c, "ListSubscriptionsByTopic", "Subscriptions", TopicArn=p["TopicArn"])
     endpoint = str(p["Endpoint"]).lower()
@@ -220,7 +228,8 @@ _ALARM_KEYS = (
 
 
 @handles(PutMetricAlarm)
-def _metric_alarm(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _metric_alarm(ctx: _Context, a: PutMetricAlarm) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     found = c.describe_alarms(AlarmNames=[p["AlarmName"]], AlarmTypes=["MetricAlarm"])
     alarms = found.get("MetricAlarms") or []
@@ -239,7 +248,8 @@ def _metric_alarm(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutRule)
-def _rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _rule(ctx: _Context, a: PutRule) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     try:
         have = c.describe_rule(Name=p["Name"])
@@ -253,7 +263,8 @@ def _rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutTargets)
-def _targets(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _targets(ctx: _Context, a: PutTargets) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     have = paginate(c, "ListTargetsByRule", "Targets", Rule=p["Rule"])
     missing = [
@@ -276,7 +287,8 @@ def _targets(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutConfigurationRecorder)
-def _recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _recorder(ctx: _Context, a: PutConfigurationRecorder) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     wanted = a.params["ConfigurationRecorder"]
     recorders = c.describe_configuration_recorders().get("ConfigurationRecorders") or []
     same = next((r for r in recorders if r.get("name") == wanted["name"]), None)
@@ -296,7 +308,8 @@ def _recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutDeliveryChannel)
-def _delivery_channel(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _delivery_channel(ctx: _Context, a: PutDeliveryChannel) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     channels = c.describe_delivery_channels().get("DeliveryChannels") or []
     return _one_per_region(
         "delivery channel",
@@ -319,7 +332,8 @@ def _one_per_region(what: str, existing: Sequence[Mapping[str, Any]], create: _C
 
 
 @handles(StartConfigurationRecorder)
-def _start_recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _start_recorder(ctx: _Context, a: StartConfigurationRecorder) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["ConfigurationRecorderName"]
     status = c.describe_configuration_recorder_status(ConfigurationRecorderNames=[name])
     if any(s.get("recording") for s in status.get("ConfigurationRecordersStatus") or []):
@@ -328,7 +342,8 @@ def _start_recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutConfigRule)
-def _config_rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _config_rule(ctx: _Context, a: PutConfigRule) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     rule = a.params["ConfigRule"]
     try:
         found = c.describe_config_rules(ConfigRuleNames=[rule["ConfigRuleName"]])

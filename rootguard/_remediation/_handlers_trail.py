@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from rootguard._aws import error_message, paginate
 from rootguard._judge import judge_selectors
 from rootguard._remediation._actions import (
-    ApiAction,
     CreateBucket,
     CreateLogGroup,
     CreateRole,
@@ -46,11 +45,16 @@ from rootguard._remediation._handling import (
     handles,
 )
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+
 # Each handler only reads, and returns the mutating calls needed (none: satisfied).
 
 
 @handles(CreateBucket)
-def _create_bucket(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_bucket(ctx: _Context, a: CreateBucket) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         c.head_bucket(Bucket=a.params["Bucket"])
     except ClientError as exc:
@@ -69,7 +73,8 @@ def _create_bucket(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutBucketTagging)
-def _bucket_tagging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _bucket_tagging(ctx: _Context, a: PutBucketTagging) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     bucket = a.params["Bucket"]
     try:
         have = c.get_bucket_tagging(Bucket=bucket).get("TagSet") or []
@@ -90,7 +95,8 @@ def _bucket_tagging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutPublicAccessBlock)
-def _public_access_block(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _public_access_block(ctx: _Context, a: PutPublicAccessBlock) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         have = c.get_public_access_block(Bucket=a.params["Bucket"]).get(
             "PublicAccessBlockConfiguration", {}
@@ -106,7 +112,8 @@ def _public_access_block(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutBucketEncryption)
-def _bucket_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _bucket_encryption(ctx: _Context, a: PutBucketEncryption) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         rules = (
             c.get_bucket_encryption(Bucket=a.params["Bucket"])
@@ -128,7 +135,8 @@ def _bucket_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutBucketPolicy)
-def _bucket_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _bucket_policy(ctx: _Context, a: PutBucketPolicy) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     bucket = a.params["Bucket"]
     try:
         current = _doc(c.get_bucket_policy(Bucket=bucket).get("Policy"))
@@ -146,13 +154,14 @@ def _bucket_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
     )
 
 
-def _find_log_group(c: Any, name: str) -> dict[str, Any] | None:
+def _find_log_group(c: CloudWatchLogsClient, name: str) -> dict[str, Any] | None:
     groups = paginate(c, "DescribeLogGroups", "logGroups", logGroupNamePrefix=name)
     return next((g for g in groups if g.get("logGroupName") == name), None)
 
 
 @handles(CreateLogGroup)
-def _create_log_group(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_log_group(ctx: _Context, a: CreateLogGroup) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     if _find_log_group(c, a.params["logGroupName"]) is not None:
         return _Decision(detail="the log group exists")
     return _Decision(
@@ -161,7 +170,8 @@ def _create_log_group(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutRetentionPolicy)
-def _retention(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _retention(ctx: _Context, a: PutRetentionPolicy) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["logGroupName"]
     group = _find_log_group(c, name)
     if group is None:
@@ -178,7 +188,8 @@ def _retention(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(CreateRole)
-def _create_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_role(ctx: _Context, a: CreateRole) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["RoleName"]
     try:
         role = c.get_role(RoleName=name)["Role"]
@@ -206,7 +217,8 @@ def _create_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutRolePolicy)
-def _role_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _role_policy(ctx: _Context, a: PutRolePolicy) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         have = c.get_role_policy(RoleName=a.params["RoleName"], PolicyName=a.params["PolicyName"])
     except ClientError as exc:
@@ -219,7 +231,8 @@ def _role_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(CreateServiceLinkedRole)
-def _service_linked_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _service_linked_role(ctx: _Context, a: CreateServiceLinkedRole) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     service = a.params["AWSServiceName"]
     roles = paginate(c, "ListRoles", "Roles", PathPrefix=f"/aws-service-role/{service}/")
     if roles:
@@ -253,7 +266,7 @@ def _trail_additions(trail: Mapping[str, Any], wanted: Mapping[str, Any]) -> dic
     return add
 
 
-def _get_trail(c: Any, name: str) -> dict[str, Any] | None:
+def _get_trail(c: CloudTrailClient, name: str) -> dict[str, Any] | None:
     try:
         return dict(c.get_trail(Name=name)["Trail"])
     except ClientError as exc:
@@ -263,7 +276,8 @@ def _get_trail(c: Any, name: str) -> dict[str, Any] | None:
 
 
 @handles(CreateTrail)
-def _create_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_trail(ctx: _Context, a: CreateTrail) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["Name"]
     trail = _get_trail(c, name)
     if trail is None:
@@ -280,7 +294,8 @@ def _create_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(UpdateTrail)
-def _update_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _update_trail(ctx: _Context, a: UpdateTrail) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["Name"]
     trail = _get_trail(c, name)
     if trail is None:
@@ -292,14 +307,16 @@ def _update_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(StartLogging)
-def _start_logging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _start_logging(ctx: _Context, a: StartLogging) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     if c.get_trail_status(Name=a.params["Name"]).get("IsLogging"):
         return _Decision(detail="the trail is logging")
     return _Decision([_Call("StartLogging", a.params)])
 
 
 @handles(PutEventSelectors)
-def _event_selectors(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _event_selectors(ctx: _Context, a: PutEventSelectors) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["TrailName"]
     have = c.get_event_selectors(TrailName=name)
     basic = have.get("EventSelectors") or []
@@ -320,7 +337,8 @@ def _event_selectors(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutMetricFilter)
-def _metric_filter(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _metric_filter(ctx: _Context, a: PutMetricFilter) -> _Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     filters = paginate(
         c,

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from rootguard._aws import ClientFactory, error_code
@@ -53,9 +54,16 @@ class _Context:
         self.plan = plan
         self.pending: list[PendingConfirmation] = []
 
-    def client(self, action: ApiAction) -> Any:
-        region = action.region or _GLOBAL_REGION.get(self.plan.partition, "us-east-1")
-        return self.factory.client(action.service, region)
+    def region(self, action: ApiAction) -> str:
+        """Where the action's calls go (a global service: the partition's global region)."""
+        return action.region or _GLOBAL_REGION.get(self.plan.partition, "us-east-1")
+
+    def client(self, action: ApiAction) -> BaseClient:
+        """The untyped client of the action's service, for the mutating calls (sent by
+        operation name). A handler reads with the typed one:
+        ``ctx.factory.client(a.service, ctx.region(a))`` (the action class's
+        ``service`` is a literal), which is the same cached client."""
+        return self.factory.client(action.service, self.region(action))
 
 
 def _code(exc: ClientError) -> str:
@@ -117,20 +125,35 @@ def _missing_codes(exc: ClientError, *codes: str) -> bool:
     return bool(_code(exc) in codes)
 
 
-Handler = Callable[[_Context, Any, ApiAction], _Decision]
+A = TypeVar("A", bound=ApiAction)
+
+Handler = Callable[[_Context, ApiAction], _Decision]
 """Reads the resource an action names and decides the calls (none: already satisfied)."""
 
 HANDLERS: dict[type[ApiAction], Handler] = {}
 """The handler of each API action class (filled by :func:`handles`)."""
 
 
-def handles(action_class: type[ApiAction]) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of ``action_class``."""
+def handles(
+    action_class: type[A],
+) -> Callable[[Callable[[_Context, A], _Decision]], Callable[[_Context, A], _Decision]]:
+    """Register the decorated function as the handler of ``action_class``.
 
-    def register(handler: Handler) -> Handler:
+    The function takes the action as its own class (so ``a.service`` is a literal and
+    ``ctx.factory.client(a.service, ...)`` the typed client); the registry holds a
+    wrapper that accepts any API action and refuses one of another class.
+    """
+
+    def register(handler: Callable[[_Context, A], _Decision]) -> Callable[[_Context, A], _Decision]:
         if action_class in HANDLERS:  # pragma: no cover - a programming error
             raise TypeError(f"{action_class.__name__} already has a handler")
-        HANDLERS[action_class] = handler
+
+        def run(ctx: _Context, action: ApiAction) -> _Decision:
+            if not isinstance(action, action_class):  # pragma: no cover - handler_for's job
+                raise TypeError(f"{type(action).__name__} is not a {action_class.__name__}")
+            return handler(ctx, action)
+
+        HANDLERS[action_class] = run
         return handler
 
     return register
