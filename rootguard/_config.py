@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from rootguard._checks import Policy
 from rootguard._errors import ParseError
+from rootguard._posture._policy import Policy
 
 if sys.version_info >= (3, 11):
     import tomllib

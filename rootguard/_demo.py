@@ -293,10 +293,10 @@ def run_demo(*, out: TextIO) -> int:
     import boto3
 
     from rootguard._archive import scan_cloudtrail_archive
-    from rootguard._checks import evaluate
     from rootguard._cli import report_table
     from rootguard._collect import collect
     from rootguard._moto_seed import RootKey, RootState, moto_root
+    from rootguard._posture._evaluate import evaluate
     from rootguard._remediation._apply import apply
     from rootguard._remediation._options import RemediationOptions
     from rootguard._remediation._planner import plan

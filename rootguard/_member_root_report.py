@@ -38,9 +38,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
 from rootguard._account_error import AccountError
-from rootguard._checks import CHECKS, DerivedFieldsModel, Finding, Status
 from rootguard._errors import ParseError
 from rootguard._models import StrEnum, UtcDatetime
+from rootguard._posture._catalogue import CHECKS
+from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._scp import PROBE_ACTIONS, ScpVerdict, scp_denies_root
 from rootguard._snapshot import Gap
 

@@ -35,21 +35,16 @@ from pydantic import (
 )
 
 from rootguard._account_error import AccountError
-from rootguard._checks import (
-    CHECK_IDS,
-    CHECKS,
-    DerivedFieldsModel,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    evaluate,
-)
 from rootguard._errors import ParseError
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
+from rootguard._posture._catalogue import CHECK_IDS, CHECKS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import DerivedFieldsModel, Finding, Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot, Trail
 
 __all__ = [

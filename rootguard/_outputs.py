@@ -22,7 +22,8 @@ from rootguard._errors import RootGuardError
 from rootguard._models import Severity
 
 if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
+    from rootguard._posture._models import Finding
+    from rootguard._posture._report import Report
 
 __all__ = [
     "ASFF_SCHEMA_VERSION",

@@ -59,7 +59,7 @@ class Suppression(BaseModel):
     @field_validator("check_id")
     @classmethod
     def _known_check(cls, value: str) -> str:
-        from rootguard._checks import CHECK_IDS
+        from rootguard._posture._catalogue import CHECK_IDS
 
         if not any(fnmatch.fnmatchcase(c, value) for c in CHECK_IDS):
             raise ValueError(f"no check id is or matches {value!r} (see rootguard.CHECK_IDS)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
     alarm_fires,
@@ -16,6 +15,7 @@ from rootguard._judge import (
     rule_enabled,
     rule_matches_root_activity,
 )
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import (
     BlockedKind,
     PutMetricAlarm,

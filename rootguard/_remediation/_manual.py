@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rootguard._checks import Status
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import BlockedKind, ManualStep
 from rootguard._remediation._constants import _ROOT_KEYS, _ROOT_MFA
 from rootguard._remediation._context import PlanContext, Read, Why

@@ -9,8 +9,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rootguard._checks import Policy, Report, evaluate
 from rootguard._errors import PlanError, RootGuardError
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._remediation._actions import BlockedKind
 from rootguard._remediation._alerting import (
     block_chain,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._errors import PlanError
 from rootguard._judge import PUBLISHING_SERVICES, SNS_KEY_ACTIONS, topic_encryption
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import (
     BlockedKind,
     CreateKey,

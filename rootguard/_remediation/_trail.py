@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._judge import parse_log_group_arn
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import (
     BlockedKind,
     CreateTrail,

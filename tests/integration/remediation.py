@@ -12,9 +12,12 @@ import boto3
 from botocore.awsrequest import AWSResponse
 
 from rootguard import CIS_ROOT_FILTER_PATTERN
-from rootguard._checks import Policy, Report, Status, evaluate
 from rootguard._collect import collect
 from rootguard._credential_report import COLUMNS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._remediation._apply import apply
 from rootguard._remediation._constants import ROOT_EVENT_PATTERN
 from rootguard._remediation._options import RemediationOptions

@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 
 import rootguard
-from rootguard._checks import (
-    ACCOUNT_CHECK_IDS,
-    CHECK_IDS,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    evaluate,
-)
+from rootguard._posture._catalogue import ACCOUNT_CHECK_IDS, CHECK_IDS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._snapshot import (
     AccountSnapshot,
     CredentialReportData,

@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from pydantic import ValidationError
 
 from rootguard import CIS_ROOT_FILTER_PATTERN, PlanError
-from rootguard._checks import Policy, Status, evaluate
 from rootguard._permissions import required_permissions
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._policy import Policy
 from rootguard._remediation._actions import ApiAction, ChangeType, ManualStep
 from rootguard._remediation._constants import ROOT_EVENT_PATTERN
 from rootguard._remediation._options import RemediationOptions
