@@ -73,7 +73,7 @@ from rootguard._models import (
 from rootguard._org import scan_organization
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import required_permissions
-from rootguard._posture._catalogue import CHECK_IDS
+from rootguard._posture._catalogue import CHECK_IDS, PLANNED_CHECKS, CheckId
 from rootguard._posture._evaluate import evaluate
 from rootguard._posture._models import Finding, Status, SuppressionNote
 from rootguard._posture._policy import Policy
@@ -109,6 +109,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
+    "PLANNED_CHECKS",
     "AccountError",
     "AccountResult",
     "AccountSnapshot",
@@ -129,6 +130,7 @@ __all__ = [
     "BlockedKind",
     "ChangeType",
     "Channel",
+    "CheckId",
     "CloudTrailEvent",
     "CollectError",
     "CredentialReport",

@@ -18,6 +18,7 @@ from rootguard._judge import (
     parse_log_group_arn,
     topic_encryption,
 )
+from rootguard._posture._catalogue import CheckId
 from rootguard._posture._context import _Ctx, _join, _plural, _Tri
 from rootguard._posture._models import Status
 from rootguard._posture._trails import _TrailVerdict
@@ -208,7 +209,7 @@ def _chain_from_metric(
 
 
 def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known: bool) -> None:
-    check = "monitoring.root_metric_alarm"
+    check = CheckId.MONITORING_ROOT_METRIC_ALARM
     if not trails_known:
         text, gaps = ctx.missing("the trail list", "cloudtrail", ("DescribeTrails",))
         ctx.add(
@@ -219,7 +220,7 @@ def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known
             evidence={"gaps": gaps},
         )
         return
-    multi = next(f for f in ctx.findings if f.check_id == "cloudtrail.multi_region")
+    multi = next(f for f in ctx.findings if f.check_id == CheckId.CLOUDTRAIL_MULTI_REGION)
     if not qualifying:
         status = Status.UNKNOWN if multi.status is Status.UNKNOWN else Status.FAIL
         ctx.add(

@@ -8,6 +8,7 @@ from rootguard._judge import (
     active_managed_rules,
     records_iam,
 )
+from rootguard._posture._catalogue import CheckId
 from rootguard._posture._context import _Ctx, _join, _Tri
 from rootguard._posture._models import Status
 from rootguard._snapshot import (
@@ -20,7 +21,7 @@ def _records_iam(recorder: ConfigRecorder) -> bool | None:
 
 
 def _check_config(ctx: _Ctx) -> None:
-    check = "config.root_rules"
+    check = CheckId.CONFIG_ROOT_RULES
     required = tuple(ctx.policy.required_config_rules)
     regions = sorted(set(ctx.snapshot.region_data) | set(ctx.snapshot.regions))
     per_region: dict[str, dict[str, Any]] = {}

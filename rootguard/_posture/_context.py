@@ -15,7 +15,7 @@ from rootguard._judge import (
     PatternVerdict,
 )
 from rootguard._models import Severity
-from rootguard._posture._catalogue import CHECKS
+from rootguard._posture._catalogue import CHECKS, CheckId
 from rootguard._posture._models import Finding, Status
 from rootguard._posture._policy import Policy
 from rootguard._snapshot import (
@@ -161,7 +161,7 @@ class _Ctx:
 
     def add(
         self,
-        check_id: str,
+        check_id: CheckId,
         status: Status,
         *,
         resource: str,

@@ -12,7 +12,7 @@ from rootguard._credential_report import (
 )
 from rootguard._models import RootActivity
 from rootguard._posture._alarm import _check_metric_alarm
-from rootguard._posture._catalogue import _ORDER
+from rootguard._posture._catalogue import _ORDER, CheckId
 from rootguard._posture._config import _check_config
 from rootguard._posture._context import _Ctx
 from rootguard._posture._eventbridge import _check_eventbridge
@@ -77,7 +77,7 @@ def evaluate(
         >>> import rootguard
         >>> snap = rootguard.AccountSnapshot(account_id="111122223333", regions=["us-east-1"])
         >>> report = rootguard.evaluate(snap, now=datetime(2024, 5, 1, tzinfo=timezone.utc))
-        >>> report.by_check("root.mfa_enabled")[0].status
+        >>> report.by_check(CheckId.ROOT_MFA_ENABLED)[0].status
         <Status.UNKNOWN: 'UNKNOWN'>
     """
     policy = policy if policy is not None else Policy()
@@ -92,7 +92,7 @@ def evaluate(
     _check_root_count(
         ctx,
         facts,
-        check="root.no_access_keys",
+        check=CheckId.ROOT_NO_ACCESS_KEYS,
         summary_key="AccountAccessKeysPresent",
         row_attr="active_access_keys",
         noun="access key",
@@ -100,7 +100,7 @@ def evaluate(
     _check_root_count(
         ctx,
         facts,
-        check="root.no_signing_certificates",
+        check=CheckId.ROOT_NO_SIGNING_CERTIFICATES,
         summary_key="AccountSigningCertificatesPresent",
         row_attr="active_certificates",
         noun="signing certificate",
@@ -139,7 +139,7 @@ def evaluate(
 def _expected_usage(finding: Finding, activity: Sequence[RootActivity]) -> Finding:
     """``root.recent_usage`` FAIL is SUPPRESSED when every recent root use is expected
     (an expired expected-activity rule is noted, and the FAIL stays)."""
-    if finding.check_id != "root.recent_usage" or finding.status is not Status.FAIL:
+    if finding.check_id != CheckId.ROOT_RECENT_USAGE or finding.status is not Status.FAIL:
         return finding
     if not activity or any(a.expected is None for a in activity):
         return finding

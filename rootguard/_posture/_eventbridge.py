@@ -13,6 +13,7 @@ from rootguard._judge import (
     rule_matches,
 )
 from rootguard._posture._alarm import _topic_state
+from rootguard._posture._catalogue import CheckId
 from rootguard._posture._context import _Ctx, _join, _Tri
 from rootguard._posture._models import Status
 from rootguard._snapshot import (
@@ -109,7 +110,7 @@ def _forward_state(
 
 
 def _check_eventbridge(ctx: _Ctx) -> None:
-    check = "monitoring.root_eventbridge"
+    check = CheckId.MONITORING_ROOT_EVENTBRIDGE
     regions = sorted(set(ctx.snapshot.regions))
     if not regions:
         ctx.add(

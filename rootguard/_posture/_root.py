@@ -15,6 +15,7 @@ from rootguard._credential_report import (
 )
 from rootguard._errors import ParseError
 from rootguard._models import Severity
+from rootguard._posture._catalogue import CheckId
 from rootguard._posture._context import _Ctx, _iso, _plural
 from rootguard._posture._models import Status
 
@@ -148,7 +149,7 @@ def _check_root_mfa(ctx: _Ctx, facts: _RootFacts) -> bool | None:
         and facts.row.mfa_active != mfa
     ):
         evidence["sources_disagree"] = True
-    check = "root.mfa_enabled"
+    check = CheckId.ROOT_MFA_ENABLED
     if mfa is True:
         ctx.add(
             check,
@@ -205,7 +206,7 @@ def _check_root_mfa(ctx: _Ctx, facts: _RootFacts) -> bool | None:
 
 
 def _check_root_hardware_mfa(ctx: _Ctx, facts: _RootFacts, mfa: bool | None) -> None:
-    check = "root.hardware_mfa"
+    check = CheckId.ROOT_HARDWARE_MFA
     devices = ctx.snapshot.virtual_mfa_devices
     evidence: dict[str, Any] = {"mfa_enabled": mfa}
     if mfa is None:
@@ -275,7 +276,7 @@ def _check_root_count(
     ctx: _Ctx,
     facts: _RootFacts,
     *,
-    check: str,
+    check: CheckId,
     summary_key: str,
     row_attr: str,
     noun: str,
@@ -328,7 +329,7 @@ def _check_root_count(
 
 
 def _check_root_recent_usage(ctx: _Ctx, facts: _RootFacts) -> None:
-    check = "root.recent_usage"
+    check = CheckId.ROOT_RECENT_USAGE
     days = ctx.policy.root_usage_days
     evidence: dict[str, Any] = {"root_usage_days": days, "now": _iso(ctx.now)}
     if facts.row is None:
@@ -393,7 +394,7 @@ def _check_root_recent_usage(ctx: _Ctx, facts: _RootFacts) -> None:
 
 
 def _check_centralized_access(ctx: _Ctx) -> None:
-    check = "root.centralized_access"
+    check = CheckId.ROOT_CENTRALIZED_ACCESS
     org = ctx.snapshot.organization
     if org is None:
         text, gaps = ctx.missing(

@@ -13,9 +13,12 @@ from rootguard._judge import (
     topic_encryption,
 )
 from rootguard._posture._alarm import _topic_state
+from rootguard._posture._catalogue import CheckId
 from rootguard._posture._context import _Ctx, _join
 from rootguard._posture._models import Status
 
+_ALERTING_CHECKS = (CheckId.MONITORING_ROOT_METRIC_ALARM, CheckId.MONITORING_ROOT_EVENTBRIDGE)
+"""The checks whose alert topics this check judges."""
 _ACCOUNT_KEYS = ("aws:sourceaccount", "aws:sourceowner", "aws:principalaccount")
 _ARN_KEYS = ("aws:sourcearn", "aws:principalarn")
 _RESTRICTING_OPS = (
@@ -96,12 +99,13 @@ def _policy_problems(policy: Any, account_id: str) -> tuple[list[str], list[str]
 
 
 def _check_topic_policies(ctx: _Ctx) -> None:
-    check = "monitoring.alert_topic_secure"
+    check = CheckId.MONITORING_ALERT_TOPIC_SECURE
     if not ctx.alert_topics:
         undecided = [
             f.check_id
             for f in ctx.findings
-            if f.check_id in ("monitoring.root_metric_alarm", "monitoring.root_eventbridge")
+            if f.check_id
+            in (CheckId.MONITORING_ROOT_METRIC_ALARM, CheckId.MONITORING_ROOT_EVENTBRIDGE)
             and f.status is Status.UNKNOWN
         ]
         if undecided:
@@ -207,14 +211,15 @@ def _check_topic_policies(ctx: _Ctx) -> None:
     _unidentified_topics(ctx, check)
 
 
-def _unidentified_topics(ctx: _Ctx, check: str) -> None:
+def _unidentified_topics(ctx: _Ctx, check: CheckId) -> None:
     """UNKNOWN in each region whose alerting could not be fully read and where no alert
     topic was judged: a topic that alerting there uses may exist and be open, unseen."""
     judged = {arn_part(arn, 3) for arn in ctx.alert_topics}
     undecided: dict[str | None, list[str]] = {}
     for f in ctx.findings:
         if (
-            f.check_id in ("monitoring.root_metric_alarm", "monitoring.root_eventbridge")
+            f.check_id
+            in (CheckId.MONITORING_ROOT_METRIC_ALARM, CheckId.MONITORING_ROOT_EVENTBRIDGE)
             and f.status is Status.UNKNOWN
             and f.region not in judged
         ):

@@ -9,6 +9,7 @@ from typing import Any
 from rootguard._judge import (
     judge_selectors,
 )
+from rootguard._posture._catalogue import CheckId
 from rootguard._posture._context import _Ctx, _iso, _join
 from rootguard._posture._models import Status
 from rootguard._snapshot import (
@@ -115,7 +116,11 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
     """cloudtrail.multi_region, .log_validation, .cloudwatch_logs. Returns the qualifying
     trails (best first) for the alarm chain."""
     trails = ctx.snapshot.trails
-    ids = ("cloudtrail.multi_region", "cloudtrail.log_validation", "cloudtrail.cloudwatch_logs")
+    ids = (
+        CheckId.CLOUDTRAIL_MULTI_REGION,
+        CheckId.CLOUDTRAIL_LOG_VALIDATION,
+        CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+    )
     if trails is None:
         text, gaps = ctx.missing("the trail list", "cloudtrail", ("DescribeTrails",))
         for check in ids:
@@ -137,7 +142,7 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
         best = qualifying[0]
         kind = "organization trail" if best.trail.is_organization_trail else "trail"
         ctx.add(
-            "cloudtrail.multi_region",
+            CheckId.CLOUDTRAIL_MULTI_REGION,
             Status.PASS,
             resource=best.arn,
             detail=f"{kind.capitalize()} {best.trail.name} (home region "
@@ -147,7 +152,7 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
         )
     elif undecided:
         ctx.add(
-            "cloudtrail.multi_region",
+            CheckId.CLOUDTRAIL_MULTI_REGION,
             Status.UNKNOWN,
             resource=undecided[0].arn,
             detail="No trail is known to qualify, and some could not be judged: "
@@ -163,7 +168,7 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
             else "No CloudTrail trail applies to this account."
         )
         ctx.add(
-            "cloudtrail.multi_region",
+            CheckId.CLOUDTRAIL_MULTI_REGION,
             Status.FAIL,
             resource=verdicts[0].arn if verdicts else ctx.account_resource,
             detail=detail,
@@ -194,7 +199,7 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
     }
     if validating:
         ctx.add(
-            "cloudtrail.log_validation",
+            CheckId.CLOUDTRAIL_LOG_VALIDATION,
             Status.PASS,
             resource=validating[0].arn,
             detail=f"Trail {validating[0].trail.name} validates its log files (digest files).",
@@ -202,7 +207,7 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
         )
     else:
         ctx.add(
-            "cloudtrail.log_validation",
+            CheckId.CLOUDTRAIL_LOG_VALIDATION,
             Status.FAIL,
             resource=qualifying[0].arn,
             detail="Log file validation is off on every qualifying trail: "
@@ -216,7 +221,7 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
 
 
 def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> None:
-    check = "cloudtrail.cloudwatch_logs"
+    check = CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS
     max_age = ctx.policy.cloudwatch_delivery_max_age_hours
     per_trail: list[dict[str, Any]] = []
     passing: list[tuple[_TrailVerdict, str]] = []

@@ -9,6 +9,8 @@ import rootguard
 EXPECTED_PUBLIC_API = {
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
+    "PLANNED_CHECKS",
+    "CheckId",
     "AccountError",
     "AccountResult",
     "AccountSnapshot",
