@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     ConfigDict,
@@ -16,11 +16,9 @@ from pydantic import (
 from rootguard._errors import ParseError
 from rootguard._kinds import check_kind
 from rootguard._models import RootActivity, UtcDatetime
+from rootguard._outputs import Record, to_asff, to_markdown, to_ocsf, to_records
 from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._posture._policy import Policy
-
-if TYPE_CHECKING:
-    from rootguard._outputs import Record
 
 __all__ = ["REPORT_SCHEMA_VERSION", "Report"]
 
@@ -99,9 +97,7 @@ class Report(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON (:meth:`from_json` reads it back, equal)."""
-        from rootguard._outputs import to_json
-
-        return to_json(self, indent=indent)
+        return self.model_dump_json(indent=indent)
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Report:
@@ -137,8 +133,6 @@ class Report(DerivedFieldsModel):
         Raises:
             RootGuardError: neither ``now`` nor :attr:`generated_at` is known.
         """
-        from rootguard._outputs import to_asff
-
         return to_asff(self, region=region, product_arn=product_arn, now=now)
 
     def to_ocsf(self, *, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -148,20 +142,14 @@ class Report(DerivedFieldsModel):
         Raises:
             RootGuardError: neither ``now`` nor :attr:`generated_at` is known.
         """
-        from rootguard._outputs import to_ocsf
-
         return to_ocsf(self, now=now)
 
     def to_markdown(self) -> str:
         """A markdown summary and a table of every finding."""
-        from rootguard._outputs import to_markdown
-
         return to_markdown(self)
 
     def to_records(self) -> list[Record]:
         """Flat records (scalars only, one per finding): ``pandas.DataFrame(records)``."""
-        from rootguard._outputs import to_records
-
         return to_records(self)
 
     def to_html(self, *, activities: Sequence[RootActivity] | None = None) -> str:
