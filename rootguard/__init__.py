@@ -42,6 +42,7 @@ from rootguard._errors import (
     ParseError,
     PatternError,
     PlanError,
+    PolicyError,
     RootGuardError,
     ScanError,
 )
@@ -160,6 +161,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "Policy",
+    "PolicyError",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",

@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from rootguard._account_error import AccountError
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, PolicyError
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
@@ -470,6 +470,8 @@ class OrganizationReport(DerivedFieldsModel):
             raise ParseError(
                 f"not a rootguard organization report: {exc.errors()[0]['msg']}"
             ) from None
+        except PolicyError as exc:  # the policy of the report or of an account's report
+            raise ParseError(f"not a rootguard organization report: {exc}") from None
 
     def to_asff(
         self,

@@ -5,19 +5,38 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
     field_validator,
+    model_validator,
 )
 
+from rootguard._errors import PolicyError
 from rootguard._models import RootActivities, RootActivity
 from rootguard._posture._catalogue import CHECK_IDS
 from rootguard._suppress import ExpectedActivity, Suppression, mark_expected
 
 __all__ = ["Policy"]
+
+
+def _policy_error(exc: ValidationError) -> PolicyError:
+    """A :class:`PolicyError` naming each invalid value and why."""
+    problems: list[tuple[tuple[int | str, ...], str, str]] = []
+    for error in exc.errors():
+        where = tuple(error.get("loc", ()))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append((where, str(error.get("type", "")), message))
+    shown = [
+        message if not where else f"{'.'.join(str(part) for part in where)}: {message}"
+        for where, _, message in problems
+    ]
+    return PolicyError("invalid policy: " + "; ".join(shown), problems=problems)
 
 
 class Policy(BaseModel):
@@ -50,6 +69,10 @@ class Policy(BaseModel):
             ``root.recent_usage`` is SUPPRESSED when every recent use is expected.
             Default none.
 
+    Raises:
+        PolicyError: a value is invalid (unknown key, wrong type, out of range, unknown
+            check id, invalid rule); pydantic's ``ValidationError`` never escapes.
+
     Examples:
         >>> import rootguard
         >>> rootguard.Policy(root_usage_days=30).root_usage_days
@@ -68,6 +91,14 @@ class Policy(BaseModel):
     checks: tuple[str, ...] | None = None
     suppressions: tuple[Suppression, ...] = ()
     expected_activity: tuple[ExpectedActivity, ...] = ()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_policy_error(cls, data: Any, handler: ModelWrapValidatorHandler[Policy]) -> Policy:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _policy_error(exc) from None
 
     @field_validator("checks")
     @classmethod

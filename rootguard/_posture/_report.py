@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, PolicyError
 from rootguard._kinds import check_kind
 from rootguard._models import RootActivity, UtcDatetime
 from rootguard._outputs import Record, to_asff, to_markdown, to_ocsf, to_records
@@ -112,6 +112,8 @@ class Report(DerivedFieldsModel):
             return cls.model_validate_json(data)
         except ValidationError as exc:
             raise ParseError(f"not a rootguard report: {exc.errors()[0]['msg']}") from None
+        except PolicyError as exc:  # the report's policy
+            raise ParseError(f"not a rootguard report: {exc}") from None
 
     def to_asff(
         self,

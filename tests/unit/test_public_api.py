@@ -60,6 +60,7 @@ EXPECTED_PUBLIC_API = {
     "Plan",
     "PlanError",
     "Policy",
+    "PolicyError",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
