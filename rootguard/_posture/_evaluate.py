@@ -1,5 +1,20 @@
 """Posture evaluation (pure): an :class:`~rootguard.AccountSnapshot` in, a
-:class:`~rootguard.Report` of findings out."""
+:class:`~rootguard.Report` of findings out.
+
+Every check of ``docs/checks.md`` is judged from the snapshot alone — no AWS call, no clock
+(``now`` is a parameter, by default the snapshot's ``collected_at``). Data missing from the
+snapshot (``None``, with a :class:`~rootguard._snapshot.Gap` saying which call failed) makes
+the affected check ``UNKNOWN`` with the failed call named in the detail: never a guessed
+PASS or FAIL.
+
+Patterns are judged by evaluating them (``filter_pattern_matches`` /
+``event_pattern_matches``) against the canonical events of :mod:`rootguard._canonical`,
+never by comparing their text. The judgements the planner shares (selectors, patterns,
+alarms, rules, Config recording) live in :mod:`rootguard._judge`. The check families
+(one module each) write their findings to the context of :mod:`._context`; this module
+runs them in report order, then applies expected activity, suppressions and
+``Policy.checks``, and sorts.
+"""
 
 from __future__ import annotations
 
