@@ -23,15 +23,6 @@ from rootguard._archive import scan_cloudtrail_archive
 from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
 from rootguard._athena_sql import AthenaHunt, athena_table_ddl
 from rootguard._check_api import check
-from rootguard._checks import (
-    CHECK_IDS,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    SuppressionNote,
-    evaluate,
-)
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._collect import collect
 from rootguard._credential_report import (
@@ -51,6 +42,7 @@ from rootguard._errors import (
     ParseError,
     PatternError,
     PlanError,
+    PolicyError,
     RootGuardError,
     ScanError,
 )
@@ -82,6 +74,11 @@ from rootguard._models import (
 from rootguard._org import scan_organization
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import required_permissions
+from rootguard._posture._catalogue import CHECK_IDS, PLANNED_CHECKS, CheckId
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status, SuppressionNote
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._remediation._actions import Action, ApiAction, BlockedKind, ChangeType, ManualStep
 from rootguard._remediation._apply import apply
 from rootguard._remediation._options import (
@@ -113,6 +110,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
+    "PLANNED_CHECKS",
     "AccountError",
     "AccountResult",
     "AccountSnapshot",
@@ -133,6 +131,7 @@ __all__ = [
     "BlockedKind",
     "ChangeType",
     "Channel",
+    "CheckId",
     "CloudTrailEvent",
     "CollectError",
     "CredentialReport",
@@ -162,6 +161,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "Policy",
+    "PolicyError",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",

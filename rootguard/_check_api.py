@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rootguard._checks import Policy, Report, evaluate
 from rootguard._collect import collect
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 
 if TYPE_CHECKING:
     import boto3

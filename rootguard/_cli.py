@@ -38,9 +38,10 @@ from rootguard._errors import RootGuardError
 if TYPE_CHECKING:
     import boto3
 
-    from rootguard._checks import Policy, Report
     from rootguard._fastscan import ScanResult
     from rootguard._models import RootActivity
+    from rootguard._posture._policy import Policy
+    from rootguard._posture._report import Report
     from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
@@ -266,8 +267,8 @@ def exit_code_for(report: Report, fail_on: str) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from rootguard._checks import evaluate
     from rootguard._collect import collect
+    from rootguard._posture._evaluate import evaluate
 
     policy = _policy(args)
     if args.snapshot_out:
@@ -908,10 +909,9 @@ def _add_checks(p: argparse.ArgumentParser) -> None:
 def _policy(args: argparse.Namespace) -> Policy:
     """The policy: the config file (``--config``, else ``rootguard.toml`` or
     ``[tool.rootguard]`` in the working directory), with ``--checks`` on top."""
-    from pydantic import ValidationError
-
-    from rootguard._checks import Policy
     from rootguard._config import find_config, load_policy
+    from rootguard._errors import PolicyError
+    from rootguard._posture._policy import Policy
 
     path: Path | None
     if getattr(args, "config", None):
@@ -927,10 +927,10 @@ def _policy(args: argparse.Namespace) -> Policy:
     if checks:
         try:
             policy = Policy.model_validate({**dict(policy), "checks": tuple(checks)})
-        except ValidationError as exc:
-            from rootguard._checks import CHECK_IDS
+        except PolicyError as exc:
+            from rootguard._posture._catalogue import CHECK_IDS
 
-            message = _first_error(exc).split(": ", 1)[-1]
+            message = exc.problems[0][2] if exc.problems else str(exc)
             message = message.replace(" (see rootguard.CHECK_IDS)", "")
             raise CliError(f"--checks: {message}", "check ids: " + ", ".join(CHECK_IDS)) from None
     return policy
@@ -1178,6 +1178,15 @@ def _classify(exc: BaseException) -> tuple[int, str]:
 
 
 def _is_input_error(exc: RootGuardError) -> bool:
-    from rootguard._errors import ApplyError, ArgumentError, ParseError, PatternError, PlanError
+    from rootguard._errors import (
+        ApplyError,
+        ArgumentError,
+        ParseError,
+        PatternError,
+        PlanError,
+        PolicyError,
+    )
 
-    return isinstance(exc, (ParseError, PatternError, PlanError, ApplyError, ArgumentError))
+    return isinstance(
+        exc, (ParseError, PatternError, PlanError, PolicyError, ApplyError, ArgumentError)
+    )

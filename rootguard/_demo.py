@@ -26,22 +26,14 @@ if TYPE_CHECKING:
     from rootguard._checks import Report
     from rootguard._remediation._plan import Plan
 
+from rootguard._posture._catalogue import PLANNED_CHECKS
+
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_REGIONS", "run_demo"]
 
 DEMO_ACCOUNT_ID = "123456789012"
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
 DEMO_EMAIL = "secops@example.com"
 ARCHIVE_BUCKET = "demo-org-cloudtrail-archive"
-
-_CHAIN_CHECKS = (
-    "cloudtrail.multi_region",
-    "cloudtrail.log_validation",
-    "cloudtrail.cloudwatch_logs",
-    "monitoring.root_metric_alarm",
-    "monitoring.root_eventbridge",
-    "monitoring.alert_topic_secure",
-    "config.root_rules",
-)
 
 
 @contextmanager
@@ -299,10 +291,10 @@ def run_demo(*, out: TextIO) -> int:
     import boto3
 
     from rootguard._archive import scan_cloudtrail_archive
-    from rootguard._checks import evaluate
     from rootguard._cli import report_table
     from rootguard._collect import collect
     from rootguard._moto_seed import RootKey, RootState, moto_root
+    from rootguard._posture._evaluate import evaluate
     from rootguard._remediation._apply import apply
     from rootguard._remediation._options import RemediationOptions
     from rootguard._remediation._planner import plan
@@ -371,7 +363,7 @@ def run_demo(*, out: TextIO) -> int:
         say("\n== 5. check again ==")
         after_snapshot = collect(session=session, regions=regions)
         after = evaluate(after_snapshot, now=now)
-        say(_status_line(after, _CHAIN_CHECKS))
+        say(_status_line(after, PLANNED_CHECKS))
         say("  (moto never reports a CloudWatch Logs delivery time, so rootguard cannot prove")
         say("  delivery: UNKNOWN, not a guessed PASS. moto also confirms email subscriptions")
         say("  at once; on AWS the alarm check fails until the recipient confirms.)")
@@ -381,7 +373,7 @@ def run_demo(*, out: TextIO) -> int:
         changed = len(result.applied)
         fixed = [
             c
-            for c in _CHAIN_CHECKS
+            for c in PLANNED_CHECKS
             if any(str(f.status) == "FAIL" for f in before.by_check(c))
             and all(str(f.status) == "PASS" for f in after.by_check(c))
         ]
@@ -402,6 +394,6 @@ def run_demo(*, out: TextIO) -> int:
     ok = (
         result.ok
         and replan.complete
-        and not any(str(f.status) == "FAIL" for c in _CHAIN_CHECKS for f in after.by_check(c))
+        and not any(str(f.status) == "FAIL" for c in PLANNED_CHECKS for f in after.by_check(c))
     )
     return 0 if ok else 1

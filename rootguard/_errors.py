@@ -18,6 +18,7 @@ __all__ = [
     "ParseError",
     "PatternError",
     "PlanError",
+    "PolicyError",
     "RootGuardError",
     "ScanError",
     "name_list",
@@ -184,6 +185,36 @@ class ScanError(RootGuardError):
 
 class PlanError(RootGuardError):
     """A remediation plan cannot be built from the snapshot and options given."""
+
+
+class PolicyError(RootGuardError):
+    """A :class:`~rootguard.Policy` cannot be built from the values given (an unknown
+    key, a value of the wrong type or out of range, an unknown check id, an invalid
+    suppression or expected-activity rule). pydantic's ``ValidationError`` never leaves
+    ``Policy(...)`` / ``Policy.model_validate(...)``.
+
+    Attributes:
+        problems: each invalid value as ``(location, kind, message)``: the location is
+            the path of field names and list indexes (``("suppressions", 0, "reason")``),
+            the kind pydantic's error type (``extra_forbidden`` for an unknown key).
+
+    Examples:
+        >>> import rootguard
+        >>> try:
+        ...     rootguard.Policy(root_usage_days=-1)
+        ... except rootguard.PolicyError as exc:
+        ...     print(exc)
+        invalid policy: root_usage_days: Input should be greater than or equal to 0
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Iterable[tuple[tuple[int | str, ...], str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.problems: tuple[tuple[tuple[int | str, ...], str, str], ...] = tuple(problems)
 
 
 class ApplyError(RootGuardError):

@@ -28,8 +28,9 @@ from rootguard._terminal import (
 )
 
 if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
     from rootguard._org_report import OrganizationReport
+    from rootguard._posture._models import Finding
+    from rootguard._posture._report import Report
 
 __all__ = ["activities_html", "organization_html", "render_fragment", "report_html"]
 

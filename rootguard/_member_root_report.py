@@ -38,9 +38,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
 from rootguard._account_error import AccountError
-from rootguard._checks import CHECKS, DerivedFieldsModel, Finding, Status
 from rootguard._errors import ParseError
 from rootguard._models import StrEnum, UtcDatetime
+from rootguard._posture._catalogue import CHECKS, CheckId
+from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._scp import PROBE_ACTIONS, ScpVerdict, scp_denies_root
 from rootguard._snapshot import Gap
 
@@ -64,12 +65,12 @@ AUDIT_TASK_POLICY = "IAMAuditRootUserCredentials"
 """The AWS task policy of the audit's root sessions
 (``arn:<partition>:iam::aws:policy/root-task/IAMAuditRootUserCredentials``)."""
 
-PASSWORD_CHECK = "organization.member_root_no_password"
-KEYS_CHECK = "organization.member_root_no_access_keys"
-CERTS_CHECK = "organization.member_root_no_signing_certificates"
-SESSIONS_CHECK = "organization.root_sessions"
-SCP_CHECK = "organization.deny_root_scp"
-CONTACT_CHECK = "organization.security_contact"
+PASSWORD_CHECK = CheckId.ORGANIZATION_MEMBER_ROOT_NO_PASSWORD
+KEYS_CHECK = CheckId.ORGANIZATION_MEMBER_ROOT_NO_ACCESS_KEYS
+CERTS_CHECK = CheckId.ORGANIZATION_MEMBER_ROOT_NO_SIGNING_CERTIFICATES
+SESSIONS_CHECK = CheckId.ORGANIZATION_ROOT_SESSIONS
+SCP_CHECK = CheckId.ORGANIZATION_DENY_ROOT_SCP
+CONTACT_CHECK = CheckId.ORGANIZATION_SECURITY_CONTACT
 MEMBER_CHECKS = (PASSWORD_CHECK, KEYS_CHECK, CERTS_CHECK)
 ROOT_FAIL_ON = ("fail", "unknown", "never")
 

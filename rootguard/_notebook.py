@@ -16,10 +16,10 @@ from rootguard._render import md_cell
 from rootguard._terminal import STATUS_ORDER, clean, severity_rank, status_label, why
 
 if TYPE_CHECKING:
-    from rootguard._checks import Report
     from rootguard._fastscan import ScanResult
     from rootguard._models import RootActivity
     from rootguard._org_report import OrganizationReport
+    from rootguard._posture._report import Report
     from rootguard._remediation._plan import Plan
 
 __all__ = [

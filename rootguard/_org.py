@@ -54,12 +54,13 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
 from rootguard._errors import ArgumentError, CollectError, name_list
 from rootguard._names import check_name
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._policy import Policy
 from rootguard._snapshot import Trail
 
 __all__ = ["CALLER_ACTIONS", "DEFAULT_MAX_WORKERS", "DEFAULT_ROLE_NAME", "scan_organization"]

@@ -35,21 +35,16 @@ from pydantic import (
 )
 
 from rootguard._account_error import AccountError
-from rootguard._checks import (
-    CHECK_IDS,
-    CHECKS,
-    DerivedFieldsModel,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    evaluate,
-)
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, PolicyError
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
+from rootguard._posture._catalogue import CHECK_IDS, CHECKS, CheckId
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import DerivedFieldsModel, Finding, Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot, Trail
 
 __all__ = [
@@ -62,13 +57,13 @@ __all__ = [
     "RootActivityAccount",
 ]
 
-CENTRALIZED_CHECK = "root.centralized_access"
+CENTRALIZED_CHECK = CheckId.ROOT_CENTRALIZED_ACCESS
 TRAIL_CHECKS = (
-    "cloudtrail.multi_region",
-    "cloudtrail.log_validation",
-    "cloudtrail.cloudwatch_logs",
+    CheckId.CLOUDTRAIL_MULTI_REGION,
+    CheckId.CLOUDTRAIL_LOG_VALIDATION,
+    CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
 )
-ALARM_CHECK = "monitoring.root_metric_alarm"
+ALARM_CHECK = CheckId.MONITORING_ROOT_METRIC_ALARM
 ORG_FAIL_ON = ("fail", "unknown", "error", "never")
 """The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
 
@@ -84,27 +79,6 @@ _SEVERITY_ORDER = (
     Status.NOT_APPLICABLE,
 )
 
-_ABBREVIATIONS = {
-    "root.mfa_enabled": "MFA",
-    "root.hardware_mfa": "HWM",
-    "root.no_access_keys": "KEY",
-    "root.no_signing_certificates": "CRT",
-    "root.recent_usage": "USE",
-    "root.centralized_access": "CRA",
-    "cloudtrail.multi_region": "TRL",
-    "cloudtrail.log_validation": "VAL",
-    "cloudtrail.cloudwatch_logs": "CWL",
-    "monitoring.root_metric_alarm": "ALM",
-    "monitoring.root_eventbridge": "EVB",
-    "config.root_rules": "CFG",
-    "monitoring.alert_topic_secure": "TOP",
-    "organization.member_root_no_password": "MPW",
-    "organization.member_root_no_access_keys": "MKY",
-    "organization.member_root_no_signing_certificates": "MCR",
-    "organization.root_sessions": "RSS",
-    "organization.deny_root_scp": "SCP",
-    "organization.security_contact": "SEC",
-}
 _CELL = {
     Status.PASS: "ok",
     Status.FAIL: "FAIL",
@@ -275,9 +249,9 @@ class OrganizationReport(DerivedFieldsModel):
     Examples:
         >>> import rootguard
         >>> org = rootguard.scan_organization(regions=["us-east-1"])
-        >>> org.summary.by_check["cloudtrail.multi_region"]  # the organization trail
+        >>> org.summary.by_check[CheckId.CLOUDTRAIL_MULTI_REGION]  # the organization trail
         {'PASS': 4, 'FAIL': 0, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0, 'SUPPRESSED': 0}
-        >>> org.summary.by_check["root.no_access_keys"]["FAIL"]  # one exposed member
+        >>> org.summary.by_check[CheckId.ROOT_NO_ACCESS_KEYS]["FAIL"]  # one exposed member
         1
         >>> [a.account_id for a in org.errors]  # accounts that could not be checked
         []
@@ -496,6 +470,8 @@ class OrganizationReport(DerivedFieldsModel):
             raise ParseError(
                 f"not a rootguard organization report: {exc.errors()[0]['msg']}"
             ) from None
+        except PolicyError as exc:  # the policy of the report or of an account's report
+            raise ParseError(f"not a rootguard organization report: {exc}") from None
 
     def to_asff(
         self,
@@ -802,7 +778,8 @@ def abbreviation(check_id: str) -> str:
 
 
 def _abbrev(check_id: str) -> str:
-    return _ABBREVIATIONS.get(check_id) or check_id.rsplit(".", 1)[-1][:3].upper()
+    info = CHECKS.get(check_id)
+    return info.short if info is not None else check_id.rsplit(".", 1)[-1][:3].upper()
 
 
 def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, Status]]:
@@ -816,7 +793,7 @@ def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, S
     return {a: {c: _worst(s) for c, s in checks.items()} for a, checks in found.items()}
 
 
-MFA_CHECKS = ("root.mfa_enabled", "root.hardware_mfa")
+MFA_CHECKS = (CheckId.ROOT_MFA_ENABLED, CheckId.ROOT_HARDWARE_MFA)
 
 
 def _apply_member_root_opinion(result: AccountResult, audit: MemberRootAudit) -> AccountResult:
@@ -926,7 +903,7 @@ def _apply_trail_opinion(
     )
     opinion = evaluate(snapshot, policy=report.policy, now=report.generated_at)
     theirs = {f.check_id: f for f in opinion.findings if f.check_id in TRAIL_CHECKS}
-    multi = theirs.get("cloudtrail.multi_region")
+    multi = theirs.get(CheckId.CLOUDTRAIL_MULTI_REGION)
     if multi is None or multi.status is not Status.PASS:
         return findings  # no organization trail qualifies: nothing to add
     org_trail = multi.resource

@@ -1,6 +1,6 @@
-"""Report outputs: JSON, AWS Security Finding Format, OCSF, markdown, flat records (pure).
+"""Report outputs: AWS Security Finding Format, OCSF, markdown, flat records (pure).
 
-These are the implementations behind :meth:`Report.to_json`, :meth:`Report.to_asff`,
+These are the implementations behind :meth:`Report.to_asff`,
 :meth:`Report.to_ocsf`, :meth:`Report.to_markdown` and :meth:`Report.to_records`. They
 build plain Python data: no AWS SDK is imported (send ASFF findings with your own
 ``securityhub.batch_import_findings`` call, 100 per call).
@@ -16,22 +16,20 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rootguard._errors import RootGuardError
-from rootguard._models import Severity
-
-if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
+from rootguard._models import RootActivity, Severity
+from rootguard._posture._models import Finding
 
 __all__ = [
     "ASFF_SCHEMA_VERSION",
     "OCSF_VERSION",
     "Record",
+    "ReportData",
     "finding_uid",
     "records_to_csv",
     "to_asff",
-    "to_json",
     "to_markdown",
     "to_ocsf",
     "to_records",
@@ -44,6 +42,27 @@ OCSF_VERSION = "1.1.0"
 
 Record = dict[str, str | int | float | bool | None]
 """A flat record: column name → scalar."""
+
+
+class ReportData(Protocol):
+    """What the outputs read of a report: :class:`~rootguard.Report` is one. The outputs
+    depend on this, not on ``Report``, whose methods call them (no import circle)."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def partition(self) -> str: ...
+    @property
+    def generated_at(self) -> datetime | None: ...
+    @property
+    def regions(self) -> tuple[str, ...]: ...
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+    @property
+    def counts(self) -> dict[str, int]: ...
+    @property
+    def root_activity(self) -> tuple[RootActivity, ...]: ...
+
 
 _ASFF_LABEL = {
     Severity.CRITICAL: "CRITICAL",
@@ -87,7 +106,7 @@ def _iso(value: datetime) -> str:
     return aware.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _reference_time(report: Report, now: datetime | None) -> datetime:
+def _reference_time(report: ReportData, now: datetime | None) -> datetime:
     when = now or report.generated_at
     if when is None:
         raise RootGuardError(
@@ -116,7 +135,7 @@ def _resource_type(resource: str) -> str:
     return "Other"
 
 
-def finding_uid(report: Report, finding: Finding) -> str:
+def finding_uid(report: ReportData, finding: Finding) -> str:
     """A stable id for a finding: the same check on the same resource gets the same id
     in every run (so Security Hub updates instead of duplicating)."""
     where = finding.region or "global"
@@ -127,13 +146,8 @@ def finding_uid(report: Report, finding: Finding) -> str:
     return f"rootguard/{report.account_id}/{finding.check_id}/{digest}"
 
 
-def to_json(report: Report, *, indent: int | None = 2) -> str:
-    """The report as JSON; ``Report.from_json`` reads it back equal."""
-    return report.model_dump_json(indent=indent)
-
-
 def to_asff(
-    report: Report,
+    report: ReportData,
     *,
     region: str | None = None,
     product_arn: str | None = None,
@@ -242,7 +256,7 @@ def _ocsf_product() -> dict[str, str]:
     return product
 
 
-def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def to_ocsf(report: ReportData, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """OCSF Compliance Finding events (``class_uid`` 2003, schema :data:`OCSF_VERSION`).
 
     Raises:
@@ -333,7 +347,7 @@ def _suppression_prefix(f: Finding) -> str:
     return f"(suppressed until {rule.expires}: {rule.reason}; {rule.status.value}) "
 
 
-def to_markdown(report: Report) -> str:
+def to_markdown(report: ReportData) -> str:
     """A markdown heading, a status summary and a table with one row per finding."""
     counts = report.counts
     when = _iso(report.generated_at) if report.generated_at else "unknown time"
@@ -388,7 +402,7 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_records(report: Report) -> list[Record]:
+def to_records(report: ReportData) -> list[Record]:
     """One flat record per finding, scalars only (``pandas.DataFrame(records)`` as is).
 
     Columns: ``account_id``, ``generated_at`` (ISO text), ``check_id``, ``status``,

@@ -24,8 +24,9 @@ from rich.text import Text
 from rootguard._models import Outcome, RootActivity, Severity
 
 if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
     from rootguard._org_report import OrganizationReport
+    from rootguard._posture._models import Finding
+    from rootguard._posture._report import Report
 
 __all__ = [
     "SEVERITY_STYLE",

@@ -789,7 +789,7 @@ def ct_wrap(record: dict[str, Any], how: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------
-# Account snapshots for posture evaluation (rootguard._checks)
+# Account snapshots for posture evaluation (rootguard._posture)
 # ---------------------------------------------------------------------------------------
 
 from rootguard import _snapshot as _ps  # noqa: E402

@@ -22,7 +22,6 @@ from rootguard import (
     Status,
     evaluate,
 )
-from rootguard._checks import CHECKS, ORGANIZATION_CHECK_IDS
 from rootguard._member_root_report import (
     NodeKind,
     OrganizationNode,
@@ -33,6 +32,7 @@ from rootguard._member_root_report import (
     ServiceControlPolicy,
     credentials_removed,
 )
+from rootguard._posture._catalogue import CHECKS, ORGANIZATION_CHECK_IDS
 from rootguard._snapshot import AccountSnapshot, Gap
 
 MGMT = "999999999999"

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
-from rootguard._checks import Finding, Report, Status, evaluate
 from rootguard._errors import ParseError
 from rootguard._org_report import (
     AccountError,
@@ -18,6 +17,9 @@ from rootguard._org_report import (
     AccountStatus,
     OrganizationReport,
 )
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot, OrganizationInfo, RegionSnapshot
 from tests import snapshot_builders as sb
 from tests.strategies import org_judgement_cases

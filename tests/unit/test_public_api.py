@@ -9,6 +9,8 @@ import rootguard
 EXPECTED_PUBLIC_API = {
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
+    "PLANNED_CHECKS",
+    "CheckId",
     "AccountError",
     "AccountResult",
     "AccountSnapshot",
@@ -58,6 +60,7 @@ EXPECTED_PUBLIC_API = {
     "Plan",
     "PlanError",
     "Policy",
+    "PolicyError",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
