@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import boto3
 
-    from rootguard._checks import Report
+    from rootguard._posture._report import Report
     from rootguard._remediation._plan import Plan
 
 from rootguard._posture._catalogue import PLANNED_CHECKS
