@@ -21,10 +21,18 @@ NOT_DOCUMENTATION = frozenset({"rootguard.__main__", "rootguard._moto_seed"})
 """The entry point (importing it runs the CLI) and a test-only helper that needs moto."""
 
 
+def _unimportable(name: str) -> None:
+    # walk_packages skips a subpackage it cannot import, and every module in it, unless
+    # told otherwise: its examples would go unchecked.
+    raise ImportError(f"cannot import {name}")
+
+
 def _modules() -> list[str]:
     """The package and every module and subpackage under it, at any depth."""
     names = ["rootguard"]
-    for info in pkgutil.walk_packages(rootguard.__path__, prefix="rootguard."):
+    for info in pkgutil.walk_packages(
+        rootguard.__path__, prefix="rootguard.", onerror=_unimportable
+    ):
         if info.name not in NOT_DOCUMENTATION:
             names.append(info.name)
     return names
