@@ -106,6 +106,7 @@ from rootguard._snapshot import (
 from rootguard._suppress import ExpectedActivity, Suppression
 
 __version__ = "0.1.0.dev0"
+"""The version of this rootguard (PEP 440)."""
 
 __all__ = [
     "CHECK_IDS",

@@ -412,11 +412,14 @@ def hunt_root_activity_athena(
     Examples:
         >>> from datetime import datetime, timezone
         >>> import rootguard
-        >>> hunt = rootguard.hunt_root_activity_athena(  # doctest: +SKIP
+        >>> hunt = rootguard.hunt_root_activity_athena(
         ...     database="security", table="org_trail",
         ...     since=datetime(2021, 1, 1, tzinfo=timezone.utc),
         ...     accounts=["111122223333"], workgroup="security")
-        >>> hunt.cost, [a.channel for a in hunt.alerts]  # doctest: +SKIP
+        >>> [(a.account_id, a.channel.value, a.mfa_used) for a in hunt.alerts]
+        [('111122223333', 'console_signin', False), ('111122223333', 'access_key', None)]
+        >>> hunt.billed_bytes, hunt.currency  # Athena's 10 MB minimum per query
+        (10485760, 'USD')
     """
     now = datetime.now(timezone.utc)
     query = hunt_query(
@@ -586,11 +589,11 @@ def ensure_athena_table(
 
     Examples:
         >>> import rootguard
-        >>> result = rootguard.ensure_athena_table(  # doctest: +SKIP
+        >>> result = rootguard.ensure_athena_table(
         ...     bucket="org-trail-logs", organization_id="o-a1b2c3d4e5",
         ...     accounts=["111122223333"], database="security", table="org_trail",
         ...     workgroup="security")
-        >>> result.table_status  # doctest: +SKIP
+        >>> result.table_status
         <ActionStatus.APPLIED: 'applied'>
     """
     ddl = athena_table_ddl(

@@ -355,7 +355,9 @@ def classify_event(
         ... })
         >>> activity.channel.value, activity.severity.value, activity.cis_match
         ('access_key', 'critical', True)
-        >>> rootguard.classify_event({"userIdentity": {"type": "IAMUser", "userName": "root"}})
+        >>> iam_user_named_root = {"userIdentity": {"type": "IAMUser", "userName": "root"}}
+        >>> rootguard.classify_event(iam_user_named_root) is None
+        True
     """
     result = _classify_any(event, _source(source))
     return None if result is None else result[0]

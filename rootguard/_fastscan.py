@@ -43,14 +43,13 @@ How it stays fast without missing anything:
    of it could cost 4 bytes a character), goes to the stdlib path, which decides (the
    first problem in the file's order).
 
-Measured and not used (``docs/archives.md`` gives the figures): a byte-level substring
-prefilter (to be sound it needs a second scan for ``\\u`` escapes, and the two scans
-cost more than the declared-fields decoding they would let a file skip); one msgspec
-pass keeping every record's bytes, then each record decoded for the candidate test
-(much slower than the second pass over the few files with a candidate); libdeflate
-(faster, but its Python binding cannot say where a gzip member ends, so multi-member
-files and trailing bytes would not be read as the reference reads them); zlib-ng
-(slower than ISA-L).
+Why not something else (the measurements are in ``benchmarks/README.md``): a byte-level
+substring prefilter is sound only with a second scan for ``\\u`` escapes, and the two
+scans cost more than the declared-fields decoding they would let a file skip; decoding
+every record for the candidate test in one pass costs more than a second pass over the
+few files that hold a candidate; libdeflate's Python binding cannot say where a gzip
+member ends, so multi-member files and trailing bytes would not be read as the reference
+reads them; zlib-ng is slower than ISA-L.
 
 ``tests/unit/test_fastscan.py`` proves with hypothesis that both paths give the same
 activities and the same file verdicts as ``iter_raw_records`` + ``detect_root_activity``.
@@ -854,8 +853,9 @@ def _fast_hits(candidates: Iterator[dict[str, Any]] | None, keep: _Keep) -> tupl
             if hit is not None:
                 hits.append(hit)
     except _Failure:
-        # Every candidate used to be decoded before any was classified: a later one the
-        # stdlib cannot decode still sends the file to the stdlib path (_NotFast).
+        # Decode the remaining candidates before reporting this failure: a later one the
+        # fast path cannot decode raises _NotFast, which sends the whole file to the
+        # stdlib path, whose verdict is the one that counts.
         for _ in candidates:
             pass
         raise

@@ -116,12 +116,22 @@ class TokenBucket:
     ``capacity`` at once. ``clock`` and ``sleep`` are injectable for tests.
 
     Examples:
+        Two acquisitions a second, one at once: the first is free, the next ones wait
+        half a second each; after a pause the bucket holds ``capacity`` tokens again,
+        never more.
+
         >>> t = [0.0]  # a fake clock that sleeping moves on
         >>> def sleep(seconds: float) -> None:
         ...     t[0] += seconds
         >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=sleep)
-        >>> [bucket.acquire() for _ in range(3)]
-        [0.0, 0.5, 0.5]
+        >>> [bucket.acquire() for _ in range(3)], t[0]
+        ([0.0, 0.5, 0.5], 1.0)
+        >>> t[0] += 10.0  # ten idle seconds refill one token, not twenty
+        >>> [bucket.acquire() for _ in range(2)]
+        [0.0, 0.5]
+        >>> burst = TokenBucket(2.0, capacity=3.0, clock=lambda: t[0], sleep=sleep)
+        >>> [burst.acquire() for _ in range(4)]
+        [0.0, 0.0, 0.0, 0.5]
     """
 
     def __init__(

@@ -232,10 +232,18 @@ class MemberRootAudit(DerivedFieldsModel):
 
     Examples:
         >>> import rootguard
-        >>> audit = rootguard.audit_member_roots()  # doctest: +SKIP
-        >>> [m.account_id for m in audit.members if m.access_keys]  # doctest: +SKIP
-        ['210987654321']
-        >>> print(audit.to_table())  # doctest: +SKIP
+        >>> audit = rootguard.audit_member_roots()
+        >>> [m.name for m in audit.members if m.access_keys]
+        ['exposed-1']
+        >>> print(audit.to_table())
+        Organization o-... (management 123456789012) · 4 accounts: 3 audited, 0 error, 1 skipped
+        ...
+        account       name           password access keys    mfa     certs contact verdict
+        --------------------------------------------------------------------------------------
+        ...
+        ... exposed-1 YES YES 1 (1 act) none 0 NONE CREDENTIALS
+        ...
+        YES a standing credential · ? not read · - not audited · * management · clean: ...
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -57,6 +57,9 @@ class ChangeType(StrEnum):
 
 
 class BaseAction(BaseModel):
+    """What every plan step carries: its stable id, where it acts, what it fixes and
+    what it waits for."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
@@ -80,6 +83,11 @@ class BaseAction(BaseModel):
 
 
 class ApiAction(BaseAction):
+    """A plan step :func:`rootguard.apply` carries out with one AWS API call: the base
+    of every action except :class:`ManualStep`. ``service``, ``operation`` and
+    ``params`` are the exact boto3 call; ``permissions`` the IAM actions it needs;
+    ``change`` whether it creates a resource or adds to an existing one."""
+
     change: ChangeType = ChangeType.CREATE
     service: str
     """The boto3 client name (``s3``, ``cloudtrail``, ``logs`` …)."""
