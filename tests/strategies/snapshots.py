@@ -1,4 +1,4 @@
-"""Account snapshots for posture evaluation (rootguard._checks)."""
+"""Account snapshots for posture evaluation (rootguard._posture)."""
 
 from __future__ import annotations
 
