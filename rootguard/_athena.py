@@ -36,9 +36,9 @@ from rootguard._athena_sql import (
     query_cost,
 )
 from rootguard._aws import (
-    _SHAPE_ERRORS,
     CALL_ERRORS,
     CREDENTIAL_ERRORS,
+    SHAPE_ERRORS,
     ClientFactory,
     MalformedResponse,
     error_code,
@@ -111,7 +111,7 @@ def _call_failed(what: str, exc: BaseException, qid: str | None) -> AthenaQueryE
     )
 
 
-_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *_SHAPE_ERRORS)
+_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *SHAPE_ERRORS)
 """Every way one Athena call can fail: the call, the credentials, the answer's shape."""
 
 

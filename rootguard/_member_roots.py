@@ -68,15 +68,15 @@ from rootguard._member_root_report import (
     ServiceControlPolicy,
 )
 from rootguard._org import (
-    _FAILURES,
+    CALL_FAILURES,
+    CallerCredentials,
     SessionHook,
-    _CallerCredentials,
-    _describe_organization,
-    _list_accounts,
-    _session,
-    _skip_reason,
-    _valid_account_id,
+    build_session,
+    list_accounts,
+    read_organization,
     run_account_tasks,
+    skip_reason,
+    valid_account_id,
 )
 from rootguard._permissions import ORGANIZATION_AUDIT_CALLER_ACTIONS
 
@@ -105,7 +105,7 @@ class _RootTask:
     """Everything a task needs to audit one account (picklable)."""
 
     account_id: str
-    caller: _CallerCredentials
+    caller: CallerCredentials
     caller_account: str
     home_region: str
     partition: str = "aws"
@@ -133,7 +133,7 @@ def _caller_clients(task: _RootTask) -> tuple[Any, Any]:
     with _CALLER_LOCK:
         found = _CALLER_CLIENTS.get(task.scan_id)
         if found is None:
-            base = _session(
+            base = build_session(
                 task.caller.credentials(),
                 task.home_region,
                 task.endpoint_url,
@@ -265,7 +265,7 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
         )
     try:
         credentials = _assume_root(sts, task)
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
         return _error(
             task,
             "sts:AssumeRoot",
@@ -274,12 +274,14 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
             security_contact=contact,
             gaps=tuple(caller_gaps.gaps),
         )
-    session = _session(credentials, task.home_region, task.endpoint_url, task.configure_session)
+    session = build_session(
+        credentials, task.home_region, task.endpoint_url, task.configure_session
+    )
     factory = ClientFactory(session)
     try:
         identity = factory.client("sts", task.home_region).get_caller_identity()
         account_of_session = expect(identity, "Account", str)
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
         return _error(
             task,
             "sts:GetCallerIdentity",
@@ -415,7 +417,7 @@ def _read_features(iam: Any, recorder: GapRecorder) -> tuple[str, ...] | None:
 
 def _node(entry: dict[str, Any], kind: NodeKind, parent: str | None) -> OrganizationNode:
     node_id = expect(entry, "Id", str)
-    if kind is NodeKind.ACCOUNT and not _valid_account_id(node_id):
+    if kind is NodeKind.ACCOUNT and not valid_account_id(node_id):
         raise MalformedResponse(f"Accounts has an Id {node_id[:40]!r} that is not 12 digits")
     return OrganizationNode(id=node_id, kind=kind, name=_text(entry, "Name"), parent_id=parent)
 
@@ -606,17 +608,17 @@ def audit_member_roots(
     """
     named = name_list(accounts, "accounts", items="account ids")
     wanted = unique(named) if named is not None else None
-    bad = [a for a in wanted or () if not _valid_account_id(a)]
+    bad = [a for a in wanted or () if not valid_account_id(a)]
     if bad:
         raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
     sess, credentials = session_credentials(session)
     try:
         frozen = credentials.get_frozen_credentials()
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
     if not frozen.access_key or not frozen.secret_key:
         raise CollectError("the session's credentials are incomplete")
-    caller = _CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
+    caller = CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
     home = sess.region_name or "us-east-1"
     generated_at = datetime.now(timezone.utc)
 
@@ -628,15 +630,15 @@ def audit_member_roots(
 
     caller_account, partition = caller_identity(client("sts"), "caller")
     organizations = client("organizations")
-    organization_id, management_id = _describe_organization(organizations, required=not wanted)
-    listed = _list_accounts(organizations, required=wanted is None)
+    organization_id, management_id = read_organization(organizations, required=not wanted)
+    listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
     recorder = GapRecorder()
     features = _read_features(client("iam"), recorder)
     members_to_judge = {
-        a for a in ids if a != management_id and _skip_reason(by_id.get(a, {})) is None
+        a for a in ids if a != management_id and skip_reason(by_id.get(a, {})) is None
     }
     scp_enabled, nodes, policies = _read_tree(organizations, recorder, members_to_judge)
 
@@ -651,7 +653,7 @@ def audit_member_roots(
             "state": entry.get("State") or entry.get("Status"),
             "management": account_id == management_id,
         }
-        reason = _skip_reason(entry)
+        reason = skip_reason(entry)
         if reason is not None:
             members.append(
                 MemberRoot(

@@ -89,7 +89,7 @@ _SHAPE_ERRORS: tuple[type[Exception], ...] = (
 )
 """What reading an answer of the wrong shape raises — botocore's own parsers among the
 readers (a timestamp that is not a time raises ``ValueError``)."""
-_FAILURES: tuple[type[Exception], ...] = (*CALL_ERRORS, *_SHAPE_ERRORS)
+CALL_FAILURES: tuple[type[Exception], ...] = (*CALL_ERRORS, *_SHAPE_ERRORS)
 """Every way one call of the scan itself can fail (credentials aside): each is reported
 with its error code, none escapes raw."""
 
@@ -98,7 +98,7 @@ with its error code, none escapes raw."""
 
 
 @dataclass(frozen=True)
-class _CallerCredentials:
+class CallerCredentials:
     """The caller's credentials for a task: frozen keys (picklable) and, while the task
     stays in this process, the live (self-refreshing) credentials object. The secret key
     and the token stay out of ``repr``/``str`` (and so out of logs and tracebacks)."""
@@ -127,7 +127,7 @@ class _AccountTask:
     """Everything a task needs to check one account (picklable)."""
 
     account_id: str
-    caller: _CallerCredentials
+    caller: CallerCredentials
     home_region: str
     role_arn: str | None = None
     """None: the caller's own account, checked with the caller's credentials."""
@@ -208,7 +208,7 @@ class _EndpointSession(boto3.Session):
         return super().client(*args, **kwargs)
 
 
-def _session(
+def build_session(
     credentials: Credentials,
     region: str,
     endpoint_url: str | None,
@@ -296,7 +296,7 @@ def _assume_role_credentials(
 def _arn_identity(arn: str) -> tuple[str, str] | None:
     """(account id, partition) named by an ARN, or None."""
     parts = arn.split(":")
-    if len(parts) < 6 or not _valid_account_id(parts[4]):
+    if len(parts) < 6 or not valid_account_id(parts[4]):
         return None
     return parts[4], partition_of_arn(arn)
 
@@ -313,7 +313,7 @@ def _caller_sts(task: _AccountTask) -> Any:
     with _CALLER_STS_LOCK:
         sts = _CALLER_STS.get(task.scan_id)
         if sts is None:
-            base = _session(
+            base = build_session(
                 task.caller.credentials(),
                 task.home_region,
                 task.endpoint_url,
@@ -383,7 +383,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
     identity: tuple[str, str] | None
     if task.role_arn is None:
         # the caller's own account: scan_organization identified these credentials
-        session = _session(
+        session = build_session(
             task.caller.credentials(), task.home_region, task.endpoint_url, task.configure_session
         )
         identity = (task.account_id, task.partition)
@@ -396,7 +396,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
                 external_id=task.external_id,
                 duration_seconds=task.duration_seconds,
             )
-        except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+        except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
             # any failure of the role assumption, malformed answers included
             return _error(task, "sts:AssumeRole", error_code(exc), error_message(exc))
         if identity is not None and identity[0] != task.account_id:
@@ -406,7 +406,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
                 "AccountMismatch",
                 f"the role's credentials belong to account {identity[0]}",
             )
-        session = _session(
+        session = build_session(
             role_credentials, task.home_region, task.endpoint_url, task.configure_session
         )
     try:
@@ -464,7 +464,7 @@ _SKIP_STATES = {
 }
 
 
-def _skip_reason(entry: dict[str, Any]) -> str | None:
+def skip_reason(entry: dict[str, Any]) -> str | None:
     state = entry.get("State") or entry.get("Status")
     if state is None or state == "ACTIVE":
         return None
@@ -472,7 +472,7 @@ def _skip_reason(entry: dict[str, Any]) -> str | None:
     return f"{text} ({state} in AWS Organizations)"
 
 
-def _valid_account_id(value: str) -> bool:
+def valid_account_id(value: str) -> bool:
     return len(value) == 12 and value.isdigit()
 
 
@@ -576,7 +576,7 @@ def scan_organization(
     # every argument is checked before any call (credentials included)
     named = name_list(accounts, "accounts", items="account ids")
     wanted = unique(named) if named is not None else None
-    bad = [a for a in wanted or () if not _valid_account_id(a)]
+    bad = [a for a in wanted or () if not valid_account_id(a)]
     if bad:
         raise ArgumentError(
             f"not AWS account ids (12 digits): {', '.join(repr(a[:20]) for a in bad[:5])}",
@@ -587,11 +587,11 @@ def scan_organization(
     sess, credentials = session_credentials(session)
     try:
         frozen = credentials.get_frozen_credentials()
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:  # a refresh of the caller's credentials
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:  # a refresh of the caller's credentials
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
     if not frozen.access_key or not frozen.secret_key:
         raise CollectError("the session's credentials are incomplete")
-    caller = _CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
+    caller = CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
 
     region_list, home = requested_regions(sess, regions)
     generated_at = datetime.now(timezone.utc)
@@ -604,8 +604,8 @@ def scan_organization(
 
     caller_account, partition = caller_identity(client("sts"), "caller")
     organizations = client("organizations")
-    organization_id, management_id = _describe_organization(organizations, required=not wanted)
-    listed = _list_accounts(organizations, required=wanted is None)
+    organization_id, management_id = read_organization(organizations, required=not wanted)
+    listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
@@ -614,7 +614,7 @@ def scan_organization(
     scan_id = uuid.uuid4().hex
     for account_id in ids:
         entry = by_id.get(account_id, {})
-        reason = _skip_reason(entry)
+        reason = skip_reason(entry)
         info: dict[str, Any] = {
             "name": entry.get("Name"),
             "email": entry.get("Email"),
@@ -705,7 +705,7 @@ def _check_names(*, role_name: object, external_id: object, session_name: object
             raise ArgumentError(str(exc), parameter=parameter) from None
 
 
-def _describe_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:
+def read_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:
     """(organization id, management account id) from ``DescribeOrganization``.
 
     Raises:
@@ -717,13 +717,13 @@ def _describe_organization(organizations: Any, *, required: bool) -> tuple[str |
         found = expect(organizations.describe_organization(), "Organization", dict)
         organization_id = _optional_text(found, "Id")
         management_id = _optional_text(found, "MasterAccountId")
-        if management_id is not None and not _valid_account_id(management_id):
+        if management_id is not None and not valid_account_id(management_id):
             raise MalformedResponse(
                 f"MasterAccountId {management_id[:40]!r} is not a 12-digit account id"
             )
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except _FAILURES as exc:
+    except CALL_FAILURES as exc:
         if required:
             raise CollectError(
                 "cannot read the organization: organizations:DescribeOrganization failed "
@@ -734,7 +734,7 @@ def _describe_organization(organizations: Any, *, required: bool) -> tuple[str |
     return organization_id, management_id
 
 
-def _list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]]:
+def list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]]:
     """Every account ``ListAccounts`` gives, each entry validated (:func:`_account_entry`).
 
     Raises:
@@ -746,7 +746,7 @@ def _list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]
         return [_account_entry(e) for e in paginate(organizations, "ListAccounts", "Accounts")]
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except _FAILURES as exc:
+    except CALL_FAILURES as exc:
         if required:
             raise CollectError(
                 "cannot list the organization's accounts: organizations:ListAccounts failed "
@@ -767,7 +767,7 @@ def _account_entry(entry: dict[str, Any]) -> dict[str, Any]:
         MalformedResponse: it is not.
     """
     account_id = expect(entry, "Id", str)
-    if not _valid_account_id(account_id):
+    if not valid_account_id(account_id):
         raise MalformedResponse(f"Accounts has an Id {account_id[:40]!r} that is not 12 digits")
     for key in ("Name", "Email", "State", "Status"):
         _optional_text(entry, key)

@@ -24,8 +24,8 @@ from rootguard._remediation._actions import (
     PutTargets,
 )
 from rootguard._remediation._constants import (
-    _EVENTBRIDGE,
-    _METRIC_ALARM,
+    CHECK_EVENTBRIDGE,
+    CHECK_METRIC_ALARM,
     CIS_ALARM,
     FORWARD_TARGET_ID,
     FORWARDER_ROLE,
@@ -80,7 +80,7 @@ def chain_unread(ctx: PlanContext) -> list[Read]:
 
 
 def decide_chain(ctx: PlanContext, decision: TrailDecision) -> tuple[str, Why | None]:
-    status = ctx.status(_METRIC_ALARM)
+    status = ctx.status(CHECK_METRIC_ALARM)
     if status in (Status.PASS, Status.NOT_APPLICABLE):
         return PASS, None
     if decision.state == BLOCKED:
@@ -107,7 +107,7 @@ def block_chain(ctx: PlanContext, why: Why) -> str:
         ctx.opts.metric_filter_name,
         description="the root metric filter and its alarm",
         why=why,
-        fixes=(_METRIC_ALARM,),
+        fixes=(CHECK_METRIC_ALARM,),
         actions=("PutMetricFilter", "PutMetricAlarm"),
     )
 
@@ -144,7 +144,7 @@ def plan_metric_chain(
             (t.metric_name, t.metric_namespace) == ours for t in usable
         ):
             ours_ok = True
-    fixes = (_METRIC_ALARM,)
+    fixes = (CHECK_METRIC_ALARM,)
     filter_id: str | None = None
     if not metrics:
         filter_id = ctx.add(
@@ -322,7 +322,7 @@ def rule_states(ctx: PlanContext) -> dict[str, str]:
         if region not in ctx.snap.region_data:
             states[region] = BLOCKED
         else:
-            states[region] = ctx.state(_EVENTBRIDGE, rules_unread(ctx, region), region)
+            states[region] = ctx.state(CHECK_EVENTBRIDGE, rules_unread(ctx, region), region)
     return states
 
 
@@ -334,7 +334,7 @@ def block_rule(ctx: PlanContext, region: str, why: Why) -> None:
         resource=ctx.arn("events", region, f"rule/{ctx.opts.rule_name}"),
         description=f"the root-activity EventBridge rule in {region}",
         why=why,
-        fixes=(_EVENTBRIDGE,),
+        fixes=(CHECK_EVENTBRIDGE,),
         actions=("PutRule", "PutTargets"),
     )
 
@@ -404,7 +404,7 @@ def plan_eventbridge(
                             f"EventBridge rule {ctx.opts.rule_name} in {region}: root API "
                             "calls and root console sign-ins"
                         ),
-                        fixes=(_EVENTBRIDGE,),
+                        fixes=(CHECK_EVENTBRIDGE,),
                         params={
                             "Name": ctx.opts.rule_name,
                             "EventPattern": dumps(ROOT_EVENT_PATTERN),
@@ -431,7 +431,7 @@ def plan_eventbridge(
                     "its targets could not be read",
                     (("events", "ListTargetsByRule", region, mine.arn),),
                 ),
-                fixes=(_EVENTBRIDGE,),
+                fixes=(CHECK_EVENTBRIDGE,),
                 actions=("PutTargets",),
             )
             continue
@@ -456,7 +456,7 @@ def plan_eventbridge(
                         }
                     ],
                     f"EventBridge forwards root activity to the {home} default bus",
-                    (_EVENTBRIDGE,),
+                    (CHECK_EVENTBRIDGE,),
                 )
             deps.append(role_deps[1])
             what = f"the default event bus of {home}"
@@ -466,7 +466,7 @@ def plan_eventbridge(
                 region=region,
                 resource=rule_arn,
                 description=f"rule {ctx.opts.rule_name} in {region} → {what}",
-                fixes=(_EVENTBRIDGE,),
+                fixes=(CHECK_EVENTBRIDGE,),
                 depends_on=tuple(deps),
                 params={"Rule": ctx.opts.rule_name, "Targets": [wanted_target]},
                 permissions=(

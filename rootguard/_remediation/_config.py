@@ -16,8 +16,8 @@ from rootguard._remediation._actions import (
     StartConfigurationRecorder,
 )
 from rootguard._remediation._constants import (
-    _CONFIG_RULES,
     CHANNEL_NAME,
+    CHECK_CONFIG_RULES,
     CONFIG_COST,
     CONFIG_RULES_WANTED,
     CONFIG_SLR,
@@ -80,7 +80,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                 f"the AWS Config recorders of {ctx.home} could not be read",
                 (("config", "DescribeConfigurationRecorders", ctx.home, None),),
             ),
-            fixes=(_CONFIG_RULES,),
+            fixes=(CHECK_CONFIG_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
         return None
@@ -109,7 +109,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                     "(recorder status)",
                     tuple(status_unread),
                 ),
-                fixes=(_CONFIG_RULES,),
+                fixes=(CHECK_CONFIG_RULES,),
                 actions=("PutConfigurationRecorder",),
             )
     recording = any(r.recording for r in recorders)
@@ -124,7 +124,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                 f"the AWS Config rules of {ctx.home} could not be read",
                 (("config", "DescribeConfigRules", ctx.home, None),),
             ),
-            fixes=(_CONFIG_RULES,),
+            fixes=(CHECK_CONFIG_RULES,),
             actions=("PutConfigRule",),
         )
     else:
@@ -144,7 +144,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
 def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[str, ...]) -> None:
     region = ctx.home
     recorder = needs["recorder"]
-    fixes = (_CONFIG_RULES,)
+    fixes = (CHECK_CONFIG_RULES,)
     recorder_deps: list[str] = []
     name = recorder.name if recorder is not None else RECORDER_NAME
     if recorder is None:

@@ -1,5 +1,5 @@
 """The apply machinery the handlers share (I/O): a handler reads the resource and
-returns a :class:`_Decision` (the mutating calls needed, none when satisfied).
+returns a :class:`Decision` (the mutating calls needed, none when satisfied).
 Handlers are registered by action class (:func:`handles`)."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from rootguard._remediation._actions import ApiAction
 from rootguard._remediation._outcomes import PendingConfirmation
 from rootguard._remediation._plan import Plan
 
-_GLOBAL_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+GLOBAL_REGION = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 
 # ------------------------------------------------------------------------------ machinery
 
 
-class _Conflict(Exception):
+class Conflict(Exception):
     """The resource exists in a state rootguard must not change."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -30,7 +30,7 @@ class _Conflict(Exception):
 
 
 @dataclass
-class _Call:
+class Call:
     operation: str
     params: dict[str, Any]
     exists_codes: frozenset[str] = frozenset()
@@ -40,25 +40,25 @@ class _Call:
 
 
 @dataclass
-class _Decision:
-    calls: list[_Call] = field(default_factory=list)
+class Decision:
+    calls: list[Call] = field(default_factory=list)
     detail: str = ""
     after: Callable[[list[dict[str, Any]]], str | None] | None = None
-    """Runs on the call responses; returns an extra detail (or raises _Conflict)."""
+    """Runs on the call responses; returns an extra detail (or raises Conflict)."""
 
 
-class _Context:
+class Context:
     def __init__(self, factory: ClientFactory, plan: Plan) -> None:
         self.factory = factory
         self.plan = plan
         self.pending: list[PendingConfirmation] = []
 
     def client(self, action: ApiAction) -> Any:
-        region = action.region or _GLOBAL_REGION.get(self.plan.partition, "us-east-1")
+        region = action.region or GLOBAL_REGION.get(self.plan.partition, "us-east-1")
         return self.factory.client(action.service, region)
 
 
-def _code(exc: ClientError) -> str:
+def client_error_code(exc: ClientError) -> str:
     return error_code(exc)
 
 
@@ -74,7 +74,7 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def _doc(value: Any) -> Any:
+def policy_document(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -83,7 +83,7 @@ def _doc(value: Any) -> Any:
     return value
 
 
-def _merge_statements(current: Any, wanted: Mapping[str, Any]) -> dict[str, Any]:
+def merge_statements(current: Any, wanted: Mapping[str, Any]) -> dict[str, Any]:
     """``current`` with each of ``wanted``'s statements added or replaced by Sid."""
     base = dict(current) if isinstance(current, Mapping) else {"Version": "2012-10-17"}
     statements = base.get("Statement") or []
@@ -109,15 +109,15 @@ def _merge_statements(current: Any, wanted: Mapping[str, Any]) -> dict[str, Any]
     return base
 
 
-def _same_doc(a: Any, b: Any) -> bool:
-    return bool(_norm(_doc(a)) == _norm(_doc(b)))
+def same_document(a: Any, b: Any) -> bool:
+    return bool(_norm(policy_document(a)) == _norm(policy_document(b)))
 
 
-def _missing_codes(exc: ClientError, *codes: str) -> bool:
-    return bool(_code(exc) in codes)
+def missing_codes(exc: ClientError, *codes: str) -> bool:
+    return bool(client_error_code(exc) in codes)
 
 
-Handler = Callable[[_Context, Any, ApiAction], _Decision]
+Handler = Callable[[Context, Any, ApiAction], Decision]
 """Reads the resource an action names and decides the calls (none: already satisfied)."""
 
 HANDLERS: dict[type[ApiAction], Handler] = {}

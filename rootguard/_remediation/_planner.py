@@ -26,11 +26,11 @@ from rootguard._remediation._config import (
     plan_config,
 )
 from rootguard._remediation._constants import (
-    _CLOUDWATCH_LOGS,
-    _CONFIG_RULES,
-    _LOG_VALIDATION,
-    _METRIC_ALARM,
-    _MULTI_REGION,
+    CHECK_CLOUDWATCH_LOGS,
+    CHECK_CONFIG_RULES,
+    CHECK_LOG_VALIDATION,
+    CHECK_METRIC_ALARM,
+    CHECK_MULTI_REGION,
 )
 from rootguard._remediation._context import (
     BLOCKED,
@@ -75,7 +75,7 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     )
     config = PASS
     if ctx.opts.enable_config_rules:
-        config = ctx.state(_CONFIG_RULES, config_unread(ctx))
+        config = ctx.state(CHECK_CONFIG_RULES, config_unread(ctx))
     needs = config_needs(ctx) if config == WORK and not ctx.home_block else None
     need_channel = bool(needs and needs["channel"])
 
@@ -83,7 +83,12 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     log_group: str | None = None
     log_deps: tuple[str, ...] = ()
     trail_block: str | None = None
-    trail_fixes = (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS, _METRIC_ALARM)
+    trail_fixes = (
+        CHECK_MULTI_REGION,
+        CHECK_LOG_VALIDATION,
+        CHECK_CLOUDWATCH_LOGS,
+        CHECK_METRIC_ALARM,
+    )
     create = decision.state == WORK and decision.create
     if decision.state == BLOCKED and decision.why is not None:
         trail_block = block_trail(ctx, decision.why, trail_fixes)
@@ -150,7 +155,7 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
                 "whether a region already records with the root rules could not be read",
                 tuple(config_unread(ctx)),
             ),
-            fixes=(_CONFIG_RULES,),
+            fixes=(CHECK_CONFIG_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
     elif config == WORK and ctx.home_block is not None:
@@ -160,7 +165,7 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
             "root-rules",
             description="AWS Config with the root rules",
             why=ctx.home_block,
-            fixes=(_CONFIG_RULES,),
+            fixes=(CHECK_CONFIG_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
     elif needs is not None:

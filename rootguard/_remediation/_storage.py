@@ -16,9 +16,9 @@ from rootguard._remediation._actions import (
     PutRolePolicy,
 )
 from rootguard._remediation._constants import (
-    _CONFIG_RULES,
-    _LOG_VALIDATION,
-    _MULTI_REGION,
+    CHECK_CONFIG_RULES,
+    CHECK_LOG_VALIDATION,
+    CHECK_MULTI_REGION,
     MANAGED_TAG_KEY,
     MANAGED_TAG_VALUE,
     ROLE_POLICY,
@@ -34,8 +34,8 @@ def plan_bucket(ctx: PlanContext, trail_arn: str | None, for_config: bool) -> tu
     bucket = bucket_name(ctx)
     bucket_arn = f"arn:{ctx.partition}:s3:::{bucket}"
     fixes = tuple(
-        ([_MULTI_REGION, _LOG_VALIDATION] if trail_arn else [])
-        + ([_CONFIG_RULES] if for_config else [])
+        ([CHECK_MULTI_REGION, CHECK_LOG_VALIDATION] if trail_arn else [])
+        + ([CHECK_CONFIG_RULES] if for_config else [])
     )
     region = ctx.home
     params: dict[str, Any] = {"Bucket": bucket}

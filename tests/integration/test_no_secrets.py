@@ -26,7 +26,7 @@ from moto.cloudtrail.responses import CloudTrailResponse
 
 from rootguard._archive import _S3Settings, _settings_for
 from rootguard._cli import main
-from rootguard._org import _AccountTask, _assume_role_credentials, _CallerCredentials
+from rootguard._org import CallerCredentials, _AccountTask, _assume_role_credentials
 from rootguard._redact import REDACTED
 from rootguard._remediation._plan import Plan
 from tests.integration.conftest import new_session, reset_server
@@ -293,7 +293,7 @@ def test_the_cli_leaves_logging_as_it_found_it(world: World) -> None:
 
 
 def test_credential_holding_objects_hide_secrets_in_repr(world: World) -> None:
-    caller = _CallerCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
+    caller = CallerCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
     task = _AccountTask(account_id=world.member_id, caller=caller, home_region=REGION)
     session = new_session()
     s3 = session.client("s3", region_name=REGION)

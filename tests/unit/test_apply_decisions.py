@@ -9,7 +9,7 @@ import pytest
 
 from rootguard._remediation._actions import ApiAction
 from rootguard._remediation._handlers_alerting import _metric_alarm
-from rootguard._remediation._handling import _Context
+from rootguard._remediation._handling import Context
 from rootguard._remediation._options import RemediationOptions
 from rootguard._remediation._plan import Plan
 from rootguard._remediation._planner import plan
@@ -48,7 +48,7 @@ def test_alarm_needing_more_datapoints_is_put_again(
     existing = {k: v for k, v in action.params.items() if k != "Tags"}
     if datapoints is not None:
         existing["DatapointsToAlarm"] = datapoints
-    ctx = _Context(factory=None, plan=p)  # type: ignore[arg-type]  # no client is made
+    ctx = Context(factory=None, plan=p)  # type: ignore[arg-type]  # no client is made
     decision = _metric_alarm(ctx, _FakeCloudWatch([existing]), action)
     assert (decision.calls == []) is unchanged
     if not unchanged:
