@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
@@ -49,6 +49,7 @@ from rootguard._aws import (
 )
 from rootguard._errors import AthenaQueryError, ParseError
 from rootguard._remediation._outcomes import ActionStatus
+from rootguard._time import utc_now
 
 if TYPE_CHECKING:
     import boto3
@@ -415,7 +416,7 @@ def hunt_root_activity_athena(
         ...     accounts=["111122223333"], workgroup="security")
         >>> hunt.cost, [a.channel for a in hunt.alerts]  # doctest: +SKIP
     """
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     query = hunt_query(
         database=database,
         table=table,

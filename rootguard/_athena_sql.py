@@ -52,9 +52,9 @@ from rootguard._fastscan import (
     RecordFilter,
     frozen,
     root_records,
-    utc,
 )
 from rootguard._models import CloudTrailEvent, RootActivity, UtcDatetime
+from rootguard._time import as_utc
 
 __all__ = [
     "ATHENA_REGIONS",
@@ -530,7 +530,7 @@ def hunt_query(
     """
     database = _identifier(database, "database")
     table = _identifier(table, "table")
-    since_utc, until_utc = utc(since), utc(until)
+    since_utc, until_utc = as_utc(since), as_utc(until)
     if since_utc is None or until_utc is None:
         raise _bad("since", since, "datetimes for since and until")
     if since_utc > until_utc:

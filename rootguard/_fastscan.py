@@ -64,7 +64,7 @@ import re
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
@@ -959,15 +959,6 @@ def _logged_by(record: dict[str, Any]) -> str | None:
         return account
     identity = record.get("userIdentity")
     return _str(identity.get("accountId")) if isinstance(identity, dict) else None
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def frozen(values: Collection[str] | None) -> frozenset[str] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from rootguard._terminal import (
     status_label,
     suppression_note,
 )
+from rootguard._time import second_text
 
 if TYPE_CHECKING:
     from rootguard._checks import Finding, Report
@@ -61,13 +62,6 @@ def _version() -> str:
         return importlib.metadata.version("rootguard")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed
         return "unknown"
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -118,7 +112,7 @@ def _activity(a: RootActivity) -> dict[str, Any]:
         else:
             note = f"expected until {expectation.expires}: {expectation.reason}"
     return {
-        "when": _iso(a.event_time),
+        "when": second_text(a.event_time),
         "severity": str(a.severity),
         "channel": str(a.channel),
         "event": clean(a.event_name or a.credential or "-"),
@@ -165,12 +159,12 @@ def report_html(report: Report, *, activities: Sequence[RootActivity] | None = N
     regions = ", ".join(report.regions) or "none"
     return _page(
         title=f"rootguard report — account {clean(report.account_id)}",
-        subtitle=f"Evaluated at {_iso(report.generated_at)}; regions: {regions}.",
+        subtitle=f"Evaluated at {second_text(report.generated_at)}; regions: {regions}.",
         cards=_cards(report.counts),
         findings=[_finding(f) for f in _ordered(report.findings)],
         show_timeline=True,
         activities=_timeline(report.root_activity if activities is None else activities),
-        generated_at=_iso(report.generated_at),
+        generated_at=second_text(report.generated_at),
     )
 
 
@@ -260,7 +254,7 @@ def organization_html(org: OrganizationReport) -> str:
                 "account_id": r.account_id,
                 "name": clean(r.name or ""),
                 "credentials": ", ".join(r.credentials),
-                "last_used": _iso(r.last_used),
+                "last_used": second_text(r.last_used),
             }
             for r in s.root_activity
         ],
@@ -271,7 +265,7 @@ def organization_html(org: OrganizationReport) -> str:
     return _page(
         title=f"rootguard organization report — {clean(org.organization_id or 'organization')}",
         subtitle=(
-            f"Scanned at {_iso(org.generated_at)}; management account "
+            f"Scanned at {second_text(org.generated_at)}; management account "
             f"{org.management_account_id or 'unknown'}; regions: {regions}."
         ),
         cards=cards,
@@ -280,7 +274,7 @@ def organization_html(org: OrganizationReport) -> str:
             f"{s.skipped} skipped."
         ],
         org=view,
-        generated_at=_iso(org.generated_at),
+        generated_at=second_text(org.generated_at),
     )
 
 

@@ -24,13 +24,10 @@ the member, or of the organization — is a gap that makes what it feeds UNKNOWN
 from __future__ import annotations
 
 import logging
-import threading
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -53,7 +50,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError, name_list
+from rootguard._errors import name_list
 from rootguard._member_root_report import (
     AUDIT_TASK_POLICY,
     MemberRoot,
@@ -69,9 +66,7 @@ from rootguard._member_root_report import (
 )
 from rootguard._org import (
     CALL_FAILURES,
-    CallerCredentials,
-    SessionHook,
-    build_session,
+    caller_settings,
     list_accounts,
     read_organization,
     run_account_tasks,
@@ -79,6 +74,8 @@ from rootguard._org import (
     valid_account_id,
 )
 from rootguard._permissions import ORGANIZATION_AUDIT_CALLER_ACTIONS
+from rootguard._sessions import SessionHook, SessionSettings, cached_client, forget, new_session
+from rootguard._time import utc_now
 
 __all__ = ["AUDIT_CALLER_ACTIONS", "audit_member_roots", "audit_task_policy_arn"]
 
@@ -105,57 +102,29 @@ class _RootTask:
     """Everything a task needs to audit one account (picklable)."""
 
     account_id: str
-    caller: CallerCredentials
+    caller: SessionSettings
+    """The caller's credentials, home region, endpoint, retry configuration and session
+    hook; their key is the audit's: its tasks share the caller's clients in each process."""
     caller_account: str
     home_region: str
     partition: str = "aws"
-    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     name: str | None = None
     email: str | None = None
     state: str | None = None
     management: bool = False
     audit_root: bool = True
     """False: read only the security contact (the management account)."""
-    endpoint_url: str | None = None
-    configure_session: SessionHook | None = None
     duration_seconds: int | None = None
-
-
-_CALLER_LOCK = threading.Lock()
-_CALLER_CLIENTS: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
-_CALLER_KEPT = 8
 
 
 def _caller_clients(task: _RootTask) -> tuple[Any, Any]:
     """The caller's STS client (AssumeRoot, at the home region's endpoint: the global
-    endpoint does not serve it) and Account Management client: one pair per scan and
-    process, shared by that scan's tasks."""
-    with _CALLER_LOCK:
-        found = _CALLER_CLIENTS.get(task.scan_id)
-        if found is None:
-            base = build_session(
-                task.caller.credentials(),
-                task.home_region,
-                task.endpoint_url,
-                task.configure_session,
-            )
-            made = []
-            for service in ("sts", "account"):
-                client = base.client(service, region_name=task.home_region, config=RETRY_CONFIG)
-                client.meta.events.register("before-parse", check_answer)
-                made.append(client)
-            found = (made[0], made[1])
-            _CALLER_CLIENTS[task.scan_id] = found
-            while len(_CALLER_CLIENTS) > _CALLER_KEPT:
-                _CALLER_CLIENTS.popitem(last=False)
-        else:
-            _CALLER_CLIENTS.move_to_end(task.scan_id)
-        return found
-
-
-def _forget_scan(scan_id: str) -> None:
-    with _CALLER_LOCK:
-        _CALLER_CLIENTS.pop(scan_id, None)
+    endpoint does not serve it) and Account Management client: one pair per audit and
+    process, shared by that audit's tasks."""
+    return (
+        cached_client(task.caller, "sts", task.home_region, checked=True),
+        cached_client(task.caller, "account", task.home_region, checked=True),
+    )
 
 
 # --------------------------------------------------------------------------- one account
@@ -274,9 +243,7 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
             security_contact=contact,
             gaps=tuple(caller_gaps.gaps),
         )
-    session = build_session(
-        credentials, task.home_region, task.endpoint_url, task.configure_session
-    )
+    session = new_session(task.caller, credentials)
     factory = ClientFactory(session)
     try:
         identity = factory.client("sts", task.home_region).get_caller_identity()
@@ -612,15 +579,11 @@ def audit_member_roots(
     if bad:
         raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
     sess, credentials = session_credentials(session)
-    try:
-        frozen = credentials.get_frozen_credentials()
-    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    if not frozen.access_key or not frozen.secret_key:
-        raise CollectError("the session's credentials are incomplete")
-    caller = CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
     home = sess.region_name or "us-east-1"
-    generated_at = datetime.now(timezone.utc)
+    caller = caller_settings(
+        credentials, home=home, endpoint_url=endpoint_url, configure_session=configure_session
+    )
+    generated_at = utc_now()
 
     def client(service: str) -> Any:
         extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
@@ -644,7 +607,6 @@ def audit_member_roots(
 
     members: list[MemberRoot] = []
     tasks: list[_RootTask] = []
-    scan_id = uuid.uuid4().hex
     for account_id in ids:
         entry = by_id.get(account_id, {})
         info: dict[str, Any] = {
@@ -668,10 +630,7 @@ def audit_member_roots(
                 caller_account=caller_account,
                 home_region=home,
                 partition=partition,
-                scan_id=scan_id,
                 audit_root=account_id != management_id,
-                endpoint_url=endpoint_url,
-                configure_session=configure_session,
                 duration_seconds=duration_seconds,
                 **info,
             )
@@ -680,7 +639,7 @@ def audit_member_roots(
     try:
         members += _run(tasks, executor=executor, max_workers=max_workers, progress=progress)
     finally:
-        _forget_scan(scan_id)
+        forget(caller)
     return MemberRootAudit(
         organization_id=organization_id,
         management_account_id=management_id,

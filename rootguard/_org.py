@@ -14,29 +14,17 @@ nothing one account does can stop or spoil another. The pure
 
 from __future__ import annotations
 
-import copy
 import logging
-import threading
 import time
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import boto3
-import botocore.loaders
-import botocore.session
-from botocore.credentials import (
-    CredentialProvider,
-    CredentialResolver,
-    Credentials,
-    RefreshableCredentials,
-)
+from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import ClientError
-from botocore.hooks import HierarchicalEmitter
 
 from rootguard._aws import (
     CALL_ERRORS,
@@ -60,7 +48,16 @@ from rootguard._errors import ArgumentError, CollectError, name_list
 from rootguard._names import check_name
 from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
+from rootguard._sessions import (
+    SessionHook,
+    SessionSettings,
+    cached_client,
+    forget,
+    new_session,
+    settings_of,
+)
 from rootguard._snapshot import Trail
+from rootguard._time import utc_now
 
 __all__ = ["CALLER_ACTIONS", "DEFAULT_MAX_WORKERS", "DEFAULT_ROLE_NAME", "scan_organization"]
 
@@ -77,8 +74,6 @@ CALLER_ACTIONS: tuple[str, ...] = ORGANIZATION_CALLER_ACTIONS
 """The IAM actions the caller's credentials need for the scan itself, on top of
 ``required_permissions("check")`` for the caller's own account (each member role needs
 ``required_permissions("check")``)."""
-
-SessionHook = Callable[[boto3.Session], None]
 
 _SHAPE_ERRORS: tuple[type[Exception], ...] = (
     KeyError,
@@ -98,42 +93,18 @@ with its error code, none escapes raw."""
 
 
 @dataclass(frozen=True)
-class CallerCredentials:
-    """The caller's credentials for a task: frozen keys (picklable) and, while the task
-    stays in this process, the live (self-refreshing) credentials object. The secret key
-    and the token stay out of ``repr``/``str`` (and so out of logs and tracebacks)."""
-
-    access_key: str
-    secret_key: str = field(repr=False)
-    token: str | None = field(default=None, repr=False)
-    live: Any = field(default=None, compare=False, repr=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["live"] = None  # locks do not pickle; another process uses the frozen keys
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def credentials(self) -> Credentials:
-        if self.live is not None:
-            return self.live  # type: ignore[no-any-return]
-        return Credentials(self.access_key, self.secret_key, self.token, method="rootguard")
-
-
-@dataclass(frozen=True)
 class _AccountTask:
     """Everything a task needs to check one account (picklable)."""
 
     account_id: str
-    caller: CallerCredentials
+    caller: SessionSettings
+    """The caller's credentials, home region, endpoint, retry configuration and session
+    hook; their key is the scan's: its tasks share, in each process, the client that
+    assumes the roles."""
     home_region: str
     role_arn: str | None = None
     """None: the caller's own account, checked with the caller's credentials."""
     partition: str = "aws"
-    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    """The tasks of one scan share, in each process, the client that assumes the roles."""
     name: str | None = None
     email: str | None = None
     state: str | None = None
@@ -143,8 +114,6 @@ class _AccountTask:
     external_id: str | None = None
     session_name: str = "rootguard"
     duration_seconds: int | None = None
-    endpoint_url: str | None = None
-    configure_session: SessionHook | None = None
     collect_workers: int | None = None
 
 
@@ -155,80 +124,6 @@ class _TaskOutcome:
 
 
 # --------------------------------------------------------------------------- sessions
-
-
-class _SearchPaths(list[str]):
-    """A data loader's search paths that ignore a path added again: boto3 adds its own
-    data path for every session built on the loader."""
-
-    def append(self, path: str) -> None:
-        if path not in self:
-            super().append(path)
-
-
-_SHARED_LOCK = threading.Lock()
-_SHARED: list[tuple[botocore.loaders.Loader, HierarchicalEmitter]] = []
-
-
-def _shared_parts() -> tuple[botocore.loaders.Loader, HierarchicalEmitter]:
-    """One botocore data loader and one emitter holding botocore's built-in event handlers,
-    per process: the service models are parsed once, and each new session copies the
-    handlers instead of registering all of them again (~0.3 ms instead of ~4 ms)."""
-    with _SHARED_LOCK:
-        if not _SHARED:
-            handlers = HierarchicalEmitter()
-            botocore.session.Session(event_hooks=handlers)  # registers the built-in handlers
-            loader = botocore.loaders.Loader(extra_search_paths=_SearchPaths())
-            _SHARED.append((loader, handlers))
-        return _SHARED[0]
-
-
-class _Fixed(CredentialProvider):
-    METHOD = "rootguard"
-    CANONICAL_NAME = "rootguard"
-
-    def __init__(self, credentials: Credentials) -> None:
-        super().__init__()
-        self._credentials = credentials
-
-    def load(self) -> Credentials:
-        return self._credentials
-
-
-class _EndpointSession(boto3.Session):
-    """A session whose clients all go to one endpoint (a moto server, a proxy …)."""
-
-    def __init__(self, *, endpoint_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.rootguard_endpoint_url = endpoint_url
-
-    def client(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("endpoint_url") is None:
-            kwargs["endpoint_url"] = self.rootguard_endpoint_url
-        return super().client(*args, **kwargs)
-
-
-def build_session(
-    credentials: Credentials,
-    region: str,
-    endpoint_url: str | None,
-    hook: SessionHook | None,
-) -> boto3.Session:
-    """A fresh session (its own events, caches and clients) on these credentials."""
-    loader, handlers = _shared_parts()
-    core = botocore.session.Session(event_hooks=copy.copy(handlers), include_builtin_handlers=False)
-    core.register_component("data_loader", loader)
-    core.register_component("credential_provider", CredentialResolver([_Fixed(credentials)]))
-    session: boto3.Session
-    if endpoint_url:
-        session = _EndpointSession(
-            endpoint_url=endpoint_url, botocore_session=core, region_name=region
-        )
-    else:
-        session = boto3.Session(botocore_session=core, region_name=region)
-    if hook is not None:
-        hook(session)
-    return session
 
 
 def _assume_role_credentials(
@@ -301,37 +196,37 @@ def _arn_identity(arn: str) -> tuple[str, str] | None:
     return parts[4], partition_of_arn(arn)
 
 
-_CALLER_STS_LOCK = threading.Lock()
-_CALLER_STS: OrderedDict[str, Any] = OrderedDict()
-_CALLER_STS_KEPT = 8
+def caller_settings(
+    credentials: Credentials,
+    *,
+    home: str,
+    endpoint_url: str | None,
+    configure_session: SessionHook | None,
+) -> SessionSettings:
+    """The caller's settings for the tasks of one scan (credentials frozen now).
+
+    Raises:
+        CollectError: the credentials cannot be refreshed or are incomplete.
+    """
+    try:
+        caller = settings_of(
+            credentials,
+            region_name=home,
+            endpoint_url=endpoint_url,
+            config=RETRY_CONFIG,
+            hook=configure_session,
+        )
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:  # a refresh of the caller's credentials
+        raise CollectError(f"no usable AWS credentials: {exc}") from exc
+    if not caller.access_key or not caller.secret_key:
+        raise CollectError("the session's credentials are incomplete")
+    return caller
 
 
 def _caller_sts(task: _AccountTask) -> Any:
     """The STS client, on the caller's credentials, that assumes the member roles: one per
-    scan and process, shared by that scan's tasks (boto3 clients are thread-safe), kept
-    for the last few scans only."""
-    with _CALLER_STS_LOCK:
-        sts = _CALLER_STS.get(task.scan_id)
-        if sts is None:
-            base = build_session(
-                task.caller.credentials(),
-                task.home_region,
-                task.endpoint_url,
-                task.configure_session,
-            )
-            sts = base.client("sts", region_name=task.home_region, config=RETRY_CONFIG)
-            sts.meta.events.register("before-parse", check_answer)
-            _CALLER_STS[task.scan_id] = sts
-            while len(_CALLER_STS) > _CALLER_STS_KEPT:
-                _CALLER_STS.popitem(last=False)
-        else:
-            _CALLER_STS.move_to_end(task.scan_id)
-        return sts
-
-
-def _forget_scan(scan_id: str) -> None:
-    with _CALLER_STS_LOCK:
-        _CALLER_STS.pop(scan_id, None)
+    scan and process, shared by that scan's tasks (boto3 clients are thread-safe)."""
+    return cached_client(task.caller, "sts", task.home_region, checked=True)
 
 
 # --------------------------------------------------------------------------- the task
@@ -383,9 +278,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
     identity: tuple[str, str] | None
     if task.role_arn is None:
         # the caller's own account: scan_organization identified these credentials
-        session = build_session(
-            task.caller.credentials(), task.home_region, task.endpoint_url, task.configure_session
-        )
+        session = new_session(task.caller)
         identity = (task.account_id, task.partition)
     else:
         try:
@@ -406,9 +299,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
                 "AccountMismatch",
                 f"the role's credentials belong to account {identity[0]}",
             )
-        session = build_session(
-            role_credentials, task.home_region, task.endpoint_url, task.configure_session
-        )
+        session = new_session(task.caller, role_credentials)
     try:
         snapshot = collect_account(
             session,
@@ -585,16 +476,11 @@ def scan_organization(
     regions = name_list(regions, "regions", items="region names")
     _check_names(role_name=role_name, external_id=external_id, session_name=session_name)
     sess, credentials = session_credentials(session)
-    try:
-        frozen = credentials.get_frozen_credentials()
-    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:  # a refresh of the caller's credentials
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    if not frozen.access_key or not frozen.secret_key:
-        raise CollectError("the session's credentials are incomplete")
-    caller = CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
-
     region_list, home = requested_regions(sess, regions)
-    generated_at = datetime.now(timezone.utc)
+    caller = caller_settings(
+        credentials, home=home, endpoint_url=endpoint_url, configure_session=configure_session
+    )
+    generated_at = utc_now()
 
     def client(service: str) -> Any:
         extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
@@ -611,7 +497,6 @@ def scan_organization(
 
     skipped: list[AccountResult] = []
     tasks: list[_AccountTask] = []
-    scan_id = uuid.uuid4().hex
     for account_id in ids:
         entry = by_id.get(account_id, {})
         reason = skip_reason(entry)
@@ -640,14 +525,11 @@ def scan_organization(
                 home_region=home,
                 role_arn=role_arn,
                 partition=partition,
-                scan_id=scan_id,
                 regions=tuple(region_list) if region_list is not None else None,
                 policy=policy,
                 external_id=external_id,
                 session_name=session_name,
                 duration_seconds=role_duration_seconds,
-                endpoint_url=endpoint_url,
-                configure_session=configure_session,
                 **info,
             )
         )
@@ -660,7 +542,7 @@ def scan_organization(
     try:
         outcomes = _run(tasks, executor=executor, max_workers=max_workers, progress=progress)
     finally:
-        _forget_scan(scan_id)
+        forget(caller)
     trails = [t for o in outcomes for t in o.organization_trails]
     member_roots = None
     if audit_member_roots:

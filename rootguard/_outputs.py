@@ -15,11 +15,12 @@ import importlib.metadata
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rootguard._errors import RootGuardError
 from rootguard._models import Severity
+from rootguard._time import iso_z_millis
 
 if TYPE_CHECKING:
     from rootguard._checks import Finding, Report
@@ -80,11 +81,6 @@ _TYPES_BEST_PRACTICE = "Software and Configuration Checks/AWS Security Best Prac
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _iso(value: datetime) -> str:
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _reference_time(report: Report, now: datetime | None) -> datetime:
@@ -158,7 +154,7 @@ def to_asff(
     product = product_arn or (
         f"arn:{partition}:securityhub:{home}:{account}:product/{account}/default"
     )
-    stamp = _iso(_reference_time(report, now))
+    stamp = iso_z_millis(_reference_time(report, now))
     out: list[dict[str, Any]] = []
     for finding in report.findings:
         status = finding.status.value
@@ -336,7 +332,7 @@ def _suppression_prefix(f: Finding) -> str:
 def to_markdown(report: Report) -> str:
     """A markdown heading, a status summary and a table with one row per finding."""
     counts = report.counts
-    when = _iso(report.generated_at) if report.generated_at else "unknown time"
+    when = iso_z_millis(report.generated_at) if report.generated_at else "unknown time"
     regions = ", ".join(report.regions) if report.regions else "none"
     shown = ("FAIL", "UNKNOWN", "SUPPRESSED", "PASS", "NOT_APPLICABLE")
     summary = " · ".join(f"{counts[s]} {s}" for s in shown if counts[s] or s != "SUPPRESSED")
@@ -378,7 +374,7 @@ def to_markdown(report: Report) -> str:
                     _md(c)
                     for c in (
                         a.credential or str(a.channel),
-                        _iso(a.event_time) if a.event_time else "-",
+                        iso_z_millis(a.event_time) if a.event_time else "-",
                         a.region or "-",
                         a.event_source or "-",
                     )
@@ -397,7 +393,7 @@ def to_records(report: Report) -> list[Record]:
     ``evidence`` (JSON text), and for a rule of the policy ``suppressed_status``,
     ``suppression_reason``, ``suppression_expires``, ``suppression_expired``.
     """
-    when = _iso(report.generated_at) if report.generated_at else None
+    when = iso_z_millis(report.generated_at) if report.generated_at else None
     return [
         {
             "account_id": report.account_id,

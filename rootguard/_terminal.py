@@ -37,6 +37,7 @@ __all__ = [
     "clean",
     "make_console",
     "render_text",
+    "report_table",
     "severity_rank",
     "status_label",
     "suppression_note",
@@ -369,3 +370,8 @@ class OrganizationTable:
                     cell(n.reason),
                 )
             yield missing
+
+
+def report_table(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """The report as the terminal table, at ``width`` columns (cells wrap, never cut)."""
+    return render_text(ReportTable(report), width=width, color=color).rstrip("\n")
