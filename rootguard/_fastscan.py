@@ -65,7 +65,7 @@ import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -95,6 +95,9 @@ from rootguard._jsonstream import (
 )
 from rootguard._jsonstream import loads as strict_loads
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity, StrEnum, UtcDatetime
+
+if TYPE_CHECKING:
+    from rootguard._view import View
 
 __all__ = [
     "DECODER",
@@ -290,15 +293,23 @@ class ScanResult(BaseModel):
 
     __str__ = __repr__
 
-    def _repr_html_(self) -> str:
-        from rootguard._notebook import scan_view
+    def _view(self) -> View:
+        """The scan's counts and its most severe root activities (notebooks)."""
+        from rootguard._view import activities_view
 
-        return scan_view(self).html()
+        return activities_view(
+            self.activities,
+            title="rootguard archive scan",
+            subtitle=f"{self.files_seen} files seen: {self.files_scanned} scanned, "
+            f"{len(self.skipped)} skipped, {len(self.errors)} unreadable; "
+            f"{self.events_scanned} events, {len(self.activities)} root activities",
+        )
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def _repr_markdown_(self) -> str:
-        from rootguard._notebook import scan_view
-
-        return scan_view(self).markdown()
+        return self._view().markdown()
 
 
 # ---------------------------------------------------------------------------------------

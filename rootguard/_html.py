@@ -13,10 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
-
-import jinja2
 
 from rootguard._models import Outcome, RootActivity
 from rootguard._terminal import (
@@ -27,6 +24,7 @@ from rootguard._terminal import (
     suppression_note,
 )
 from rootguard._time import second_text
+from rootguard._view import render_fragment, template_environment
 
 if TYPE_CHECKING:
     from rootguard._checks import Finding, Report
@@ -42,17 +40,6 @@ _CARD_LABEL = {
     "NOT_APPLICABLE": "not applicable",
     "PASS": "passing",
 }
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("rootguard", "templates"),
-        autoescape=True,  # everything from AWS is hostile: always escape
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _version() -> str:
@@ -149,7 +136,7 @@ def _page(**context: Any) -> str:
         "generated_at": "",
     }
     base.update(context)
-    return _environment().get_template("report.html.j2").render(**base)
+    return template_environment().get_template("report.html.j2").render(**base)
 
 
 def report_html(report: Report, *, activities: Sequence[RootActivity] | None = None) -> str:
@@ -276,8 +263,3 @@ def organization_html(org: OrganizationReport) -> str:
         org=view,
         generated_at=second_text(org.generated_at),
     )
-
-
-def render_fragment(**context: Any) -> str:
-    """A notebook cell's HTML (``fragment.html.j2``, autoescaped)."""
-    return _environment().get_template("fragment.html.j2").render(**context)

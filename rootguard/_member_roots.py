@@ -64,7 +64,7 @@ from rootguard._member_root_report import (
     SecurityContact,
     ServiceControlPolicy,
 )
-from rootguard._org import (
+from rootguard._org_tasks import (
     CALL_FAILURES,
     caller_settings,
     list_accounts,

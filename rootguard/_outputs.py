@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rootguard._errors import RootGuardError
 from rootguard._models import Severity
+from rootguard._render import Record
 from rootguard._time import iso_z_millis
 
 if TYPE_CHECKING:
@@ -42,9 +43,6 @@ ASFF_SCHEMA_VERSION = "2018-10-08"
 """The AWS Security Finding Format schema version."""
 OCSF_VERSION = "1.1.0"
 """The OCSF schema version of :func:`to_ocsf` events."""
-
-Record = dict[str, str | int | float | bool | None]
-"""A flat record: column name → scalar."""
 
 _ASFF_LABEL = {
     Severity.CRITICAL: "CRITICAL",
