@@ -187,23 +187,33 @@ def new_session(settings: SessionSettings, credentials: Credentials | None = Non
 
 # --------------------------------------------------------------------------- clients
 
+
+@dataclass
+class _Slot:
+    """What one process keeps for one settings: the session its clients come from (built
+    once, so the settings' hook runs once per process) and the clients."""
+
+    session: boto3.Session | None = None
+    clients: dict[tuple[str, str | None, bool], Any] = field(default_factory=dict)
+
+
 _LOCK = threading.Lock()
-_CACHE: OrderedDict[tuple[str, int], dict[tuple[str, str | None, bool], Any]] = OrderedDict()
-"""(settings key, process id) -> the clients made (or shared) for those settings, oldest
-first. The process id keeps a forked child from using its parent's connections."""
+_CACHE: OrderedDict[tuple[str, int], _Slot] = OrderedDict()
+"""(settings key, process id) -> what is kept for those settings, oldest first. The
+process id keeps a forked child from using its parent's connections."""
 
 
-def _clients_of(settings: SessionSettings) -> dict[tuple[str, str | None, bool], Any]:
-    """The client table of ``settings`` in this process (call with ``_LOCK`` held)."""
-    slot = (settings.key, os.getpid())
-    table = _CACHE.get(slot)
-    if table is None:
-        table = _CACHE[slot] = {}
+def _slot_of(settings: SessionSettings) -> _Slot:
+    """The slot of ``settings`` in this process (call with ``_LOCK`` held)."""
+    key = (settings.key, os.getpid())
+    slot = _CACHE.get(key)
+    if slot is None:
+        slot = _CACHE[key] = _Slot()
         while len(_CACHE) > KEPT_SETTINGS:
             _CACHE.popitem(last=False)
     else:
-        _CACHE.move_to_end(slot)
-    return table
+        _CACHE.move_to_end(key)
+    return slot
 
 
 def cached_client(
@@ -214,20 +224,22 @@ def cached_client(
     checked: bool = False,
 ) -> Any:
     """The ``service`` client of ``settings`` for ``region_name`` (None: the settings'
-    region) in this process: made once, then shared by every thread. ``checked``: the
-    client checks every answer before botocore parses it (``rootguard._aws``)."""
+    region) in this process: made once, then shared by every thread; the clients of one
+    settings come from one session. ``checked``: the client checks every answer before
+    botocore parses it (``rootguard._aws``)."""
     region = region_name or settings.region_name
     with _LOCK:
-        table = _clients_of(settings)
-        found = table.get((service, region, checked))
+        slot = _slot_of(settings)
+        found = slot.clients.get((service, region, checked))
         if found is None:
-            session = new_session(settings)
-            found = session.client(  # type: ignore[call-overload]
+            if slot.session is None:
+                slot.session = new_session(settings)
+            found = slot.session.client(  # type: ignore[call-overload]
                 service, region_name=region, config=settings.config
             )
             if checked:
                 found.meta.events.register("before-parse", check_answer)
-            table[(service, region, checked)] = found
+            slot.clients[(service, region, checked)] = found
             logger.debug("made a %s client for %s in process %d", service, region, os.getpid())
         return found
 
@@ -244,7 +256,7 @@ def share_client(
     :func:`cached_client` of these arguments; other processes make their own."""
     region = region_name or settings.region_name
     with _LOCK:
-        _clients_of(settings)[(service, region, checked)] = client
+        _slot_of(settings).clients[(service, region, checked)] = client
 
 
 def forget(settings: SessionSettings | None) -> None:

@@ -159,3 +159,16 @@ def test_only_the_latest_settings_keep_their_clients(moto: None) -> None:
     assert cached_client(first, "sts") is not kept
     for other in [first, *others]:
         forget(other)
+
+
+def test_the_clients_of_one_settings_share_one_session(moto: None) -> None:
+    built: list[boto3.Session] = []
+    settings = settings_of(_caller(), region_name=HOME, hook=built.append)
+    sts = cached_client(settings, "sts", checked=True)
+    account = cached_client(settings, "account", checked=True)
+    assert sts is not account
+    assert len(built) == 1  # the hook ran once for this process
+    forget(settings)
+    cached_client(settings, "sts")
+    assert len(built) == 2
+    forget(settings)
