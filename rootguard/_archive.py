@@ -25,8 +25,6 @@ import logging
 import os
 import re
 import stat
-import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -65,9 +63,10 @@ from rootguard._fastscan import (
     activities_of,
     frozen,
     scan_log_bytes,
-    utc,
 )
 from rootguard._models import RootActivity
+from rootguard._sessions import SessionSettings, cached_client, forget, settings_of, share_client
+from rootguard._time import as_utc
 
 if TYPE_CHECKING:
     import boto3
@@ -553,83 +552,28 @@ class _S3Lister:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _S3Settings:
-    """Everything a worker needs to build its own S3 client. Picklable; no session."""
-
-    token: str
-    region_name: str | None = None
-    endpoint_url: str | None = None
-    access_key: str | None = field(default=None, repr=False)
-    secret_key: str | None = field(default=None, repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    profile_name: str | None = None
-
-
-_CLIENTS: dict[tuple[str, int], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
 def _aws_endpoint(url: str | None) -> bool:
     host = (urlsplit(url).hostname or "") if url else ""
     return not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
-def _settings_for(session: boto3.Session, client: Any, region: str | None) -> _S3Settings:
+def _settings_for(session: boto3.Session, client: Any, region: str | None) -> SessionSettings:
+    """What a worker needs to read the bucket: the session's frozen credentials (or, with
+    none, its profile), the bucket's region and a non-AWS endpoint (a profile's
+    ``endpoint_url`` included). Threads of this process (in-process scans, thread pools,
+    threaded Dask workers) reuse the caller's own client; other processes build one."""
     credentials = session.get_credentials()
-    frozen_creds = credentials.get_frozen_credentials() if credentials is not None else None
     endpoint = client.meta.endpoint_url
     profile = session.profile_name if session.profile_name in session.available_profiles else None
-    settings = _S3Settings(
-        token=uuid.uuid4().hex,
+    settings = settings_of(
+        credentials,
         region_name=region or client.meta.region_name,
         endpoint_url=None if _aws_endpoint(endpoint) else endpoint,
-        access_key=frozen_creds.access_key if frozen_creds else None,
-        secret_key=frozen_creds.secret_key if frozen_creds else None,
-        session_token=frozen_creds.token if frozen_creds else None,
-        profile_name=profile if frozen_creds is None else None,
+        profile_name=profile,
+        config=_S3_CONFIG,
     )
-    # Threads of this process (in-process scans, thread pools, threaded Dask workers)
-    # reuse the caller's own client; other processes build one from the settings.
-    with _CLIENTS_LOCK:
-        _CLIENTS[(settings.token, os.getpid())] = client
+    share_client(settings, "s3", client)
     return settings
-
-
-def _client_for(settings: _S3Settings) -> Any:
-    key = (settings.token, os.getpid())
-    with _CLIENTS_LOCK:
-        found = _CLIENTS.get(key)
-        if found is not None:
-            return found
-        import boto3
-
-        if settings.access_key:
-            session = boto3.Session(
-                aws_access_key_id=settings.access_key,
-                aws_secret_access_key=settings.secret_key,
-                aws_session_token=settings.session_token,
-                region_name=settings.region_name,
-            )
-        else:
-            session = boto3.Session(
-                profile_name=settings.profile_name, region_name=settings.region_name
-            )
-        found = session.client(
-            "s3",
-            region_name=settings.region_name,
-            endpoint_url=settings.endpoint_url,
-            config=_S3_CONFIG,
-        )
-        _CLIENTS[key] = found
-        return found
-
-
-def _forget(settings: _S3Settings | None) -> None:
-    if settings is None:
-        return
-    with _CLIENTS_LOCK:
-        _CLIENTS.pop((settings.token, os.getpid()), None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -642,7 +586,7 @@ class _Unit:
     index: int
     files: tuple[_FileRef, ...]
     record_filter: RecordFilter
-    s3: _S3Settings | None = None
+    s3: SessionSettings | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
 
@@ -735,7 +679,7 @@ def _read(ref: _FileRef, unit: _Unit, reader: _ReadBuffer) -> bytes | memoryview
         return reader.read(ref.path, limit)
     if unit.s3 is None:  # pragma: no cover - units with S3 refs always carry settings
         raise OSError("no S3 settings for an S3 object")
-    response = _client_for(unit.s3).get_object(Bucket=ref.bucket, Key=ref.key)
+    response = cached_client(unit.s3, "s3").get_object(Bucket=ref.bucket, Key=ref.key)
     body = response["Body"]
     try:
         length = int(response.get("ContentLength") or 0)
@@ -806,7 +750,7 @@ def _scan_unit(unit: _Unit) -> _UnitResult:
 def _units(
     refs: Iterable[_FileRef],
     record_filter: RecordFilter,
-    s3: _S3Settings | None,
+    s3: SessionSettings | None,
     found: list[int],
     *,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
@@ -1006,7 +950,7 @@ def scan_cloudtrail_archive(
         >>> [(a.event_id, a.channel.value) for a in result.activities], result.files_scanned
         ([('e1', 'access_key')], 1)
     """
-    since_utc, until_utc = utc(since), utc(until)
+    since_utc, until_utc = as_utc(since), as_utc(until)
     if since_utc is not None and until_utc is not None and since_utc > until_utc:
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
     if workers is not None and workers < 1:
@@ -1055,7 +999,7 @@ def scan_cloudtrail_archive(
     try:
         _run(units, tally, executor=executor, workers=workers or os.cpu_count() or 1)
     finally:
-        _forget(s3_state.get("settings"))
+        forget(s3_state.get("settings"))
     tally.report()
 
     roots = [record for index in sorted(tally.roots) for record in tally.roots[index]]

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
@@ -36,9 +36,9 @@ from rootguard._athena_sql import (
     query_cost,
 )
 from rootguard._aws import (
-    _SHAPE_ERRORS,
     CALL_ERRORS,
     CREDENTIAL_ERRORS,
+    SHAPE_ERRORS,
     ClientFactory,
     MalformedResponse,
     error_code,
@@ -49,6 +49,7 @@ from rootguard._aws import (
 )
 from rootguard._errors import AthenaQueryError, ParseError
 from rootguard._remediation._outcomes import ActionStatus
+from rootguard._time import utc_now
 
 if TYPE_CHECKING:
     import boto3
@@ -112,7 +113,7 @@ def _call_failed(what: str, exc: BaseException, qid: str | None) -> AthenaQueryE
     )
 
 
-_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *_SHAPE_ERRORS)
+_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *SHAPE_ERRORS)
 """Every way one Athena call can fail: the call, the credentials, the answer's shape."""
 
 
@@ -421,7 +422,7 @@ def hunt_root_activity_athena(
         >>> hunt.billed_bytes, hunt.currency  # Athena's 10 MB minimum per query
         (10485760, 'USD')
     """
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     query = hunt_query(
         database=database,
         table=table,

@@ -121,7 +121,7 @@ CALL_ERRORS: tuple[type[Exception], ...] = (
 exhausted, parameter validation), botocore's ``ResponseParserError`` (an HTML page from
 a proxy or a 5xx page: not a ``BotoCoreError``), and a :class:`MalformedResponse`."""
 
-_SHAPE_ERRORS: tuple[type[Exception], ...] = (
+SHAPE_ERRORS: tuple[type[Exception], ...] = (
     KeyError,
     IndexError,
     TypeError,
@@ -202,7 +202,7 @@ def caller_identity(sts: STSClient, whose: str = "account") -> tuple[str, str]:
             raise MalformedResponse(f"Arn {arn[:120]!r} is not an ARN in account {account}")
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except (*CALL_ERRORS, *_SHAPE_ERRORS) as exc:
+    except (*CALL_ERRORS, *SHAPE_ERRORS) as exc:
         raise CollectError(
             f"cannot identify the {whose}: sts:GetCallerIdentity failed with "
             f"{error_code(exc)}: {error_message(exc)}"
@@ -262,7 +262,7 @@ def error_code(exc: BaseException) -> str:
         return "NotImplemented"
     if isinstance(exc, ResponseParserError):
         return "ResponseParserError"
-    if isinstance(exc, (MalformedResponse, *_SHAPE_ERRORS)):
+    if isinstance(exc, (MalformedResponse, *SHAPE_ERRORS)):
         return "InvalidResponse"
     return type(exc).__name__
 
@@ -485,9 +485,9 @@ class GapRecorder:
             value = fn()
         except CREDENTIAL_ERRORS as exc:
             raise CollectError(f"no usable AWS credentials: {exc}") from exc
-        except (*CALL_ERRORS, *_SHAPE_ERRORS) as exc:
+        except (*CALL_ERRORS, *SHAPE_ERRORS) as exc:
             code, message = error_code(exc), error_message(exc)
-            if isinstance(exc, _SHAPE_ERRORS) and not isinstance(exc, ValidationError):
+            if isinstance(exc, SHAPE_ERRORS) and not isinstance(exc, ValidationError):
                 logger.debug(
                     "%s:%s answered something unreadable", service, operation, exc_info=True
                 )

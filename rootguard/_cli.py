@@ -34,6 +34,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from rootguard._errors import RootGuardError
+from rootguard._fail_on import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    FAIL_ON,
+    ORG_FAIL_ON,
+    exit_code,
+)
+from rootguard._time import utc_now
 
 if TYPE_CHECKING:
     import boto3
@@ -45,11 +55,6 @@ if TYPE_CHECKING:
     from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_ERROR = 3
 
 
 class CliError(Exception):
@@ -214,15 +219,8 @@ def _write(text: str, out: TextIO | None = None) -> None:
 CHECK_OUTPUTS = ("table", "json", "asff", "ocsf", "markdown", "csv", "html")
 ACTIVITY_OUTPUTS = ("table", "json", "markdown", "csv", "html")
 ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
-FAIL_ON_CHOICES = ("fail", "unknown", "never")
-ORG_FAIL_ON_CHOICES = ("fail", "unknown", "error", "never")
-
-
-def report_table(report: Report, *, width: int = 100, color: bool = False) -> str:
-    """The report as the terminal table, at ``width`` columns (cells wrap, never cut)."""
-    from rootguard._terminal import ReportTable, render_text
-
-    return render_text(ReportTable(report), width=width, color=color).rstrip("\n")
+FAIL_ON_CHOICES = FAIL_ON
+ORG_FAIL_ON_CHOICES = ORG_FAIL_ON
 
 
 def render_report(report: Report, output: str) -> str:
@@ -243,6 +241,8 @@ def render_report(report: Report, output: str) -> str:
         from rootguard._html import report_html
 
         return report_html(report)
+    from rootguard._terminal import report_table
+
     return report_table(report)
 
 
@@ -258,12 +258,7 @@ def _print_report(report: Report, output: str) -> None:
 def exit_code_for(report: Report, fail_on: str) -> int:
     """``--fail-on`` semantics: ``fail`` → 1 on any FAIL; ``unknown`` → 1 on any FAIL or
     UNKNOWN; ``never`` → 0."""
-    statuses = {str(f.status) for f in report.findings}
-    if fail_on == "fail" and "FAIL" in statuses:
-        return EXIT_FINDINGS
-    if fail_on == "unknown" and statuses & {"FAIL", "UNKNOWN"}:
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return exit_code((f.status for f in report.findings), fail_on)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -300,7 +295,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     if getattr(args, "athena", None):
         return _cmd_activity_athena(args)
     policy = _policy(args)
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     since = now - timedelta(days=args.days)
     activities: list[RootActivity] = []
     problems: list[str] = []
@@ -430,7 +425,7 @@ def _cmd_activity_athena(args: argparse.Namespace) -> int:
     if not dot or not database or not table:
         sys.stderr.write(f"rootguard: --athena takes DATABASE.TABLE, not {args.athena!r}\n")
         return EXIT_USAGE
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     since = args.since if args.since is not None else now - timedelta(days=args.days)
     hunt = hunt_root_activity_athena(
         session=_session(args),

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,7 @@ from rootguard._snapshot import (
     Trail,
     VirtualMfaDevice,
 )
+from rootguard._time import utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
@@ -151,7 +152,7 @@ def collect_account(
     if identity is None:
         identity = caller_identity(factory.client("sts", home))
     account_id, partition = identity
-    collected_at = datetime.now(timezone.utc)
+    collected_at = utc_now()
     started = time.monotonic()
 
     pool = ThreadPoolExecutor(max_workers=max_workers or 32, thread_name_prefix="rootguard")

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -291,20 +291,20 @@ def run_demo(*, out: TextIO) -> int:
     import boto3
 
     from rootguard._archive import scan_cloudtrail_archive
-    from rootguard._cli import report_table
     from rootguard._collect import collect
     from rootguard._moto_seed import RootKey, RootState, moto_root
     from rootguard._posture._evaluate import evaluate
     from rootguard._remediation._apply import apply
     from rootguard._remediation._options import RemediationOptions
     from rootguard._remediation._planner import plan
-    from rootguard._terminal import activities_table, render_text
+    from rootguard._terminal import activities_table, render_text, report_table
+    from rootguard._time import utc_now
 
     # moto's HTTP server logs every request through werkzeug at INFO; the demo is about
     # rootguard's output, not the server's.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     started = time.monotonic()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = utc_now().replace(microsecond=0)
     state = RootState(
         account_id=DEMO_ACCOUNT_ID,
         password_last_used=now - timedelta(days=1, hours=3),

@@ -47,6 +47,7 @@ from rootguard._detect import detect_root_activity
 from rootguard._errors import CollectError, ParseError, name_list
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivities, RootActivity
 from rootguard._snapshot import Gap
+from rootguard._time import as_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -216,7 +217,7 @@ def lookup_root_activity(
     regions = name_list(regions, "regions", items="region names")  # before any call
     if not rate_limit > 0:
         raise CollectError(f"rate_limit must be positive, not {rate_limit!r}")
-    start, end = _utc(since), _utc(until)
+    start, end = as_utc(since), as_utc(until)
     if start is not None and end is not None and start > end:
         raise CollectError(f"since ({start.isoformat()}) is after until ({end.isoformat()})")
     sess, _ = session_credentials(session)
@@ -386,11 +387,3 @@ def _page(
     if token and token == previous:
         raise MalformedResponse("LookupEvents returned the NextToken it was sent")
     return found, token or None
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)

@@ -39,11 +39,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, mod
 
 from rootguard._account_error import AccountError
 from rootguard._errors import ParseError
+from rootguard._fail_on import FAIL_ON, exit_code
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._posture._catalogue import CHECKS, CheckId
 from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._scp import PROBE_ACTIONS, ScpVerdict, scp_denies_root
 from rootguard._snapshot import Gap
+from rootguard._time import minute_text
 
 __all__ = [
     "AUDIT_TASK_POLICY",
@@ -72,7 +74,6 @@ SESSIONS_CHECK = CheckId.ORGANIZATION_ROOT_SESSIONS
 SCP_CHECK = CheckId.ORGANIZATION_DENY_ROOT_SCP
 CONTACT_CHECK = CheckId.ORGANIZATION_SECURITY_CONTACT
 MEMBER_CHECKS = (PASSWORD_CHECK, KEYS_CHECK, CERTS_CHECK)
-ROOT_FAIL_ON = ("fail", "unknown", "never")
 
 _ORDER = {c: i for i, c in enumerate(CHECKS)}
 
@@ -399,7 +400,7 @@ class MemberRootAudit(DerivedFieldsModel):
         lines = [
             f"# rootguard member-root audit — {self.organization_id or 'organization'}",
             "",
-            f"Read at {_iso(self.generated_at)} UTC from account "
+            f"Read at {minute_text(self.generated_at)} UTC from account "
             f"{self.caller_account_id or 'unknown'}; management account "
             f"{self.management_account_id or 'unknown'}. Centralized root access: "
             f"{_features(self)}.",
@@ -472,18 +473,14 @@ class MemberRootAudit(DerivedFieldsModel):
         Raises:
             ValueError: an unknown ``fail_on``.
         """
-        if fail_on not in ROOT_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
-        if self.errors and not self.audited:
-            return 3
-        if fail_on == "never":
-            return 0
-        statuses = {f.status for f in self.findings}
-        if Status.FAIL in statuses or self.errors:
-            return 1
-        if fail_on == "unknown" and Status.UNKNOWN in statuses:
-            return 1
-        return 0
+        errors = bool(self.errors)
+        return exit_code(
+            (f.status for f in self.findings),
+            fail_on,
+            errors=errors,
+            nothing_checked=errors and not self.audited,
+            choices=FAIL_ON,
+        )
 
 
 # --------------------------------------------------------------------------- cells
@@ -516,12 +513,6 @@ def _oneline(text: str | None) -> str:
 def _md(text: str) -> str:
     text = _oneline(text)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def _features(audit: MemberRootAudit) -> str:
@@ -751,7 +742,9 @@ def _password_finding(member: MemberRoot, resource: str, base: dict[str, Any]) -
     evidence = {**base, "password": member.password, "password_created": member.password_created}
     if member.password:
         created = (
-            f" (created {_iso(member.password_created)} UTC)" if member.password_created else ""
+            f" (created {minute_text(member.password_created)} UTC)"
+            if member.password_created
+            else ""
         )
         return _finding(
             PASSWORD_CHECK,
@@ -790,7 +783,7 @@ def _keys_finding(member: MemberRoot, resource: str, base: dict[str, Any]) -> Fi
             use = "never used"
         else:
             where = ", ".join(x for x in (k.last_used_service, k.last_used_region) if x)
-            use = f"last used {_iso(k.last_used)} UTC" + (f" ({where})" if where else "")
+            use = f"last used {minute_text(k.last_used)} UTC" + (f" ({where})" if where else "")
         parts.append(f"{k.access_key_id} {k.status.lower()}, {use}")
     return _finding(
         KEYS_CHECK,

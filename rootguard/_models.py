@@ -423,11 +423,11 @@ class RootActivities(list[RootActivity]):
         return activity_records(self)
 
     def _repr_html_(self) -> str:
-        from rootguard._notebook import activities_view
+        from rootguard._view import activities_view
 
         return activities_view(self, title=f"{len(self)} root activities").html()
 
     def _repr_markdown_(self) -> str:
-        from rootguard._notebook import activities_view
+        from rootguard._view import activities_view
 
         return activities_view(self, title=f"{len(self)} root activities").markdown()

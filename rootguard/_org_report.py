@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import (
@@ -36,6 +36,7 @@ from pydantic import (
 
 from rootguard._account_error import AccountError
 from rootguard._errors import ParseError, PolicyError
+from rootguard._fail_on import ORG_FAIL_ON, exit_code
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
@@ -46,6 +47,7 @@ from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._posture._policy import Policy
 from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot, Trail
+from rootguard._time import minute_text
 
 __all__ = [
     "AccountError",
@@ -64,8 +66,6 @@ TRAIL_CHECKS = (
     CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
 )
 ALARM_CHECK = CheckId.MONITORING_ROOT_METRIC_ALARM
-ORG_FAIL_ON = ("fail", "unknown", "error", "never")
-"""The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
 # A SUPPRESSED finding ranks as the status it stands for.
@@ -222,12 +222,6 @@ def _worst(statuses: Iterable[Status]) -> Status:
         if status in found:
             return status
     return Status.NOT_APPLICABLE
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def _md(text: str) -> str:
@@ -565,7 +559,7 @@ class OrganizationReport(DerivedFieldsModel):
         lines = [
             f"# rootguard organization report — {title}",
             "",
-            f"Scanned at {_iso(self.generated_at)} UTC; management account "
+            f"Scanned at {minute_text(self.generated_at)} UTC; management account "
             f"{self.management_account_id or 'unknown'}; regions: "
             f"{', '.join(self.regions) if self.regions else 'every enabled region'}.",
             "",
@@ -597,7 +591,7 @@ class OrganizationReport(DerivedFieldsModel):
             for r in s.root_activity:
                 lines.append(
                     f"| {r.account_id} | {_md(r.name or '')} | {', '.join(r.credentials)} | "
-                    f"{_iso(r.last_used)} |"
+                    f"{minute_text(r.last_used)} |"
                 )
         if s.not_checked:
             lines += ["", "## Accounts not checked", "", "| Account | Name | Status | Reason |"]
@@ -734,21 +728,14 @@ class OrganizationReport(DerivedFieldsModel):
         Raises:
             ValueError: an unknown ``fail_on``.
         """
-        if fail_on not in ORG_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} ({', '.join(ORG_FAIL_ON)})")
-        errors = self.errors
-        if errors and not self.checked:
-            return 3
-        if fail_on == "never":
-            return 0
-        if fail_on == "error":
-            return 1 if errors else 0
-        statuses = {f.status for _, f in self.findings()}
-        if Status.FAIL in statuses or errors:
-            return 1
-        if fail_on == "unknown" and Status.UNKNOWN in statuses:
-            return 1
-        return 0
+        errors = bool(self.errors)
+        return exit_code(
+            (f.status for _, f in self.findings()),
+            fail_on,
+            errors=errors,
+            nothing_checked=errors and not self.checked,
+            choices=ORG_FAIL_ON,
+        )
 
 
 _RECORD_COLUMNS = (

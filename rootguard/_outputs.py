@@ -15,12 +15,14 @@ import importlib.metadata
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
 from rootguard._errors import RootGuardError
 from rootguard._models import RootActivity, Severity
 from rootguard._posture._models import Finding
+from rootguard._render import Record
+from rootguard._time import iso_z_millis
 
 __all__ = [
     "ASFF_SCHEMA_VERSION",
@@ -39,9 +41,6 @@ ASFF_SCHEMA_VERSION = "2018-10-08"
 """The AWS Security Finding Format schema version."""
 OCSF_VERSION = "1.1.0"
 """The OCSF schema version of :func:`to_ocsf` events."""
-
-Record = dict[str, str | int | float | bool | None]
-"""A flat record: column name → scalar."""
 
 
 class ReportData(Protocol):
@@ -99,11 +98,6 @@ _TYPES_BEST_PRACTICE = "Software and Configuration Checks/AWS Security Best Prac
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _iso(value: datetime) -> str:
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _reference_time(report: ReportData, now: datetime | None) -> datetime:
@@ -172,7 +166,7 @@ def to_asff(
     product = product_arn or (
         f"arn:{partition}:securityhub:{home}:{account}:product/{account}/default"
     )
-    stamp = _iso(_reference_time(report, now))
+    stamp = iso_z_millis(_reference_time(report, now))
     out: list[dict[str, Any]] = []
     for finding in report.findings:
         status = finding.status.value
@@ -350,7 +344,7 @@ def _suppression_prefix(f: Finding) -> str:
 def to_markdown(report: ReportData) -> str:
     """A markdown heading, a status summary and a table with one row per finding."""
     counts = report.counts
-    when = _iso(report.generated_at) if report.generated_at else "unknown time"
+    when = iso_z_millis(report.generated_at) if report.generated_at else "unknown time"
     regions = ", ".join(report.regions) if report.regions else "none"
     shown = ("FAIL", "UNKNOWN", "SUPPRESSED", "PASS", "NOT_APPLICABLE")
     summary = " · ".join(f"{counts[s]} {s}" for s in shown if counts[s] or s != "SUPPRESSED")
@@ -392,7 +386,7 @@ def to_markdown(report: ReportData) -> str:
                     _md(c)
                     for c in (
                         a.credential or str(a.channel),
-                        _iso(a.event_time) if a.event_time else "-",
+                        iso_z_millis(a.event_time) if a.event_time else "-",
                         a.region or "-",
                         a.event_source or "-",
                     )
@@ -411,7 +405,7 @@ def to_records(report: ReportData) -> list[Record]:
     ``evidence`` (JSON text), and for a rule of the policy ``suppressed_status``,
     ``suppression_reason``, ``suppression_expires``, ``suppression_expired``.
     """
-    when = _iso(report.generated_at) if report.generated_at else None
+    when = iso_z_millis(report.generated_at) if report.generated_at else None
     return [
         {
             "account_id": report.account_id,

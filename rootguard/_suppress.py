@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from rootguard._models import Expectation, RootActivity
 from rootguard._posture._catalogue import CHECK_IDS
+from rootguard._time import as_utc
 
 __all__ = ["ExpectedActivity", "Suppression", "expired", "mark_expected"]
 
@@ -120,9 +121,7 @@ class ExpectedActivity(BaseModel):
     @field_validator("start", "end")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value
+        return as_utc(value)
 
     @model_validator(mode="after")
     def _window(self) -> ExpectedActivity:

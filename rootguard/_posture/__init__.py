@@ -7,8 +7,8 @@ All pure (never imports boto3/botocore; ``now`` is a parameter):
   ``PLANNED_CHECKS``;
 - ``_models`` — ``Status``, ``SuppressionNote``, ``Finding``, ``DerivedFieldsModel``;
   ``_policy`` — :class:`~rootguard.Policy`; ``_report`` — :class:`~rootguard.Report`;
-- ``_context`` — ``_Ctx``, the evaluation context every check family writes findings
-  to, and ``_Tri`` (three-valued outcomes);
+- ``_context`` — ``Ctx``, the evaluation context every check family writes findings
+  to, and ``Tri`` (three-valued outcomes);
 - one module per check family, each a set of functions of the context: ``_root``
   (root credentials, centralized root access), ``_trails`` (trails and CloudWatch Logs
   delivery), ``_alarm`` (metric filter > alarm > topic chain, and topic delivery),

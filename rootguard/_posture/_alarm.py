@@ -19,9 +19,9 @@ from rootguard._judge import (
     topic_encryption,
 )
 from rootguard._posture._catalogue import CheckId
-from rootguard._posture._context import _Ctx, _join, _plural, _Tri
+from rootguard._posture._context import Ctx, Tri, join_some, plural
 from rootguard._posture._models import Status
-from rootguard._posture._trails import _TrailVerdict
+from rootguard._posture._trails import TrailVerdict
 from rootguard._snapshot import (
     LogGroup,
     MetricTransformation,
@@ -31,7 +31,7 @@ from rootguard._snapshot import (
 )
 
 
-def _judge_filter_pattern(ctx: _Ctx, pattern: str) -> PatternVerdict:
+def _judge_filter_pattern(ctx: Ctx, pattern: str) -> PatternVerdict:
     cached = ctx._pattern_cache.get(pattern)
     if cached is not None:
         return cached
@@ -41,7 +41,7 @@ def _judge_filter_pattern(ctx: _Ctx, pattern: str) -> PatternVerdict:
     return verdict
 
 
-def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None]:
+def topic_state(ctx: Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None]:
     """Whether an SNS topic delivers what CloudWatch alarms and EventBridge rules publish
     to it: it exists, is not encrypted with the AWS managed key (:func:`topic_encryption`)
     and has a confirmed subscription."""
@@ -87,7 +87,7 @@ def _topic_state(ctx: _Ctx, arn: str) -> tuple[bool | None, str, SnsTopic | None
             resource=arn,
         )
         return None, text, topic
-    return True, f"{_plural(len(confirmed), 'confirmed subscription')}", topic
+    return True, f"{plural(len(confirmed), 'confirmed subscription')}", topic
 
 
 @dataclass
@@ -99,7 +99,7 @@ class _Chain:
 
 
 def _chain_for_group(
-    ctx: _Ctx, trail: Trail, region: str, group: LogGroup, rd: RegionSnapshot
+    ctx: Ctx, trail: Trail, region: str, group: LogGroup, rd: RegionSnapshot
 ) -> _Chain:
     out = _Chain(status=False)
     if group.metric_filters is None:
@@ -138,12 +138,12 @@ def _chain_for_group(
                     "pattern_is_cis_modulo_whitespace": is_cis_pattern(mf.filter_pattern),
                     **(attempt.get("chain") or {}),
                 }
-    out.status = _Tri.best(outcomes)
+    out.status = Tri.best(outcomes)
     return out
 
 
 def _chain_from_metric(
-    ctx: _Ctx,
+    ctx: Ctx,
     *,
     region: str,
     rd: RegionSnapshot,
@@ -191,7 +191,7 @@ def _chain_from_metric(
             outcomes.append(False)
             continue
         for topic_arn in topics:
-            state, why, _ = _topic_state(ctx, topic_arn)
+            state, why, _ = topic_state(ctx, topic_arn)
             outcomes.append(state)
             if state is True:
                 if "chain" not in attempt:
@@ -205,10 +205,10 @@ def _chain_from_metric(
                     }
             else:
                 out.reasons.append(f"alarm {alarm.alarm_name}: {why}")
-    return _Tri.best(outcomes)
+    return Tri.best(outcomes)
 
 
-def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known: bool) -> None:
+def check_metric_alarm(ctx: Ctx, qualifying: list[TrailVerdict], trails_known: bool) -> None:
     check = CheckId.MONITORING_ROOT_METRIC_ALARM
     if not trails_known:
         text, gaps = ctx.missing("the trail list", "cloudtrail", ("DescribeTrails",))
@@ -309,12 +309,12 @@ def _check_metric_alarm(ctx: _Ctx, qualifying: list[_TrailVerdict], trails_known
             evidence=evidence,
         )
         return
-    status = Status.UNKNOWN if _Tri.best(outcomes) is None else Status.FAIL
+    status = Status.UNKNOWN if Tri.best(outcomes) is None else Status.FAIL
     evidence["reasons"] = reasons
     ctx.add(
         check,
         status,
         resource=qualifying[0].arn,
-        detail="No complete alerting chain: " + _join(reasons) + ".",
+        detail="No complete alerting chain: " + join_some(reasons) + ".",
         evidence=evidence,
     )

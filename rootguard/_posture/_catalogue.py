@@ -302,7 +302,7 @@ ORGANIZATION_CHECK_IDS: tuple[str, ...] = tuple(
     c for c, i in CHECKS.items() if i.scope == "organization"
 )
 """The checks judged from an organization-wide read (:func:`rootguard.audit_member_roots`)."""
-_ORDER = {check_id: i for i, check_id in enumerate(CHECK_IDS)}
+CHECK_ORDER = {check_id: i for i, check_id in enumerate(CHECK_IDS)}
 
 PLANNED_CHECKS: tuple[CheckId, ...] = (
     CheckId.CLOUDTRAIL_MULTI_REGION,

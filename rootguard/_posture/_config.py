@@ -9,7 +9,7 @@ from rootguard._judge import (
     records_iam,
 )
 from rootguard._posture._catalogue import CheckId
-from rootguard._posture._context import _Ctx, _join, _Tri
+from rootguard._posture._context import Ctx, Tri, join_some
 from rootguard._posture._models import Status
 from rootguard._snapshot import (
     ConfigRecorder,
@@ -20,7 +20,7 @@ def _records_iam(recorder: ConfigRecorder) -> bool | None:
     return records_iam(recorder.recording_group)
 
 
-def _check_config(ctx: _Ctx) -> None:
+def check_config(ctx: Ctx) -> None:
     check = CheckId.CONFIG_ROOT_RULES
     required = tuple(ctx.policy.required_config_rules)
     regions = sorted(set(ctx.snapshot.region_data) | set(ctx.snapshot.regions))
@@ -48,7 +48,7 @@ def _check_config(ctx: _Ctx) -> None:
             recording = None
         else:
             states = [r.recording for r in rd.config_recorders]
-            recording = _Tri.best(states)
+            recording = Tri.best(states)
             entry["recorders"] = [
                 {"name": r.name, "recording": r.recording, "records_iam": _records_iam(r)}
                 for r in sorted(rd.config_recorders, key=lambda r: r.name)
@@ -109,7 +109,7 @@ def _check_config(ctx: _Ctx) -> None:
             Status.UNKNOWN,
             resource=resource,
             detail="No region is known to qualify, and some could not be judged: "
-            + _join(unknown, 4)
+            + join_some(unknown, 4)
             + ".",
             evidence=evidence,
         )
@@ -130,7 +130,7 @@ def _check_config(ctx: _Ctx) -> None:
         Status.FAIL,
         resource=resource,
         detail="AWS Config does not evaluate root MFA and root access keys: "
-        + _join(problems, 4)
+        + join_some(problems, 4)
         + ".",
         evidence=evidence,
     )

@@ -1,5 +1,5 @@
 """What every check family shares for one evaluation (pure): the context
-:class:`_Ctx` the families write findings to, three-valued outcomes (:class:`_Tri`) and
+:class:`Ctx` the families write findings to, three-valued outcomes (:class:`Tri`) and
 small text helpers."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -22,23 +22,21 @@ from rootguard._snapshot import (
     AccountSnapshot,
     Gap,
 )
+from rootguard._time import iso_z
 
-_UTC = timezone.utc
 
-
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Evidence values as JSON-native data (so a report round-trips exactly)."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
-        return aware.astimezone(_UTC).isoformat().replace("+00:00", "Z")
+        return iso_z(value)
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
-        return sorted(_jsonable(v) for v in value)
+        return sorted(jsonable(v) for v in value)
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -46,22 +44,23 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else str(_jsonable(value))
+def iso_or_none(value: datetime | None) -> str | None:
+    """``value`` as :func:`~rootguard._time.iso_z`, ``None`` for ``None``."""
+    return None if value is None else iso_z(value)
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _join(items: Sequence[str], limit: int = 6) -> str:
+def join_some(items: Sequence[str], limit: int = 6) -> str:
     shown = list(items[:limit])
     if len(items) > limit:
         shown.append(f"… and {len(items) - limit} more")
     return "; ".join(shown)
 
 
-class _Tri:
+class Tri:
     """Three-valued outcome of one link of a chain: True, False or None (unknown)."""
 
     @staticmethod
@@ -77,7 +76,7 @@ class _Tri:
 
 
 @dataclass
-class _Ctx:
+class Ctx:
     """Everything the checks share for one evaluation."""
 
     snapshot: AccountSnapshot
@@ -181,7 +180,7 @@ class _Ctx:
                 title=info.title,
                 detail=detail,
                 controls=info.controls,
-                evidence=_jsonable(dict(evidence or {})),
+                evidence=jsonable(dict(evidence or {})),
                 remediation=info.remediation if status is not Status.PASS else "",
             )
         )

@@ -26,24 +26,24 @@ from rootguard._credential_report import (
     root_activity_from_credential_report,
 )
 from rootguard._models import RootActivity
-from rootguard._posture._alarm import _check_metric_alarm
-from rootguard._posture._catalogue import _ORDER, CheckId
-from rootguard._posture._config import _check_config
-from rootguard._posture._context import _Ctx
-from rootguard._posture._eventbridge import _check_eventbridge
+from rootguard._posture._alarm import check_metric_alarm
+from rootguard._posture._catalogue import CHECK_ORDER, CheckId
+from rootguard._posture._config import check_config
+from rootguard._posture._context import Ctx
+from rootguard._posture._eventbridge import check_eventbridge
 from rootguard._posture._models import Finding, Status, SuppressionNote
 from rootguard._posture._policy import Policy
 from rootguard._posture._report import Report
 from rootguard._posture._root import (
-    _check_centralized_access,
-    _check_root_count,
-    _check_root_hardware_mfa,
-    _check_root_mfa,
-    _check_root_recent_usage,
-    _root_facts,
+    check_centralized_access,
+    check_root_count,
+    check_root_hardware_mfa,
+    check_root_mfa,
+    check_root_recent_usage,
+    root_facts,
 )
-from rootguard._posture._topic_policy import _check_topic_policies
-from rootguard._posture._trails import _check_trails
+from rootguard._posture._topic_policy import check_topic_policies
+from rootguard._posture._trails import check_trails
 from rootguard._snapshot import (
     AccountSnapshot,
 )
@@ -58,7 +58,7 @@ _UTC = timezone.utc
 
 def _sort_key(f: Finding) -> tuple[int, int, str, str]:
     return (
-        _ORDER.get(f.check_id, len(_ORDER)),
+        CHECK_ORDER.get(f.check_id, len(CHECK_ORDER)),
         0 if f.region is None else 1,
         f.region or "",
         f.resource,
@@ -99,12 +99,12 @@ def evaluate(
     ref = now if now is not None else snapshot.collected_at
     if ref is not None and ref.tzinfo is None:
         ref = ref.replace(tzinfo=_UTC)
-    ctx = _Ctx(snapshot=snapshot, policy=policy, now=ref)
+    ctx = Ctx(snapshot=snapshot, policy=policy, now=ref)
 
-    facts = _root_facts(ctx)
-    mfa = _check_root_mfa(ctx, facts)
-    _check_root_hardware_mfa(ctx, facts, mfa)
-    _check_root_count(
+    facts = root_facts(ctx)
+    mfa = check_root_mfa(ctx, facts)
+    check_root_hardware_mfa(ctx, facts, mfa)
+    check_root_count(
         ctx,
         facts,
         check=CheckId.ROOT_NO_ACCESS_KEYS,
@@ -112,7 +112,7 @@ def evaluate(
         row_attr="active_access_keys",
         noun="access key",
     )
-    _check_root_count(
+    check_root_count(
         ctx,
         facts,
         check=CheckId.ROOT_NO_SIGNING_CERTIFICATES,
@@ -120,13 +120,13 @@ def evaluate(
         row_attr="active_certificates",
         noun="signing certificate",
     )
-    _check_root_recent_usage(ctx, facts)
-    _check_centralized_access(ctx)
-    qualifying = _check_trails(ctx)
-    _check_metric_alarm(ctx, qualifying, trails_known=snapshot.trails is not None)
-    _check_eventbridge(ctx)
-    _check_config(ctx)
-    _check_topic_policies(ctx)
+    check_root_recent_usage(ctx, facts)
+    check_centralized_access(ctx)
+    qualifying = check_trails(ctx)
+    check_metric_alarm(ctx, qualifying, trails_known=snapshot.trails is not None)
+    check_eventbridge(ctx)
+    check_config(ctx)
+    check_topic_policies(ctx)
 
     activity: list[RootActivity] = []
     if facts.report is not None and ref is not None:

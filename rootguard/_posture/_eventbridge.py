@@ -12,9 +12,9 @@ from rootguard._judge import (
     rule_enabled,
     rule_matches,
 )
-from rootguard._posture._alarm import _topic_state
+from rootguard._posture._alarm import topic_state
 from rootguard._posture._catalogue import CheckId
-from rootguard._posture._context import _Ctx, _join, _Tri
+from rootguard._posture._context import Ctx, Tri, join_some
 from rootguard._posture._models import Status
 from rootguard._snapshot import (
     EventRule,
@@ -23,7 +23,7 @@ from rootguard._snapshot import (
 _NOTIFYING_SERVICES = {"lambda": "Lambda function", "sqs": "SQS queue", "states": "state machine"}
 
 
-def _rule_matches(ctx: _Ctx, rule: EventRule, event: _canonical.CanonicalEvent) -> bool | str:
+def _rule_matches(ctx: Ctx, rule: EventRule, event: _canonical.CanonicalEvent) -> bool | str:
     """True/False, or the pattern error text."""
     envelope_region = str(event.record.get("region", ""))
     key = (rule.arn + "\0" + (rule.event_pattern or ""), event.name + "\0" + envelope_region)
@@ -36,7 +36,7 @@ def _rule_matches(ctx: _Ctx, rule: EventRule, event: _canonical.CanonicalEvent) 
 
 
 def _target_state(
-    ctx: _Ctx, rule: EventRule, event: _canonical.CanonicalEvent, *, hop: int
+    ctx: Ctx, rule: EventRule, event: _canonical.CanonicalEvent, *, hop: int
 ) -> tuple[bool | None, list[str]]:
     """Whether the rule's targets deliver ``event`` to someone."""
     if rule.targets is None:
@@ -56,7 +56,7 @@ def _target_state(
         service = arn_part(target.arn, 2)
         if service == "sns":
             ctx.alert_topics.setdefault(target.arn, set()).add(f"rule:{rule.region}/{rule.name}")
-            state, why, _ = _topic_state(ctx, target.arn)
+            state, why, _ = topic_state(ctx, target.arn)
             states.append(state)
             if state is not True:
                 notes.append(f"rule {rule.name}: {why}")
@@ -72,11 +72,11 @@ def _target_state(
         else:
             states.append(False)
             notes.append(f"rule {rule.name}: target {target.arn} notifies no one")
-    return _Tri.best(states), notes
+    return Tri.best(states), notes
 
 
 def _forward_state(
-    ctx: _Ctx, rule: EventRule, bus_arn: str, event: _canonical.CanonicalEvent, *, hop: int
+    ctx: Ctx, rule: EventRule, bus_arn: str, event: _canonical.CanonicalEvent, *, hop: int
 ) -> tuple[bool | None, str]:
     region = arn_part(bus_arn, 3) or ""
     account = arn_part(bus_arn, 4)
@@ -101,7 +101,7 @@ def _forward_state(
             continue
         state, _ = _target_state(ctx, home_rule, event, hop=hop + 1)
         states.append(state)
-    result = _Tri.best(states)
+    result = Tri.best(states)
     if result is True:
         return True, f"forwarded to {region}, where a rule alerts"
     if result is None:
@@ -109,7 +109,7 @@ def _forward_state(
     return False, f"forwards to {region}, where no enabled rule alerts on it"
 
 
-def _check_eventbridge(ctx: _Ctx) -> None:
+def check_eventbridge(ctx: Ctx) -> None:
     check = CheckId.MONITORING_ROOT_EVENTBRIDGE
     regions = sorted(set(ctx.snapshot.regions))
     if not regions:
@@ -164,7 +164,7 @@ def _check_eventbridge(ctx: _Ctx) -> None:
                 notes.extend(rule_notes)
                 if state is True:
                     covering.append(rule.name)
-            state = _Tri.best(event_states)
+            state = Tri.best(event_states)
             states.append(state)
             coverage[event.name] = {
                 "covered": state,
@@ -200,7 +200,7 @@ def _check_eventbridge(ctx: _Ctx) -> None:
                 evidence=evidence,
             )
         elif uncovered:
-            extra = f" Notes: {_join(sorted(set(notes)), 3)}." if notes else ""
+            extra = f" Notes: {join_some(sorted(set(notes)), 3)}." if notes else ""
             ctx.add(
                 check,
                 Status.FAIL,
@@ -221,7 +221,7 @@ def _check_eventbridge(ctx: _Ctx) -> None:
                 detail=f"Root alerting in {region} could not be confirmed for "
                 + ", ".join(undecided)
                 + ": "
-                + _join(sorted(set(notes)), 3)
+                + join_some(sorted(set(notes)), 3)
                 + ".",
                 evidence=evidence,
             )

@@ -16,7 +16,7 @@ from rootguard._credential_report import (
 from rootguard._errors import ParseError
 from rootguard._models import Severity
 from rootguard._posture._catalogue import CheckId
-from rootguard._posture._context import _Ctx, _iso, _plural
+from rootguard._posture._context import Ctx, iso_or_none, plural
 from rootguard._posture._models import Status
 
 
@@ -37,7 +37,7 @@ class _RootFacts:
         return int(value) if isinstance(value, (int, float)) else None
 
 
-def _root_facts(ctx: _Ctx) -> _RootFacts:
+def root_facts(ctx: Ctx) -> _RootFacts:
     snap = ctx.snapshot
     report: CredentialReport | None = None
     row: CredentialReportRow | None = None
@@ -79,7 +79,7 @@ def _row_evidence(row: CredentialReportRow | None) -> dict[str, Any]:
     return {
         "report_mfa_active": row.mfa_active,
         "has_password": row.has_password,
-        "password_last_used": _iso(row.password_last_used),
+        "password_last_used": iso_or_none(row.password_last_used),
         "password_last_used_reason": row.reason("password_last_used"),
         "active_access_keys": list(row.active_access_keys),
         "active_certificates": list(row.active_certificates),
@@ -129,7 +129,7 @@ def _root_unknown_detail(facts: _RootFacts, *, need_report: bool) -> str:
     return ". ".join(parts) if parts else "Root credential data was not collected"
 
 
-def _check_root_mfa(ctx: _Ctx, facts: _RootFacts) -> bool | None:
+def check_root_mfa(ctx: Ctx, facts: _RootFacts) -> bool | None:
     """root.mfa_enabled; returns 'not applicable' knowledge for hardware_mfa: True when
     root has no credentials."""
     mfa, source = _mfa_state(facts)
@@ -205,7 +205,7 @@ def _check_root_mfa(ctx: _Ctx, facts: _RootFacts) -> bool | None:
     return mfa
 
 
-def _check_root_hardware_mfa(ctx: _Ctx, facts: _RootFacts, mfa: bool | None) -> None:
+def check_root_hardware_mfa(ctx: Ctx, facts: _RootFacts, mfa: bool | None) -> None:
     check = CheckId.ROOT_HARDWARE_MFA
     devices = ctx.snapshot.virtual_mfa_devices
     evidence: dict[str, Any] = {"mfa_enabled": mfa}
@@ -272,8 +272,8 @@ def _check_root_hardware_mfa(ctx: _Ctx, facts: _RootFacts, mfa: bool | None) -> 
         )
 
 
-def _check_root_count(
-    ctx: _Ctx,
+def check_root_count(
+    ctx: Ctx,
     facts: _RootFacts,
     *,
     check: CheckId,
@@ -291,7 +291,8 @@ def _check_root_count(
     }
     if facts.row is not None and row_attr == "active_access_keys":
         evidence["last_used"] = {
-            key: _iso(getattr(facts.row, f"{key}_last_used_date")) for key in row_active or []
+            key: iso_or_none(getattr(facts.row, f"{key}_last_used_date"))
+            for key in row_active or []
         }
     if count is None:
         detail = ". ".join(p for p in (facts.summary_problem, facts.report_problem) if p)
@@ -308,7 +309,7 @@ def _check_root_count(
             check,
             Status.FAIL,
             resource=ctx.root_arn,
-            detail=f"The root user has {_plural(count, 'active ' + noun)}{named} "
+            detail=f"The root user has {plural(count, 'active ' + noun)}{named} "
             f"(from the {source}).",
             evidence=evidence,
         )
@@ -328,10 +329,10 @@ def _check_root_count(
         )
 
 
-def _check_root_recent_usage(ctx: _Ctx, facts: _RootFacts) -> None:
+def check_root_recent_usage(ctx: Ctx, facts: _RootFacts) -> None:
     check = CheckId.ROOT_RECENT_USAGE
     days = ctx.policy.root_usage_days
-    evidence: dict[str, Any] = {"root_usage_days": days, "now": _iso(ctx.now)}
+    evidence: dict[str, Any] = {"root_usage_days": days, "now": iso_or_none(ctx.now)}
     if facts.row is None:
         ctx.add(
             check,
@@ -345,7 +346,7 @@ def _check_root_recent_usage(ctx: _Ctx, facts: _RootFacts) -> None:
     evidence["last_uses"] = [
         {
             "credential": u.credential,
-            "last_used": _iso(u.last_used),
+            "last_used": iso_or_none(u.last_used),
             "region": u.region,
             "service": u.service,
         }
@@ -368,7 +369,7 @@ def _check_root_recent_usage(ctx: _Ctx, facts: _RootFacts) -> None:
     def describe(u: Any) -> str:
         where = ", ".join(p for p in (u.service, u.region) if p)
         suffix = f" ({where})" if where else ""
-        return f"{u.credential.replace('_', ' ')} last used {_iso(u.last_used)}{suffix}"
+        return f"{u.credential.replace('_', ' ')} last used {iso_or_none(u.last_used)}{suffix}"
 
     if recent:
         key_used = any(u.credential != "password" for u in recent)
@@ -393,7 +394,7 @@ def _check_root_recent_usage(ctx: _Ctx, facts: _RootFacts) -> None:
         )
 
 
-def _check_centralized_access(ctx: _Ctx) -> None:
+def check_centralized_access(ctx: Ctx) -> None:
     check = CheckId.ROOT_CENTRALIZED_ACCESS
     org = ctx.snapshot.organization
     if org is None:

@@ -12,9 +12,9 @@ from rootguard._judge import (
     as_strings,
     topic_encryption,
 )
-from rootguard._posture._alarm import _topic_state
+from rootguard._posture._alarm import topic_state
 from rootguard._posture._catalogue import CheckId
-from rootguard._posture._context import _Ctx, _join
+from rootguard._posture._context import Ctx, join_some
 from rootguard._posture._models import Status
 
 _ALERTING_CHECKS = (CheckId.MONITORING_ROOT_METRIC_ALARM, CheckId.MONITORING_ROOT_EVENTBRIDGE)
@@ -98,7 +98,7 @@ def _policy_problems(policy: Any, account_id: str) -> tuple[list[str], list[str]
     return problems, sorted(set(services))
 
 
-def _check_topic_policies(ctx: _Ctx) -> None:
+def check_topic_policies(ctx: Ctx) -> None:
     check = CheckId.MONITORING_ALERT_TOPIC_SECURE
     if not ctx.alert_topics:
         undecided = [
@@ -131,7 +131,7 @@ def _check_topic_policies(ctx: _Ctx) -> None:
         used_by = sorted(ctx.alert_topics[arn])
         region = arn_part(arn, 3)
         evidence: dict[str, Any] = {"topic": arn, "used_by": used_by}
-        state, why, topic = _topic_state(ctx, arn)
+        state, why, topic = topic_state(ctx, arn)
         if topic is None:
             missing_topic = state is False
             ctx.add(
@@ -192,7 +192,7 @@ def _check_topic_policies(ctx: _Ctx) -> None:
                 region=region,
                 resource=arn,
                 detail="The topic policy grants principals outside the account: "
-                + _join(problems, 4)
+                + join_some(problems, 4)
                 + "."
                 + sealed_note,
                 evidence=evidence,
@@ -211,7 +211,7 @@ def _check_topic_policies(ctx: _Ctx) -> None:
     _unidentified_topics(ctx, check)
 
 
-def _unidentified_topics(ctx: _Ctx, check: CheckId) -> None:
+def _unidentified_topics(ctx: Ctx, check: CheckId) -> None:
     """UNKNOWN in each region whose alerting could not be fully read and where no alert
     topic was judged: a topic that alerting there uses may exist and be open, unseen."""
     judged = {arn_part(arn, 3) for arn in ctx.alert_topics}

@@ -10,7 +10,7 @@ from rootguard._judge import (
     judge_selectors,
 )
 from rootguard._posture._catalogue import CheckId
-from rootguard._posture._context import _Ctx, _iso, _join
+from rootguard._posture._context import Ctx, iso_or_none, join_some
 from rootguard._posture._models import Status
 from rootguard._snapshot import (
     Trail,
@@ -18,7 +18,7 @@ from rootguard._snapshot import (
 
 
 @dataclass
-class _TrailVerdict:
+class TrailVerdict:
     trail: Trail
     qualifies: bool | None
     reasons: list[str]
@@ -30,7 +30,7 @@ class _TrailVerdict:
         return self.trail.trail_arn
 
 
-def _judge_selectors(ctx: _Ctx, trail: Trail) -> tuple[bool | None, str | None, dict[str, Any]]:
+def _judge_selectors(ctx: Ctx, trail: Trail) -> tuple[bool | None, str | None, dict[str, Any]]:
     """Whether the trail's selectors record every management event, read and write."""
     verdict = judge_selectors(
         trail.event_selectors,
@@ -57,13 +57,13 @@ def _judge_selectors(ctx: _Ctx, trail: Trail) -> tuple[bool | None, str | None, 
         return (
             False,
             f"its {kind} event selectors do not record every management event "
-            f"(not recorded: {_join(uncovered, 4)})",
+            f"(not recorded: {join_some(uncovered, 4)})",
             evidence,
         )
     return True, None, evidence
 
 
-def _judge_trail(ctx: _Ctx, trail: Trail) -> _TrailVerdict:
+def _judge_trail(ctx: Ctx, trail: Trail) -> TrailVerdict:
     reasons: list[str] = []
     unknown: list[str] = []
     evidence: dict[str, Any] = {
@@ -100,10 +100,10 @@ def _judge_trail(ctx: _Ctx, trail: Trail) -> _TrailVerdict:
     else:
         qualifies = True
     evidence["qualifies"] = qualifies
-    return _TrailVerdict(trail, qualifies, reasons, unknown, evidence)
+    return TrailVerdict(trail, qualifies, reasons, unknown, evidence)
 
 
-def _trail_rank(v: _TrailVerdict) -> tuple[int, int, str]:
+def _trail_rank(v: TrailVerdict) -> tuple[int, int, str]:
     t = v.trail
     return (
         0 if t.cloud_watch_logs_log_group_arn else 1,
@@ -112,7 +112,7 @@ def _trail_rank(v: _TrailVerdict) -> tuple[int, int, str]:
     )
 
 
-def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
+def check_trails(ctx: Ctx) -> list[TrailVerdict]:
     """cloudtrail.multi_region, .log_validation, .cloudwatch_logs. Returns the qualifying
     trails (best first) for the alarm chain."""
     trails = ctx.snapshot.trails
@@ -156,14 +156,14 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
             Status.UNKNOWN,
             resource=undecided[0].arn,
             detail="No trail is known to qualify, and some could not be judged: "
-            + _join([u for v in undecided for u in v.unknown])
+            + join_some([u for v in undecided for u in v.unknown])
             + ".",
             evidence=all_evidence,
         )
     else:
         reasons = [r for v in verdicts for r in v.reasons]
         detail = (
-            "No qualifying trail: " + _join(reasons) + "."
+            "No qualifying trail: " + join_some(reasons) + "."
             if reasons
             else "No CloudTrail trail applies to this account."
         )
@@ -220,11 +220,11 @@ def _check_trails(ctx: _Ctx) -> list[_TrailVerdict]:
     return qualifying
 
 
-def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> None:
+def _check_cloudwatch_delivery(ctx: Ctx, qualifying: list[TrailVerdict]) -> None:
     check = CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS
     max_age = ctx.policy.cloudwatch_delivery_max_age_hours
     per_trail: list[dict[str, Any]] = []
-    passing: list[tuple[_TrailVerdict, str]] = []
+    passing: list[tuple[TrailVerdict, str]] = []
     failing: list[str] = []
     unknown: list[str] = []
     for v in qualifying:
@@ -232,7 +232,7 @@ def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> No
         entry: dict[str, Any] = {
             "trail": t.trail_arn,
             "log_group_arn": t.cloud_watch_logs_log_group_arn,
-            "latest_delivery_time": _iso(t.latest_cloud_watch_logs_delivery_time),
+            "latest_delivery_time": iso_or_none(t.latest_cloud_watch_logs_delivery_time),
             "latest_delivery_error": t.latest_cloud_watch_logs_delivery_error,
         }
         per_trail.append(entry)
@@ -255,7 +255,7 @@ def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> No
             continue
         if ctx.now is None:
             unknown.append(
-                f"{t.name} last delivered {_iso(latest)}, but there is no reference time "
+                f"{t.name} last delivered {iso_or_none(latest)}, but there is no reference time "
                 "(pass now=)"
             )
             continue
@@ -280,7 +280,7 @@ def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> No
             check,
             Status.UNKNOWN,
             resource=qualifying[0].arn,
-            detail=_join(unknown + failing) + ".",
+            detail=join_some(unknown + failing) + ".",
             evidence=evidence,
         )
     else:
@@ -288,6 +288,6 @@ def _check_cloudwatch_delivery(ctx: _Ctx, qualifying: list[_TrailVerdict]) -> No
             check,
             Status.FAIL,
             resource=qualifying[0].arn,
-            detail=_join(failing) + ".",
+            detail=join_some(failing) + ".",
             evidence=evidence,
         )

@@ -46,11 +46,11 @@ from rootguard._remediation import (  # noqa: F401 - importing them registers th
 )
 from rootguard._remediation._actions import ApiAction, ManualStep
 from rootguard._remediation._handling import (
-    _GLOBAL_REGION,
-    _Call,
-    _code,
-    _Conflict,
-    _Context,
+    GLOBAL_REGION,
+    Call,
+    Conflict,
+    Context,
+    client_error_code,
     handler_for,
 )
 from rootguard._remediation._outcomes import (
@@ -87,23 +87,26 @@ _PROPAGATION_DELAYS = (2.0, 4.0, 8.0, 8.0, 8.0)
 _sleep: Callable[[float], None] = time.sleep
 
 
-def _send(client: BaseClient, call: _Call) -> dict[str, Any]:
+def _send(client: BaseClient, call: Call) -> dict[str, Any]:
     """One mutating call, retried while a just-created role propagates."""
     method = getattr(client, xform_name(call.operation))
     for delay in (*_PROPAGATION_DELAYS, None):
         try:
             return dict(method(**call.params))
         except ClientError as exc:
-            if delay is None or _code(exc) not in _PROPAGATION_CODES:
+            if delay is None or client_error_code(exc) not in _PROPAGATION_CODES:
                 raise
             logger.info(
-                "%s: %s (waiting %.0f s for IAM to propagate)", call.operation, _code(exc), delay
+                "%s: %s (waiting %.0f s for IAM to propagate)",
+                call.operation,
+                client_error_code(exc),
+                delay,
             )
             _sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcome:
+def _run_one(ctx: Context, action: ApiAction, *, dry_run: bool) -> ActionOutcome:
     handler = handler_for(action)
     if handler is None:
         return ActionOutcome(
@@ -136,13 +139,13 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
             try:
                 responses.append(_send(client, call))
             except ClientError as exc:
-                if _code(exc) in call.exists_codes or (
+                if client_error_code(exc) in call.exists_codes or (
                     call.exists_if is not None and call.exists_if(exc)
                 ):
                     return ActionOutcome(
                         action=action,
                         status=ActionStatus.UNCHANGED,
-                        detail=f"already exists ({_code(exc)})",
+                        detail=f"already exists ({client_error_code(exc)})",
                         calls=tuple(sent),
                     )
                 raise
@@ -154,7 +157,7 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
             detail=detail,
             calls=tuple(sent),
         )
-    except _Conflict as exc:
+    except Conflict as exc:
         code, message = exc.code, str(exc)
     except CALL_ERRORS as exc:
         code, message = error_code(exc), error_message(exc)
@@ -216,7 +219,7 @@ def _verify(
         clients = factory()
         # The partition's global region: its STS endpoint only accepts that partition's
         # credentials (other regions of the plan may not be enabled for the caller).
-        sts = clients.client("sts", _GLOBAL_REGION.get(plan.partition, plan.home_region))
+        sts = clients.client("sts", GLOBAL_REGION.get(plan.partition, plan.home_region))
         identity = sts.get_caller_identity()
     except CREDENTIAL_ERRORS as exc:
         raise ApplyError(
@@ -301,10 +304,10 @@ def apply(
             raise ApplyError(str(exc)) from None
     if not isinstance(plan, Plan):
         raise ApplyError(f"expected a Plan, got {type(plan).__name__}")
-    ctx: _Context | None = None
+    ctx: Context | None = None
     if plan.api_actions:
         factory, _ = _verify(plan, lambda: ClientFactory(resolve_session(session)))
-        ctx = _Context(factory, plan)
+        ctx = Context(factory, plan)
     outcomes: list[ActionOutcome] = []
     status: dict[str, ActionStatus] = {}
     would_change: set[str] = set()

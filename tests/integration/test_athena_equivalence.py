@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 import rootguard
 from rootguard._athena_sql import activities_from_rows, hunt_query
 from rootguard._cloudtrail import iter_raw_records
-from rootguard._detect import _is_candidate
+from rootguard._detect import is_candidate
 from tests import athena_duck
 from tests.archive_gen import ACCOUNTS, REGIONS, ArchiveSpec, write_archive
 from tests.strategies import ct_records
@@ -217,7 +217,7 @@ def _scanner_candidates(archive: Path, first_day: str, last_day: str) -> set[str
             records = list(iter_raw_records(path))
         except rootguard.ParseError:
             continue
-        found.update(r["eventID"] for r in records if _is_candidate(r))
+        found.update(r["eventID"] for r in records if is_candidate(r))
     return found
 
 
@@ -341,4 +341,4 @@ def test_generated_records_give_the_scanners_activities(
     scan = rootguard.scan_cloudtrail_archive(root, since=since, until=until, workers=1)
     assert _normalized(activities) == _normalized(scan.activities)
     assert [e.reason for e in errors] == [e.reason for e in scan.errors]
-    assert {row["eventid"] for row in rows} == {r["eventID"] for r in records if _is_candidate(r)}
+    assert {row["eventid"] for row in rows} == {r["eventID"] for r in records if is_candidate(r)}

@@ -9,7 +9,7 @@ import pytest
 
 from rootguard._remediation._actions import ApiAction, PutMetricAlarm
 from rootguard._remediation._handlers_alerting import _metric_alarm
-from rootguard._remediation._handling import _Context
+from rootguard._remediation._handling import Context
 from rootguard._remediation._options import RemediationOptions
 from rootguard._remediation._plan import Plan
 from rootguard._remediation._planner import plan
@@ -62,7 +62,7 @@ def test_alarm_needing_more_datapoints_is_put_again(
         existing["DatapointsToAlarm"] = datapoints
     assert isinstance(action, PutMetricAlarm)
     factory = _FakeFactory(_FakeCloudWatch([existing]))
-    ctx = _Context(factory=factory, plan=p)  # type: ignore[arg-type]  # a fake factory
+    ctx = Context(factory=factory, plan=p)  # type: ignore[arg-type]  # a fake factory
     decision = _metric_alarm(ctx, action)
     assert factory.made == [("cloudwatch", HOME)]
     assert (decision.calls == []) is unchanged

@@ -675,13 +675,13 @@ def test_invalid_root_candidate_raises_parse_error() -> None:
 
 def test_non_root_records_are_not_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[Any] = []
-    real = detect_module._event_from_record
+    real = detect_module.event_from_record
 
     def counting(record: Any, **kwargs: Any) -> Any:
         built.append(record)
         return real(record, **kwargs)
 
-    monkeypatch.setattr(detect_module, "_event_from_record", counting)
+    monkeypatch.setattr(detect_module, "event_from_record", counting)
     iam_user = root_call(identity={"type": "IAMUser", "userName": "alice"})
     broken_non_root = iam_user | {"eventTime": "not a time", "resources": "oops"}
     records = [iam_user] * 50 + [broken_non_root, root_call(), {"userIdentity": "text"}]
