@@ -108,7 +108,19 @@ from rootguard._snapshot import (
 )
 from rootguard._suppress import ExpectedActivity, Suppression
 
-__version__ = "0.1.0.dev0"
+
+def _installed_version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is set)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rootguard")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+"""The version of the installed ``rootguard`` distribution (from its package metadata)."""
 
 __all__ = [
     "CHECK_IDS",
@@ -211,7 +223,7 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
-del _logging, annotations  # not part of the API: keep dir(rootguard) to it
+del _logging, _installed_version, annotations  # not part of the API: keep dir(rootguard) to it
 
 
 def __dir__() -> list[str]:

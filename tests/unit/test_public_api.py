@@ -154,3 +154,13 @@ def test_dir_lists_only_the_public_api() -> None:
     assert dir(rootguard) == sorted(rootguard.__all__)
     for leaked in ("logging", "annotations", "_logging"):
         assert not hasattr(rootguard, leaked), leaked
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+    from pathlib import Path
+
+    assert rootguard.__version__ == version("rootguard")
+    # read from the metadata, not written a second time next to pyproject.toml
+    assert f'"{version("rootguard")}"' not in Path(rootguard.__file__).read_text()
+    assert not hasattr(rootguard, "_installed_version")
