@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import logging as _logging
+import typing as _typing
 
 from rootguard._archive import scan_cloudtrail_archive
 from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
@@ -80,7 +81,7 @@ from rootguard._models import (
     UserIdentity,
 )
 from rootguard._org import scan_organization
-from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_report import AccountFailure, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import required_permissions
 from rootguard._remediation._actions import Action, ApiAction, BlockedKind, ChangeType, ManualStep
 from rootguard._remediation._apply import apply
@@ -125,7 +126,7 @@ __version__ = _installed_version()
 __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountSnapshot",
     "AccountStatus",
@@ -223,9 +224,38 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
-del _logging, _installed_version, annotations  # not part of the API: keep dir(rootguard) to it
+
+
+_DEPRECATED_NAMES = {"AccountError": "AccountFailure"}
+"""Old public names still importable (with a DeprecationWarning): old name → new name."""
+
+
+if not _typing.TYPE_CHECKING:  # type checkers keep flagging unknown names (and the deprecated ones)
+
+    def __getattr__(name: str) -> object:
+        """Deprecated aliases: ``rootguard.AccountError`` is :class:`AccountFailure` (a data
+        model, not an exception), with a ``DeprecationWarning``. Not in ``__all__``/``dir()``."""
+        new_name = _DEPRECATED_NAMES.get(name)
+        if new_name is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import warnings
+
+        warnings.warn(
+            f"rootguard.{name} is deprecated, use rootguard.{new_name} (same class)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new_name]
 
 
 def __dir__() -> list[str]:
     """The public API (``__all__``): what ``dir(rootguard)`` and tab completion show."""
     return list(__all__)
+
+
+del (
+    _logging,
+    _installed_version,
+    annotations,
+    _typing,
+)  # not part of the API: keep dir(rootguard) to it

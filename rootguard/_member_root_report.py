@@ -23,7 +23,7 @@ whose :attr:`~MemberRootAudit.findings` are judged here, without any AWS call:
   included): a SECURITY alternate contact is set.
 
 A fact that could not be read is ``None`` with a :class:`~rootguard.Gap` (or the
-account's :class:`~rootguard.AccountError`), and makes the checks it feeds UNKNOWN:
+account's :class:`~rootguard.AccountFailure`), and makes the checks it feeds UNKNOWN:
 never "no credentials".
 """
 
@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
-from rootguard._account_error import AccountError
+from rootguard._account_failure import AccountFailure
 from rootguard._checks import CHECKS, DerivedFieldsModel, Finding, Status
 from rootguard._errors import ParseError
 from rootguard._models import StrEnum, UtcDatetime
@@ -159,7 +159,7 @@ class MemberRoot(_Frozen):
     state: str | None = None
     management: bool = False
     status: MemberRootStatus
-    error: AccountError | None = None
+    error: AccountFailure | None = None
     reason: str | None = None
     password: bool | None = None
     """Whether the root user has a console password (``iam:GetLoginProfile``)."""

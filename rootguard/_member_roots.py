@@ -37,7 +37,7 @@ from typing import Any
 import boto3
 from botocore.credentials import Credentials
 
-from rootguard._account_error import AccountError
+from rootguard._account_failure import AccountFailure
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
     RETRY_CONFIG,
@@ -173,7 +173,7 @@ def _entry(task: _RootTask, **fields: Any) -> MemberRoot:
 
 
 def _error(task: _RootTask, operation: str, code: str, message: str, **fields: Any) -> MemberRoot:
-    error = AccountError(operation=operation, error_code=code, message=message)
+    error = AccountFailure(operation=operation, error_code=code, message=message)
     logger.warning("account %s: root user not audited: %s", task.account_id, error.describe())
     return _entry(
         task, status=MemberRootStatus.ERROR, error=error, reason=error.describe(), **fields

@@ -58,7 +58,7 @@ from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
 from rootguard._errors import ArgumentError, CollectError, name_list
 from rootguard._names import check_name
-from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_report import AccountFailure, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
 from rootguard._snapshot import Trail
 
@@ -338,7 +338,7 @@ def _forget_scan(scan_id: str) -> None:
 
 
 def _error(task: _AccountTask, operation: str, code: str, message: str) -> _TaskOutcome:
-    error = AccountError(operation=operation, error_code=code, message=message)
+    error = AccountFailure(operation=operation, error_code=code, message=message)
     logger.warning("account %s could not be checked: %s", task.account_id, error.describe())
     return _TaskOutcome(
         AccountResult(

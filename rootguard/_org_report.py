@@ -34,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._account_error import AccountError
+from rootguard._account_failure import AccountFailure
 from rootguard._checks import (
     CHECK_IDS,
     CHECKS,
@@ -53,7 +53,7 @@ from rootguard._outputs import Record
 from rootguard._snapshot import AccountSnapshot, Trail
 
 __all__ = [
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountStatus",
     "NotCheckedAccount",
@@ -163,7 +163,7 @@ class AccountResult(BaseModel):
     were used (the caller's own account)."""
     status: AccountStatus
     report: Report | None = None
-    error: AccountError | None = None
+    error: AccountFailure | None = None
     reason: str | None = None
     """Why the account was skipped (``skipped``), or the error described (``error``)."""
 

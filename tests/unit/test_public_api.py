@@ -9,7 +9,7 @@ import rootguard
 EXPECTED_PUBLIC_API = {
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountSnapshot",
     "AccountStatus",
@@ -164,3 +164,23 @@ def test_version_is_the_installed_distributions() -> None:
     # read from the metadata, not written a second time next to pyproject.toml
     assert f'"{version("rootguard")}"' not in Path(rootguard.__file__).read_text()
     assert not hasattr(rootguard, "_installed_version")
+
+
+def test_account_error_is_a_deprecated_alias_of_account_failure() -> None:
+    import pytest
+
+    with pytest.warns(DeprecationWarning, match=r"rootguard\.AccountFailure"):
+        old = rootguard.AccountError  # type: ignore[attr-defined]
+    assert old is rootguard.AccountFailure
+    with pytest.warns(DeprecationWarning, match="AccountError is deprecated"):
+        from rootguard import AccountError  # type: ignore[attr-defined]
+    assert AccountError is rootguard.AccountFailure
+    assert "AccountError" not in rootguard.__all__
+    assert "AccountError" not in dir(rootguard)
+
+
+def test_unknown_attribute_is_still_an_attribute_error() -> None:
+    import pytest
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        rootguard.no_such_name  # type: ignore[attr-defined]
