@@ -86,7 +86,7 @@ def remediation(snapshot: rootguard.AccountSnapshot) -> None:
 
 def archives_and_history() -> None:
     scan = rootguard.scan_cloudtrail_archive(
-        "s3://bucket/AWSLogs/", workers=2, max_file_bytes=None, max_record_bytes=256 * 1024
+        "s3://bucket/AWSLogs/", max_workers=2, max_file_bytes=None, max_record_bytes=256 * 1024
     )
     assert_type(scan, rootguard.ScanResult)
     events = rootguard.read_cloudtrail_file(b"{}", max_record_bytes=None)
