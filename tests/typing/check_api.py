@@ -7,6 +7,7 @@ Nothing here runs at test time; mypy proves that typical user code type-checks a
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from typing_extensions import assert_type
 
@@ -188,3 +189,28 @@ def deprecated_names() -> None:
     # checkers flag the deprecated alias and unknown names instead of typing them `object`.
     rootguard.AccountError  # type: ignore[attr-defined]
     rootguard.no_such_name  # type: ignore[attr-defined]
+
+
+def reachable_types(snapshot: rootguard.AccountSnapshot, the_plan: rootguard.Plan) -> None:
+    # every class a result holds is exported: annotations and isinstance need no private import
+    for action in the_plan.actions:
+        if isinstance(action, rootguard.CreateTrail):
+            assert_type(action.params, dict[str, Any])
+        elif isinstance(action, rootguard.ManualStep):
+            assert_type(action.instructions, tuple[str, ...])
+        else:
+            assert_type(action.permission, str)
+    for region in snapshot.region_data.values():
+        assert_type(region, rootguard.RegionSnapshot)
+        alarms: list[rootguard.Alarm] = region.alarms or []
+        for topic in region.topics or []:
+            subscriptions: list[rootguard.SnsSubscription] = topic.subscriptions or []
+            del subscriptions
+        del alarms
+
+
+def organization_summary(report: rootguard.OrganizationReport) -> None:
+    summary = report.summary
+    assert_type(summary, rootguard.OrganizationSummary)
+    for account in summary.not_checked:
+        assert_type(account, rootguard.NotCheckedAccount)
