@@ -1014,7 +1014,8 @@ def scan_cloudtrail_archive(
     Raises:
         ScanError: the scan cannot start or go on: bad source, S3 listing denied,
             no credentials, a worker that died.
-        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list);
+            ``since`` or ``until`` is not a datetime; both ``workers`` and ``max_workers``.
 
     Examples:
         >>> import gzip, json, pathlib, tempfile, rootguard
@@ -1027,7 +1028,7 @@ def scan_cloudtrail_archive(
         >>> [(a.event_id, a.channel.value) for a in result.activities], result.files_scanned
         ([('e1', 'access_key')], 1)
     """
-    since_utc, until_utc = utc(since), utc(until)
+    since_utc, until_utc = utc(since, "since"), utc(until, "until")
     if since_utc is not None and until_utc is not None and since_utc > until_utc:
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
     max_workers = _max_workers(max_workers, workers)

@@ -530,7 +530,7 @@ def hunt_query(
     """
     database = _identifier(database, "database")
     table = _identifier(table, "table")
-    since_utc, until_utc = utc(since), utc(until)
+    since_utc, until_utc = utc(since, "since"), utc(until, "until")
     if since_utc is None or until_utc is None:
         raise _bad("since", since, "datetimes for since and until")
     if since_utc > until_utc:

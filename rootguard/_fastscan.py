@@ -84,7 +84,7 @@ from rootguard._cloudtrail import (
     too_large_stored,
 )
 from rootguard._detect import _classify, _correlate, _is_candidate
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, json_indent, time_or_none
 from rootguard._jsonstream import (
     PASSED,
     RESTART,
@@ -255,7 +255,7 @@ class ScanResult(BaseModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The whole result as JSON (:meth:`from_json` reads it back, equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ScanResult:
@@ -961,8 +961,13 @@ def _logged_by(record: dict[str, Any]) -> str | None:
     return _str(identity.get("accountId")) if isinstance(identity, dict) else None
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+def utc(value: datetime | None, parameter: str = "since/until") -> datetime | None:
+    """``value`` as an aware UTC datetime (naive values are taken as UTC).
+
+    Raises:
+        ArgumentError: ``value`` is not a datetime (a string, a ``date`` …).
+    """
+    value = time_or_none(value, parameter)
     if value is None:
         return None
     if value.tzinfo is None:

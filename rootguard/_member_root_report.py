@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, mod
 
 from rootguard._account_failure import AccountFailure
 from rootguard._checks import CHECKS, DerivedFieldsModel, Finding, Status
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, choice, json_indent
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._scp import PROBE_ACTIONS, ScpVerdict, scp_denies_root
 from rootguard._snapshot import Gap
@@ -311,7 +311,7 @@ class MemberRootAudit(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The audit as JSON, findings included (:meth:`from_json` reads it back equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> MemberRootAudit:
@@ -441,15 +441,14 @@ class MemberRootAudit(DerivedFieldsModel):
         roots --output`` prints).
 
         Raises:
-            ValueError: an unknown output name.
+            ArgumentError: an unknown output name (also a ``ValueError``).
         """
+        choice(output, "output", ("table", "json", "markdown"))
         if output == "table":
             return self.to_table()
         if output == "json":
             return self.to_json()
-        if output == "markdown":
-            return self.to_markdown()
-        raise ValueError(f"unknown output {output!r} (table, json, markdown)")
+        return self.to_markdown()
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org roots``:
@@ -461,10 +460,9 @@ class MemberRootAudit(DerivedFieldsModel):
         - ``never`` → 0.
 
         Raises:
-            ValueError: an unknown ``fail_on``.
+            ArgumentError: an unknown ``fail_on`` (also a ``ValueError``).
         """
-        if fail_on not in ROOT_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
+        choice(fail_on, "fail_on", ROOT_FAIL_ON)
         if self.errors and not self.audited:
             return 3
         if fail_on == "never":

@@ -53,7 +53,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError, name_list
+from rootguard._errors import ArgumentError, CollectError, count, endpoint, name_list
 from rootguard._member_root_report import (
     AUDIT_TASK_POLICY,
     MemberRoot,
@@ -601,14 +601,21 @@ def audit_member_roots(
         CollectError: there are no usable credentials, the caller cannot be identified,
             or the organization / the account list is needed and cannot be read (as
             for :func:`rootguard.scan_organization`).
-        ValueError: an account id in ``accounts`` is not 12 digits.
-        ArgumentError: ``accounts`` is a bare string (pass a list).
+        ArgumentError: ``accounts`` is a bare string (pass a list) or has an id that is
+            not 12 digits; ``max_workers`` or ``duration_seconds`` is not a whole number
+            of at least 1; ``endpoint_url`` is not an http(s) URL. Nothing was sent.
     """
     named = name_list(accounts, "accounts", items="account ids")
     wanted = unique(named) if named is not None else None
     bad = [a for a in wanted or () if not _valid_account_id(a)]
     if bad:
-        raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
+        raise ArgumentError(
+            f"not AWS account ids (12 digits): {', '.join(repr(a[:20]) for a in bad[:5])}",
+            parameter="accounts",
+        )
+    count(max_workers, "max_workers")
+    count(duration_seconds, "duration_seconds")
+    endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
     try:
         frozen = credentials.get_frozen_credentials()

@@ -56,7 +56,7 @@ from rootguard._aws import (
 )
 from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
-from rootguard._errors import ArgumentError, CollectError, name_list
+from rootguard._errors import ArgumentError, CollectError, count, endpoint, name_list
 from rootguard._names import check_name
 from rootguard._org_report import AccountFailure, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
@@ -555,7 +555,9 @@ def scan_organization(
             ``role_name``, ``external_id`` or ``session_name`` breaks AWS's rules for it
             (a role name with an optional path, not an ARN: 1-64 of letters, digits and
             ``_+=,.@-``; an external id: 2-1224 of those and ``:/``; a session name:
-            2-64). ``ArgumentError`` is a ``ValueError`` too.
+            2-64), ``max_workers`` or ``role_duration_seconds`` is not a whole number of
+            at least 1, or ``endpoint_url`` is not an http(s) URL. ``ArgumentError`` is a
+            ``ValueError`` too.
 
     Examples:
         >>> import rootguard
@@ -584,6 +586,9 @@ def scan_organization(
         )
     regions = name_list(regions, "regions", items="region names")
     _check_names(role_name=role_name, external_id=external_id, session_name=session_name)
+    count(max_workers, "max_workers")
+    count(role_duration_seconds, "role_duration_seconds")
+    endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
     try:
         frozen = credentials.get_frozen_credentials()

@@ -45,7 +45,7 @@ from rootguard._checks import (
     Status,
     evaluate,
 )
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, choice, json_indent, time_or_none
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
@@ -71,6 +71,8 @@ TRAIL_CHECKS = (
 ALARM_CHECK = "monitoring.root_metric_alarm"
 ORG_FAIL_ON = ("fail", "unknown", "error", "never")
 """The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
+ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
+"""The ``output`` values of :meth:`OrganizationReport.render`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
 # A SUPPRESSED finding ranks as the status it stands for.
@@ -481,7 +483,7 @@ class OrganizationReport(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON, summary included (:meth:`from_json` reads it back equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> OrganizationReport:
@@ -508,6 +510,7 @@ class OrganizationReport(DerivedFieldsModel):
         with its own ``AwsAccountId``), the organization's findings attributed to the
         management account. Arguments as for :meth:`rootguard.Report.to_asff`
         (``now`` defaults to each report's own ``generated_at``)."""
+        time_or_none(now, "now")
         out: list[dict[str, Any]] = []
         owner = self.management_account_id or self.caller_account_id
         if self.organization_findings and owner:
@@ -721,8 +724,9 @@ class OrganizationReport(DerivedFieldsModel):
         ``csv`` or ``html`` text (what ``rootguard org check --output`` prints).
 
         Raises:
-            ValueError: an unknown output name.
+            ArgumentError: an unknown output name (also a ``ValueError``).
         """
+        choice(output, "output", ORG_OUTPUTS)
         if output == "table":
             return self.to_table()
         if output == "json":
@@ -735,9 +739,7 @@ class OrganizationReport(DerivedFieldsModel):
             from rootguard._outputs import records_to_csv
 
             return records_to_csv(self.to_records())
-        if output == "html":
-            return self.to_html()
-        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown, csv, html)")
+        return self.to_html()
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org check``, also handy as a CI
@@ -756,10 +758,9 @@ class OrganizationReport(DerivedFieldsModel):
         account was skipped gives 0.
 
         Raises:
-            ValueError: an unknown ``fail_on``.
+            ArgumentError: an unknown ``fail_on`` (also a ``ValueError``).
         """
-        if fail_on not in ORG_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} ({', '.join(ORG_FAIL_ON)})")
+        choice(fail_on, "fail_on", ORG_FAIL_ON)
         errors = self.errors
         if errors and not self.checked:
             return 3

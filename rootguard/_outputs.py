@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from rootguard._errors import RootGuardError
+from rootguard._errors import RootGuardError, json_indent, time_or_none
 from rootguard._models import Severity
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _iso(value: datetime) -> str:
 
 
 def _reference_time(report: Report, now: datetime | None) -> datetime:
-    when = now or report.generated_at
+    when = time_or_none(now, "now") or report.generated_at
     if when is None:
         raise RootGuardError(
             "the report has no generated_at (the snapshot had no collected_at): pass now="
@@ -129,7 +129,7 @@ def finding_uid(report: Report, finding: Finding) -> str:
 
 def to_json(report: Report, *, indent: int | None = 2) -> str:
     """The report as JSON; ``Report.from_json`` reads it back equal."""
-    return report.model_dump_json(indent=indent)
+    return report.model_dump_json(indent=json_indent(indent))
 
 
 def to_asff(
