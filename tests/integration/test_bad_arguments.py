@@ -460,8 +460,8 @@ PURE_CALLS: list[tuple[str, Callable[[], object], type[Exception], str | None]] 
     (
         "permissions mode",
         lambda: rootguard.required_permissions("bogus"),  # type: ignore[arg-type]
-        rootguard.RootGuardError,
-        None,
+        rootguard.ArgumentError,
+        "mode",
     ),
 ]
 
