@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ApplyError",
@@ -25,6 +28,7 @@ __all__ = [
     "choice",
     "count",
     "endpoint",
+    "instance_or_none",
     "json_indent",
     "name_list",
     "time_or_none",
@@ -188,6 +192,21 @@ def endpoint(value: str | None, parameter: str = "endpoint_url") -> str | None:
             parameter=parameter,
         )
     return value
+
+
+def instance_or_none(value: _T | None, cls: type[_T], parameter: str) -> _T | None:
+    """``value`` when it is None or a ``cls`` (a ``policy=`` that must be a
+    :class:`~rootguard.Policy`), checked before any call.
+
+    Raises:
+        ArgumentError: anything else (a policy given by its name, a dict …).
+    """
+    if value is None or isinstance(value, cls):
+        return value
+    raise ArgumentError(
+        f"{parameter} must be a rootguard.{cls.__name__} (or None), not {type(value).__name__}",
+        parameter=parameter,
+    )
 
 
 def json_indent(value: int | None) -> int | None:

@@ -56,7 +56,14 @@ from rootguard._aws import (
 )
 from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
-from rootguard._errors import ArgumentError, CollectError, count, endpoint, name_list
+from rootguard._errors import (
+    ArgumentError,
+    CollectError,
+    count,
+    endpoint,
+    instance_or_none,
+    name_list,
+)
 from rootguard._names import check_name
 from rootguard._org_report import AccountFailure, AccountResult, AccountStatus, OrganizationReport
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
@@ -556,7 +563,8 @@ def scan_organization(
             (a role name with an optional path, not an ARN: 1-64 of letters, digits and
             ``_+=,.@-``; an external id: 2-1224 of those and ``:/``; a session name:
             2-64), ``max_workers`` or ``role_duration_seconds`` is not a whole number of
-            at least 1, or ``endpoint_url`` is not an http(s) URL. ``ArgumentError`` is a
+            at least 1, ``endpoint_url`` is not an http(s) URL, or ``policy`` is not a
+            :class:`Policy`. ``ArgumentError`` is a
             ``ValueError`` too.
 
     Examples:
@@ -588,6 +596,7 @@ def scan_organization(
     _check_names(role_name=role_name, external_id=external_id, session_name=session_name)
     count(max_workers, "max_workers")
     count(role_duration_seconds, "role_duration_seconds")
+    instance_or_none(policy, Policy, "policy")
     endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
     try:

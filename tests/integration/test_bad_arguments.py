@@ -62,6 +62,18 @@ SESSION_CALLS: list[tuple[str, Call, type[Exception], str | None]] = [
         "regions",
     ),
     (
+        "check policy by name",
+        lambda s: rootguard.check(session=s, regions=["us-east-1"], policy="strict"),  # type: ignore[arg-type]
+        rootguard.ArgumentError,
+        "policy",
+    ),
+    (
+        "org policy by name",
+        lambda s: rootguard.scan_organization(session=s, policy={"root_usage_days": 1}),  # type: ignore[arg-type]
+        rootguard.ArgumentError,
+        "policy",
+    ),
+    (
         "lookup max_workers=0",
         lambda s: rootguard.lookup_root_activity(session=s, regions=["us-east-1"], max_workers=0),
         rootguard.ArgumentError,
