@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import logging as _logging
+import typing as _typing
 
 from rootguard._archive import scan_cloudtrail_archive
 from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
@@ -55,7 +56,18 @@ from rootguard._filter_pattern import (
     filter_pattern_matches,
 )
 from rootguard._history import EventHistoryResult, lookup_root_activity
-from rootguard._member_root_report import MemberRoot, MemberRootAudit, MemberRootStatus
+from rootguard._member_root_report import (
+    MemberRoot,
+    MemberRootAudit,
+    MemberRootStatus,
+    NodeKind,
+    OrganizationNode,
+    RootAccessKey,
+    RootMfaDevice,
+    RootSigningCertificate,
+    SecurityContact,
+    ServiceControlPolicy,
+)
 from rootguard._member_roots import audit_member_roots
 from rootguard._models import (
     ActivitySource,
@@ -72,14 +84,55 @@ from rootguard._models import (
     UserIdentity,
 )
 from rootguard._org import scan_organization
-from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_report import (
+    AccountFailure,
+    AccountResult,
+    AccountStatus,
+    NotCheckedAccount,
+    OrganizationReport,
+    OrganizationSummary,
+    RootActivityAccount,
+)
 from rootguard._permissions import required_permissions
 from rootguard._posture._catalogue import CHECK_IDS, PLANNED_CHECKS, CheckId
 from rootguard._posture._evaluate import evaluate
 from rootguard._posture._models import Finding, Status, SuppressionNote
 from rootguard._posture._policy import Policy
 from rootguard._posture._report import Report
-from rootguard._remediation._actions import Action, ApiAction, BlockedKind, ChangeType, ManualStep
+from rootguard._remediation._actions import (
+    Action,
+    ApiAction,
+    BlockedKind,
+    ChangeType,
+    CreateBucket,
+    CreateKey,
+    CreateLogGroup,
+    CreateRole,
+    CreateServiceLinkedRole,
+    CreateTopic,
+    CreateTrail,
+    ManualStep,
+    PutBucketEncryption,
+    PutBucketPolicy,
+    PutBucketTagging,
+    PutConfigRule,
+    PutConfigurationRecorder,
+    PutDeliveryChannel,
+    PutEventSelectors,
+    PutMetricAlarm,
+    PutMetricFilter,
+    PutPublicAccessBlock,
+    PutRetentionPolicy,
+    PutRolePolicy,
+    PutRule,
+    PutTargets,
+    SetTopicEncryption,
+    SetTopicPolicy,
+    StartConfigurationRecorder,
+    StartLogging,
+    Subscribe,
+    UpdateTrail,
+)
 from rootguard._remediation._apply import apply
 from rootguard._remediation._options import (
     AlertSubscription,
@@ -97,22 +150,45 @@ from rootguard._remediation._planner import plan
 from rootguard._scp import ScpVerdict, scp_denies_root
 from rootguard._snapshot import (
     AccountSnapshot,
+    Alarm,
+    ConfigRecorder,
+    ConfigRule,
     CredentialReportData,
+    DeliveryChannel,
+    EventRule,
+    EventTarget,
     Gap,
+    LogGroup,
+    MetricFilter,
+    MetricTransformation,
     OrganizationInfo,
     RegionSnapshot,
+    SnsSubscription,
+    SnsTopic,
     Trail,
+    VirtualMfaDevice,
 )
 from rootguard._suppress import ExpectedActivity, Suppression
 
-__version__ = "0.1.0.dev0"
-"""The version of this rootguard (PEP 440)."""
+
+def _installed_version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is set)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rootguard")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+"""The version of the installed ``rootguard`` distribution (from its package metadata)."""
 
 __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
     "PLANNED_CHECKS",
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountSnapshot",
     "AccountStatus",
@@ -120,6 +196,7 @@ __all__ = [
     "ActionOutcome",
     "ActionStatus",
     "ActivitySource",
+    "Alarm",
     "AlertSubscription",
     "ApiAction",
     "ApplyError",
@@ -135,12 +212,24 @@ __all__ = [
     "CheckId",
     "CloudTrailEvent",
     "CollectError",
+    "ConfigRecorder",
+    "ConfigRule",
+    "CreateBucket",
+    "CreateKey",
+    "CreateLogGroup",
+    "CreateRole",
+    "CreateServiceLinkedRole",
+    "CreateTopic",
+    "CreateTrail",
     "CredentialReport",
     "CredentialReportData",
     "CredentialReportRow",
     "CredentialUse",
+    "DeliveryChannel",
     "EventHistoryResult",
     "EventPattern",
+    "EventRule",
+    "EventTarget",
     "Expectation",
     "ExpectedActivity",
     "FailedFile",
@@ -148,13 +237,20 @@ __all__ = [
     "FilterPattern",
     "Finding",
     "Gap",
+    "LogGroup",
     "ManualStep",
     "MemberRoot",
     "MemberRootAudit",
     "MemberRootStatus",
+    "MetricFilter",
+    "MetricTransformation",
     "MissingReason",
+    "NodeKind",
+    "NotCheckedAccount",
     "OrganizationInfo",
+    "OrganizationNode",
     "OrganizationReport",
+    "OrganizationSummary",
     "Outcome",
     "ParseError",
     "PatternError",
@@ -163,27 +259,56 @@ __all__ = [
     "PlanError",
     "Policy",
     "PolicyError",
+    "PutBucketEncryption",
+    "PutBucketPolicy",
+    "PutBucketTagging",
+    "PutConfigRule",
+    "PutConfigurationRecorder",
+    "PutDeliveryChannel",
+    "PutEventSelectors",
+    "PutMetricAlarm",
+    "PutMetricFilter",
+    "PutPublicAccessBlock",
+    "PutRetentionPolicy",
+    "PutRolePolicy",
+    "PutRule",
+    "PutTargets",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootAccessKey",
     "RootActivities",
     "RootActivity",
+    "RootActivityAccount",
     "RootGuardError",
+    "RootMfaDevice",
+    "RootSigningCertificate",
     "ScanError",
     "ScanResult",
     "ScpVerdict",
+    "SecurityContact",
+    "ServiceControlPolicy",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
+    "SetTopicEncryption",
+    "SetTopicPolicy",
     "Severity",
     "SkipReason",
     "SkippedFile",
+    "SnsSubscription",
+    "SnsTopic",
+    "StartConfigurationRecorder",
+    "StartLogging",
     "Status",
+    "Subscribe",
     "SubscriptionProtocol",
     "Suppression",
     "SuppressionNote",
     "Trail",
+    "UpdateTrail",
     "UserIdentity",
+    "VirtualMfaDevice",
     "__version__",
     "apply",
     "athena_table_ddl",
@@ -212,9 +337,38 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
-del _logging, annotations  # not part of the API: keep dir(rootguard) to it
+
+
+_DEPRECATED_NAMES = {"AccountError": "AccountFailure"}
+"""Old public names still importable (with a DeprecationWarning): old name → new name."""
+
+
+if not _typing.TYPE_CHECKING:  # type checkers keep flagging unknown names (and the deprecated ones)
+
+    def __getattr__(name: str) -> object:
+        """Deprecated aliases: ``rootguard.AccountError`` is :class:`AccountFailure` (a data
+        model, not an exception), with a ``DeprecationWarning``. Not in ``__all__``/``dir()``."""
+        new_name = _DEPRECATED_NAMES.get(name)
+        if new_name is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import warnings
+
+        warnings.warn(
+            f"rootguard.{name} is deprecated, use rootguard.{new_name} (same class)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new_name]
 
 
 def __dir__() -> list[str]:
     """The public API (``__all__``): what ``dir(rootguard)`` and tab completion show."""
     return list(__all__)
+
+
+del (
+    _logging,
+    _installed_version,
+    annotations,
+    _typing,
+)  # not part of the API: keep dir(rootguard) to it

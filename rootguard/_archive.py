@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import stat
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -49,7 +50,7 @@ from rootguard._cloudtrail import (
     too_large_stored,
     valid_limit,
 )
-from rootguard._errors import ScanError, name_list
+from rootguard._errors import ArgumentError, ScanError, name_list, time_or_none
 from rootguard._fastscan import (
     FailedFile,
     FailureReason,
@@ -865,6 +866,23 @@ def _sources(
     )
 
 
+def _max_workers(max_workers: int | None, workers: int | None) -> int | None:
+    """``max_workers``, or the deprecated ``workers=`` (with a ``DeprecationWarning``)."""
+    if workers is None:
+        return max_workers
+    if max_workers is not None:
+        raise ArgumentError(
+            "pass max_workers only (workers is its deprecated name), not both",
+            parameter="workers",
+        )
+    warnings.warn(
+        "scan_cloudtrail_archive(workers=...) is deprecated, use max_workers=...",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return workers
+
+
 def scan_cloudtrail_archive(
     source: str | PathLike[str] | Iterable[str | PathLike[str]],
     *,
@@ -874,10 +892,11 @@ def scan_cloudtrail_archive(
     accounts: Iterable[str] | None = None,
     regions: Iterable[str] | None = None,
     executor: Executor | None = None,
-    workers: int | None = None,
+    max_workers: int | None = None,
     progress: ProgressCallback | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+    workers: int | None = None,
 ) -> ScanResult:
     """Find root activity in a CloudTrail log archive.
 
@@ -899,11 +918,11 @@ def scan_cloudtrail_archive(
         executor: any ``concurrent.futures.Executor`` — a ``ThreadPoolExecutor``, a
             ``ProcessPoolExecutor``, a Dask ``client.get_executor()`` ... It is used, not
             shut down.
-        workers: without ``executor``: 1 scans in this process; more (default
+        max_workers: without ``executor``: 1 scans in this process; more (default
             ``os.cpu_count()``) uses a process pool of that size, created and shut down
             here. With ``executor``: how many workers it has (default
-            ``os.cpu_count()``), so that ``2 * workers + 2`` units are kept in flight:
-            pass a Dask cluster's worker count.
+            ``os.cpu_count()``), so that ``2 * max_workers + 2`` units are kept in
+            flight: pass a Dask cluster's worker count.
         progress: called as ``progress(files_done, files_total)`` as files are done.
             ``files_total`` counts the files found so far; it grows while the listing
             is still running and is final on the last call.
@@ -923,6 +942,8 @@ def scan_cloudtrail_archive(
             so), it is counted and passed over. With ``max_file_bytes``, it bounds what
             decoding any file costs. ``NaN`` and ``Infinity`` are not JSON: a file
             holding one is a ``not_json`` error entry.
+        workers: deprecated name of ``max_workers`` (a ``DeprecationWarning``; passing
+            both is an :class:`~rootguard.ArgumentError`).
 
     Local folders: symbolic links are followed, to files and to folders; a link back to
     a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
@@ -937,7 +958,8 @@ def scan_cloudtrail_archive(
     Raises:
         ScanError: the scan cannot start or go on: bad source, S3 listing denied,
             no credentials, a worker that died.
-        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list);
+            ``since`` or ``until`` is not a datetime; both ``workers`` and ``max_workers``.
 
     Examples:
         >>> import gzip, json, pathlib, tempfile, rootguard
@@ -946,15 +968,19 @@ def scan_cloudtrail_archive(
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "log.json.gz").write_bytes(
         ...     gzip.compress(json.dumps({"Records": [rec]}).encode()))
-        >>> result = rootguard.scan_cloudtrail_archive(folder, workers=1)
+        >>> result = rootguard.scan_cloudtrail_archive(folder, max_workers=1)
         >>> [(a.event_id, a.channel.value) for a in result.activities], result.files_scanned
         ([('e1', 'access_key')], 1)
     """
-    since_utc, until_utc = as_utc(since), as_utc(until)
+    since_utc, until_utc = (
+        as_utc(time_or_none(since, "since")),
+        as_utc(time_or_none(until, "until")),
+    )
     if since_utc is not None and until_utc is not None and since_utc > until_utc:
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
-    if workers is not None and workers < 1:
-        raise ScanError(f"workers must be at least 1, not {workers}")
+    max_workers = _max_workers(max_workers, workers)
+    if max_workers is not None and max_workers < 1:
+        raise ScanError(f"max_workers must be at least 1, not {max_workers}")
     for limit, limit_name in (
         (max_file_bytes, "max_file_bytes"),
         (max_record_bytes, "max_record_bytes"),
@@ -997,7 +1023,7 @@ def scan_cloudtrail_archive(
     )
     tally = _Tally(walk=walk, found=found, progress=progress)
     try:
-        _run(units, tally, executor=executor, workers=workers or os.cpu_count() or 1)
+        _run(units, tally, executor=executor, workers=max_workers or os.cpu_count() or 1)
     finally:
         forget(s3_state.get("settings"))
     tally.report()

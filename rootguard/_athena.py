@@ -404,8 +404,8 @@ def hunt_root_activity_athena(
 
     Raises:
         ParseError: a value of the wrong shape (nothing is sent).
-        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list; nothing
-            is sent).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list), or
+            ``since`` / ``until`` is not a datetime (nothing is sent).
         AthenaQueryError: the query FAILED or was CANCELLED (with Athena's reason), timed
             out, or a call failed or answered something unreadable. On KeyboardInterrupt
             the query is stopped and KeyboardInterrupt raised again.

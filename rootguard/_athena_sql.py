@@ -45,7 +45,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._detect import STS_SOURCE, detect_root_activity
-from rootguard._errors import ParseError, name_list
+from rootguard._errors import ParseError, name_list, time_or_none
 from rootguard._fastscan import (
     FailedFile,
     ReadFailure,
@@ -530,7 +530,10 @@ def hunt_query(
     """
     database = _identifier(database, "database")
     table = _identifier(table, "table")
-    since_utc, until_utc = as_utc(since), as_utc(until)
+    since_utc, until_utc = (
+        as_utc(time_or_none(since, "since")),
+        as_utc(time_or_none(until, "until")),
+    )
     if since_utc is None or until_utc is None:
         raise _bad("since", since, "datetimes for since and until")
     if since_utc > until_utc:

@@ -312,7 +312,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
                 session=session,
                 since=since if args.days_given else None,
                 regions=_regions(args),
-                workers=args.workers,
+                max_workers=args.workers,
                 progress=lambda done, total: bar.advance(done=done, total=total),
             )
         finally:

@@ -50,7 +50,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError, name_list
+from rootguard._errors import CollectError, count, name_list
 from rootguard._models import UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
@@ -119,7 +119,8 @@ def collect(
 
     Raises:
         CollectError: there are no usable credentials, or nothing at all could be read.
-        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string;
+            ``max_workers`` is not a whole number of at least 1.
 
     Examples:
         >>> import rootguard
@@ -128,6 +129,7 @@ def collect(
         []
     """
     wanted = name_list(regions, "regions", items="region names")  # before any call
+    count(max_workers, "max_workers")
     sess, _ = session_credentials(session)
     return collect_account(sess, wanted, progress=progress, max_workers=max_workers)
 

@@ -330,7 +330,7 @@ def run_demo(*, out: TextIO) -> int:
         say("\n== 2. root activity in the CloudTrail archive ==")
         files = _upload_archive(session, now)
         scan = scan_cloudtrail_archive(
-            f"s3://{ARCHIVE_BUCKET}/AWSLogs/", session=session, workers=1
+            f"s3://{ARCHIVE_BUCKET}/AWSLogs/", session=session, max_workers=1
         )
         say(
             f"s3://{ARCHIVE_BUCKET}: {scan.files_scanned} log files ({files} written), "

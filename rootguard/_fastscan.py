@@ -83,7 +83,7 @@ from rootguard._cloudtrail import (
     unwrap_record,
 )
 from rootguard._detect import classify_parsed, correlate, is_candidate
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, json_indent
 from rootguard._jsonstream import (
     PASSED,
     RESTART,
@@ -257,7 +257,7 @@ class ScanResult(BaseModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The whole result as JSON (:meth:`from_json` reads it back, equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ScanResult:

@@ -44,7 +44,7 @@ from rootguard._aws import (
 )
 from rootguard._cloudtrail import parse_cloudtrail_event
 from rootguard._detect import detect_root_activity
-from rootguard._errors import CollectError, ParseError, name_list
+from rootguard._errors import CollectError, ParseError, count, name_list, time_or_none
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivities, RootActivity
 from rootguard._snapshot import Gap
 from rootguard._time import as_utc
@@ -206,7 +206,9 @@ def lookup_root_activity(
             (``sts:GetCallerIdentity`` fails in any way), ``since`` after ``until``, or a
             ``rate_limit`` that is not positive. Nothing else: a region that cannot be
             read is a gap, even when it is every region.
-        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string;
+            ``since`` or ``until`` is not a datetime; ``max_workers`` is not a whole
+            number of at least 1.
 
     Examples:
         >>> import rootguard
@@ -215,9 +217,10 @@ def lookup_root_activity(
         ([('ConsoleLogin', 'console_signin')], [])
     """
     regions = name_list(regions, "regions", items="region names")  # before any call
+    count(max_workers, "max_workers")
     if not rate_limit > 0:
         raise CollectError(f"rate_limit must be positive, not {rate_limit!r}")
-    start, end = as_utc(since), as_utc(until)
+    start, end = as_utc(time_or_none(since, "since")), as_utc(time_or_none(until, "until"))
     if start is not None and end is not None and start > end:
         raise CollectError(f"since ({start.isoformat()}) is after until ({end.isoformat()})")
     sess, _ = session_credentials(session)

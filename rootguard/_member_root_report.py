@@ -23,7 +23,7 @@ whose :attr:`~MemberRootAudit.findings` are judged here, without any AWS call:
   included): a SECURITY alternate contact is set.
 
 A fact that could not be read is ``None`` with a :class:`~rootguard.Gap` (or the
-account's :class:`~rootguard.AccountError`), and makes the checks it feeds UNKNOWN:
+account's :class:`~rootguard.AccountFailure`), and makes the checks it feeds UNKNOWN:
 never "no credentials".
 """
 
@@ -37,8 +37,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
-from rootguard._account_error import AccountError
-from rootguard._errors import ParseError
+from rootguard._account_failure import AccountFailure
+from rootguard._errors import ParseError, choice, json_indent
 from rootguard._fail_on import FAIL_ON, exit_code
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._posture._catalogue import CHECKS, CheckId
@@ -161,7 +161,7 @@ class MemberRoot(_Frozen):
     state: str | None = None
     management: bool = False
     status: MemberRootStatus
-    error: AccountError | None = None
+    error: AccountFailure | None = None
     reason: str | None = None
     password: bool | None = None
     """Whether the root user has a console password (``iam:GetLoginProfile``)."""
@@ -321,7 +321,7 @@ class MemberRootAudit(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The audit as JSON, findings included (:meth:`from_json` reads it back equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> MemberRootAudit:
@@ -451,15 +451,14 @@ class MemberRootAudit(DerivedFieldsModel):
         roots --output`` prints).
 
         Raises:
-            ValueError: an unknown output name.
+            ArgumentError: an unknown output name (also a ``ValueError``).
         """
+        choice(output, "output", ("table", "json", "markdown"))
         if output == "table":
             return self.to_table()
         if output == "json":
             return self.to_json()
-        if output == "markdown":
-            return self.to_markdown()
-        raise ValueError(f"unknown output {output!r} (table, json, markdown)")
+        return self.to_markdown()
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org roots``:
@@ -471,8 +470,9 @@ class MemberRootAudit(DerivedFieldsModel):
         - ``never`` → 0.
 
         Raises:
-            ValueError: an unknown ``fail_on``.
+            ArgumentError: an unknown ``fail_on`` (also a ``ValueError``).
         """
+        choice(fail_on, "fail_on", FAIL_ON)
         errors = bool(self.errors)
         return exit_code(
             (f.status for f in self.findings),

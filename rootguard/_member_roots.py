@@ -34,7 +34,7 @@ from typing import Any
 import boto3
 from botocore.credentials import Credentials
 
-from rootguard._account_error import AccountError
+from rootguard._account_failure import AccountFailure
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
     RETRY_CONFIG,
@@ -50,7 +50,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import name_list
+from rootguard._errors import ArgumentError, count, endpoint, name_list
 from rootguard._member_root_report import (
     AUDIT_TASK_POLICY,
     MemberRoot,
@@ -142,7 +142,7 @@ def _entry(task: _RootTask, **fields: Any) -> MemberRoot:
 
 
 def _error(task: _RootTask, operation: str, code: str, message: str, **fields: Any) -> MemberRoot:
-    error = AccountError(operation=operation, error_code=code, message=message)
+    error = AccountFailure(operation=operation, error_code=code, message=message)
     logger.warning("account %s: root user not audited: %s", task.account_id, error.describe())
     return _entry(
         task, status=MemberRootStatus.ERROR, error=error, reason=error.describe(), **fields
@@ -570,14 +570,21 @@ def audit_member_roots(
         CollectError: there are no usable credentials, the caller cannot be identified,
             or the organization / the account list is needed and cannot be read (as
             for :func:`rootguard.scan_organization`).
-        ValueError: an account id in ``accounts`` is not 12 digits.
-        ArgumentError: ``accounts`` is a bare string (pass a list).
+        ArgumentError: ``accounts`` is a bare string (pass a list) or has an id that is
+            not 12 digits; ``max_workers`` or ``duration_seconds`` is not a whole number
+            of at least 1; ``endpoint_url`` is not an http(s) URL. Nothing was sent.
     """
     named = name_list(accounts, "accounts", items="account ids")
     wanted = unique(named) if named is not None else None
     bad = [a for a in wanted or () if not valid_account_id(a)]
     if bad:
-        raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
+        raise ArgumentError(
+            f"not AWS account ids (12 digits): {', '.join(repr(a[:20]) for a in bad[:5])}",
+            parameter="accounts",
+        )
+    count(max_workers, "max_workers")
+    count(duration_seconds, "duration_seconds")
+    endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
     home = sess.region_name or "us-east-1"
     caller = caller_settings(

@@ -41,9 +41,16 @@ from rootguard._aws import (
     unique,
 )
 from rootguard._collect import collect_account
-from rootguard._errors import ArgumentError, CollectError, name_list
+from rootguard._errors import (
+    ArgumentError,
+    CollectError,
+    count,
+    endpoint,
+    instance_or_none,
+    name_list,
+)
 from rootguard._names import check_name
-from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_report import AccountFailure, AccountResult, AccountStatus, OrganizationReport
 from rootguard._org_tasks import (
     CALL_FAILURES,
     DEFAULT_MAX_WORKERS,
@@ -197,7 +204,7 @@ def _caller_sts(task: _AccountTask) -> Any:
 
 
 def _error(task: _AccountTask, operation: str, code: str, message: str) -> _TaskOutcome:
-    error = AccountError(operation=operation, error_code=code, message=message)
+    error = AccountFailure(operation=operation, error_code=code, message=message)
     logger.warning("account %s could not be checked: %s", task.account_id, error.describe())
     return _TaskOutcome(
         AccountResult(
@@ -390,7 +397,10 @@ def scan_organization(
             ``role_name``, ``external_id`` or ``session_name`` breaks AWS's rules for it
             (a role name with an optional path, not an ARN: 1-64 of letters, digits and
             ``_+=,.@-``; an external id: 2-1224 of those and ``:/``; a session name:
-            2-64). ``ArgumentError`` is a ``ValueError`` too.
+            2-64), ``max_workers`` or ``role_duration_seconds`` is not a whole number of
+            at least 1, ``endpoint_url`` is not an http(s) URL, or ``policy`` is not a
+            :class:`Policy`. ``ArgumentError`` is a
+            ``ValueError`` too.
 
     Examples:
         >>> import rootguard
@@ -419,6 +429,10 @@ def scan_organization(
         )
     regions = name_list(regions, "regions", items="region names")
     _check_names(role_name=role_name, external_id=external_id, session_name=session_name)
+    count(max_workers, "max_workers")
+    count(role_duration_seconds, "role_duration_seconds")
+    instance_or_none(policy, Policy, "policy")
+    endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
     region_list, home = requested_regions(sess, regions)
     caller = caller_settings(

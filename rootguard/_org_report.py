@@ -34,8 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._account_error import AccountError
-from rootguard._errors import ParseError, PolicyError
+from rootguard._account_failure import AccountFailure
+from rootguard._errors import ParseError, PolicyError, choice, json_indent, time_or_none
 from rootguard._fail_on import ORG_FAIL_ON, exit_code
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
@@ -50,7 +50,7 @@ from rootguard._snapshot import AccountSnapshot, Trail
 from rootguard._time import minute_text
 
 __all__ = [
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountStatus",
     "NotCheckedAccount",
@@ -66,6 +66,8 @@ TRAIL_CHECKS = (
     CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
 )
 ALARM_CHECK = CheckId.MONITORING_ROOT_METRIC_ALARM
+ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
+"""The ``output`` values of :meth:`OrganizationReport.render`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
 # A SUPPRESSED finding ranks as the status it stands for.
@@ -137,7 +139,7 @@ class AccountResult(BaseModel):
     were used (the caller's own account)."""
     status: AccountStatus
     report: Report | None = None
-    error: AccountError | None = None
+    error: AccountFailure | None = None
     reason: str | None = None
     """Why the account was skipped (``skipped``), or the error described (``error``)."""
 
@@ -449,7 +451,7 @@ class OrganizationReport(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON, summary included (:meth:`from_json` reads it back equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> OrganizationReport:
@@ -478,6 +480,7 @@ class OrganizationReport(DerivedFieldsModel):
         with its own ``AwsAccountId``), the organization's findings attributed to the
         management account. Arguments as for :meth:`rootguard.Report.to_asff`
         (``now`` defaults to each report's own ``generated_at``)."""
+        time_or_none(now, "now")
         out: list[dict[str, Any]] = []
         owner = self.management_account_id or self.caller_account_id
         if self.organization_findings and owner:
@@ -691,8 +694,9 @@ class OrganizationReport(DerivedFieldsModel):
         ``csv`` or ``html`` text (what ``rootguard org check --output`` prints).
 
         Raises:
-            ValueError: an unknown output name.
+            ArgumentError: an unknown output name (also a ``ValueError``).
         """
+        choice(output, "output", ORG_OUTPUTS)
         if output == "table":
             return self.to_table()
         if output == "json":
@@ -705,9 +709,7 @@ class OrganizationReport(DerivedFieldsModel):
             from rootguard._outputs import records_to_csv
 
             return records_to_csv(self.to_records())
-        if output == "html":
-            return self.to_html()
-        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown, csv, html)")
+        return self.to_html()
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org check``, also handy as a CI
@@ -726,8 +728,9 @@ class OrganizationReport(DerivedFieldsModel):
         account was skipped gives 0.
 
         Raises:
-            ValueError: an unknown ``fail_on``.
+            ArgumentError: an unknown ``fail_on`` (also a ``ValueError``).
         """
+        choice(fail_on, "fail_on", ORG_FAIL_ON)
         errors = bool(self.errors)
         return exit_code(
             (f.status for _, f in self.findings()),

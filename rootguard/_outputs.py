@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from rootguard._errors import RootGuardError
+from rootguard._errors import RootGuardError, time_or_none
 from rootguard._models import RootActivity, Severity
 from rootguard._posture._models import Finding
 from rootguard._render import Record
@@ -101,7 +101,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _reference_time(report: ReportData, now: datetime | None) -> datetime:
-    when = now or report.generated_at
+    when = time_or_none(now, "now") or report.generated_at
     if when is None:
         raise RootGuardError(
             "the report has no generated_at (the snapshot had no collected_at): pass now="

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from rootguard._errors import RootGuardError
+from rootguard._errors import ArgumentError
 from rootguard._remediation._actions import API_ACTION_CLASSES
 
 __all__ = [
@@ -215,6 +215,9 @@ def required_permissions(
     service-linked role. Scanning CloudTrail archives in S3 also needs ``s3:ListBucket``
     and ``s3:GetObject`` on the archive bucket (not included: the bucket is yours).
 
+    Raises:
+        ArgumentError: an unknown ``mode``.
+
     Examples:
         >>> import rootguard
         >>> doc = rootguard.required_permissions("check")
@@ -222,9 +225,10 @@ def required_permissions(
         True
     """
     if mode not in ("check", "remediate", "organization", "organization-audit", "athena"):
-        raise RootGuardError(
+        raise ArgumentError(
             "mode must be 'check', 'remediate', 'organization', 'organization-audit' or "
-            f"'athena', not {mode!r}"
+            f"'athena', not {mode!r:.60}",
+            parameter="mode",
         )
     if mode == "athena":
         return copy.deepcopy(

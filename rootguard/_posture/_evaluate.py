@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from rootguard._credential_report import (
     root_activity_from_credential_report,
 )
+from rootguard._errors import ArgumentError, instance_or_none, time_or_none
 from rootguard._models import RootActivity
 from rootguard._posture._alarm import check_metric_alarm
 from rootguard._posture._catalogue import CHECK_ORDER, CheckId
@@ -95,7 +96,12 @@ def evaluate(
         >>> report.by_check(CheckId.ROOT_MFA_ENABLED)[0].status
         <Status.UNKNOWN: 'UNKNOWN'>
     """
-    policy = policy if policy is not None else Policy()
+    if instance_or_none(snapshot, AccountSnapshot, "snapshot") is None:
+        raise ArgumentError(
+            "snapshot must be a rootguard.AccountSnapshot, not None", parameter="snapshot"
+        )
+    policy = instance_or_none(policy, Policy, "policy") or Policy()
+    now = time_or_none(now, "now")
     ref = now if now is not None else snapshot.collected_at
     if ref is not None and ref.tzinfo is None:
         ref = ref.replace(tzinfo=_UTC)

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._errors import ParseError, PolicyError
+from rootguard._errors import ParseError, PolicyError, json_indent
 from rootguard._kinds import check_kind
 from rootguard._models import RootActivity, UtcDatetime
 from rootguard._outputs import Record, to_asff, to_markdown, to_ocsf, to_records
@@ -97,7 +97,7 @@ class Report(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON (:meth:`from_json` reads it back, equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Report:

@@ -57,8 +57,9 @@ class ChangeType(StrEnum):
 
 
 class BaseAction(BaseModel):
-    """What every plan step carries: its stable id, where it acts, what it fixes and
-    what it waits for."""
+    """What every plan action has: its id, region, resource, description, the checks it
+    fixes and the actions it depends on. A plan's actions are :class:`ApiAction`
+    subclasses (one per API call) and :class:`ManualStep`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -83,10 +84,10 @@ class BaseAction(BaseModel):
 
 
 class ApiAction(BaseAction):
-    """A plan step :func:`rootguard.apply` carries out with one AWS API call: the base
-    of every action except :class:`ManualStep`. ``service``, ``operation`` and
-    ``params`` are the exact boto3 call; ``permissions`` the IAM actions it needs;
-    ``change`` whether it creates a resource or adds to an existing one."""
+    """An API call :func:`rootguard.apply` makes: the base of every action class but
+    :class:`ManualStep` (``isinstance(action, rootguard.ApiAction)``). Each subclass is
+    one operation (``CreateTrail``, ``PutMetricAlarm`` …), told apart in JSON by ``kind``;
+    ``service``, ``operation`` and ``params`` are the exact boto3 call."""
 
     change: ChangeType = ChangeType.CREATE
     service: str

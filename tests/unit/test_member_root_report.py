@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rootguard import (
-    AccountError,
+    AccountFailure,
     AccountResult,
     AccountStatus,
     MemberRoot,
@@ -202,7 +202,7 @@ def test_an_unread_fact_names_its_gap() -> None:
 
 
 def test_an_account_in_error_is_unknown_everywhere_but_its_contact() -> None:
-    error = AccountError(operation="sts:AssumeRoot", error_code="AccessDenied", message="no")
+    error = AccountFailure(operation="sts:AssumeRoot", error_code="AccessDenied", message="no")
     member = MemberRoot(
         account_id=A,
         status=MemberRootStatus.ERROR,

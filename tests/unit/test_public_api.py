@@ -17,7 +17,7 @@ EXPECTED_PUBLIC_API = {
     "CIS_ROOT_FILTER_PATTERN",
     "PLANNED_CHECKS",
     "CheckId",
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountSnapshot",
     "AccountStatus",
@@ -25,6 +25,7 @@ EXPECTED_PUBLIC_API = {
     "ActionOutcome",
     "ActionStatus",
     "ActivitySource",
+    "Alarm",
     "AlertSubscription",
     "ApiAction",
     "ApplyError",
@@ -39,12 +40,24 @@ EXPECTED_PUBLIC_API = {
     "Channel",
     "CloudTrailEvent",
     "CollectError",
+    "ConfigRecorder",
+    "ConfigRule",
+    "CreateBucket",
+    "CreateKey",
+    "CreateLogGroup",
+    "CreateRole",
+    "CreateServiceLinkedRole",
+    "CreateTopic",
+    "CreateTrail",
     "CredentialReport",
     "CredentialReportData",
     "CredentialReportRow",
     "CredentialUse",
+    "DeliveryChannel",
     "EventHistoryResult",
     "EventPattern",
+    "EventRule",
+    "EventTarget",
     "Expectation",
     "ExpectedActivity",
     "FailedFile",
@@ -52,13 +65,20 @@ EXPECTED_PUBLIC_API = {
     "FilterPattern",
     "Finding",
     "Gap",
+    "LogGroup",
     "ManualStep",
     "MemberRoot",
     "MemberRootAudit",
     "MemberRootStatus",
+    "MetricFilter",
+    "MetricTransformation",
     "MissingReason",
+    "NodeKind",
+    "NotCheckedAccount",
     "OrganizationInfo",
+    "OrganizationNode",
     "OrganizationReport",
+    "OrganizationSummary",
     "Outcome",
     "ParseError",
     "PatternError",
@@ -67,27 +87,56 @@ EXPECTED_PUBLIC_API = {
     "PlanError",
     "Policy",
     "PolicyError",
+    "PutBucketEncryption",
+    "PutBucketPolicy",
+    "PutBucketTagging",
+    "PutConfigRule",
+    "PutConfigurationRecorder",
+    "PutDeliveryChannel",
+    "PutEventSelectors",
+    "PutMetricAlarm",
+    "PutMetricFilter",
+    "PutPublicAccessBlock",
+    "PutRetentionPolicy",
+    "PutRolePolicy",
+    "PutRule",
+    "PutTargets",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootAccessKey",
     "RootActivities",
     "RootActivity",
+    "RootActivityAccount",
     "RootGuardError",
+    "RootMfaDevice",
+    "RootSigningCertificate",
     "ScanError",
     "ScanResult",
     "ScpVerdict",
+    "SecurityContact",
+    "ServiceControlPolicy",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
+    "SetTopicEncryption",
+    "SetTopicPolicy",
     "Severity",
     "SkipReason",
     "SkippedFile",
+    "SnsSubscription",
+    "SnsTopic",
+    "StartConfigurationRecorder",
+    "StartLogging",
     "Status",
+    "Subscribe",
     "SubscriptionProtocol",
     "Suppression",
     "SuppressionNote",
     "Trail",
+    "UpdateTrail",
     "UserIdentity",
+    "VirtualMfaDevice",
     "__version__",
     "apply",
     "athena_table_ddl",
@@ -240,3 +289,33 @@ def test_dir_lists_only_the_public_api() -> None:
     assert dir(rootguard) == sorted(rootguard.__all__)
     for leaked in ("logging", "annotations", "_logging"):
         assert not hasattr(rootguard, leaked), leaked
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+    from pathlib import Path
+
+    assert rootguard.__version__ == version("rootguard")
+    # read from the metadata, not written a second time next to pyproject.toml
+    assert f'"{version("rootguard")}"' not in Path(rootguard.__file__).read_text()
+    assert not hasattr(rootguard, "_installed_version")
+
+
+def test_account_error_is_a_deprecated_alias_of_account_failure() -> None:
+    import pytest
+
+    with pytest.warns(DeprecationWarning, match=r"rootguard\.AccountFailure"):
+        old = rootguard.AccountError  # type: ignore[attr-defined]
+    assert old is rootguard.AccountFailure
+    with pytest.warns(DeprecationWarning, match="AccountError is deprecated"):
+        from rootguard import AccountError  # type: ignore[attr-defined]
+    assert AccountError is rootguard.AccountFailure
+    assert "AccountError" not in rootguard.__all__
+    assert "AccountError" not in dir(rootguard)
+
+
+def test_unknown_attribute_is_still_an_attribute_error() -> None:
+    import pytest
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        rootguard.no_such_name  # type: ignore[attr-defined]
