@@ -64,7 +64,7 @@ def main() -> None:
         until = spec.start + timedelta(days=spec.days + 1)
 
         cpu, wall = _cpu(), time.perf_counter()
-        scan = rootguard.scan_cloudtrail_archive(root, since=since, until=until, workers=1)
+        scan = rootguard.scan_cloudtrail_archive(root, since=since, until=until, max_workers=1)
         scan_cpu, scan_wall = _cpu() - cpu, time.perf_counter() - wall
 
         query = hunt_query(database="security", table="org_trail", since=since, until=until)

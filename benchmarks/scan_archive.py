@@ -115,7 +115,7 @@ def measure_rootguard(root: Path, workers: int) -> dict[str, Any]:
     import rootguard
 
     with _Clock() as clock:  # imports excluded: a one-time cost of any process
-        result = rootguard.scan_cloudtrail_archive(root, workers=workers)
+        result = rootguard.scan_cloudtrail_archive(root, max_workers=workers)
     return {
         "seconds": clock.wall,
         "cpu_seconds": clock.cpu,

@@ -18,20 +18,12 @@ Example:
 from __future__ import annotations
 
 import logging as _logging
+import typing as _typing
 
 from rootguard._archive import scan_cloudtrail_archive
 from rootguard._athena import AthenaTableResult, ensure_athena_table, hunt_root_activity_athena
 from rootguard._athena_sql import AthenaHunt, athena_table_ddl
 from rootguard._check_api import check
-from rootguard._checks import (
-    CHECK_IDS,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    SuppressionNote,
-    evaluate,
-)
 from rootguard._cloudtrail import parse_cloudtrail_event, read_cloudtrail_file
 from rootguard._collect import collect
 from rootguard._credential_report import (
@@ -51,6 +43,7 @@ from rootguard._errors import (
     ParseError,
     PatternError,
     PlanError,
+    PolicyError,
     RootGuardError,
     ScanError,
 )
@@ -63,7 +56,18 @@ from rootguard._filter_pattern import (
     filter_pattern_matches,
 )
 from rootguard._history import EventHistoryResult, lookup_root_activity
-from rootguard._member_root_report import MemberRoot, MemberRootAudit, MemberRootStatus
+from rootguard._member_root_report import (
+    MemberRoot,
+    MemberRootAudit,
+    MemberRootStatus,
+    NodeKind,
+    OrganizationNode,
+    RootAccessKey,
+    RootMfaDevice,
+    RootSigningCertificate,
+    SecurityContact,
+    ServiceControlPolicy,
+)
 from rootguard._member_roots import audit_member_roots
 from rootguard._models import (
     ActivitySource,
@@ -80,14 +84,74 @@ from rootguard._models import (
     UserIdentity,
 )
 from rootguard._org import scan_organization
-from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_report import (
+    AccountFailure,
+    AccountResult,
+    AccountStatus,
+    NotCheckedAccount,
+    OrganizationReport,
+    OrganizationSummary,
+    RootActivityAccount,
+)
 from rootguard._permissions import required_permissions
-from rootguard._remediation._actions import Action, ApiAction, BlockedKind, ChangeType, ManualStep
+from rootguard._posture._catalogue import CHECK_IDS, PLANNED_CHECKS, CheckId
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status, SuppressionNote
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
+from rootguard._remediation._actions import (
+    Action,
+    ApiAction,
+    BlockedKind,
+    ChangeType,
+    CreateBucket,
+    CreateKey,
+    CreateLogGroup,
+    CreateRole,
+    CreateServiceLinkedRole,
+    CreateTopic,
+    CreateTrail,
+    ManualStep,
+    PutBucketEncryption,
+    PutBucketPolicy,
+    PutBucketTagging,
+    PutConfigRule,
+    PutConfigurationRecorder,
+    PutDeliveryChannel,
+    PutEventSelectors,
+    PutMetricAlarm,
+    PutMetricFilter,
+    PutPublicAccessBlock,
+    PutRetentionPolicy,
+    PutRolePolicy,
+    PutRule,
+    PutTargets,
+    SetTopicEncryption,
+    SetTopicPolicy,
+    StartConfigurationRecorder,
+    StartLogging,
+    Subscribe,
+    UpdateTrail,
+)
 from rootguard._remediation._apply import apply
 from rootguard._remediation._options import (
     AlertSubscription,
     RemediationOptions,
     SubscriptionProtocol,
+)
+from rootguard._remediation._org_actions import (
+    AttachDenyRootPolicy,
+    CreateDenyRootPolicy,
+    DeactivateRootMfaDevice,
+    DeleteRootAccessKey,
+    DeleteRootLoginProfile,
+    DeleteRootSigningCertificate,
+    EnableIamTrustedAccess,
+    EnableRootCredentialsManagement,
+    EnableRootSessions,
+    EnableScpPolicyType,
+    PutSecurityContact,
+    RootSessionAction,
 )
 from rootguard._remediation._org_apply import apply_organization
 from rootguard._remediation._org_options import (
@@ -107,20 +171,45 @@ from rootguard._remediation._planner import plan
 from rootguard._scp import ScpVerdict, scp_denies_root
 from rootguard._snapshot import (
     AccountSnapshot,
+    Alarm,
+    ConfigRecorder,
+    ConfigRule,
     CredentialReportData,
+    DeliveryChannel,
+    EventRule,
+    EventTarget,
     Gap,
+    LogGroup,
+    MetricFilter,
+    MetricTransformation,
     OrganizationInfo,
     RegionSnapshot,
+    SnsSubscription,
+    SnsTopic,
     Trail,
+    VirtualMfaDevice,
 )
 from rootguard._suppress import ExpectedActivity, Suppression
 
-__version__ = "0.1.0.dev0"
+
+def _installed_version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is set)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rootguard")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+"""The version of the installed ``rootguard`` distribution (from its package metadata)."""
 
 __all__ = [
     "CHECK_IDS",
     "CIS_ROOT_FILTER_PATTERN",
-    "AccountError",
+    "PLANNED_CHECKS",
+    "AccountFailure",
     "AccountResult",
     "AccountSnapshot",
     "AccountStatus",
@@ -128,6 +217,7 @@ __all__ = [
     "ActionOutcome",
     "ActionStatus",
     "ActivitySource",
+    "Alarm",
     "AlertSubscription",
     "ApiAction",
     "ApplyError",
@@ -136,18 +226,41 @@ __all__ = [
     "AthenaHunt",
     "AthenaQueryError",
     "AthenaTableResult",
+    "AttachDenyRootPolicy",
     "BlockedItem",
     "BlockedKind",
     "ChangeType",
     "Channel",
+    "CheckId",
     "CloudTrailEvent",
     "CollectError",
+    "ConfigRecorder",
+    "ConfigRule",
+    "CreateBucket",
+    "CreateDenyRootPolicy",
+    "CreateKey",
+    "CreateLogGroup",
+    "CreateRole",
+    "CreateServiceLinkedRole",
+    "CreateTopic",
+    "CreateTrail",
     "CredentialReport",
     "CredentialReportData",
     "CredentialReportRow",
     "CredentialUse",
+    "DeactivateRootMfaDevice",
+    "DeleteRootAccessKey",
+    "DeleteRootLoginProfile",
+    "DeleteRootSigningCertificate",
+    "DeliveryChannel",
+    "EnableIamTrustedAccess",
+    "EnableRootCredentialsManagement",
+    "EnableRootSessions",
+    "EnableScpPolicyType",
     "EventHistoryResult",
     "EventPattern",
+    "EventRule",
+    "EventTarget",
     "Expectation",
     "ExpectedActivity",
     "FailedFile",
@@ -155,15 +268,22 @@ __all__ = [
     "FilterPattern",
     "Finding",
     "Gap",
+    "LogGroup",
     "ManualStep",
     "MemberRoot",
     "MemberRootAudit",
     "MemberRootStatus",
+    "MetricFilter",
+    "MetricTransformation",
     "MissingReason",
+    "NodeKind",
+    "NotCheckedAccount",
     "OrganizationInfo",
+    "OrganizationNode",
     "OrganizationPlan",
     "OrganizationRemediationOptions",
     "OrganizationReport",
+    "OrganizationSummary",
     "Outcome",
     "ParseError",
     "PatternError",
@@ -171,28 +291,60 @@ __all__ = [
     "Plan",
     "PlanError",
     "Policy",
+    "PolicyError",
+    "PutBucketEncryption",
+    "PutBucketPolicy",
+    "PutBucketTagging",
+    "PutConfigRule",
+    "PutConfigurationRecorder",
+    "PutDeliveryChannel",
+    "PutEventSelectors",
+    "PutMetricAlarm",
+    "PutMetricFilter",
+    "PutPublicAccessBlock",
+    "PutRetentionPolicy",
+    "PutRolePolicy",
+    "PutRule",
+    "PutSecurityContact",
+    "PutTargets",
     "RegionSnapshot",
     "RemediationOptions",
     "Report",
+    "RootAccessKey",
     "RootActivities",
     "RootActivity",
+    "RootActivityAccount",
     "RootGuardError",
+    "RootMfaDevice",
+    "RootSessionAction",
+    "RootSigningCertificate",
     "ScanError",
     "ScanResult",
     "ScpVerdict",
+    "SecurityContact",
     "SecurityContactOptions",
+    "ServiceControlPolicy",
     "SessionAttributes",
     "SessionContext",
     "SessionIssuer",
+    "SetTopicEncryption",
+    "SetTopicPolicy",
     "Severity",
     "SkipReason",
     "SkippedFile",
+    "SnsSubscription",
+    "SnsTopic",
+    "StartConfigurationRecorder",
+    "StartLogging",
     "Status",
+    "Subscribe",
     "SubscriptionProtocol",
     "Suppression",
     "SuppressionNote",
     "Trail",
+    "UpdateTrail",
     "UserIdentity",
+    "VirtualMfaDevice",
     "__version__",
     "apply",
     "apply_organization",
@@ -223,9 +375,38 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
-del _logging, annotations  # not part of the API: keep dir(rootguard) to it
+
+
+_DEPRECATED_NAMES = {"AccountError": "AccountFailure"}
+"""Old public names still importable (with a DeprecationWarning): old name → new name."""
+
+
+if not _typing.TYPE_CHECKING:  # type checkers keep flagging unknown names (and the deprecated ones)
+
+    def __getattr__(name: str) -> object:
+        """Deprecated aliases: ``rootguard.AccountError`` is :class:`AccountFailure` (a data
+        model, not an exception), with a ``DeprecationWarning``. Not in ``__all__``/``dir()``."""
+        new_name = _DEPRECATED_NAMES.get(name)
+        if new_name is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import warnings
+
+        warnings.warn(
+            f"rootguard.{name} is deprecated, use rootguard.{new_name} (same class)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new_name]
 
 
 def __dir__() -> list[str]:
     """The public API (``__all__``): what ``dir(rootguard)`` and tab completion show."""
     return list(__all__)
+
+
+del (
+    _logging,
+    _installed_version,
+    annotations,
+    _typing,
+)  # not part of the API: keep dir(rootguard) to it

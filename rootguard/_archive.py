@@ -25,8 +25,7 @@ import logging
 import os
 import re
 import stat
-import threading
-import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -51,7 +50,7 @@ from rootguard._cloudtrail import (
     too_large_stored,
     valid_limit,
 )
-from rootguard._errors import ScanError, name_list
+from rootguard._errors import ArgumentError, ScanError, name_list, time_or_none
 from rootguard._fastscan import (
     FailedFile,
     FailureReason,
@@ -65,9 +64,10 @@ from rootguard._fastscan import (
     activities_of,
     frozen,
     scan_log_bytes,
-    utc,
 )
 from rootguard._models import RootActivity
+from rootguard._sessions import SessionSettings, cached_client, forget, settings_of, share_client
+from rootguard._time import as_utc
 
 if TYPE_CHECKING:
     import boto3
@@ -553,83 +553,28 @@ class _S3Lister:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _S3Settings:
-    """Everything a worker needs to build its own S3 client. Picklable; no session."""
-
-    token: str
-    region_name: str | None = None
-    endpoint_url: str | None = None
-    access_key: str | None = field(default=None, repr=False)
-    secret_key: str | None = field(default=None, repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    profile_name: str | None = None
-
-
-_CLIENTS: dict[tuple[str, int], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
 def _aws_endpoint(url: str | None) -> bool:
     host = (urlsplit(url).hostname or "") if url else ""
     return not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
-def _settings_for(session: boto3.Session, client: Any, region: str | None) -> _S3Settings:
+def _settings_for(session: boto3.Session, client: Any, region: str | None) -> SessionSettings:
+    """What a worker needs to read the bucket: the session's frozen credentials (or, with
+    none, its profile), the bucket's region and a non-AWS endpoint (a profile's
+    ``endpoint_url`` included). Threads of this process (in-process scans, thread pools,
+    threaded Dask workers) reuse the caller's own client; other processes build one."""
     credentials = session.get_credentials()
-    frozen_creds = credentials.get_frozen_credentials() if credentials is not None else None
     endpoint = client.meta.endpoint_url
     profile = session.profile_name if session.profile_name in session.available_profiles else None
-    settings = _S3Settings(
-        token=uuid.uuid4().hex,
+    settings = settings_of(
+        credentials,
         region_name=region or client.meta.region_name,
         endpoint_url=None if _aws_endpoint(endpoint) else endpoint,
-        access_key=frozen_creds.access_key if frozen_creds else None,
-        secret_key=frozen_creds.secret_key if frozen_creds else None,
-        session_token=frozen_creds.token if frozen_creds else None,
-        profile_name=profile if frozen_creds is None else None,
+        profile_name=profile,
+        config=_S3_CONFIG,
     )
-    # Threads of this process (in-process scans, thread pools, threaded Dask workers)
-    # reuse the caller's own client; other processes build one from the settings.
-    with _CLIENTS_LOCK:
-        _CLIENTS[(settings.token, os.getpid())] = client
+    share_client(settings, "s3", client)
     return settings
-
-
-def _client_for(settings: _S3Settings) -> Any:
-    key = (settings.token, os.getpid())
-    with _CLIENTS_LOCK:
-        found = _CLIENTS.get(key)
-        if found is not None:
-            return found
-        import boto3
-
-        if settings.access_key:
-            session = boto3.Session(
-                aws_access_key_id=settings.access_key,
-                aws_secret_access_key=settings.secret_key,
-                aws_session_token=settings.session_token,
-                region_name=settings.region_name,
-            )
-        else:
-            session = boto3.Session(
-                profile_name=settings.profile_name, region_name=settings.region_name
-            )
-        found = session.client(
-            "s3",
-            region_name=settings.region_name,
-            endpoint_url=settings.endpoint_url,
-            config=_S3_CONFIG,
-        )
-        _CLIENTS[key] = found
-        return found
-
-
-def _forget(settings: _S3Settings | None) -> None:
-    if settings is None:
-        return
-    with _CLIENTS_LOCK:
-        _CLIENTS.pop((settings.token, os.getpid()), None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -642,7 +587,7 @@ class _Unit:
     index: int
     files: tuple[_FileRef, ...]
     record_filter: RecordFilter
-    s3: _S3Settings | None = None
+    s3: SessionSettings | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
 
@@ -735,7 +680,7 @@ def _read(ref: _FileRef, unit: _Unit, reader: _ReadBuffer) -> bytes | memoryview
         return reader.read(ref.path, limit)
     if unit.s3 is None:  # pragma: no cover - units with S3 refs always carry settings
         raise OSError("no S3 settings for an S3 object")
-    response = _client_for(unit.s3).get_object(Bucket=ref.bucket, Key=ref.key)
+    response = cached_client(unit.s3, "s3").get_object(Bucket=ref.bucket, Key=ref.key)
     body = response["Body"]
     try:
         length = int(response.get("ContentLength") or 0)
@@ -806,7 +751,7 @@ def _scan_unit(unit: _Unit) -> _UnitResult:
 def _units(
     refs: Iterable[_FileRef],
     record_filter: RecordFilter,
-    s3: _S3Settings | None,
+    s3: SessionSettings | None,
     found: list[int],
     *,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
@@ -921,6 +866,23 @@ def _sources(
     )
 
 
+def _max_workers(max_workers: int | None, workers: int | None) -> int | None:
+    """``max_workers``, or the deprecated ``workers=`` (with a ``DeprecationWarning``)."""
+    if workers is None:
+        return max_workers
+    if max_workers is not None:
+        raise ArgumentError(
+            "pass max_workers only (workers is its deprecated name), not both",
+            parameter="workers",
+        )
+    warnings.warn(
+        "scan_cloudtrail_archive(workers=...) is deprecated, use max_workers=...",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return workers
+
+
 def scan_cloudtrail_archive(
     source: str | PathLike[str] | Iterable[str | PathLike[str]],
     *,
@@ -930,10 +892,11 @@ def scan_cloudtrail_archive(
     accounts: Iterable[str] | None = None,
     regions: Iterable[str] | None = None,
     executor: Executor | None = None,
-    workers: int | None = None,
+    max_workers: int | None = None,
     progress: ProgressCallback | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+    workers: int | None = None,
 ) -> ScanResult:
     """Find root activity in a CloudTrail log archive.
 
@@ -955,11 +918,11 @@ def scan_cloudtrail_archive(
         executor: any ``concurrent.futures.Executor`` — a ``ThreadPoolExecutor``, a
             ``ProcessPoolExecutor``, a Dask ``client.get_executor()`` ... It is used, not
             shut down.
-        workers: without ``executor``: 1 scans in this process; more (default
+        max_workers: without ``executor``: 1 scans in this process; more (default
             ``os.cpu_count()``) uses a process pool of that size, created and shut down
             here. With ``executor``: how many workers it has (default
-            ``os.cpu_count()``), so that ``2 * workers + 2`` units are kept in flight:
-            pass a Dask cluster's worker count.
+            ``os.cpu_count()``), so that ``2 * max_workers + 2`` units are kept in
+            flight: pass a Dask cluster's worker count.
         progress: called as ``progress(files_done, files_total)`` as files are done.
             ``files_total`` counts the files found so far; it grows while the listing
             is still running and is final on the last call.
@@ -979,6 +942,8 @@ def scan_cloudtrail_archive(
             so), it is counted and passed over. With ``max_file_bytes``, it bounds what
             decoding any file costs. ``NaN`` and ``Infinity`` are not JSON: a file
             holding one is a ``not_json`` error entry.
+        workers: deprecated name of ``max_workers`` (a ``DeprecationWarning``; passing
+            both is an :class:`~rootguard.ArgumentError`).
 
     Local folders: symbolic links are followed, to files and to folders; a link back to
     a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
@@ -993,7 +958,8 @@ def scan_cloudtrail_archive(
     Raises:
         ScanError: the scan cannot start or go on: bad source, S3 listing denied,
             no credentials, a worker that died.
-        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list);
+            ``since`` or ``until`` is not a datetime; both ``workers`` and ``max_workers``.
 
     Examples:
         >>> import gzip, json, pathlib, tempfile, rootguard
@@ -1002,15 +968,19 @@ def scan_cloudtrail_archive(
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "log.json.gz").write_bytes(
         ...     gzip.compress(json.dumps({"Records": [rec]}).encode()))
-        >>> result = rootguard.scan_cloudtrail_archive(folder, workers=1)
+        >>> result = rootguard.scan_cloudtrail_archive(folder, max_workers=1)
         >>> [(a.event_id, a.channel.value) for a in result.activities], result.files_scanned
         ([('e1', 'access_key')], 1)
     """
-    since_utc, until_utc = utc(since), utc(until)
+    since_utc, until_utc = (
+        as_utc(time_or_none(since, "since")),
+        as_utc(time_or_none(until, "until")),
+    )
     if since_utc is not None and until_utc is not None and since_utc > until_utc:
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
-    if workers is not None and workers < 1:
-        raise ScanError(f"workers must be at least 1, not {workers}")
+    max_workers = _max_workers(max_workers, workers)
+    if max_workers is not None and max_workers < 1:
+        raise ScanError(f"max_workers must be at least 1, not {max_workers}")
     for limit, limit_name in (
         (max_file_bytes, "max_file_bytes"),
         (max_record_bytes, "max_record_bytes"),
@@ -1053,9 +1023,9 @@ def scan_cloudtrail_archive(
     )
     tally = _Tally(walk=walk, found=found, progress=progress)
     try:
-        _run(units, tally, executor=executor, workers=workers or os.cpu_count() or 1)
+        _run(units, tally, executor=executor, workers=max_workers or os.cpu_count() or 1)
     finally:
-        _forget(s3_state.get("settings"))
+        forget(s3_state.get("settings"))
     tally.report()
 
     roots = [record for index in sorted(tally.roots) for record in tally.roots[index]]

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
@@ -36,9 +36,9 @@ from rootguard._athena_sql import (
     query_cost,
 )
 from rootguard._aws import (
-    _SHAPE_ERRORS,
     CALL_ERRORS,
     CREDENTIAL_ERRORS,
+    SHAPE_ERRORS,
     ClientFactory,
     MalformedResponse,
     error_code,
@@ -49,9 +49,11 @@ from rootguard._aws import (
 )
 from rootguard._errors import AthenaQueryError, ParseError
 from rootguard._remediation._outcomes import ActionStatus
+from rootguard._time import utc_now
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_athena import AthenaClient
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -111,12 +113,12 @@ def _call_failed(what: str, exc: BaseException, qid: str | None) -> AthenaQueryE
     )
 
 
-_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *_SHAPE_ERRORS)
+_ERRORS: tuple[type[Exception], ...] = (*CALL_ERRORS, *CREDENTIAL_ERRORS, *SHAPE_ERRORS)
 """Every way one Athena call can fail: the call, the credentials, the answer's shape."""
 
 
 def _start(
-    client: Any,
+    client: AthenaClient,
     sql: str,
     *,
     database: str | None,
@@ -140,7 +142,7 @@ def _start(
     return qid
 
 
-def _execution(client: Any, qid: str) -> tuple[str, dict[str, Any]]:
+def _execution(client: AthenaClient, qid: str) -> tuple[str, dict[str, Any]]:
     try:
         execution = expect(client.get_query_execution(QueryExecutionId=qid), "QueryExecution", dict)
         state = expect(expect(execution, "Status", dict), "State", str)
@@ -151,7 +153,7 @@ def _execution(client: Any, qid: str) -> tuple[str, dict[str, Any]]:
     return state, execution
 
 
-def _wait(client: Any, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
+def _wait(client: AthenaClient, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
     """Poll until the query ends (backoff 0.25 s → 5 s); _TimedOut past ``timeout``."""
     deadline = _monotonic() + timeout
     delay = _FIRST_DELAY
@@ -166,7 +168,7 @@ def _wait(client: Any, qid: str, timeout: float) -> tuple[str, dict[str, Any]]:
         delay = min(delay * _BACKOFF, _MAX_DELAY)
 
 
-def _stop(client: Any, qid: str) -> None:
+def _stop(client: AthenaClient, qid: str) -> None:
     """Best effort: a failure to stop is logged, never raised over the first problem."""
     try:
         client.stop_query_execution(QueryExecutionId=qid)
@@ -207,7 +209,7 @@ def _reason(execution: dict[str, Any]) -> str:
 
 
 def _run(
-    client: Any,
+    client: AthenaClient,
     sql: str,
     *,
     database: str | None,
@@ -281,7 +283,9 @@ def _check_columns(result_set: dict[str, Any], expected: tuple[str, ...]) -> Non
         raise MalformedResponse(f"the result's columns are not the query's ({shown} ...)")
 
 
-def _result_rows(client: Any, qid: str, expected: tuple[str, ...]) -> list[dict[str, str | None]]:
+def _result_rows(
+    client: AthenaClient, qid: str, expected: tuple[str, ...]
+) -> list[dict[str, str | None]]:
     """Every data row of the query's results, as {column: text or None}.
 
     The first row of the first page is Athena's header (the column names): it must be
@@ -400,8 +404,8 @@ def hunt_root_activity_athena(
 
     Raises:
         ParseError: a value of the wrong shape (nothing is sent).
-        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list; nothing
-            is sent).
+        ArgumentError: ``accounts`` or ``regions`` is a bare string (pass a list), or
+            ``since`` / ``until`` is not a datetime (nothing is sent).
         AthenaQueryError: the query FAILED or was CANCELLED (with Athena's reason), timed
             out, or a call failed or answered something unreadable. On KeyboardInterrupt
             the query is stopped and KeyboardInterrupt raised again.
@@ -409,13 +413,16 @@ def hunt_root_activity_athena(
     Examples:
         >>> from datetime import datetime, timezone
         >>> import rootguard
-        >>> hunt = rootguard.hunt_root_activity_athena(  # doctest: +SKIP
+        >>> hunt = rootguard.hunt_root_activity_athena(
         ...     database="security", table="org_trail",
         ...     since=datetime(2021, 1, 1, tzinfo=timezone.utc),
         ...     accounts=["111122223333"], workgroup="security")
-        >>> hunt.cost, [a.channel for a in hunt.alerts]  # doctest: +SKIP
+        >>> [(a.account_id, a.channel.value, a.mfa_used) for a in hunt.alerts]
+        [('111122223333', 'console_signin', False), ('111122223333', 'access_key', None)]
+        >>> hunt.billed_bytes, hunt.currency  # Athena's 10 MB minimum per query
+        (10485760, 'USD')
     """
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     query = hunt_query(
         database=database,
         table=table,
@@ -583,11 +590,11 @@ def ensure_athena_table(
 
     Examples:
         >>> import rootguard
-        >>> result = rootguard.ensure_athena_table(  # doctest: +SKIP
+        >>> result = rootguard.ensure_athena_table(
         ...     bucket="org-trail-logs", organization_id="o-a1b2c3d4e5",
         ...     accounts=["111122223333"], database="security", table="org_trail",
         ...     workgroup="security")
-        >>> result.table_status  # doctest: +SKIP
+        >>> result.table_status
         <ActionStatus.APPLIED: 'applied'>
     """
     ddl = athena_table_ddl(

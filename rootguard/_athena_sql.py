@@ -15,11 +15,11 @@ in Athena using partition projection", Amazon Athena User Guide): ``JsonSerDe`` 
     s3://bucket/[prefix/]AWSLogs/<o-org-id>/<account>/CloudTrail/<region>/YYYY/MM/DD/
 
 The hunt query selects every record the archive scanner (``rootguard._fastscan``) could
-classify as root activity — the candidate test of ``rootguard._detect._is_candidate``,
+classify as root activity — the candidate test of ``rootguard._detect.is_candidate``,
 written in SQL — as flat scalar columns (never a struct rendered as text), pruned by the
 projected partitions of the window, the accounts and the regions. Each row is rebuilt into
 a CloudTrail record and goes through the scanner's own filter and classification
-(``rootguard._fastscan._root_records``), so that channels, MFA, severity and AssumeRoot
+(``rootguard._fastscan.root_records``), so that channels, MFA, severity and AssumeRoot
 correlation cannot differ. ``tests/integration/test_athena_equivalence.py`` runs the query
 (transpiled to DuckDB by sqlglot) over a generated archive and compares with
 ``scan_cloudtrail_archive``.
@@ -45,16 +45,16 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict
 
 from rootguard._detect import STS_SOURCE, detect_root_activity
-from rootguard._errors import ParseError, name_list
+from rootguard._errors import ParseError, name_list, time_or_none
 from rootguard._fastscan import (
     FailedFile,
+    ReadFailure,
     RecordFilter,
-    _Failure,
-    _root_records,
     frozen,
-    utc,
+    root_records,
 )
 from rootguard._models import CloudTrailEvent, RootActivity, UtcDatetime
+from rootguard._time import as_utc
 
 __all__ = [
     "ATHENA_REGIONS",
@@ -463,7 +463,7 @@ READ_COLUMNS: Final[tuple[str, ...]] = tuple(
 )
 """The table's columns the hunt query reads (besides the partitions and ``"$path"``)."""
 
-# Mirrors rootguard._detect._is_candidate: Root; FederatedUser issued by Root; an
+# Mirrors rootguard._detect.is_candidate: Root; FederatedUser issued by Root; an
 # AssumeRoot call to STS by any identity (the caller is an IAM principal of the
 # management or delegated-admin account; the activity is reported for the target).
 _CANDIDATE_SQL: Final = f"""\
@@ -530,7 +530,10 @@ def hunt_query(
     """
     database = _identifier(database, "database")
     table = _identifier(table, "table")
-    since_utc, until_utc = utc(since), utc(until)
+    since_utc, until_utc = (
+        as_utc(time_or_none(since, "since")),
+        as_utc(time_or_none(until, "until")),
+    )
     if since_utc is None or until_utc is None:
         raise _bad("since", since, "datetimes for since and until")
     if since_utc > until_utc:
@@ -705,14 +708,14 @@ def activities_from_rows(
         first = file_rows[0]
         try:
             kept.extend(
-                _root_records(
+                root_records(
                     [record_from_row(row) for row in file_rows],
                     record_filter,
                     first.get("account"),
                     first.get("region"),
                 )
             )
-        except _Failure as exc:
+        except ReadFailure as exc:
             failed.append(FailedFile(path=path, reason=exc.reason, detail=exc.detail))
     activities = detect_root_activity(kept)
     activities.sort(key=_activity_order)

@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import boto3
 from botocore import xform_name
+from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import (
@@ -35,6 +36,23 @@ from pydantic import ValidationError
 
 from rootguard._errors import CollectError, name_list
 from rootguard._snapshot import Gap
+
+if TYPE_CHECKING:
+    # The typed clients of the boto3 stubs (a dev dependency): only mypy sees them.
+    from mypy_boto3_account import AccountClient
+    from mypy_boto3_athena import AthenaClient
+    from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_config import ConfigServiceClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_organizations import OrganizationsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 __all__ = [
     "CALL_ERRORS",
@@ -103,7 +121,7 @@ CALL_ERRORS: tuple[type[Exception], ...] = (
 exhausted, parameter validation), botocore's ``ResponseParserError`` (an HTML page from
 a proxy or a 5xx page: not a ``BotoCoreError``), and a :class:`MalformedResponse`."""
 
-_SHAPE_ERRORS: tuple[type[Exception], ...] = (
+SHAPE_ERRORS: tuple[type[Exception], ...] = (
     KeyError,
     IndexError,
     TypeError,
@@ -163,7 +181,7 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _ARN = re.compile(r"arn:(aws[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:\d{12}:\S+")
 
 
-def caller_identity(sts: Any, whose: str = "account") -> tuple[str, str]:
+def caller_identity(sts: STSClient, whose: str = "account") -> tuple[str, str]:
     """(account id, partition) of the credentials behind the ``sts`` client.
 
     The answer is validated: ``Account`` must be 12 digits and ``Arn`` an ARN in that
@@ -184,7 +202,7 @@ def caller_identity(sts: Any, whose: str = "account") -> tuple[str, str]:
             raise MalformedResponse(f"Arn {arn[:120]!r} is not an ARN in account {account}")
     except CREDENTIAL_ERRORS as exc:
         raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except (*CALL_ERRORS, *_SHAPE_ERRORS) as exc:
+    except (*CALL_ERRORS, *SHAPE_ERRORS) as exc:
         raise CollectError(
             f"cannot identify the {whose}: sts:GetCallerIdentity failed with "
             f"{error_code(exc)}: {error_message(exc)}"
@@ -244,7 +262,7 @@ def error_code(exc: BaseException) -> str:
         return "NotImplemented"
     if isinstance(exc, ResponseParserError):
         return "ResponseParserError"
-    if isinstance(exc, (MalformedResponse, *_SHAPE_ERRORS)):
+    if isinstance(exc, (MalformedResponse, *SHAPE_ERRORS)):
         return "InvalidResponse"
     return type(exc).__name__
 
@@ -309,21 +327,56 @@ class ClientFactory:
     """Creates (and caches) clients from one session, safely from many threads.
 
     boto3 clients are thread-safe, sessions are not: client creation is serialized by a
-    lock, and each (service, region) client is made once.
+    lock, and each (service, region) client is made once. A service named by a literal
+    gets the boto3 stubs' typed client; any other name a plain ``BaseClient``.
     """
 
     def __init__(self, session: boto3.Session, config: Config = RETRY_CONFIG) -> None:
         self.session = session
         self.config = config
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None], BaseClient] = {}
 
-    def client(self, service: str, region: str | None) -> Any:
+    @overload
+    def client(self, service: Literal["account"], region: str | None) -> AccountClient: ...
+    @overload
+    def client(self, service: Literal["athena"], region: str | None) -> AthenaClient: ...
+    @overload
+    def client(self, service: Literal["cloudtrail"], region: str | None) -> CloudTrailClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"], region: str | None) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["config"], region: str | None) -> ConfigServiceClient: ...
+    @overload
+    def client(self, service: Literal["ec2"], region: str | None) -> EC2Client: ...
+    @overload
+    def client(self, service: Literal["events"], region: str | None) -> EventBridgeClient: ...
+    @overload
+    def client(self, service: Literal["iam"], region: str | None) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["kms"], region: str | None) -> KMSClient: ...
+    @overload
+    def client(self, service: Literal["logs"], region: str | None) -> CloudWatchLogsClient: ...
+    @overload
+    def client(
+        self, service: Literal["organizations"], region: str | None
+    ) -> OrganizationsClient: ...
+    @overload
+    def client(self, service: Literal["s3"], region: str | None) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sns"], region: str | None) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["sts"], region: str | None) -> STSClient: ...
+    @overload
+    def client(self, service: str, region: str | None) -> BaseClient: ...
+
+    def client(self, service: str, region: str | None) -> BaseClient:
         """The ``service`` client for ``region`` (None: the session's region)."""
         key = (service, region)
         with self._lock:
             found = self._clients.get(key)
             if found is None:
+                # The stubs type ``Session.client`` only for literal service names.
                 found = self.session.client(
                     service,  # type: ignore[call-overload]
                     region_name=region,
@@ -334,7 +387,7 @@ class ClientFactory:
             return found
 
 
-def paginate(client: Any, operation: str, result_key: str, **params: Any) -> list[Any]:
+def paginate(client: BaseClient, operation: str, result_key: str, **params: Any) -> list[Any]:
     """Every item of ``result_key`` over all pages of ``operation`` (PascalCase name).
 
     Uses the botocore paginator when there is one, else follows ``NextToken`` by hand.
@@ -432,9 +485,9 @@ class GapRecorder:
             value = fn()
         except CREDENTIAL_ERRORS as exc:
             raise CollectError(f"no usable AWS credentials: {exc}") from exc
-        except (*CALL_ERRORS, *_SHAPE_ERRORS) as exc:
+        except (*CALL_ERRORS, *SHAPE_ERRORS) as exc:
             code, message = error_code(exc), error_message(exc)
-            if isinstance(exc, _SHAPE_ERRORS) and not isinstance(exc, ValidationError):
+            if isinstance(exc, SHAPE_ERRORS) and not isinstance(exc, ValidationError):
                 logger.debug(
                     "%s:%s answered something unreadable", service, operation, exc_info=True
                 )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rootguard._checks import Policy, Report, evaluate
 from rootguard._collect import collect
+from rootguard._errors import instance_or_none
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 
 if TYPE_CHECKING:
     import boto3
@@ -33,7 +36,8 @@ def check(
     Raises:
         CollectError: nothing at all could be collected (no credentials, no endpoint).
             A single denied call never raises: it makes the affected checks UNKNOWN.
-        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string;
+            ``policy`` is not a :class:`Policy`. Nothing was sent.
 
     Examples:
         >>> import rootguard
@@ -43,5 +47,6 @@ def check(
         >>> report.counts["PASS"] > 0
         True
     """
+    instance_or_none(policy, Policy, "policy")  # before collecting
     snapshot = collect(session=session, regions=regions)
     return evaluate(snapshot, policy=policy)

@@ -34,21 +34,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from rootguard._errors import RootGuardError
+from rootguard._fail_on import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    FAIL_ON,
+    ORG_FAIL_ON,
+    exit_code,
+)
+from rootguard._time import utc_now
 
 if TYPE_CHECKING:
     import boto3
 
-    from rootguard._checks import Policy, Report
     from rootguard._fastscan import ScanResult
     from rootguard._models import RootActivity
+    from rootguard._posture._policy import Policy
+    from rootguard._posture._report import Report
     from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_ERROR = 3
 
 
 class CliError(Exception):
@@ -73,7 +79,7 @@ def error_line(what: str, hint: str | None = None) -> str:
     return f"rootguard: error: {what}" + (f" ({hint})" if hint else "")
 
 
-class _Stderr:
+class Stderr:
     """Where the commands' warnings and notes go (silenced by ``-q``; errors never are)."""
 
     quiet = False
@@ -131,7 +137,7 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _session(args: argparse.Namespace) -> boto3.Session:
+def cli_session(args: argparse.Namespace) -> boto3.Session:
     import boto3
     from botocore.exceptions import ProfileNotFound
 
@@ -151,7 +157,7 @@ def _regions(args: argparse.Namespace) -> list[str] | None:
     return regions or None
 
 
-def _read_input(path: str, flag: str) -> bytes:
+def read_input(path: str, flag: str) -> bytes:
     """The bytes of an input file, or a one-line error naming the flag."""
     try:
         return Path(path).read_bytes()
@@ -173,7 +179,7 @@ def _load_snapshot(path: str, flag: str) -> AccountSnapshot:
 
     hint = "make one with: rootguard check --snapshot-out FILE"
     try:
-        data = json.loads(_read_input(path, flag))
+        data = json.loads(read_input(path, flag))
     except ValueError as exc:
         raise CliError(f"{path} is not a rootguard snapshot: not JSON ({exc})", hint) from None
     if not isinstance(data, dict) or kind_of(data) is None:
@@ -181,10 +187,10 @@ def _load_snapshot(path: str, flag: str) -> AccountSnapshot:
     try:
         return AccountSnapshot.model_validate(data)
     except ValidationError as exc:
-        raise CliError(f"{path} is not a rootguard snapshot: {_first_error(exc)}", hint) from None
+        raise CliError(f"{path} is not a rootguard snapshot: {first_error(exc)}", hint) from None
 
 
-def _check_writable(path: str, flag: str) -> None:
+def check_writable(path: str, flag: str) -> None:
     """Fail before any work when ``path`` cannot be written (missing folder …)."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -196,14 +202,14 @@ def _check_writable(path: str, flag: str) -> None:
         raise CliError(f"cannot write {path}: permission denied", flag)
 
 
-def _write_output_file(path: str, text: str, flag: str) -> None:
+def write_output_file(path: str, text: str, flag: str) -> None:
     try:
         Path(path).write_text(text)
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}", flag) from None
 
 
-def _write(text: str, out: TextIO | None = None) -> None:
+def write_out(text: str, out: TextIO | None = None) -> None:
     stream = out if out is not None else sys.stdout
     stream.write(text if text.endswith("\n") else text + "\n")
 
@@ -213,15 +219,8 @@ def _write(text: str, out: TextIO | None = None) -> None:
 CHECK_OUTPUTS = ("table", "json", "asff", "ocsf", "markdown", "csv", "html")
 ACTIVITY_OUTPUTS = ("table", "json", "markdown", "csv", "html")
 ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
-FAIL_ON_CHOICES = ("fail", "unknown", "never")
-ORG_FAIL_ON_CHOICES = ("fail", "unknown", "error", "never")
-
-
-def report_table(report: Report, *, width: int = 100, color: bool = False) -> str:
-    """The report as the terminal table, at ``width`` columns (cells wrap, never cut)."""
-    from rootguard._terminal import ReportTable, render_text
-
-    return render_text(ReportTable(report), width=width, color=color).rstrip("\n")
+FAIL_ON_CHOICES = FAIL_ON
+ORG_FAIL_ON_CHOICES = ORG_FAIL_ON
 
 
 def render_report(report: Report, output: str) -> str:
@@ -242,6 +241,8 @@ def render_report(report: Report, output: str) -> str:
         from rootguard._html import report_html
 
         return report_html(report)
+    from rootguard._terminal import report_table
+
     return report_table(report)
 
 
@@ -251,38 +252,33 @@ def _print_report(report: Report, output: str) -> None:
 
         make_console().print(ReportTable(report))
     else:
-        _write(render_report(report, output))
+        write_out(render_report(report, output))
 
 
 def exit_code_for(report: Report, fail_on: str) -> int:
     """``--fail-on`` semantics: ``fail`` → 1 on any FAIL; ``unknown`` → 1 on any FAIL or
     UNKNOWN; ``never`` → 0."""
-    statuses = {str(f.status) for f in report.findings}
-    if fail_on == "fail" and "FAIL" in statuses:
-        return EXIT_FINDINGS
-    if fail_on == "unknown" and statuses & {"FAIL", "UNKNOWN"}:
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return exit_code((f.status for f in report.findings), fail_on)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from rootguard._checks import evaluate
     from rootguard._collect import collect
+    from rootguard._posture._evaluate import evaluate
 
     policy = _policy(args)
     if args.snapshot_out:
-        _check_writable(args.snapshot_out, "--snapshot-out")
+        check_writable(args.snapshot_out, "--snapshot-out")
     if args.snapshot_in:
         snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
-        session = _session(args)
+        session = cli_session(args)
         bar = ProgressBar("collecting regions", total=len(args.region) if args.region else None)
         try:
             snapshot = collect(session=session, regions=_regions(args), progress=bar.advance)
         finally:
             bar.close()
     if args.snapshot_out:
-        _write_output_file(args.snapshot_out, snapshot.model_dump_json(indent=2), "--snapshot-out")
+        write_output_file(args.snapshot_out, snapshot.model_dump_json(indent=2), "--snapshot-out")
     report = evaluate(snapshot, policy=policy)
     _print_report(report, args.output)
     return exit_code_for(report, args.fail_on)
@@ -299,7 +295,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     if getattr(args, "athena", None):
         return _cmd_activity_athena(args)
     policy = _policy(args)
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     since = now - timedelta(days=args.days)
     activities: list[RootActivity] = []
     problems: list[str] = []
@@ -316,7 +312,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
                 session=session,
                 since=since if args.days_given else None,
                 regions=_regions(args),
-                workers=args.workers,
+                max_workers=args.workers,
                 progress=lambda done, total: bar.advance(done=done, total=total),
             )
         finally:
@@ -330,7 +326,7 @@ def _cmd_activity(args: argparse.Namespace) -> int:
         from rootguard._credential_report import parse_credential_report
         from rootguard._history import lookup_root_activity
 
-        session = _session(args)
+        session = cli_session(args)
         snapshot = collect(session=session, regions=_regions(args) or ["us-east-1"])
         if snapshot.credential_report is not None:
             report = parse_credential_report(
@@ -359,23 +355,23 @@ def _cmd_activity(args: argparse.Namespace) -> int:
     activities = list(policy.mark_expected(activities, now=now))
     activities.sort(key=lambda a: (a.event_time is None, a.event_time, a.event_id or ""))
     if args.output == "json":
-        _write(activities_to_json(activities))
+        write_out(activities_to_json(activities))
     elif args.output == "markdown":
-        _write(activities_to_markdown(activities))
+        write_out(activities_to_markdown(activities))
     elif args.output == "csv":
         from rootguard._outputs import records_to_csv
         from rootguard._render import activity_records
 
-        _write(records_to_csv(activity_records(activities)))
+        write_out(records_to_csv(activity_records(activities)))
     elif args.output == "html":
         from rootguard._html import activities_html
 
-        _write(activities_html(activities, summary=summary))
+        write_out(activities_html(activities, summary=summary))
     else:
         make_console().print(activities_table(activities))
     for problem in problems:
-        _Stderr.warn(problem)
-    _Stderr.note(summary)
+        Stderr.warn(problem)
+    Stderr.note(summary)
     if unreadable:
         raise CliError(
             "no region's CloudTrail event history could be read",
@@ -429,10 +425,10 @@ def _cmd_activity_athena(args: argparse.Namespace) -> int:
     if not dot or not database or not table:
         sys.stderr.write(f"rootguard: --athena takes DATABASE.TABLE, not {args.athena!r}\n")
         return EXIT_USAGE
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     since = args.since if args.since is not None else now - timedelta(days=args.days)
     hunt = hunt_root_activity_athena(
-        session=_session(args),
+        session=cli_session(args),
         database=database,
         table=table,
         since=since,
@@ -445,9 +441,9 @@ def _cmd_activity_athena(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     if args.output == "json":
-        _write(activities_to_json(hunt.activities))
+        write_out(activities_to_json(hunt.activities))
     elif args.output == "markdown":
-        _write(activities_to_markdown(hunt.activities))
+        write_out(activities_to_markdown(hunt.activities))
     else:
         make_console().print(activities_table(hunt.activities))
     scanned = "unknown" if hunt.bytes_scanned is None else f"{hunt.bytes_scanned:,} bytes"
@@ -475,7 +471,7 @@ def _cmd_athena_ddl(args: argparse.Namespace) -> int:
         database=args.database,
         table=args.table,
     )
-    _write(ddl + ";")
+    write_out(ddl + ";")
     return EXIT_OK
 
 
@@ -485,7 +481,7 @@ def _cmd_athena_create(args: argparse.Namespace) -> int:
     from rootguard._athena_sql import CLOUDTRAIL_EPOCH
 
     result = ensure_athena_table(
-        session=_session(args),
+        session=cli_session(args),
         bucket=args.bucket,
         prefix=args.prefix,
         organization_id=args.organization_id,
@@ -498,8 +494,8 @@ def _cmd_athena_create(args: argparse.Namespace) -> int:
         output_location=args.output_location,
         region=args.athena_region,
     )
-    _write(f"database {result.database}: {result.database_status}")
-    _write(f"table {result.database}.{result.table}: {result.table_status}")
+    write_out(f"database {result.database}: {result.database_status}")
+    write_out(f"table {result.database}.{result.table}: {result.table_status}")
     for problem in result.problems:
         sys.stderr.write(f"warning: table {result.database}.{result.table}: {problem}\n")
     return EXIT_OK if result.ok else EXIT_FINDINGS
@@ -546,7 +542,7 @@ def _check_scan(
         return
     if result.errors:
         for problem in problems:
-            _Stderr.warn(problem)
+            Stderr.warn(problem)
         raise CliError(
             f"no file of {args.archive} could be read ({summary})",
             "see the warnings above",
@@ -585,7 +581,7 @@ def _archive_session(args: argparse.Namespace) -> boto3.Session | None:
         bucket = source[len("s3://") :].split("/", 1)[0]
         if not bucket:
             raise CliError(f"not an S3 URL: {source!r}", "give s3://BUCKET/PREFIX")
-        return _session(args)
+        return cli_session(args)
     if "://" in source:
         raise CliError(f"not a path or an s3:// URL: {source!r}", "--archive")
     if not Path(source).exists():
@@ -613,19 +609,19 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(
-            f"invalid options: {_first_error(exc)}", "see rootguard plan --help"
+            f"invalid options: {first_error(exc)}", "see rootguard plan --help"
         ) from None
     if args.out:
-        _check_writable(args.out, "--out")
+        check_writable(args.out, "--out")
     if args.snapshot_in:
         snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
-        snapshot = collect(session=_session(args), regions=_regions(args))
+        snapshot = collect(session=cli_session(args), regions=_regions(args))
     the_plan = plan(snapshot, options)
-    _write(the_plan.to_text())  # starts with what is blocked, when anything is
+    write_out(the_plan.to_text())  # starts with what is blocked, when anything is
     if args.out:
-        _write_output_file(args.out, the_plan.to_json(), "--out")
-        _Stderr.note(f"plan saved to {args.out}")
+        write_output_file(args.out, the_plan.to_json(), "--out")
+        Stderr.note(f"plan saved to {args.out}")
     if not the_plan.complete:
         count = len(the_plan.blocked)
         sys.stderr.write(
@@ -638,7 +634,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _first_error(exc: Exception) -> str:
+def first_error(exc: Exception) -> str:
     """A pydantic ValidationError's first message (with its field), else ``str(exc)``."""
     errors = getattr(exc, "errors", None)
     if callable(errors):
@@ -652,7 +648,7 @@ def _first_error(exc: Exception) -> str:
     return str(exc)
 
 
-def _confirm(prompt: str) -> bool:
+def confirm(prompt: str) -> bool:
     if not sys.stdin.isatty():
         return False
     sys.stderr.write(prompt)
@@ -666,7 +662,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     from rootguard._remediation._plan import Plan
 
     try:
-        the_plan = Plan.from_json(_read_input(args.plan, "apply PLAN.json"))
+        the_plan = Plan.from_json(read_input(args.plan, "apply PLAN.json"))
     except PlanError as exc:
         raise CliError(
             f"{args.plan}: {exc}", "make a plan with: rootguard plan --out FILE"
@@ -676,28 +672,28 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             "refusing to apply without confirmation",
             "no terminal to ask on: pass --yes, or --dry-run",
         )
-    session = _session(args)
+    session = cli_session(args)
     try:
         if the_plan.api_actions:
             # Whose account the credentials reach, before printing, asking or any other
             # call: a plan is never applied to another account than its own.
             caller = verify_account(the_plan, session=session)
-            _Stderr.note(
+            Stderr.note(
                 f"the plan is for account {the_plan.account_id} ({the_plan.partition}); "
                 f"the credentials reach account {caller.account_id} ({caller.partition}) "
                 f"as {caller.arn}"
             )
-        _write(the_plan.to_text())
-        if not args.dry_run and not args.yes and not _confirm("Apply this plan? [y/N] "):
-            _Stderr.note("Nothing applied.")
+        write_out(the_plan.to_text())
+        if not args.dry_run and not args.yes and not confirm("Apply this plan? [y/N] "):
+            Stderr.note("Nothing applied.")
             return EXIT_OK
         result = apply(the_plan, session=session, dry_run=args.dry_run)
     except ApplyError as exc:  # the plan is valid: only the account can be in question
         hint = "use --profile of the plan's account" if "credentials reach" in str(exc) else None
         raise CliError(str(exc), hint, code=EXIT_ERROR) from None
-    _write(result.to_text())
+    write_out(result.to_text())
     for pending in result.pending_confirmations:
-        _write(
+        write_out(
             f"ACTION NEEDED: {pending.endpoint} must confirm the subscription ({pending.protocol});"
             " until then no alert is delivered and the alarm check fails."
         )
@@ -711,7 +707,7 @@ def _cmd_org_check(args: argparse.Namespace) -> int:
     from rootguard._org import scan_organization
 
     policy = _policy(args)
-    session = _session(args)
+    session = cli_session(args)
     bar = ProgressBar("checking accounts", total=None)
     try:
         org = scan_organization(
@@ -730,10 +726,10 @@ def _cmd_org_check(args: argparse.Namespace) -> int:
 
         make_console().print(OrganizationTable(org))
     else:
-        _write(org.render(args.output))
+        write_out(org.render(args.output))
     for account in org.errors:
         problem = account.error.describe() if account.error else account.reason
-        _Stderr.warn(f"account {account.account_id} not checked: {problem}")
+        Stderr.warn(f"account {account.account_id} not checked: {problem}")
     code = org.exit_code(args.fail_on)
     if code == EXIT_ERROR:
         raise CliError(
@@ -751,7 +747,7 @@ def _cmd_org_roots(args: argparse.Namespace) -> int:
     bar = ProgressBar("auditing root users", total=None)
     try:
         audit = audit_member_roots(
-            session=_session(args),
+            session=cli_session(args),
             accounts=args.account or None,
             max_workers=args.max_workers,
             progress=lambda done, total: bar.advance(done=done, total=total),
@@ -761,7 +757,7 @@ def _cmd_org_roots(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         bar.close()
-    _write(audit.render(args.output))
+    write_out(audit.render(args.output))
     for member in audit.errors:
         problem = member.error.describe() if member.error else member.reason
         sys.stderr.write(f"warning: root user of {member.account_id} not audited: {problem}\n")
@@ -775,9 +771,9 @@ def _add_org_roots(org_sub: Any) -> None:
     q = org_sub.add_parser(
         "roots", help="audit every member's root user (sts:AssumeRoot) and its guardrails"
     )
-    _add_common(q, regions=False)
+    add_common(q, regions=False)
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
-    q.add_argument("--max-workers", type=_positive_int, default=None)
+    q.add_argument("--max-workers", type=positive_int, default=None)
     q.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
     q.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default="fail")
     q.set_defaults(func=_cmd_org_roots)
@@ -829,7 +825,7 @@ def _region_list(text: str) -> list[str]:
     return regions
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -839,7 +835,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_common(
+def add_common(
     p: argparse.ArgumentParser,
     *,
     profile: bool = True,
@@ -908,10 +904,9 @@ def _add_checks(p: argparse.ArgumentParser) -> None:
 def _policy(args: argparse.Namespace) -> Policy:
     """The policy: the config file (``--config``, else ``rootguard.toml`` or
     ``[tool.rootguard]`` in the working directory), with ``--checks`` on top."""
-    from pydantic import ValidationError
-
-    from rootguard._checks import Policy
     from rootguard._config import find_config, load_policy
+    from rootguard._errors import PolicyError
+    from rootguard._posture._policy import Policy
 
     path: Path | None
     if getattr(args, "config", None):
@@ -927,10 +922,10 @@ def _policy(args: argparse.Namespace) -> Policy:
     if checks:
         try:
             policy = Policy.model_validate({**dict(policy), "checks": tuple(checks)})
-        except ValidationError as exc:
-            from rootguard._checks import CHECK_IDS
+        except PolicyError as exc:
+            from rootguard._posture._catalogue import CHECK_IDS
 
-            message = _first_error(exc).split(": ", 1)[-1]
+            message = exc.problems[0][2] if exc.problems else str(exc)
             message = message.replace(" (see rootguard.CHECK_IDS)", "")
             raise CliError(f"--checks: {message}", "check ids: " + ", ".join(CHECK_IDS)) from None
     return policy
@@ -968,15 +963,15 @@ def build_parser() -> argparse.ArgumentParser:
         "another account). -v, -q, --profile and --region go before or after the command.",
     )
     parser.add_argument("--version", action="version", version=f"rootguard {__version__}")
-    _add_common(parser, config=True, top=True)
+    add_common(parser, config=True, top=True)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="run the whole job against an embedded moto account")
-    _add_common(p, profile=False, regions=False)
+    add_common(p, profile=False, regions=False)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("check", help="collect and evaluate every root-monitoring check")
-    _add_common(p, config=True)
+    add_common(p, config=True)
     _add_checks(p)
     p.add_argument("-o", "--output", choices=CHECK_OUTPUTS, default="table")
     p.add_argument(
@@ -990,10 +985,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("activity", help="root activity: credential report + event history")
-    _add_common(p, config=True)
+    add_common(p, config=True)
     p.add_argument("--archive", metavar="PATH|s3://BUCKET/PREFIX", help="scan a log archive")
-    p.add_argument("--days", type=_positive_int, default=None, help="look back this many days (90)")
-    p.add_argument("--workers", type=_positive_int, default=None, help="archive scan processes")
+    p.add_argument("--days", type=positive_int, default=None, help="look back this many days (90)")
+    p.add_argument("--workers", type=positive_int, default=None, help="archive scan processes")
     p.add_argument("-o", "--output", choices=ACTIVITY_OUTPUTS, default="table")
     p.add_argument(
         "--fail-on",
@@ -1024,7 +1019,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_athena_create)
 
     p = sub.add_parser("plan", help="plan the remediation of the monitoring chain")
-    _add_common(p)
+    add_common(p)
     p.add_argument("--email", action="append", metavar="ADDR", help="alert subscriber")
     p.add_argument("--home-region", help="where the trail, alarm and topic live")
     p.add_argument("--alert-topic-arn", help="reuse this SNS topic for alerts")
@@ -1033,7 +1028,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("apply", help="apply a saved plan")
-    _add_common(p, regions=False)
+    add_common(p, regions=False)
     p.add_argument("plan", metavar="PLAN.json")
     p.add_argument("--dry-run", action="store_true", help="send no mutating call")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -1042,11 +1037,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("org", help="organization-wide commands")
     org_sub = p.add_subparsers(dest="org_command", required=True, parser_class=_Parser)
     q = org_sub.add_parser("check", help="check every account of the organization")
-    _add_common(q, config=True)
+    add_common(q, config=True)
     _add_checks(q)
     q.add_argument("--role-name", default="OrganizationAccountAccessRole")
     q.add_argument("--account", action="append", metavar="ID", help="only these accounts")
-    q.add_argument("--max-workers", type=_positive_int, default=None)
+    q.add_argument("--max-workers", type=positive_int, default=None)
     q.add_argument("-o", "--output", choices=ORG_OUTPUTS, default="table")
     q.add_argument(
         "--fail-on",
@@ -1107,12 +1102,12 @@ def cli_logging(verbose: int, stream: TextIO | None = None) -> Iterator[logging.
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rootguard`` command."""
     verbose = 0
-    _Stderr.quiet = False
+    Stderr.quiet = False
     try:
         args = build_parser().parse_args(argv)
         _merge_globals(args)
         verbose = args.verbose
-        _Stderr.quiet = args.quiet
+        Stderr.quiet = args.quiet
         if getattr(args, "days", "absent") is None:
             args.days = 90
             args.days_given = False
@@ -1133,7 +1128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(line + "\n")
         return code
     finally:
-        _Stderr.quiet = False
+        Stderr.quiet = False
 
 
 _CREDENTIALS_HINT = "configure credentials: --profile, AWS_PROFILE or aws sso login"
@@ -1157,7 +1152,7 @@ def _classify(exc: BaseException) -> tuple[int, str]:
     from pydantic import ValidationError
 
     if isinstance(exc, ValidationError):
-        return EXIT_USAGE, error_line(f"invalid input: {_first_error(exc)}")
+        return EXIT_USAGE, error_line(f"invalid input: {first_error(exc)}")
     from botocore import exceptions as bce
 
     if isinstance(exc, bce.ProfileNotFound):
@@ -1181,6 +1176,15 @@ def _classify(exc: BaseException) -> tuple[int, str]:
 
 
 def _is_input_error(exc: RootGuardError) -> bool:
-    from rootguard._errors import ApplyError, ArgumentError, ParseError, PatternError, PlanError
+    from rootguard._errors import (
+        ApplyError,
+        ArgumentError,
+        ParseError,
+        PatternError,
+        PlanError,
+        PolicyError,
+    )
 
-    return isinstance(exc, (ParseError, PatternError, PlanError, ApplyError, ArgumentError))
+    return isinstance(
+        exc, (ParseError, PatternError, PlanError, PolicyError, ApplyError, ArgumentError)
+    )

@@ -12,21 +12,19 @@ import sys
 from typing import Any
 
 from rootguard._cli import (
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_OK,
     CliError,
-    _add_common,
-    _check_writable,
-    _confirm,
-    _first_error,
-    _positive_int,
-    _read_input,
-    _session,
-    _Stderr,
-    _write,
-    _write_output_file,
+    Stderr,
+    add_common,
+    check_writable,
+    cli_session,
+    confirm,
+    first_error,
+    positive_int,
+    read_input,
+    write_out,
+    write_output_file,
 )
+from rootguard._fail_on import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
 __all__ = ["add_org_remediation"]
 
@@ -71,18 +69,18 @@ def _load_audit(path: str) -> Any:
 
     hint = "make one with: rootguard org roots -o json > FILE"
     try:
-        data = json.loads(_read_input(path, "--audit-in"))
+        data = json.loads(read_input(path, "--audit-in"))
     except ValueError as exc:
         raise CliError(f"{path} is not a member-root audit: not JSON ({exc})", hint) from None
     if isinstance(data, dict) and data.get("kind") == "organization_report":
         try:
             return OrganizationReport.model_validate(data)
         except ValidationError as exc:
-            raise CliError(f"{path}: {_first_error(exc)}", hint) from None
+            raise CliError(f"{path}: {first_error(exc)}", hint) from None
     try:
         return MemberRootAudit.model_validate(data)
     except ValidationError as exc:
-        raise CliError(f"{path} is not a member-root audit: {_first_error(exc)}", hint) from None
+        raise CliError(f"{path} is not a member-root audit: {first_error(exc)}", hint) from None
 
 
 def _cmd_org_plan(args: argparse.Namespace) -> int:
@@ -91,20 +89,20 @@ def _cmd_org_plan(args: argparse.Namespace) -> int:
 
     opts = _options(args)
     if args.out:
-        _check_writable(args.out, "--out")
+        check_writable(args.out, "--out")
     if args.audit_in:
         audit = _load_audit(args.audit_in)
     else:
-        session = _session(args)
+        session = cli_session(args)
         audit = audit_member_roots(
             session=session, accounts=args.account or None, max_workers=args.max_workers
         )
     home = args.home_region or "us-east-1"
     the_plan = plan_organization(audit, opts, home_region=home)
-    _write(the_plan.to_text())
+    write_out(the_plan.to_text())
     if args.out:
-        _write_output_file(args.out, the_plan.to_json(), "--out")
-        _Stderr.note(f"plan saved to {args.out}")
+        write_output_file(args.out, the_plan.to_json(), "--out")
+        Stderr.note(f"plan saved to {args.out}")
     if not the_plan.complete:
         count = len(the_plan.blocked)
         sys.stderr.write(
@@ -124,7 +122,7 @@ def _cmd_org_apply(args: argparse.Namespace) -> int:
     from rootguard._remediation._org_plan import OrganizationPlan
 
     try:
-        the_plan = OrganizationPlan.from_json(_read_input(args.plan, "org apply PLAN.json"))
+        the_plan = OrganizationPlan.from_json(read_input(args.plan, "org apply PLAN.json"))
     except PlanError as exc:
         raise CliError(
             f"{args.plan}: {exc}", "make a plan with: rootguard org plan --out FILE"
@@ -134,16 +132,16 @@ def _cmd_org_apply(args: argparse.Namespace) -> int:
             "refusing to apply without confirmation",
             "no terminal to ask on: pass --yes, or --dry-run",
         )
-    session = _session(args)
+    session = cli_session(args)
     try:
         if the_plan.api_actions:
             # whose organization, before printing, asking or any other call
             caller = verify_organization(the_plan, session=session)
-            _Stderr.note(
+            Stderr.note(
                 f"the plan is for organization {the_plan.organization_id} (management "
                 f"account {the_plan.account_id}); the credentials are {caller.arn}"
             )
-        _write(the_plan.to_text())
+        write_out(the_plan.to_text())
         deleting = sorted(
             {a.account_id for a in the_plan.api_actions if isinstance(a, RootSessionAction)}
         )
@@ -153,14 +151,14 @@ def _cmd_org_apply(args: argparse.Namespace) -> int:
                 f"This deletes the root credentials of {len(deleting)} member account(s) "
                 f"({', '.join(deleting)}). Apply this plan? [y/N] "
             )
-        if not args.dry_run and not args.yes and not _confirm(prompt):
-            _Stderr.note("Nothing applied.")
+        if not args.dry_run and not args.yes and not confirm(prompt):
+            Stderr.note("Nothing applied.")
             return EXIT_OK
         result = apply_organization(the_plan, session=session, dry_run=args.dry_run)
     except ApplyError as exc:
         hint = "use --profile of the plan's management account" if "here" in str(exc) else None
         raise CliError(str(exc), hint, code=EXIT_ERROR) from None
-    _write(result.to_text())
+    write_out(result.to_text())
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
@@ -169,9 +167,9 @@ def add_org_remediation(org_sub: Any) -> None:
     q = org_sub.add_parser(
         "plan", help="plan the organization's root guardrails (from the member-root audit)"
     )
-    _add_common(q, regions=False)
+    add_common(q, regions=False)
     q.add_argument("--account", action="append", metavar="ID", help="only audit these accounts")
-    q.add_argument("--max-workers", type=_positive_int, default=None)
+    q.add_argument("--max-workers", type=positive_int, default=None)
     q.add_argument("--audit-in", metavar="FILE", help="plan from a saved audit (org roots -o json)")
     q.add_argument("--home-region", help="where sts:AssumeRoot is sent (default us-east-1)")
     q.add_argument("--contact-name", help="security contact to set where none is")
@@ -196,7 +194,7 @@ def add_org_remediation(org_sub: Any) -> None:
     q.set_defaults(func=_cmd_org_plan)
 
     q = org_sub.add_parser("apply", help="apply a saved organization plan")
-    _add_common(q, regions=False)
+    add_common(q, regions=False)
     q.add_argument("plan", metavar="PLAN.json")
     q.add_argument("--dry-run", action="store_true", help="send no mutating call")
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")

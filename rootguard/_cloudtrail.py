@@ -296,7 +296,7 @@ def _loads(data: str | bytes | bytearray, *, source: str | None, what: str) -> A
         raise ParseError(f"{what} is not valid JSON: {exc}", source=source) from None
 
 
-def _unwrap_record(data: Mapping[str, Any], *, source: str | None = None) -> Mapping[str, Any]:
+def unwrap_record(data: Mapping[str, Any], *, source: str | None = None) -> Mapping[str, Any]:
     """The CloudTrail record inside ``data`` (itself, ``detail`` or ``CloudTrailEvent``).
 
     Cheap: a raw record (one with ``userIdentity`` or no envelope keys) is returned as is.
@@ -365,7 +365,7 @@ def _validation_message(exc: ValidationError) -> tuple[str, str | None, str | No
     )
 
 
-def _event_from_record(
+def event_from_record(
     record: Mapping[str, Any],
     *,
     owned: bool,
@@ -423,10 +423,10 @@ def parse_cloudtrail_event(data: Mapping[str, Any] | str | bytes) -> CloudTrailE
     if not isinstance(data, Mapping):
         raise ParseError("a CloudTrail record must be a JSON object", value=_shorten(data))
     try:
-        record = _unwrap_record(data)
+        record = unwrap_record(data)
     except RecursionError:
         raise ParseError("input is nested too deeply") from None
-    return _event_from_record(record, owned=owned)
+    return event_from_record(record, owned=owned)
 
 
 def valid_limit(max_file_bytes: object) -> bool:
@@ -562,7 +562,7 @@ def iter_raw_records(
 
 def _iter_events(records: list[Any], label: str) -> Iterator[CloudTrailEvent]:
     for index, record in enumerate(records):
-        yield _event_from_record(record, owned=True, source=label, line=index)
+        yield event_from_record(record, owned=True, source=label, line=index)
 
 
 def read_cloudtrail_file(

@@ -27,9 +27,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -50,7 +50,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError, name_list
+from rootguard._errors import CollectError, count, name_list
 from rootguard._models import UtcDatetime
 from rootguard._snapshot import (
     AccountSnapshot,
@@ -71,6 +71,13 @@ from rootguard._snapshot import (
     Trail,
     VirtualMfaDevice,
 )
+from rootguard._time import utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sns import SNSClient
 
 __all__ = ["collect", "collect_account"]
 
@@ -112,7 +119,8 @@ def collect(
 
     Raises:
         CollectError: there are no usable credentials, or nothing at all could be read.
-        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string;
+            ``max_workers`` is not a whole number of at least 1.
 
     Examples:
         >>> import rootguard
@@ -121,6 +129,7 @@ def collect(
         []
     """
     wanted = name_list(regions, "regions", items="region names")  # before any call
+    count(max_workers, "max_workers")
     sess, _ = session_credentials(session)
     return collect_account(sess, wanted, progress=progress, max_workers=max_workers)
 
@@ -145,7 +154,7 @@ def collect_account(
     if identity is None:
         identity = caller_identity(factory.client("sts", home))
     account_id, partition = identity
-    collected_at = datetime.now(timezone.utc)
+    collected_at = utc_now()
     started = time.monotonic()
 
     pool = ThreadPoolExecutor(max_workers=max_workers or 32, thread_name_prefix="rootguard")
@@ -237,7 +246,7 @@ def collect_account(
 
 
 def _credential_report(
-    iam: Any,
+    iam: IAMClient,
     recorder: GapRecorder,
     *,
     sleep: Callable[[float], None] = time.sleep,
@@ -303,7 +312,7 @@ def _report_data(answer: Any) -> CredentialReportData:
 _SUMMARY = TypeAdapter(dict[str, int])
 
 
-def _account_summary(iam: Any) -> dict[str, int]:
+def _account_summary(iam: IAMClient) -> dict[str, int]:
     summary = expect(iam.get_account_summary(), "SummaryMap", dict)
     if any(isinstance(v, bool) or not isinstance(v, int) for v in summary.values()):
         raise MalformedResponse("SummaryMap has a value that is not a count")
@@ -311,7 +320,7 @@ def _account_summary(iam: Any) -> dict[str, int]:
 
 
 def _iam_account(
-    iam: Any, recorder: GapRecorder
+    iam: IAMClient, recorder: GapRecorder
 ) -> tuple[dict[str, int] | None, list[VirtualMfaDevice] | None]:
     summary = recorder.call("iam", "GetAccountSummary", None, lambda: _account_summary(iam))
 
@@ -706,7 +715,7 @@ def _event_rules(
     return rules
 
 
-def _rule_targets(events: Any, name: str) -> list[EventTarget]:
+def _rule_targets(events: EventBridgeClient, name: str) -> list[EventTarget]:
     return [
         EventTarget.model_validate(clean(t))
         for t in paginate(events, "ListTargetsByRule", "Targets", Rule=name)
@@ -739,7 +748,7 @@ def _topics(
     return [t for t in topics if t is not None]
 
 
-def _listed_topics(sns: Any) -> list[dict[str, Any]]:
+def _listed_topics(sns: SNSClient) -> list[dict[str, Any]]:
     listed = paginate(sns, "ListTopics", "Topics")
     if not all(isinstance(t.get("TopicArn"), str) and t["TopicArn"] for t in listed):
         raise MalformedResponse("a topic without an ARN")
@@ -754,7 +763,7 @@ def _topic_attributes(answer: Any) -> dict[str, str]:
 
 
 def _read_topic(
-    recorder: GapRecorder, sns: Any, region: str, arn: str, *, listed: bool
+    recorder: GapRecorder, sns: SNSClient, region: str, arn: str, *, listed: bool
 ) -> SnsTopic | None:
     attributes = recorder.attempt(
         "sns",
@@ -857,7 +866,7 @@ def _config(
     )
 
 
-def _recorder_statuses(config: Any) -> dict[str, dict[str, Any]]:
+def _recorder_statuses(config: ConfigServiceClient) -> dict[str, dict[str, Any]]:
     """Recorder statuses by name. A status that cannot be read leaves the recorder's
     ``recording`` unknown (the status call's gap), not the recorder itself."""
     found = expect_items(
@@ -875,7 +884,7 @@ def _recorder_statuses(config: Any) -> dict[str, dict[str, Any]]:
     return statuses
 
 
-def _rule_compliance(config: Any) -> dict[str, str | None]:
+def _rule_compliance(config: ConfigServiceClient) -> dict[str, str | None]:
     found = paginate(config, "DescribeComplianceByConfigRule", "ComplianceByConfigRules")
     compliance: dict[str, str | None] = {}
     for item in found:

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from rootguard._checks import Policy
-from rootguard._errors import ParseError
+from rootguard._errors import ParseError, PolicyError
+from rootguard._posture._policy import Policy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,18 +61,16 @@ def policy_from_mapping(data: Mapping[str, Any], *, source: str) -> Policy:
     """
     try:
         return Policy.model_validate(dict(data))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = _where(tuple(first["loc"]))
-        if first["type"] == "extra_forbidden":
-            parent = tuple(first["loc"])[:-1]
-            allowed = _allowed_keys(parent)
+    except PolicyError as exc:
+        loc, kind, message = exc.problems[0] if exc.problems else ((), "", str(exc))
+        where = _where(loc)
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
             raise ParseError(
                 f"unknown key {where!r}"
                 + (f" (known keys: {', '.join(allowed)})" if allowed else ""),
                 source=source,
             ) from None
-        message = str(first["msg"]).removeprefix("Value error, ")
         raise ParseError(f"{where}: {message}" if where else message, source=source) from None
 
 

@@ -43,7 +43,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from rootguard._errors import ParseError
+from rootguard._errors import ArgumentError, ParseError, time_or_none
 from rootguard._models import (
     ActivitySource,
     Channel,
@@ -716,6 +716,9 @@ def root_activity_from_credential_report(
         Most recent first (ties: password, access_key_1, access_key_2); empty when the
         report has no root row.
 
+    Raises:
+        ArgumentError: ``now`` or ``since`` is not a datetime.
+
     Examples:
         >>> from datetime import datetime, timezone
         >>> import rootguard
@@ -729,6 +732,9 @@ def root_activity_from_credential_report(
         ...      report, now=datetime(2024, 5, 2, tzinfo=timezone.utc))]
         [('access_key_1', 'critical')]
     """
+    if time_or_none(now, "now") is None:
+        raise ArgumentError("now must be a datetime, not None", parameter="now")
+    time_or_none(since, "since")
     root = report.root
     if root is None:
         return RootActivities()

@@ -17,8 +17,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Any, TextIO
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import boto3
+
+    from rootguard._posture._report import Report
+    from rootguard._remediation._plan import Plan
+
+from rootguard._posture._catalogue import PLANNED_CHECKS
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_REGIONS", "run_demo"]
 
@@ -26,16 +34,6 @@ DEMO_ACCOUNT_ID = "123456789012"
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
 DEMO_EMAIL = "secops@example.com"
 ARCHIVE_BUCKET = "demo-org-cloudtrail-archive"
-
-_CHAIN_CHECKS = (
-    "cloudtrail.multi_region",
-    "cloudtrail.log_validation",
-    "cloudtrail.cloudwatch_logs",
-    "monitoring.root_metric_alarm",
-    "monitoring.root_eventbridge",
-    "monitoring.alert_topic_secure",
-    "config.root_rules",
-)
 
 
 @contextmanager
@@ -229,7 +227,7 @@ def demo_records(now: datetime, *, seed: int = 7) -> list[dict[str, Any]]:
     return records
 
 
-def _upload_archive(session: Any, now: datetime) -> int:
+def _upload_archive(session: boto3.Session, now: datetime) -> int:
     """Write the demo records to S3 as CloudTrail would (one gzip file per region/hour)."""
     s3 = session.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=ARCHIVE_BUCKET)
@@ -263,7 +261,7 @@ def _upload_archive(session: Any, now: datetime) -> int:
     return len(by_file)
 
 
-def _status_line(report: Any, check_ids: tuple[str, ...]) -> str:
+def _status_line(report: Report, check_ids: tuple[str, ...]) -> str:
     parts = []
     for check_id in check_ids:
         statuses = sorted({str(f.status) for f in report.by_check(check_id)})
@@ -271,7 +269,7 @@ def _status_line(report: Any, check_ids: tuple[str, ...]) -> str:
     return "\n".join(parts)
 
 
-def _blocked_note(the_plan: Any) -> str:
+def _blocked_note(the_plan: Plan) -> str:
     """``; N blocked (incomplete: …)`` when the plan could not read what it needs."""
     if the_plan.complete:
         return ""
@@ -293,20 +291,20 @@ def run_demo(*, out: TextIO) -> int:
     import boto3
 
     from rootguard._archive import scan_cloudtrail_archive
-    from rootguard._checks import evaluate
-    from rootguard._cli import report_table
     from rootguard._collect import collect
     from rootguard._moto_seed import RootKey, RootState, moto_root
+    from rootguard._posture._evaluate import evaluate
     from rootguard._remediation._apply import apply
     from rootguard._remediation._options import RemediationOptions
     from rootguard._remediation._planner import plan
-    from rootguard._terminal import activities_table, render_text
+    from rootguard._terminal import activities_table, render_text, report_table
+    from rootguard._time import utc_now
 
     # moto's HTTP server logs every request through werkzeug at INFO; the demo is about
     # rootguard's output, not the server's.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     started = time.monotonic()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = utc_now().replace(microsecond=0)
     state = RootState(
         account_id=DEMO_ACCOUNT_ID,
         password_last_used=now - timedelta(days=1, hours=3),
@@ -332,7 +330,7 @@ def run_demo(*, out: TextIO) -> int:
         say("\n== 2. root activity in the CloudTrail archive ==")
         files = _upload_archive(session, now)
         scan = scan_cloudtrail_archive(
-            f"s3://{ARCHIVE_BUCKET}/AWSLogs/", session=session, workers=1
+            f"s3://{ARCHIVE_BUCKET}/AWSLogs/", session=session, max_workers=1
         )
         say(
             f"s3://{ARCHIVE_BUCKET}: {scan.files_scanned} log files ({files} written), "
@@ -365,7 +363,7 @@ def run_demo(*, out: TextIO) -> int:
         say("\n== 5. check again ==")
         after_snapshot = collect(session=session, regions=regions)
         after = evaluate(after_snapshot, now=now)
-        say(_status_line(after, _CHAIN_CHECKS))
+        say(_status_line(after, PLANNED_CHECKS))
         say("  (moto never reports a CloudWatch Logs delivery time, so rootguard cannot prove")
         say("  delivery: UNKNOWN, not a guessed PASS. moto also confirms email subscriptions")
         say("  at once; on AWS the alarm check fails until the recipient confirms.)")
@@ -375,7 +373,7 @@ def run_demo(*, out: TextIO) -> int:
         changed = len(result.applied)
         fixed = [
             c
-            for c in _CHAIN_CHECKS
+            for c in PLANNED_CHECKS
             if any(str(f.status) == "FAIL" for f in before.by_check(c))
             and all(str(f.status) == "PASS" for f in after.by_check(c))
         ]
@@ -396,6 +394,6 @@ def run_demo(*, out: TextIO) -> int:
     ok = (
         result.ok
         and replan.complete
-        and not any(str(f.status) == "FAIL" for c in _CHAIN_CHECKS for f in after.by_check(c))
+        and not any(str(f.status) == "FAIL" for c in PLANNED_CHECKS for f in after.by_check(c))
     )
     return 0 if ok else 1

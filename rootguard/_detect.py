@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from rootguard._cloudtrail import _event_from_record, _unwrap_record, parse_cloudtrail_event
+from rootguard._cloudtrail import event_from_record, parse_cloudtrail_event, unwrap_record
 from rootguard._errors import ParseError
 from rootguard._models import (
     ActivitySource,
@@ -53,10 +53,10 @@ _FIXED_SEVERITY: Final[dict[Channel, Severity]] = {
 # --------------------------------------------------------------------------- cheap filter
 
 
-def _is_candidate(record: Mapping[str, Any]) -> bool:
+def is_candidate(record: Mapping[str, Any]) -> bool:
     """Could this raw record be root activity? A few lookups, no model.
 
-    True for every record ``_classify`` may accept (it may still say no), so filtering
+    True for every record ``classify_event`` may accept (it may still say no), so filtering
     with it first never changes the result.
     """
     identity = record.get("userIdentity")
@@ -248,7 +248,9 @@ def _assume_root_call(
     )
 
 
-def _classify(event: CloudTrailEvent, source: ActivitySource) -> tuple[RootActivity, bool] | None:
+def classify_parsed(
+    event: CloudTrailEvent, source: ActivitySource
+) -> tuple[RootActivity, bool] | None:
     """(activity, is_assume_root_call), or None when ``event`` is not root activity."""
     identity = event.user_identity
     if identity is None:
@@ -311,17 +313,17 @@ def _source(source: ActivitySource | str) -> ActivitySource:
 
 def _classify_any(event: object, source: ActivitySource) -> tuple[RootActivity, bool] | None:
     if isinstance(event, CloudTrailEvent):
-        return _classify(event, source)
+        return classify_parsed(event, source)
     if isinstance(event, Mapping):
         try:
-            record = _unwrap_record(event)
+            record = unwrap_record(event)
         except RecursionError:
             raise ParseError("input is nested too deeply") from None
-        if not _is_candidate(record):
+        if not is_candidate(record):
             return None
-        return _classify(_event_from_record(record, owned=False), source)
+        return classify_parsed(event_from_record(record, owned=False), source)
     if isinstance(event, (str, bytes)):
-        return _classify(parse_cloudtrail_event(event), source)
+        return classify_parsed(parse_cloudtrail_event(event), source)
     raise ParseError(
         f"expected a CloudTrailEvent, a mapping or JSON text, not {type(event).__name__}"
     )
@@ -355,13 +357,15 @@ def classify_event(
         ... })
         >>> activity.channel.value, activity.severity.value, activity.cis_match
         ('access_key', 'critical', True)
-        >>> rootguard.classify_event({"userIdentity": {"type": "IAMUser", "userName": "root"}})
+        >>> iam_user_named_root = {"userIdentity": {"type": "IAMUser", "userName": "root"}}
+        >>> rootguard.classify_event(iam_user_named_root) is None
+        True
     """
     result = _classify_any(event, _source(source))
     return None if result is None else result[0]
 
 
-def _correlate(activities: list[RootActivity], calls: list[bool]) -> list[RootActivity]:
+def correlate(activities: list[RootActivity], calls: list[bool]) -> list[RootActivity]:
     """Tie AssumeRoot calls to the member-session records they opened (by access key)."""
     call_by_key: dict[str, list[int]] = {}
     for index, activity in enumerate(activities):
@@ -468,4 +472,4 @@ def detect_root_activity(
         if result is not None:
             activities.append(result[0])
             calls.append(result[1])
-    return RootActivities(_correlate(activities, calls))
+    return RootActivities(correlate(activities, calls))

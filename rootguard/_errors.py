@@ -8,7 +8,12 @@ which region, which call).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ApplyError",
@@ -18,9 +23,16 @@ __all__ = [
     "ParseError",
     "PatternError",
     "PlanError",
+    "PolicyError",
     "RootGuardError",
     "ScanError",
+    "choice",
+    "count",
+    "endpoint",
+    "instance_or_none",
+    "json_indent",
     "name_list",
+    "time_or_none",
 ]
 
 
@@ -115,6 +127,119 @@ def name_list(
     return listed
 
 
+def count(value: int | None, parameter: str) -> int | None:
+    """A count given by the caller (``max_workers``, ``duration_seconds`` …): None stays
+    None (the default), else a whole number of at least 1.
+
+    Raises:
+        ArgumentError: not an ``int`` (``bool`` included), or below 1.
+
+    Examples:
+        >>> count(4, "max_workers"), count(None, "max_workers")
+        (4, None)
+        >>> try:
+        ...     count(0, "max_workers")
+        ... except ArgumentError as exc:
+        ...     print(exc)
+        max_workers must be a whole number of at least 1 (or None for the default), not 0
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ArgumentError(
+            f"{parameter} must be a whole number of at least 1 (or None for the default), "
+            f"not {value!r:.60}",
+            parameter=parameter,
+        )
+    return value
+
+
+def choice(value: str, parameter: str, allowed: Sequence[str]) -> str:
+    """``value`` when it is one of ``allowed`` (a format name, a ``fail_on`` level).
+
+    Raises:
+        ArgumentError: anything else; the message lists ``allowed``.
+    """
+    if not isinstance(value, str) or value not in allowed:
+        raise ArgumentError(
+            f"unknown {parameter} {value!r:.60} ({', '.join(allowed)})", parameter=parameter
+        )
+    return value
+
+
+def endpoint(value: str | None, parameter: str = "endpoint_url") -> str | None:
+    """An ``http(s)://host[:port]`` URL to send AWS calls to, checked before any call
+    (botocore would raise a plain ``ValueError`` on the first client); None stays None.
+
+    Raises:
+        ArgumentError: not a string, or not an http or https URL with a host.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ArgumentError(
+            f"{parameter} must be an http(s) URL, not {type(value).__name__}",
+            parameter=parameter,
+        )
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ArgumentError(
+            f"{parameter} must be an http(s) URL such as 'https://host:port', not {value!r:.80}",
+            parameter=parameter,
+        )
+    return value
+
+
+def instance_or_none(value: _T | None, cls: type[_T], parameter: str) -> _T | None:
+    """``value`` when it is None or a ``cls`` (a ``policy=`` that must be a
+    :class:`~rootguard.Policy`), checked before any call.
+
+    Raises:
+        ArgumentError: anything else (a policy given by its name, a dict …).
+    """
+    if value is None or isinstance(value, cls):
+        return value
+    raise ArgumentError(
+        f"{parameter} must be a rootguard.{cls.__name__} (or None), not {type(value).__name__}",
+        parameter=parameter,
+    )
+
+
+def json_indent(value: int | None) -> int | None:
+    """The ``indent`` of a ``to_json``: None (one line) or a number of spaces, 0 or more.
+
+    Raises:
+        ArgumentError: anything else (pydantic would raise ``OverflowError`` or
+            ``TypeError``).
+    """
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise ArgumentError(
+        f"indent must be None or a number of spaces (0 or more), not {value!r:.40}",
+        parameter="indent",
+    )
+
+
+def time_or_none(value: datetime | None, parameter: str) -> datetime | None:
+    """A ``datetime`` argument (``now``, ``since`` …), or None.
+
+    Raises:
+        ArgumentError: anything else — a date string, a ``date``, a number (it is also a
+            ``TypeError``: a programming error).
+    """
+    if value is None or isinstance(value, datetime):
+        return value
+    raise ArgumentError(
+        f"{parameter} must be a datetime, not {type(value).__name__} ({value!r:.40})",
+        parameter=parameter,
+    )
+
+
 class ParseError(RootGuardError, ValueError):
     """Input could not be parsed: a credential report, a CloudTrail record or log file.
 
@@ -184,6 +309,36 @@ class ScanError(RootGuardError):
 
 class PlanError(RootGuardError):
     """A remediation plan cannot be built from the snapshot and options given."""
+
+
+class PolicyError(RootGuardError):
+    """A :class:`~rootguard.Policy` cannot be built from the values given (an unknown
+    key, a value of the wrong type or out of range, an unknown check id, an invalid
+    suppression or expected-activity rule). pydantic's ``ValidationError`` never leaves
+    ``Policy(...)`` / ``Policy.model_validate(...)``.
+
+    Attributes:
+        problems: each invalid value as ``(location, kind, message)``: the location is
+            the path of field names and list indexes (``("suppressions", 0, "reason")``),
+            the kind pydantic's error type (``extra_forbidden`` for an unknown key).
+
+    Examples:
+        >>> import rootguard
+        >>> try:
+        ...     rootguard.Policy(root_usage_days=-1)
+        ... except rootguard.PolicyError as exc:
+        ...     print(exc)
+        invalid policy: root_usage_days: Input should be greater than or equal to 0
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Iterable[tuple[tuple[int | str, ...], str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.problems: tuple[tuple[tuple[int | str, ...], str, str], ...] = tuple(problems)
 
 
 class ApplyError(RootGuardError):

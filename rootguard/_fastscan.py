@@ -43,14 +43,13 @@ How it stays fast without missing anything:
    of it could cost 4 bytes a character), goes to the stdlib path, which decides (the
    first problem in the file's order).
 
-Measured and not used (``docs/archives.md`` gives the figures): a byte-level substring
-prefilter (to be sound it needs a second scan for ``\\u`` escapes, and the two scans
-cost more than the declared-fields decoding they would let a file skip); one msgspec
-pass keeping every record's bytes, then each record decoded for the candidate test
-(much slower than the second pass over the few files with a candidate); libdeflate
-(faster, but its Python binding cannot say where a gzip member ends, so multi-member
-files and trailing bytes would not be read as the reference reads them); zlib-ng
-(slower than ISA-L).
+Why not something else (the measurements are in ``benchmarks/README.md``): a byte-level
+substring prefilter is sound only with a second scan for ``\\u`` escapes, and the two
+scans cost more than the declared-fields decoding they would let a file skip; decoding
+every record for the candidate test in one pass costs more than a second pass over the
+few files that hold a candidate; libdeflate's Python binding cannot say where a gzip
+member ends, so multi-member files and trailing bytes would not be read as the reference
+reads them; zlib-ng is slower than ISA-L.
 
 ``tests/unit/test_fastscan.py`` proves with hypothesis that both paths give the same
 activities and the same file verdicts as ``iter_raw_records`` + ``detect_root_activity``.
@@ -64,8 +63,8 @@ import re
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Final, NamedTuple
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -76,15 +75,15 @@ from rootguard._cloudtrail import (
     GZIP_MAGIC,
     MIN_RECORD_BYTES,
     TooLarge,
-    _event_from_record,
-    _unwrap_record,
+    event_from_record,
     gzip_failure,
     open_gzip,
     read_capped,
     too_large_stored,
+    unwrap_record,
 )
-from rootguard._detect import _classify, _correlate, _is_candidate
-from rootguard._errors import ParseError
+from rootguard._detect import classify_parsed, correlate, is_candidate
+from rootguard._errors import ParseError, json_indent
 from rootguard._jsonstream import (
     PASSED,
     RESTART,
@@ -95,6 +94,9 @@ from rootguard._jsonstream import (
 )
 from rootguard._jsonstream import loads as strict_loads
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivity, StrEnum, UtcDatetime
+
+if TYPE_CHECKING:
+    from rootguard._view import View
 
 __all__ = [
     "DECODER",
@@ -255,7 +257,7 @@ class ScanResult(BaseModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The whole result as JSON (:meth:`from_json` reads it back, equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> ScanResult:
@@ -290,15 +292,23 @@ class ScanResult(BaseModel):
 
     __str__ = __repr__
 
-    def _repr_html_(self) -> str:
-        from rootguard._notebook import scan_view
+    def _view(self) -> View:
+        """The scan's counts and its most severe root activities (notebooks)."""
+        from rootguard._view import activities_view
 
-        return scan_view(self).html()
+        return activities_view(
+            self.activities,
+            title="rootguard archive scan",
+            subtitle=f"{self.files_seen} files seen: {self.files_scanned} scanned, "
+            f"{len(self.skipped)} skipped, {len(self.errors)} unreadable; "
+            f"{self.events_scanned} events, {len(self.activities)} root activities",
+        )
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
 
     def _repr_markdown_(self) -> str:
-        from rootguard._notebook import scan_view
-
-        return scan_view(self).markdown()
+        return self._view().markdown()
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,7 +359,7 @@ def activities_of(hits: Iterable[RootHit]) -> list[RootActivity]:
     for activity, call in hits:
         activities.append(activity)
         calls.append(call)
-    return _correlate(activities, calls)
+    return correlate(activities, calls)
 
 
 @dataclass(frozen=True)
@@ -373,7 +383,7 @@ class FileScan:
         return self.skip is None and self.failure is None
 
 
-class _Failure(Exception):
+class ReadFailure(Exception):
     def __init__(self, reason: FailureReason, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
@@ -432,7 +442,7 @@ class Inflater:
         """
         try:
             return self._inflate(content, stdlib, limit)
-        except _Failure as exc:
+        except ReadFailure as exc:
             raise ParseError(exc.detail) from None
 
     def _inflate(
@@ -443,11 +453,11 @@ class Inflater:
         try:
             return self._into_buffer(content, stdlib, limit)
         except TooLarge as exc:
-            raise _Failure(FailureReason.TOO_LARGE, exc.detail) from None
+            raise ReadFailure(FailureReason.TOO_LARGE, exc.detail) from None
         except Exception as exc:  # EOFError, BadGzipFile, zlib / ISA-L errors
             truncated, message = gzip_failure(exc)
             reason = FailureReason.TRUNCATED_GZIP if truncated else FailureReason.CORRUPT_GZIP
-            raise _Failure(reason, message) from None
+            raise ReadFailure(reason, message) from None
 
     def _into_buffer(
         self, content: bytes | memoryview, stdlib: bool, limit: int | None
@@ -718,7 +728,7 @@ def _stdlib_hits(
     events = 0
     hits: list[RootHit] = []
     not_object: str | None = None
-    invalid: _Failure | None = None
+    invalid: ReadFailure | None = None
     try:
         for record in iter_log_records(
             data,
@@ -748,7 +758,7 @@ def _stdlib_hits(
                 continue  # the detection's own cheap filter, inline: not root activity
             try:
                 hit = keep(record, index)
-            except _Failure as exc:
+            except ReadFailure as exc:
                 invalid = exc
                 continue
             if hit is not None:
@@ -759,9 +769,9 @@ def _stdlib_hits(
         detail = exc.detail
         if exc.problem == Problem.TOO_MANY_RECORDS and max_records is not None:
             detail = _too_many_records(max_records)
-        raise _Failure(_PROBLEMS[exc.problem], detail) from None
+        raise ReadFailure(_PROBLEMS[exc.problem], detail) from None
     if not_object is not None:
-        raise _Failure(FailureReason.INVALID_RECORDS, not_object)
+        raise ReadFailure(FailureReason.INVALID_RECORDS, not_object)
     if invalid is not None:
         raise invalid
     return events, tuple(hits)
@@ -824,12 +834,12 @@ def scan_log_bytes(
     keep = _Keep(record_filter, path_account, path_region)
     try:
         if max_file_bytes is not None and len(content) > max_file_bytes:
-            raise _Failure(
+            raise ReadFailure(
                 FailureReason.TOO_LARGE, too_large_stored(len(content), max_file_bytes).detail
             )
         data = inflater._inflate(content, fast is False, max_file_bytes)
         if _NOT_SPACE.search(data) is None:
-            raise _Failure(FailureReason.EMPTY, "empty file, expected a CloudTrail log file")
+            raise ReadFailure(FailureReason.EMPTY, "empty file, expected a CloudTrail log file")
         try:
             if not use_fast:
                 raise _NotFast
@@ -839,7 +849,7 @@ def scan_log_bytes(
             count, roots = _stdlib_hits(data, max_records, max_record_bytes, keep)
     except _Digest:
         return FileScan(skip=SkipReason.DIGEST, detail="a CloudTrail digest file (by content)")
-    except _Failure as exc:
+    except ReadFailure as exc:
         return FileScan(failure=exc.reason, detail=exc.detail)
     return FileScan(events=count, roots=roots)
 
@@ -853,9 +863,10 @@ def _fast_hits(candidates: Iterator[dict[str, Any]] | None, keep: _Keep) -> tupl
             hit = keep(record, index)
             if hit is not None:
                 hits.append(hit)
-    except _Failure:
-        # Every candidate used to be decoded before any was classified: a later one the
-        # stdlib cannot decode still sends the file to the stdlib path (_NotFast).
+    except ReadFailure:
+        # Decode the remaining candidates before reporting this failure: a later one the
+        # fast path cannot decode raises _NotFast, which sends the whole file to the
+        # stdlib path, whose verdict is the one that counts.
         for _ in candidates:
             pass
         raise
@@ -864,7 +875,7 @@ def _fast_hits(candidates: Iterator[dict[str, Any]] | None, keep: _Keep) -> tupl
 
 class _Keep:
     """Classify one decoded record, keep it when it is root activity that passes the
-    filter: the :class:`RootHit`, else None. Raises _Failure(INVALID_RECORD)."""
+    filter: the :class:`RootHit`, else None. Raises ReadFailure(INVALID_RECORD)."""
 
     __slots__ = ("account", "record_filter", "region")
 
@@ -879,7 +890,7 @@ class _Keep:
         try:
             found = _classify_owned(record)
         except ParseError as exc:
-            raise _Failure(
+            raise ReadFailure(
                 FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
             ) from None
         if found is None or not self.wanted(record, index, found[1]):
@@ -892,7 +903,7 @@ class _Keep:
         try:
             found = _classify_owned(record)
         except ParseError as exc:
-            raise _Failure(
+            raise ReadFailure(
                 FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
             ) from None
         if found is None or not self.wanted(record, index, found[1]):
@@ -911,14 +922,14 @@ class _Keep:
         return True
 
 
-def _root_records(
+def root_records(
     records: Iterable[dict[str, Any]],
     record_filter: RecordFilter,
     path_account: str | None,
     path_region: str | None,
 ) -> tuple[CloudTrailEvent, ...]:
     """The root records of ``records`` that pass the filter, as models (for callers that
-    hold the records anyway, such as the Athena hunt). Raises _Failure(INVALID_RECORD)."""
+    hold the records anyway, such as the Athena hunt). Raises ReadFailure(INVALID_RECORD)."""
     keep = _Keep(record_filter, path_account, path_region)
     kept: list[CloudTrailEvent] = []
     for index, record in enumerate(records):
@@ -939,13 +950,13 @@ def _classify_owned(
     classify. The tests hold the result equal to ``detect_root_activity`` of the records.
     """
     try:
-        inner = _unwrap_record(record)
+        inner = unwrap_record(record)
     except RecursionError:
         raise ParseError("input is nested too deeply") from None
-    if not _is_candidate(inner):
+    if not is_candidate(inner):
         return None
-    event = _event_from_record(inner, owned=True)
-    classified = _classify(event, ActivitySource.CLOUDTRAIL)
+    event = event_from_record(inner, owned=True)
+    classified = classify_parsed(event, ActivitySource.CLOUDTRAIL)
     return None if classified is None else (event, classified[0], classified[1])
 
 
@@ -959,15 +970,6 @@ def _logged_by(record: dict[str, Any]) -> str | None:
         return account
     identity = record.get("userIdentity")
     return _str(identity.get("accountId")) if isinstance(identity, dict) else None
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 def frozen(values: Collection[str] | None) -> frozenset[str] | None:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -44,9 +44,13 @@ from rootguard._aws import (
 )
 from rootguard._cloudtrail import parse_cloudtrail_event
 from rootguard._detect import detect_root_activity
-from rootguard._errors import CollectError, ParseError, name_list
+from rootguard._errors import CollectError, ParseError, count, name_list, time_or_none
 from rootguard._models import ActivitySource, CloudTrailEvent, RootActivities, RootActivity
 from rootguard._snapshot import Gap
+from rootguard._time import as_utc
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
 
 __all__ = ["EventHistoryResult", "TokenBucket", "lookup_root_activity"]
 
@@ -113,12 +117,22 @@ class TokenBucket:
     ``capacity`` at once. ``clock`` and ``sleep`` are injectable for tests.
 
     Examples:
+        Two acquisitions a second, one at once: the first is free, the next ones wait
+        half a second each; after a pause the bucket holds ``capacity`` tokens again,
+        never more.
+
         >>> t = [0.0]  # a fake clock that sleeping moves on
         >>> def sleep(seconds: float) -> None:
         ...     t[0] += seconds
         >>> bucket = TokenBucket(2.0, clock=lambda: t[0], sleep=sleep)
-        >>> [bucket.acquire() for _ in range(3)]
-        [0.0, 0.5, 0.5]
+        >>> [bucket.acquire() for _ in range(3)], t[0]
+        ([0.0, 0.5, 0.5], 1.0)
+        >>> t[0] += 10.0  # ten idle seconds refill one token, not twenty
+        >>> [bucket.acquire() for _ in range(2)]
+        [0.0, 0.5]
+        >>> burst = TokenBucket(2.0, capacity=3.0, clock=lambda: t[0], sleep=sleep)
+        >>> [burst.acquire() for _ in range(4)]
+        [0.0, 0.0, 0.0, 0.5]
     """
 
     def __init__(
@@ -192,7 +206,9 @@ def lookup_root_activity(
             (``sts:GetCallerIdentity`` fails in any way), ``since`` after ``until``, or a
             ``rate_limit`` that is not positive. Nothing else: a region that cannot be
             read is a gap, even when it is every region.
-        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string.
+        ArgumentError: ``regions`` is a bare string (pass a list) or holds a non-string;
+            ``since`` or ``until`` is not a datetime; ``max_workers`` is not a whole
+            number of at least 1.
 
     Examples:
         >>> import rootguard
@@ -201,9 +217,10 @@ def lookup_root_activity(
         ([('ConsoleLogin', 'console_signin')], [])
     """
     regions = name_list(regions, "regions", items="region names")  # before any call
+    count(max_workers, "max_workers")
     if not rate_limit > 0:
         raise CollectError(f"rate_limit must be positive, not {rate_limit!r}")
-    start, end = _utc(since), _utc(until)
+    start, end = as_utc(time_or_none(since, "since")), as_utc(time_or_none(until, "until"))
     if start is not None and end is not None and start > end:
         raise CollectError(f"since ({start.isoformat()}) is after until ({end.isoformat()})")
     sess, _ = session_credentials(session)
@@ -217,7 +234,7 @@ def lookup_root_activity(
 
     def one_region(region: str) -> list[dict[str, Any]]:
         client = recorder.call(
-            "cloudtrail", "LookupEvents", region, partial(factory.client, "cloudtrail", region)
+            "cloudtrail", "LookupEvents", region, lambda: factory.client("cloudtrail", region)
         )
         if client is None:
             return []
@@ -319,7 +336,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _lookup_region(
-    client: Any,
+    client: CloudTrailClient,
     region: str,
     *,
     queries: Sequence[dict[str, str] | None],
@@ -357,7 +374,7 @@ def _lookup_region(
 
 
 def _page(
-    client: Any, request: dict[str, Any], previous: str | None
+    client: CloudTrailClient, request: dict[str, Any], previous: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One LookupEvents page: its items (objects) and the next token (None: the last).
 
@@ -373,11 +390,3 @@ def _page(
     if token and token == previous:
         raise MalformedResponse("LookupEvents returned the NextToken it was sent")
     return found, token or None
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)

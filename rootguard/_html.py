@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
-from functools import cache
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-import jinja2
 
 from rootguard._models import Outcome, RootActivity
 from rootguard._terminal import (
@@ -26,10 +23,13 @@ from rootguard._terminal import (
     status_label,
     suppression_note,
 )
+from rootguard._time import second_text
+from rootguard._view import render_fragment, template_environment
 
 if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
     from rootguard._org_report import OrganizationReport
+    from rootguard._posture._models import Finding
+    from rootguard._posture._report import Report
 
 __all__ = ["activities_html", "organization_html", "render_fragment", "report_html"]
 
@@ -43,17 +43,6 @@ _CARD_LABEL = {
 }
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("rootguard", "templates"),
-        autoescape=True,  # everything from AWS is hostile: always escape
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _version() -> str:
     import importlib.metadata
 
@@ -61,13 +50,6 @@ def _version() -> str:
         return importlib.metadata.version("rootguard")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed
         return "unknown"
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -118,7 +100,7 @@ def _activity(a: RootActivity) -> dict[str, Any]:
         else:
             note = f"expected until {expectation.expires}: {expectation.reason}"
     return {
-        "when": _iso(a.event_time),
+        "when": second_text(a.event_time),
         "severity": str(a.severity),
         "channel": str(a.channel),
         "event": clean(a.event_name or a.credential or "-"),
@@ -155,7 +137,7 @@ def _page(**context: Any) -> str:
         "generated_at": "",
     }
     base.update(context)
-    return _environment().get_template("report.html.j2").render(**base)
+    return template_environment().get_template("report.html.j2").render(**base)
 
 
 def report_html(report: Report, *, activities: Sequence[RootActivity] | None = None) -> str:
@@ -165,12 +147,12 @@ def report_html(report: Report, *, activities: Sequence[RootActivity] | None = N
     regions = ", ".join(report.regions) or "none"
     return _page(
         title=f"rootguard report — account {clean(report.account_id)}",
-        subtitle=f"Evaluated at {_iso(report.generated_at)}; regions: {regions}.",
+        subtitle=f"Evaluated at {second_text(report.generated_at)}; regions: {regions}.",
         cards=_cards(report.counts),
         findings=[_finding(f) for f in _ordered(report.findings)],
         show_timeline=True,
         activities=_timeline(report.root_activity if activities is None else activities),
-        generated_at=_iso(report.generated_at),
+        generated_at=second_text(report.generated_at),
     )
 
 
@@ -260,7 +242,7 @@ def organization_html(org: OrganizationReport) -> str:
                 "account_id": r.account_id,
                 "name": clean(r.name or ""),
                 "credentials": ", ".join(r.credentials),
-                "last_used": _iso(r.last_used),
+                "last_used": second_text(r.last_used),
             }
             for r in s.root_activity
         ],
@@ -271,7 +253,7 @@ def organization_html(org: OrganizationReport) -> str:
     return _page(
         title=f"rootguard organization report — {clean(org.organization_id or 'organization')}",
         subtitle=(
-            f"Scanned at {_iso(org.generated_at)}; management account "
+            f"Scanned at {second_text(org.generated_at)}; management account "
             f"{org.management_account_id or 'unknown'}; regions: {regions}."
         ),
         cards=cards,
@@ -280,10 +262,5 @@ def organization_html(org: OrganizationReport) -> str:
             f"{s.skipped} skipped."
         ],
         org=view,
-        generated_at=_iso(org.generated_at),
+        generated_at=second_text(org.generated_at),
     )
-
-
-def render_fragment(**context: Any) -> str:
-    """A notebook cell's HTML (``fragment.html.j2``, autoescaped)."""
-    return _environment().get_template("fragment.html.j2").render(**context)

@@ -23,7 +23,7 @@ whose :attr:`~MemberRootAudit.findings` are judged here, without any AWS call:
   included): a SECURITY alternate contact is set.
 
 A fact that could not be read is ``None`` with a :class:`~rootguard.Gap` (or the
-account's :class:`~rootguard.AccountError`), and makes the checks it feeds UNKNOWN:
+account's :class:`~rootguard.AccountFailure`), and makes the checks it feeds UNKNOWN:
 never "no credentials".
 """
 
@@ -37,13 +37,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, computed_field, model_validator
 
-from rootguard._account_error import AccountError
-from rootguard._checks import CHECKS, DerivedFieldsModel, Finding, Status
-from rootguard._errors import ParseError
+from rootguard._account_failure import AccountFailure
+from rootguard._errors import ParseError, choice, json_indent
+from rootguard._fail_on import FAIL_ON, exit_code
 from rootguard._models import StrEnum, UtcDatetime
-from rootguard._rollup import fail_on_exit_code
+from rootguard._posture._catalogue import CHECKS, CheckId
+from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._scp import PROBE_ACTIONS, ScpVerdict, scp_denies_root
 from rootguard._snapshot import Gap
+from rootguard._time import minute_text
 
 __all__ = [
     "AUDIT_TASK_POLICY",
@@ -65,14 +67,13 @@ AUDIT_TASK_POLICY = "IAMAuditRootUserCredentials"
 """The AWS task policy of the audit's root sessions
 (``arn:<partition>:iam::aws:policy/root-task/IAMAuditRootUserCredentials``)."""
 
-PASSWORD_CHECK = "organization.member_root_no_password"
-KEYS_CHECK = "organization.member_root_no_access_keys"
-CERTS_CHECK = "organization.member_root_no_signing_certificates"
-SESSIONS_CHECK = "organization.root_sessions"
-SCP_CHECK = "organization.deny_root_scp"
-CONTACT_CHECK = "organization.security_contact"
+PASSWORD_CHECK = CheckId.ORGANIZATION_MEMBER_ROOT_NO_PASSWORD
+KEYS_CHECK = CheckId.ORGANIZATION_MEMBER_ROOT_NO_ACCESS_KEYS
+CERTS_CHECK = CheckId.ORGANIZATION_MEMBER_ROOT_NO_SIGNING_CERTIFICATES
+SESSIONS_CHECK = CheckId.ORGANIZATION_ROOT_SESSIONS
+SCP_CHECK = CheckId.ORGANIZATION_DENY_ROOT_SCP
+CONTACT_CHECK = CheckId.ORGANIZATION_SECURITY_CONTACT
 MEMBER_CHECKS = (PASSWORD_CHECK, KEYS_CHECK, CERTS_CHECK)
-ROOT_FAIL_ON = ("fail", "unknown", "never")
 
 _ORDER = {c: i for i, c in enumerate(CHECKS)}
 
@@ -160,7 +161,7 @@ class MemberRoot(_Frozen):
     state: str | None = None
     management: bool = False
     status: MemberRootStatus
-    error: AccountError | None = None
+    error: AccountFailure | None = None
     reason: str | None = None
     password: bool | None = None
     """Whether the root user has a console password (``iam:GetLoginProfile``)."""
@@ -232,10 +233,18 @@ class MemberRootAudit(DerivedFieldsModel):
 
     Examples:
         >>> import rootguard
-        >>> audit = rootguard.audit_member_roots()  # doctest: +SKIP
-        >>> [m.account_id for m in audit.members if m.access_keys]  # doctest: +SKIP
-        ['210987654321']
-        >>> print(audit.to_table())  # doctest: +SKIP
+        >>> audit = rootguard.audit_member_roots()
+        >>> [m.name for m in audit.members if m.access_keys]
+        ['exposed-1']
+        >>> print(audit.to_table())
+        Organization o-... (management 123456789012) · 4 accounts: 3 audited, 0 error, 1 skipped
+        ...
+        account       name           password access keys    mfa     certs contact verdict
+        --------------------------------------------------------------------------------------
+        ...
+        ... exposed-1 YES YES 1 (1 act) none 0 NONE CREDENTIALS
+        ...
+        YES a standing credential · ? not read · - not audited · * management · clean: ...
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -316,7 +325,7 @@ class MemberRootAudit(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The audit as JSON, findings included (:meth:`from_json` reads it back equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> MemberRootAudit:
@@ -395,7 +404,7 @@ class MemberRootAudit(DerivedFieldsModel):
         lines = [
             f"# rootguard member-root audit — {self.organization_id or 'organization'}",
             "",
-            f"Read at {_iso(self.generated_at)} UTC from account "
+            f"Read at {minute_text(self.generated_at)} UTC from account "
             f"{self.caller_account_id or 'unknown'}; management account "
             f"{self.management_account_id or 'unknown'}. Centralized root access: "
             f"{_features(self)}.",
@@ -446,15 +455,14 @@ class MemberRootAudit(DerivedFieldsModel):
         roots --output`` prints).
 
         Raises:
-            ValueError: an unknown output name.
+            ArgumentError: an unknown output name (also a ``ValueError``).
         """
+        choice(output, "output", ("table", "json", "markdown"))
         if output == "table":
             return self.to_table()
         if output == "json":
             return self.to_json()
-        if output == "markdown":
-            return self.to_markdown()
-        raise ValueError(f"unknown output {output!r} (table, json, markdown)")
+        return self.to_markdown()
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org roots``:
@@ -466,15 +474,16 @@ class MemberRootAudit(DerivedFieldsModel):
         - ``never`` → 0.
 
         Raises:
-            ValueError: an unknown ``fail_on``.
+            ArgumentError: an unknown ``fail_on`` (also a ``ValueError``).
         """
-        if fail_on not in ROOT_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} (fail, unknown, never)")
-        return fail_on_exit_code(
+        choice(fail_on, "fail_on", FAIL_ON)
+        errors = bool(self.errors)
+        return exit_code(
             (f.status for f in self.findings),
-            errors=bool(self.errors),
-            nothing_done=bool(self.errors) and not self.audited,
-            fail_on=fail_on,
+            fail_on,
+            errors=errors,
+            nothing_checked=errors and not self.audited,
+            choices=FAIL_ON,
         )
 
 
@@ -508,12 +517,6 @@ def _oneline(text: str | None) -> str:
 def _md(text: str) -> str:
     text = _oneline(text)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 def _features(audit: MemberRootAudit) -> str:
@@ -743,7 +746,9 @@ def _password_finding(member: MemberRoot, resource: str, base: dict[str, Any]) -
     evidence = {**base, "password": member.password, "password_created": member.password_created}
     if member.password:
         created = (
-            f" (created {_iso(member.password_created)} UTC)" if member.password_created else ""
+            f" (created {minute_text(member.password_created)} UTC)"
+            if member.password_created
+            else ""
         )
         return _finding(
             PASSWORD_CHECK,
@@ -782,7 +787,7 @@ def _keys_finding(member: MemberRoot, resource: str, base: dict[str, Any]) -> Fi
             use = "never used"
         else:
             where = ", ".join(x for x in (k.last_used_service, k.last_used_region) if x)
-            use = f"last used {_iso(k.last_used)} UTC" + (f" ({where})" if where else "")
+            use = f"last used {minute_text(k.last_used)} UTC" + (f" ({where})" if where else "")
         parts.append(f"{k.access_key_id} {k.status.lower()}, {use}")
     return _finding(
         KEYS_CHECK,

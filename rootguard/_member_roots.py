@@ -24,20 +24,17 @@ the member, or of the organization — is a gap that makes what it feeds UNKNOWN
 from __future__ import annotations
 
 import logging
-import threading
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
 
-from rootguard._account_error import AccountError
+from rootguard._account_failure import AccountFailure
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
     RETRY_CONFIG,
@@ -53,7 +50,7 @@ from rootguard._aws import (
     session_credentials,
     unique,
 )
-from rootguard._errors import CollectError, name_list
+from rootguard._errors import ArgumentError, count, endpoint, name_list
 from rootguard._member_root_report import (
     AUDIT_TASK_POLICY,
     MemberRoot,
@@ -67,18 +64,18 @@ from rootguard._member_root_report import (
     SecurityContact,
     ServiceControlPolicy,
 )
-from rootguard._org import (
-    _FAILURES,
-    SessionHook,
-    _CallerCredentials,
-    _describe_organization,
-    _list_accounts,
-    _session,
-    _skip_reason,
-    _valid_account_id,
+from rootguard._org_tasks import (
+    CALL_FAILURES,
+    caller_settings,
+    list_accounts,
+    read_organization,
     run_account_tasks,
+    skip_reason,
+    valid_account_id,
 )
 from rootguard._permissions import ORGANIZATION_AUDIT_CALLER_ACTIONS
+from rootguard._sessions import SessionHook, SessionSettings, cached_client, forget, new_session
+from rootguard._time import utc_now
 
 __all__ = ["AUDIT_CALLER_ACTIONS", "audit_member_roots", "audit_task_policy_arn"]
 
@@ -106,57 +103,29 @@ class _RootTask:
     """Everything a task needs to audit one account (picklable)."""
 
     account_id: str
-    caller: _CallerCredentials
+    caller: SessionSettings
+    """The caller's credentials, home region, endpoint, retry configuration and session
+    hook; their key is the audit's: its tasks share the caller's clients in each process."""
     caller_account: str
     home_region: str
     partition: str = "aws"
-    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     name: str | None = None
     email: str | None = None
     state: str | None = None
     management: bool = False
     audit_root: bool = True
     """False: read only the security contact (the management account)."""
-    endpoint_url: str | None = None
-    configure_session: SessionHook | None = None
     duration_seconds: int | None = None
-
-
-_CALLER_LOCK = threading.Lock()
-_CALLER_CLIENTS: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
-_CALLER_KEPT = 8
 
 
 def _caller_clients(task: _RootTask) -> tuple[Any, Any]:
     """The caller's STS client (AssumeRoot, at the home region's endpoint: the global
-    endpoint does not serve it) and Account Management client: one pair per scan and
-    process, shared by that scan's tasks."""
-    with _CALLER_LOCK:
-        found = _CALLER_CLIENTS.get(task.scan_id)
-        if found is None:
-            base = _session(
-                task.caller.credentials(),
-                task.home_region,
-                task.endpoint_url,
-                task.configure_session,
-            )
-            made = []
-            for service in ("sts", "account"):
-                client = base.client(service, region_name=task.home_region, config=RETRY_CONFIG)
-                client.meta.events.register("before-parse", check_answer)
-                made.append(client)
-            found = (made[0], made[1])
-            _CALLER_CLIENTS[task.scan_id] = found
-            while len(_CALLER_CLIENTS) > _CALLER_KEPT:
-                _CALLER_CLIENTS.popitem(last=False)
-        else:
-            _CALLER_CLIENTS.move_to_end(task.scan_id)
-        return found
-
-
-def _forget_scan(scan_id: str) -> None:
-    with _CALLER_LOCK:
-        _CALLER_CLIENTS.pop(scan_id, None)
+    endpoint does not serve it) and Account Management client: one pair per audit and
+    process, shared by that audit's tasks."""
+    return (
+        cached_client(task.caller, "sts", task.home_region, checked=True),
+        cached_client(task.caller, "account", task.home_region, checked=True),
+    )
 
 
 # --------------------------------------------------------------------------- one account
@@ -174,7 +143,7 @@ def _entry(task: _RootTask, **fields: Any) -> MemberRoot:
 
 
 def _error(task: _RootTask, operation: str, code: str, message: str, **fields: Any) -> MemberRoot:
-    error = AccountError(operation=operation, error_code=code, message=message)
+    error = AccountFailure(operation=operation, error_code=code, message=message)
     logger.warning("account %s: root user not audited: %s", task.account_id, error.describe())
     return _entry(
         task, status=MemberRootStatus.ERROR, error=error, reason=error.describe(), **fields
@@ -266,7 +235,7 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
         )
     try:
         credentials = _assume_root(sts, task)
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
         return _error(
             task,
             "sts:AssumeRoot",
@@ -275,12 +244,12 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
             security_contact=contact,
             gaps=tuple(caller_gaps.gaps),
         )
-    session = _session(credentials, task.home_region, task.endpoint_url, task.configure_session)
+    session = new_session(task.caller, credentials)
     factory = ClientFactory(session)
     try:
         identity = factory.client("sts", task.home_region).get_caller_identity()
         account_of_session = expect(identity, "Account", str)
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+    except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
         return _error(
             task,
             "sts:GetCallerIdentity",
@@ -428,7 +397,7 @@ def _read_trusted_access(organizations: Any, recorder: GapRecorder) -> bool | No
 
 def _node(entry: dict[str, Any], kind: NodeKind, parent: str | None) -> OrganizationNode:
     node_id = expect(entry, "Id", str)
-    if kind is NodeKind.ACCOUNT and not _valid_account_id(node_id):
+    if kind is NodeKind.ACCOUNT and not valid_account_id(node_id):
         raise MalformedResponse(f"Accounts has an Id {node_id[:40]!r} that is not 12 digits")
     return OrganizationNode(id=node_id, kind=kind, name=_text(entry, "Name"), parent_id=parent)
 
@@ -614,24 +583,27 @@ def audit_member_roots(
         CollectError: there are no usable credentials, the caller cannot be identified,
             or the organization / the account list is needed and cannot be read (as
             for :func:`rootguard.scan_organization`).
-        ValueError: an account id in ``accounts`` is not 12 digits.
-        ArgumentError: ``accounts`` is a bare string (pass a list).
+        ArgumentError: ``accounts`` is a bare string (pass a list) or has an id that is
+            not 12 digits; ``max_workers`` or ``duration_seconds`` is not a whole number
+            of at least 1; ``endpoint_url`` is not an http(s) URL. Nothing was sent.
     """
     named = name_list(accounts, "accounts", items="account ids")
     wanted = unique(named) if named is not None else None
-    bad = [a for a in wanted or () if not _valid_account_id(a)]
+    bad = [a for a in wanted or () if not valid_account_id(a)]
     if bad:
-        raise ValueError(f"not AWS account ids (12 digits): {', '.join(bad)}")
+        raise ArgumentError(
+            f"not AWS account ids (12 digits): {', '.join(repr(a[:20]) for a in bad[:5])}",
+            parameter="accounts",
+        )
+    count(max_workers, "max_workers")
+    count(duration_seconds, "duration_seconds")
+    endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
-    try:
-        frozen = credentials.get_frozen_credentials()
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    if not frozen.access_key or not frozen.secret_key:
-        raise CollectError("the session's credentials are incomplete")
-    caller = _CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
     home = sess.region_name or "us-east-1"
-    generated_at = datetime.now(timezone.utc)
+    caller = caller_settings(
+        credentials, home=home, endpoint_url=endpoint_url, configure_session=configure_session
+    )
+    generated_at = utc_now()
 
     def client(service: str) -> Any:
         extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
@@ -641,8 +613,8 @@ def audit_member_roots(
 
     caller_account, partition = caller_identity(client("sts"), "caller")
     organizations = client("organizations")
-    organization_id, management_id = _describe_organization(organizations, required=not wanted)
-    listed = _list_accounts(organizations, required=wanted is None)
+    organization_id, management_id = read_organization(organizations, required=not wanted)
+    listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
@@ -650,13 +622,12 @@ def audit_member_roots(
     features = _read_features(client("iam"), recorder)
     trusted = _read_trusted_access(organizations, recorder)
     members_to_judge = {
-        a for a in ids if a != management_id and _skip_reason(by_id.get(a, {})) is None
+        a for a in ids if a != management_id and skip_reason(by_id.get(a, {})) is None
     }
     scp_enabled, nodes, policies = _read_tree(organizations, recorder, members_to_judge)
 
     members: list[MemberRoot] = []
     tasks: list[_RootTask] = []
-    scan_id = uuid.uuid4().hex
     for account_id in ids:
         entry = by_id.get(account_id, {})
         info: dict[str, Any] = {
@@ -665,7 +636,7 @@ def audit_member_roots(
             "state": entry.get("State") or entry.get("Status"),
             "management": account_id == management_id,
         }
-        reason = _skip_reason(entry)
+        reason = skip_reason(entry)
         if reason is not None:
             members.append(
                 MemberRoot(
@@ -680,10 +651,7 @@ def audit_member_roots(
                 caller_account=caller_account,
                 home_region=home,
                 partition=partition,
-                scan_id=scan_id,
                 audit_root=account_id != management_id,
-                endpoint_url=endpoint_url,
-                configure_session=configure_session,
                 duration_seconds=duration_seconds,
                 **info,
             )
@@ -692,7 +660,7 @@ def audit_member_roots(
     try:
         members += _run(tasks, executor=executor, max_workers=max_workers, progress=progress)
     finally:
-        _forget_scan(scan_id)
+        forget(caller)
     return MemberRootAudit(
         organization_id=organization_id,
         management_account_id=management_id,

@@ -29,6 +29,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from rootguard._errors import json_indent
+
 if sys.version_info >= (3, 11):
     from enum import StrEnum
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -362,7 +364,7 @@ class RootActivity(BaseModel):
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The activity as JSON (``RootActivity.model_validate_json`` reads it back)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     def to_record(self) -> dict[str, str | int | float | bool | None]:
         """The activity as one flat record (see :meth:`RootActivities.to_records`)."""
@@ -395,7 +397,7 @@ class RootActivities(list[RootActivity]):
         """A JSON array of the activities (:meth:`from_json` reads it back, equal)."""
         import json
 
-        return json.dumps([a.model_dump(mode="json") for a in self], indent=indent)
+        return json.dumps([a.model_dump(mode="json") for a in self], indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> RootActivities:
@@ -423,11 +425,11 @@ class RootActivities(list[RootActivity]):
         return activity_records(self)
 
     def _repr_html_(self) -> str:
-        from rootguard._notebook import activities_view
+        from rootguard._view import activities_view
 
         return activities_view(self, title=f"{len(self)} root activities").html()
 
     def _repr_markdown_(self) -> str:
-        from rootguard._notebook import activities_view
+        from rootguard._view import activities_view
 
         return activities_view(self, title=f"{len(self)} root activities").markdown()

@@ -14,32 +14,19 @@ nothing one account does can stop or spoil another. The pure
 
 from __future__ import annotations
 
-import copy
 import logging
-import threading
 import time
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
-import botocore.loaders
-import botocore.session
-from botocore.credentials import (
-    CredentialProvider,
-    CredentialResolver,
-    Credentials,
-    RefreshableCredentials,
-)
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
-from botocore.hooks import HierarchicalEmitter
 
 from rootguard._aws import (
-    CALL_ERRORS,
     CREDENTIAL_ERRORS,
     RETRY_CONFIG,
     MalformedResponse,
@@ -48,19 +35,44 @@ from rootguard._aws import (
     error_code,
     error_message,
     expect,
-    paginate,
     partition_of_arn,
     requested_regions,
     session_credentials,
     unique,
 )
-from rootguard._checks import Policy, evaluate
 from rootguard._collect import collect_account
-from rootguard._errors import ArgumentError, CollectError, name_list
+from rootguard._errors import (
+    ArgumentError,
+    CollectError,
+    count,
+    endpoint,
+    instance_or_none,
+    name_list,
+)
 from rootguard._names import check_name
-from rootguard._org_report import AccountError, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_report import AccountFailure, AccountResult, AccountStatus, OrganizationReport
+from rootguard._org_tasks import (
+    CALL_FAILURES,
+    DEFAULT_MAX_WORKERS,
+    caller_settings,
+    list_accounts,
+    read_organization,
+    run_account_tasks,
+    skip_reason,
+    valid_account_id,
+)
 from rootguard._permissions import ORGANIZATION_CALLER_ACTIONS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._policy import Policy
+from rootguard._sessions import (
+    SessionHook,
+    SessionSettings,
+    cached_client,
+    forget,
+    new_session,
+)
 from rootguard._snapshot import Trail
+from rootguard._time import utc_now
 
 __all__ = ["CALLER_ACTIONS", "DEFAULT_MAX_WORKERS", "DEFAULT_ROLE_NAME", "scan_organization"]
 
@@ -68,58 +80,14 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 """The role AWS Organizations creates in the accounts it creates."""
-DEFAULT_MAX_WORKERS = 16
-"""Accounts checked at once by the default thread pool. Each account's regions are read
-concurrently as well (by :func:`rootguard.collect`), so the work is I/O-bound: threads,
-not processes."""
 
 CALLER_ACTIONS: tuple[str, ...] = ORGANIZATION_CALLER_ACTIONS
 """The IAM actions the caller's credentials need for the scan itself, on top of
 ``required_permissions("check")`` for the caller's own account (each member role needs
 ``required_permissions("check")``)."""
 
-SessionHook = Callable[[boto3.Session], None]
-
-_SHAPE_ERRORS: tuple[type[Exception], ...] = (
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    ValueError,
-)
-"""What reading an answer of the wrong shape raises — botocore's own parsers among the
-readers (a timestamp that is not a time raises ``ValueError``)."""
-_FAILURES: tuple[type[Exception], ...] = (*CALL_ERRORS, *_SHAPE_ERRORS)
-"""Every way one call of the scan itself can fail (credentials aside): each is reported
-with its error code, none escapes raw."""
-
 
 # --------------------------------------------------------------------------- task data
-
-
-@dataclass(frozen=True)
-class _CallerCredentials:
-    """The caller's credentials for a task: frozen keys (picklable) and, while the task
-    stays in this process, the live (self-refreshing) credentials object. The secret key
-    and the token stay out of ``repr``/``str`` (and so out of logs and tracebacks)."""
-
-    access_key: str
-    secret_key: str = field(repr=False)
-    token: str | None = field(default=None, repr=False)
-    live: Any = field(default=None, compare=False, repr=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["live"] = None  # locks do not pickle; another process uses the frozen keys
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def credentials(self) -> Credentials:
-        if self.live is not None:
-            return self.live  # type: ignore[no-any-return]
-        return Credentials(self.access_key, self.secret_key, self.token, method="rootguard")
 
 
 @dataclass(frozen=True)
@@ -127,13 +95,14 @@ class _AccountTask:
     """Everything a task needs to check one account (picklable)."""
 
     account_id: str
-    caller: _CallerCredentials
+    caller: SessionSettings
+    """The caller's credentials, home region, endpoint, retry configuration and session
+    hook; their key is the scan's: its tasks share, in each process, the client that
+    assumes the roles."""
     home_region: str
     role_arn: str | None = None
     """None: the caller's own account, checked with the caller's credentials."""
     partition: str = "aws"
-    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    """The tasks of one scan share, in each process, the client that assumes the roles."""
     name: str | None = None
     email: str | None = None
     state: str | None = None
@@ -143,8 +112,6 @@ class _AccountTask:
     external_id: str | None = None
     session_name: str = "rootguard"
     duration_seconds: int | None = None
-    endpoint_url: str | None = None
-    configure_session: SessionHook | None = None
     collect_workers: int | None = None
 
 
@@ -155,80 +122,6 @@ class _TaskOutcome:
 
 
 # --------------------------------------------------------------------------- sessions
-
-
-class _SearchPaths(list[str]):
-    """A data loader's search paths that ignore a path added again: boto3 adds its own
-    data path for every session built on the loader."""
-
-    def append(self, path: str) -> None:
-        if path not in self:
-            super().append(path)
-
-
-_SHARED_LOCK = threading.Lock()
-_SHARED: list[tuple[botocore.loaders.Loader, HierarchicalEmitter]] = []
-
-
-def _shared_parts() -> tuple[botocore.loaders.Loader, HierarchicalEmitter]:
-    """One botocore data loader and one emitter holding botocore's built-in event handlers,
-    per process: the service models are parsed once, and each new session copies the
-    handlers instead of registering all of them again (~0.3 ms instead of ~4 ms)."""
-    with _SHARED_LOCK:
-        if not _SHARED:
-            handlers = HierarchicalEmitter()
-            botocore.session.Session(event_hooks=handlers)  # registers the built-in handlers
-            loader = botocore.loaders.Loader(extra_search_paths=_SearchPaths())
-            _SHARED.append((loader, handlers))
-        return _SHARED[0]
-
-
-class _Fixed(CredentialProvider):
-    METHOD = "rootguard"
-    CANONICAL_NAME = "rootguard"
-
-    def __init__(self, credentials: Credentials) -> None:
-        super().__init__()
-        self._credentials = credentials
-
-    def load(self) -> Credentials:
-        return self._credentials
-
-
-class _EndpointSession(boto3.Session):
-    """A session whose clients all go to one endpoint (a moto server, a proxy …)."""
-
-    def __init__(self, *, endpoint_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.rootguard_endpoint_url = endpoint_url
-
-    def client(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("endpoint_url") is None:
-            kwargs["endpoint_url"] = self.rootguard_endpoint_url
-        return super().client(*args, **kwargs)
-
-
-def _session(
-    credentials: Credentials,
-    region: str,
-    endpoint_url: str | None,
-    hook: SessionHook | None,
-) -> boto3.Session:
-    """A fresh session (its own events, caches and clients) on these credentials."""
-    loader, handlers = _shared_parts()
-    core = botocore.session.Session(event_hooks=copy.copy(handlers), include_builtin_handlers=False)
-    core.register_component("data_loader", loader)
-    core.register_component("credential_provider", CredentialResolver([_Fixed(credentials)]))
-    session: boto3.Session
-    if endpoint_url:
-        session = _EndpointSession(
-            endpoint_url=endpoint_url, botocore_session=core, region_name=region
-        )
-    else:
-        session = boto3.Session(botocore_session=core, region_name=region)
-    if hook is not None:
-        hook(session)
-    return session
 
 
 def _assume_role_credentials(
@@ -296,49 +189,22 @@ def _assume_role_credentials(
 def _arn_identity(arn: str) -> tuple[str, str] | None:
     """(account id, partition) named by an ARN, or None."""
     parts = arn.split(":")
-    if len(parts) < 6 or not _valid_account_id(parts[4]):
+    if len(parts) < 6 or not valid_account_id(parts[4]):
         return None
     return parts[4], partition_of_arn(arn)
 
 
-_CALLER_STS_LOCK = threading.Lock()
-_CALLER_STS: OrderedDict[str, Any] = OrderedDict()
-_CALLER_STS_KEPT = 8
-
-
 def _caller_sts(task: _AccountTask) -> Any:
     """The STS client, on the caller's credentials, that assumes the member roles: one per
-    scan and process, shared by that scan's tasks (boto3 clients are thread-safe), kept
-    for the last few scans only."""
-    with _CALLER_STS_LOCK:
-        sts = _CALLER_STS.get(task.scan_id)
-        if sts is None:
-            base = _session(
-                task.caller.credentials(),
-                task.home_region,
-                task.endpoint_url,
-                task.configure_session,
-            )
-            sts = base.client("sts", region_name=task.home_region, config=RETRY_CONFIG)
-            sts.meta.events.register("before-parse", check_answer)
-            _CALLER_STS[task.scan_id] = sts
-            while len(_CALLER_STS) > _CALLER_STS_KEPT:
-                _CALLER_STS.popitem(last=False)
-        else:
-            _CALLER_STS.move_to_end(task.scan_id)
-        return sts
-
-
-def _forget_scan(scan_id: str) -> None:
-    with _CALLER_STS_LOCK:
-        _CALLER_STS.pop(scan_id, None)
+    scan and process, shared by that scan's tasks (boto3 clients are thread-safe)."""
+    return cached_client(task.caller, "sts", task.home_region, checked=True)
 
 
 # --------------------------------------------------------------------------- the task
 
 
 def _error(task: _AccountTask, operation: str, code: str, message: str) -> _TaskOutcome:
-    error = AccountError(operation=operation, error_code=code, message=message)
+    error = AccountFailure(operation=operation, error_code=code, message=message)
     logger.warning("account %s could not be checked: %s", task.account_id, error.describe())
     return _TaskOutcome(
         AccountResult(
@@ -383,9 +249,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
     identity: tuple[str, str] | None
     if task.role_arn is None:
         # the caller's own account: scan_organization identified these credentials
-        session = _session(
-            task.caller.credentials(), task.home_region, task.endpoint_url, task.configure_session
-        )
+        session = new_session(task.caller)
         identity = (task.account_id, task.partition)
     else:
         try:
@@ -396,7 +260,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
                 external_id=task.external_id,
                 duration_seconds=task.duration_seconds,
             )
-        except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:
+        except (*CREDENTIAL_ERRORS, *CALL_FAILURES) as exc:
             # any failure of the role assumption, malformed answers included
             return _error(task, "sts:AssumeRole", error_code(exc), error_message(exc))
         if identity is not None and identity[0] != task.account_id:
@@ -406,9 +270,7 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
                 "AccountMismatch",
                 f"the role's credentials belong to account {identity[0]}",
             )
-        session = _session(
-            role_credentials, task.home_region, task.endpoint_url, task.configure_session
-        )
+        session = new_session(task.caller, role_credentials)
     try:
         snapshot = collect_account(
             session,
@@ -454,26 +316,6 @@ def _scan_account_unguarded(task: _AccountTask) -> _TaskOutcome:
 
 
 # --------------------------------------------------------------------------- the scan
-
-
-_SKIP_STATES = {
-    "SUSPENDED": "the account is suspended",
-    "PENDING_CLOSURE": "the account is pending closure",
-    "CLOSED": "the account is closed",
-    "PENDING_ACTIVATION": "the account is not activated yet",
-}
-
-
-def _skip_reason(entry: dict[str, Any]) -> str | None:
-    state = entry.get("State") or entry.get("Status")
-    if state is None or state == "ACTIVE":
-        return None
-    text = _SKIP_STATES.get(str(state), f"the account's state is {state}")
-    return f"{text} ({state} in AWS Organizations)"
-
-
-def _valid_account_id(value: str) -> bool:
-    return len(value) == 12 and value.isdigit()
 
 
 def scan_organization(
@@ -555,7 +397,10 @@ def scan_organization(
             ``role_name``, ``external_id`` or ``session_name`` breaks AWS's rules for it
             (a role name with an optional path, not an ARN: 1-64 of letters, digits and
             ``_+=,.@-``; an external id: 2-1224 of those and ``:/``; a session name:
-            2-64). ``ArgumentError`` is a ``ValueError`` too.
+            2-64), ``max_workers`` or ``role_duration_seconds`` is not a whole number of
+            at least 1, ``endpoint_url`` is not an http(s) URL, or ``policy`` is not a
+            :class:`Policy`. ``ArgumentError`` is a
+            ``ValueError`` too.
 
     Examples:
         >>> import rootguard
@@ -576,7 +421,7 @@ def scan_organization(
     # every argument is checked before any call (credentials included)
     named = name_list(accounts, "accounts", items="account ids")
     wanted = unique(named) if named is not None else None
-    bad = [a for a in wanted or () if not _valid_account_id(a)]
+    bad = [a for a in wanted or () if not valid_account_id(a)]
     if bad:
         raise ArgumentError(
             f"not AWS account ids (12 digits): {', '.join(repr(a[:20]) for a in bad[:5])}",
@@ -584,17 +429,16 @@ def scan_organization(
         )
     regions = name_list(regions, "regions", items="region names")
     _check_names(role_name=role_name, external_id=external_id, session_name=session_name)
+    count(max_workers, "max_workers")
+    count(role_duration_seconds, "role_duration_seconds")
+    instance_or_none(policy, Policy, "policy")
+    endpoint(endpoint_url)
     sess, credentials = session_credentials(session)
-    try:
-        frozen = credentials.get_frozen_credentials()
-    except (*CREDENTIAL_ERRORS, *_FAILURES) as exc:  # a refresh of the caller's credentials
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    if not frozen.access_key or not frozen.secret_key:
-        raise CollectError("the session's credentials are incomplete")
-    caller = _CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, credentials)
-
     region_list, home = requested_regions(sess, regions)
-    generated_at = datetime.now(timezone.utc)
+    caller = caller_settings(
+        credentials, home=home, endpoint_url=endpoint_url, configure_session=configure_session
+    )
+    generated_at = utc_now()
 
     def client(service: str) -> Any:
         extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
@@ -604,17 +448,16 @@ def scan_organization(
 
     caller_account, partition = caller_identity(client("sts"), "caller")
     organizations = client("organizations")
-    organization_id, management_id = _describe_organization(organizations, required=not wanted)
-    listed = _list_accounts(organizations, required=wanted is None)
+    organization_id, management_id = read_organization(organizations, required=not wanted)
+    listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
     skipped: list[AccountResult] = []
     tasks: list[_AccountTask] = []
-    scan_id = uuid.uuid4().hex
     for account_id in ids:
         entry = by_id.get(account_id, {})
-        reason = _skip_reason(entry)
+        reason = skip_reason(entry)
         info: dict[str, Any] = {
             "name": entry.get("Name"),
             "email": entry.get("Email"),
@@ -640,14 +483,11 @@ def scan_organization(
                 home_region=home,
                 role_arn=role_arn,
                 partition=partition,
-                scan_id=scan_id,
                 regions=tuple(region_list) if region_list is not None else None,
                 policy=policy,
                 external_id=external_id,
                 session_name=session_name,
                 duration_seconds=role_duration_seconds,
-                endpoint_url=endpoint_url,
-                configure_session=configure_session,
                 **info,
             )
         )
@@ -660,7 +500,7 @@ def scan_organization(
     try:
         outcomes = _run(tasks, executor=executor, max_workers=max_workers, progress=progress)
     finally:
-        _forget_scan(scan_id)
+        forget(caller)
     trails = [t for o in outcomes for t in o.organization_trails]
     member_roots = None
     if audit_member_roots:
@@ -703,147 +543,6 @@ def _check_names(*, role_name: object, external_id: object, session_name: object
             check_name(kind, value, field=parameter)
         except ValueError as exc:
             raise ArgumentError(str(exc), parameter=parameter) from None
-
-
-def _describe_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:
-    """(organization id, management account id) from ``DescribeOrganization``.
-
-    Raises:
-        CollectError: no usable credentials; or ``required`` and the call failed in any
-            way (an answer without a readable organization included). Not required:
-            (None, None).
-    """
-    try:
-        found = expect(organizations.describe_organization(), "Organization", dict)
-        organization_id = _optional_text(found, "Id")
-        management_id = _optional_text(found, "MasterAccountId")
-        if management_id is not None and not _valid_account_id(management_id):
-            raise MalformedResponse(
-                f"MasterAccountId {management_id[:40]!r} is not a 12-digit account id"
-            )
-    except CREDENTIAL_ERRORS as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except _FAILURES as exc:
-        if required:
-            raise CollectError(
-                "cannot read the organization: organizations:DescribeOrganization failed "
-                f"with {error_code(exc)}: {error_message(exc)}"
-            ) from exc
-        logger.info("organizations:DescribeOrganization failed: %s", error_code(exc))
-        return None, None
-    return organization_id, management_id
-
-
-def _list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]]:
-    """Every account ``ListAccounts`` gives, each entry validated (:func:`_account_entry`).
-
-    Raises:
-        CollectError: no usable credentials; or ``required`` and the call failed in any
-            way, or answered an entry that is not an account (an account could otherwise
-            go unchecked unnoticed). Not required: [] (names and states unknown).
-    """
-    try:
-        return [_account_entry(e) for e in paginate(organizations, "ListAccounts", "Accounts")]
-    except CREDENTIAL_ERRORS as exc:
-        raise CollectError(f"no usable AWS credentials: {exc}") from exc
-    except _FAILURES as exc:
-        if required:
-            raise CollectError(
-                "cannot list the organization's accounts: organizations:ListAccounts failed "
-                f"with {error_code(exc)}: {error_message(exc)} (pass accounts= to name them)"
-            ) from exc
-        logger.info(
-            "organizations:ListAccounts failed (%s): account names and states unknown",
-            error_code(exc),
-        )
-        return []
-
-
-def _account_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """A ``ListAccounts`` entry whose ``Id`` is an account id and whose ``Name``,
-    ``Email``, ``State`` and ``Status`` are text or absent.
-
-    Raises:
-        MalformedResponse: it is not.
-    """
-    account_id = expect(entry, "Id", str)
-    if not _valid_account_id(account_id):
-        raise MalformedResponse(f"Accounts has an Id {account_id[:40]!r} that is not 12 digits")
-    for key in ("Name", "Email", "State", "Status"):
-        _optional_text(entry, key)
-    return entry
-
-
-def _optional_text(answer: dict[str, Any], key: str) -> str | None:
-    """``answer[key]`` when it is text, None when absent or null.
-
-    Raises:
-        MalformedResponse: it is something else.
-    """
-    value = answer.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise MalformedResponse(f"{key} is a {type(value).__name__}, not a str")
-
-
-T_Task = TypeVar("T_Task")
-T_Result = TypeVar("T_Result")
-
-
-def run_account_tasks(
-    tasks: list[T_Task],
-    work: Callable[[T_Task], T_Result],
-    failed: Callable[[T_Task, BaseException], T_Result],
-    *,
-    executor: Executor | None,
-    max_workers: int | None,
-    progress: Callable[[int, int], None] | None,
-    thread_name: str,
-) -> list[T_Result]:
-    """Run ``work`` on every per-account task, on ``executor`` or a thread pool of our
-    own; a task the executor could not run gives ``failed(task, exc)`` (that account's
-    error), never an exception. Results come in completion order; ``progress`` is called
-    with (done, total). Used by the organization scan and the member-root audit."""
-    total = len(tasks)
-    if progress is not None:
-        progress(0, total)
-    if not tasks:
-        return []
-    own = executor is None
-    pool: Executor = (
-        ThreadPoolExecutor(
-            max_workers=max(1, min(max_workers or DEFAULT_MAX_WORKERS, total)),
-            thread_name_prefix=thread_name,
-        )
-        if executor is None
-        else executor
-    )
-    results: list[T_Result] = []
-    futures: dict[Future[T_Result], T_Task] = {}
-    try:
-        for task in tasks:
-            futures[pool.submit(work, task)] = task
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # the executor could not run the task
-                    result = failed(task, exc)
-                results.append(result)
-                if progress is not None:
-                    progress(len(results), total)
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        if own:
-            pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    if own:
-        pool.shutdown(wait=True)
-    return results
 
 
 def _run(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import (
@@ -34,27 +34,23 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._account_error import AccountError
-from rootguard._checks import (
-    CHECK_IDS,
-    CHECKS,
-    DerivedFieldsModel,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    evaluate,
-)
-from rootguard._errors import ParseError
+from rootguard._account_failure import AccountFailure
+from rootguard._errors import ParseError, PolicyError, choice, json_indent, time_or_none
+from rootguard._fail_on import ORG_FAIL_ON, exit_code
 from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
-from rootguard._rollup import fail_on_exit_code
+from rootguard._posture._catalogue import CHECK_IDS, CHECKS, CheckId
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import DerivedFieldsModel, Finding, Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot, Trail
+from rootguard._time import minute_text
 
 __all__ = [
-    "AccountError",
+    "AccountFailure",
     "AccountResult",
     "AccountStatus",
     "NotCheckedAccount",
@@ -63,15 +59,15 @@ __all__ = [
     "RootActivityAccount",
 ]
 
-CENTRALIZED_CHECK = "root.centralized_access"
+CENTRALIZED_CHECK = CheckId.ROOT_CENTRALIZED_ACCESS
 TRAIL_CHECKS = (
-    "cloudtrail.multi_region",
-    "cloudtrail.log_validation",
-    "cloudtrail.cloudwatch_logs",
+    CheckId.CLOUDTRAIL_MULTI_REGION,
+    CheckId.CLOUDTRAIL_LOG_VALIDATION,
+    CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
 )
-ALARM_CHECK = "monitoring.root_metric_alarm"
-ORG_FAIL_ON = ("fail", "unknown", "error", "never")
-"""The ``fail_on`` values of :meth:`OrganizationReport.exit_code`."""
+ALARM_CHECK = CheckId.MONITORING_ROOT_METRIC_ALARM
+ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
+"""The ``output`` values of :meth:`OrganizationReport.render`."""
 
 # How good a verdict is, when the organization trail offers a second opinion.
 # A SUPPRESSED finding ranks as the status it stands for.
@@ -85,27 +81,6 @@ _SEVERITY_ORDER = (
     Status.NOT_APPLICABLE,
 )
 
-_ABBREVIATIONS = {
-    "root.mfa_enabled": "MFA",
-    "root.hardware_mfa": "HWM",
-    "root.no_access_keys": "KEY",
-    "root.no_signing_certificates": "CRT",
-    "root.recent_usage": "USE",
-    "root.centralized_access": "CRA",
-    "cloudtrail.multi_region": "TRL",
-    "cloudtrail.log_validation": "VAL",
-    "cloudtrail.cloudwatch_logs": "CWL",
-    "monitoring.root_metric_alarm": "ALM",
-    "monitoring.root_eventbridge": "EVB",
-    "config.root_rules": "CFG",
-    "monitoring.alert_topic_secure": "TOP",
-    "organization.member_root_no_password": "MPW",
-    "organization.member_root_no_access_keys": "MKY",
-    "organization.member_root_no_signing_certificates": "MCR",
-    "organization.root_sessions": "RSS",
-    "organization.deny_root_scp": "SCP",
-    "organization.security_contact": "SEC",
-}
 _CELL = {
     Status.PASS: "ok",
     Status.FAIL: "FAIL",
@@ -164,7 +139,7 @@ class AccountResult(BaseModel):
     were used (the caller's own account)."""
     status: AccountStatus
     report: Report | None = None
-    error: AccountError | None = None
+    error: AccountFailure | None = None
     reason: str | None = None
     """Why the account was skipped (``skipped``), or the error described (``error``)."""
 
@@ -251,12 +226,6 @@ def _worst(statuses: Iterable[Status]) -> Status:
     return Status.NOT_APPLICABLE
 
 
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
 def _md(text: str) -> str:
     from rootguard._render import md_cell
 
@@ -276,9 +245,9 @@ class OrganizationReport(DerivedFieldsModel):
     Examples:
         >>> import rootguard
         >>> org = rootguard.scan_organization(regions=["us-east-1"])
-        >>> org.summary.by_check["cloudtrail.multi_region"]  # the organization trail
+        >>> org.summary.by_check[CheckId.CLOUDTRAIL_MULTI_REGION]  # the organization trail
         {'PASS': 4, 'FAIL': 0, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0, 'SUPPRESSED': 0}
-        >>> org.summary.by_check["root.no_access_keys"]["FAIL"]  # one exposed member
+        >>> org.summary.by_check[CheckId.ROOT_NO_ACCESS_KEYS]["FAIL"]  # one exposed member
         1
         >>> [a.account_id for a in org.errors]  # accounts that could not be checked
         []
@@ -482,7 +451,7 @@ class OrganizationReport(DerivedFieldsModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON, summary included (:meth:`from_json` reads it back equal)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> OrganizationReport:
@@ -497,6 +466,8 @@ class OrganizationReport(DerivedFieldsModel):
             raise ParseError(
                 f"not a rootguard organization report: {exc.errors()[0]['msg']}"
             ) from None
+        except PolicyError as exc:  # the policy of the report or of an account's report
+            raise ParseError(f"not a rootguard organization report: {exc}") from None
 
     def to_asff(
         self,
@@ -509,6 +480,7 @@ class OrganizationReport(DerivedFieldsModel):
         with its own ``AwsAccountId``), the organization's findings attributed to the
         management account. Arguments as for :meth:`rootguard.Report.to_asff`
         (``now`` defaults to each report's own ``generated_at``)."""
+        time_or_none(now, "now")
         out: list[dict[str, Any]] = []
         owner = self.management_account_id or self.caller_account_id
         if self.organization_findings and owner:
@@ -590,7 +562,7 @@ class OrganizationReport(DerivedFieldsModel):
         lines = [
             f"# rootguard organization report — {title}",
             "",
-            f"Scanned at {_iso(self.generated_at)} UTC; management account "
+            f"Scanned at {minute_text(self.generated_at)} UTC; management account "
             f"{self.management_account_id or 'unknown'}; regions: "
             f"{', '.join(self.regions) if self.regions else 'every enabled region'}.",
             "",
@@ -622,7 +594,7 @@ class OrganizationReport(DerivedFieldsModel):
             for r in s.root_activity:
                 lines.append(
                     f"| {r.account_id} | {_md(r.name or '')} | {', '.join(r.credentials)} | "
-                    f"{_iso(r.last_used)} |"
+                    f"{minute_text(r.last_used)} |"
                 )
         if s.not_checked:
             lines += ["", "## Accounts not checked", "", "| Account | Name | Status | Reason |"]
@@ -722,8 +694,9 @@ class OrganizationReport(DerivedFieldsModel):
         ``csv`` or ``html`` text (what ``rootguard org check --output`` prints).
 
         Raises:
-            ValueError: an unknown output name.
+            ArgumentError: an unknown output name (also a ``ValueError``).
         """
+        choice(output, "output", ORG_OUTPUTS)
         if output == "table":
             return self.to_table()
         if output == "json":
@@ -736,9 +709,7 @@ class OrganizationReport(DerivedFieldsModel):
             from rootguard._outputs import records_to_csv
 
             return records_to_csv(self.to_records())
-        if output == "html":
-            return self.to_html()
-        raise ValueError(f"unknown output {output!r} (table, json, asff, markdown, csv, html)")
+        return self.to_html()
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """The ``--fail-on`` exit status of ``rootguard org check``, also handy as a CI
@@ -757,16 +728,16 @@ class OrganizationReport(DerivedFieldsModel):
         account was skipped gives 0.
 
         Raises:
-            ValueError: an unknown ``fail_on``.
+            ArgumentError: an unknown ``fail_on`` (also a ``ValueError``).
         """
-        if fail_on not in ORG_FAIL_ON:
-            raise ValueError(f"unknown fail_on {fail_on!r} ({', '.join(ORG_FAIL_ON)})")
+        choice(fail_on, "fail_on", ORG_FAIL_ON)
         errors = bool(self.errors)
-        return fail_on_exit_code(
+        return exit_code(
             (f.status for _, f in self.findings()),
+            fail_on,
             errors=errors,
-            nothing_done=errors and not self.checked,
-            fail_on=fail_on,
+            nothing_checked=errors and not self.checked,
+            choices=ORG_FAIL_ON,
         )
 
 
@@ -797,7 +768,8 @@ def abbreviation(check_id: str) -> str:
 
 
 def _abbrev(check_id: str) -> str:
-    return _ABBREVIATIONS.get(check_id) or check_id.rsplit(".", 1)[-1][:3].upper()
+    info = CHECKS.get(check_id)
+    return info.short if info is not None else check_id.rsplit(".", 1)[-1][:3].upper()
 
 
 def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, Status]]:
@@ -811,7 +783,7 @@ def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, S
     return {a: {c: _worst(s) for c, s in checks.items()} for a, checks in found.items()}
 
 
-MFA_CHECKS = ("root.mfa_enabled", "root.hardware_mfa")
+MFA_CHECKS = (CheckId.ROOT_MFA_ENABLED, CheckId.ROOT_HARDWARE_MFA)
 
 
 def _apply_member_root_opinion(result: AccountResult, audit: MemberRootAudit) -> AccountResult:
@@ -921,7 +893,7 @@ def _apply_trail_opinion(
     )
     opinion = evaluate(snapshot, policy=report.policy, now=report.generated_at)
     theirs = {f.check_id: f for f in opinion.findings if f.check_id in TRAIL_CHECKS}
-    multi = theirs.get("cloudtrail.multi_region")
+    multi = theirs.get(CheckId.CLOUDTRAIL_MULTI_REGION)
     if multi is None or multi.status is not Status.PASS:
         return findings  # no organization trail qualifies: nothing to add
     org_trail = multi.resource

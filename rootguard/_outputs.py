@@ -1,6 +1,6 @@
-"""Report outputs: JSON, AWS Security Finding Format, OCSF, markdown, flat records (pure).
+"""Report outputs: AWS Security Finding Format, OCSF, markdown, flat records (pure).
 
-These are the implementations behind :meth:`Report.to_json`, :meth:`Report.to_asff`,
+These are the implementations behind :meth:`Report.to_asff`,
 :meth:`Report.to_ocsf`, :meth:`Report.to_markdown` and :meth:`Report.to_records`. They
 build plain Python data: no AWS SDK is imported (send ASFF findings with your own
 ``securityhub.batch_import_findings`` call, 100 per call).
@@ -15,23 +15,23 @@ import importlib.metadata
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from rootguard._errors import RootGuardError
-from rootguard._models import Severity
-
-if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
+from rootguard._errors import RootGuardError, time_or_none
+from rootguard._models import RootActivity, Severity
+from rootguard._posture._models import Finding
+from rootguard._render import Record
+from rootguard._time import iso_z_millis
 
 __all__ = [
     "ASFF_SCHEMA_VERSION",
     "OCSF_VERSION",
     "Record",
+    "ReportData",
     "finding_uid",
     "records_to_csv",
     "to_asff",
-    "to_json",
     "to_markdown",
     "to_ocsf",
     "to_records",
@@ -42,8 +42,26 @@ ASFF_SCHEMA_VERSION = "2018-10-08"
 OCSF_VERSION = "1.1.0"
 """The OCSF schema version of :func:`to_ocsf` events."""
 
-Record = dict[str, str | int | float | bool | None]
-"""A flat record: column name → scalar."""
+
+class ReportData(Protocol):
+    """What the outputs read of a report: :class:`~rootguard.Report` is one. The outputs
+    depend on this, not on ``Report``, whose methods call them (no import circle)."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def partition(self) -> str: ...
+    @property
+    def generated_at(self) -> datetime | None: ...
+    @property
+    def regions(self) -> tuple[str, ...]: ...
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+    @property
+    def counts(self) -> dict[str, int]: ...
+    @property
+    def root_activity(self) -> tuple[RootActivity, ...]: ...
+
 
 _ASFF_LABEL = {
     Severity.CRITICAL: "CRITICAL",
@@ -82,13 +100,8 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _iso(value: datetime) -> str:
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _reference_time(report: Report, now: datetime | None) -> datetime:
-    when = now or report.generated_at
+def _reference_time(report: ReportData, now: datetime | None) -> datetime:
+    when = time_or_none(now, "now") or report.generated_at
     if when is None:
         raise RootGuardError(
             "the report has no generated_at (the snapshot had no collected_at): pass now="
@@ -116,7 +129,7 @@ def _resource_type(resource: str) -> str:
     return "Other"
 
 
-def finding_uid(report: Report, finding: Finding) -> str:
+def finding_uid(report: ReportData, finding: Finding) -> str:
     """A stable id for a finding: the same check on the same resource gets the same id
     in every run (so Security Hub updates instead of duplicating)."""
     where = finding.region or "global"
@@ -127,13 +140,8 @@ def finding_uid(report: Report, finding: Finding) -> str:
     return f"rootguard/{report.account_id}/{finding.check_id}/{digest}"
 
 
-def to_json(report: Report, *, indent: int | None = 2) -> str:
-    """The report as JSON; ``Report.from_json`` reads it back equal."""
-    return report.model_dump_json(indent=indent)
-
-
 def to_asff(
-    report: Report,
+    report: ReportData,
     *,
     region: str | None = None,
     product_arn: str | None = None,
@@ -158,7 +166,7 @@ def to_asff(
     product = product_arn or (
         f"arn:{partition}:securityhub:{home}:{account}:product/{account}/default"
     )
-    stamp = _iso(_reference_time(report, now))
+    stamp = iso_z_millis(_reference_time(report, now))
     out: list[dict[str, Any]] = []
     for finding in report.findings:
         status = finding.status.value
@@ -242,7 +250,7 @@ def _ocsf_product() -> dict[str, str]:
     return product
 
 
-def to_ocsf(report: Report, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def to_ocsf(report: ReportData, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """OCSF Compliance Finding events (``class_uid`` 2003, schema :data:`OCSF_VERSION`).
 
     Raises:
@@ -333,10 +341,10 @@ def _suppression_prefix(f: Finding) -> str:
     return f"(suppressed until {rule.expires}: {rule.reason}; {rule.status.value}) "
 
 
-def to_markdown(report: Report) -> str:
+def to_markdown(report: ReportData) -> str:
     """A markdown heading, a status summary and a table with one row per finding."""
     counts = report.counts
-    when = _iso(report.generated_at) if report.generated_at else "unknown time"
+    when = iso_z_millis(report.generated_at) if report.generated_at else "unknown time"
     regions = ", ".join(report.regions) if report.regions else "none"
     shown = ("FAIL", "UNKNOWN", "SUPPRESSED", "PASS", "NOT_APPLICABLE")
     summary = " · ".join(f"{counts[s]} {s}" for s in shown if counts[s] or s != "SUPPRESSED")
@@ -378,7 +386,7 @@ def to_markdown(report: Report) -> str:
                     _md(c)
                     for c in (
                         a.credential or str(a.channel),
-                        _iso(a.event_time) if a.event_time else "-",
+                        iso_z_millis(a.event_time) if a.event_time else "-",
                         a.region or "-",
                         a.event_source or "-",
                     )
@@ -388,7 +396,7 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_records(report: Report) -> list[Record]:
+def to_records(report: ReportData) -> list[Record]:
     """One flat record per finding, scalars only (``pandas.DataFrame(records)`` as is).
 
     Columns: ``account_id``, ``generated_at`` (ISO text), ``check_id``, ``status``,
@@ -397,7 +405,7 @@ def to_records(report: Report) -> list[Record]:
     ``evidence`` (JSON text), and for a rule of the policy ``suppressed_status``,
     ``suppression_reason``, ``suppression_expires``, ``suppression_expired``.
     """
-    when = _iso(report.generated_at) if report.generated_at else None
+    when = iso_z_millis(report.generated_at) if report.generated_at else None
     return [
         {
             "account_id": report.account_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from rootguard._errors import RootGuardError
+from rootguard._errors import ArgumentError
 from rootguard._remediation._actions import API_ACTION_CLASSES
 from rootguard._remediation._org_actions import (
     ORGANIZATION_API_ACTION_CLASSES,
@@ -261,6 +261,9 @@ def required_permissions(
     service-linked role. Scanning CloudTrail archives in S3 also needs ``s3:ListBucket``
     and ``s3:GetObject`` on the archive bucket (not included: the bucket is yours).
 
+    Raises:
+        ArgumentError: an unknown ``mode``.
+
     Examples:
         >>> import rootguard
         >>> doc = rootguard.required_permissions("check")
@@ -268,9 +271,10 @@ def required_permissions(
         True
     """
     if mode not in _MODES:
-        raise RootGuardError(
+        raise ArgumentError(
             "mode must be 'check', 'remediate', 'organization', 'organization-audit', "
-            f"'organization-remediate' or 'athena', not {mode!r}"
+            f"'organization-remediate' or 'athena', not {mode!r:.60}",
+            parameter="mode",
         )
     if mode == "athena":
         return copy.deepcopy(

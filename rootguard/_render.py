@@ -6,14 +6,17 @@ import json
 from collections.abc import Sequence
 
 from rootguard._models import RootActivity
-from rootguard._outputs import Record
 
 __all__ = [
+    "Record",
     "activities_to_json",
     "activities_to_markdown",
     "activity_records",
     "md_cell",
 ]
+
+Record = dict[str, str | int | float | bool | None]
+"""A flat record: column name → scalar."""
 
 # Characters that mean something in (GitHub-flavoured) markdown: escaped with a backslash.
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#!~"})

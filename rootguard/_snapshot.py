@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel, to_pascal
 
+from rootguard._errors import json_indent
 from rootguard._kinds import check_kind
 from rootguard._models import UtcDatetime
 
@@ -361,7 +362,7 @@ class AccountSnapshot(_Data):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The snapshot as JSON, to evaluate offline later (:meth:`from_json`)."""
-        return self.model_dump_json(indent=indent)
+        return self.model_dump_json(indent=json_indent(indent))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> AccountSnapshot:

@@ -18,6 +18,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rootguard._models import Expectation, RootActivity
+from rootguard._posture._catalogue import CHECK_IDS
+from rootguard._time import as_utc
 
 __all__ = ["ExpectedActivity", "Suppression", "expired", "mark_expected"]
 
@@ -59,8 +61,6 @@ class Suppression(BaseModel):
     @field_validator("check_id")
     @classmethod
     def _known_check(cls, value: str) -> str:
-        from rootguard._checks import CHECK_IDS
-
         if not any(fnmatch.fnmatchcase(c, value) for c in CHECK_IDS):
             raise ValueError(f"no check id is or matches {value!r} (see rootguard.CHECK_IDS)")
         return value
@@ -121,9 +121,7 @@ class ExpectedActivity(BaseModel):
     @field_validator("start", "end")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value
+        return as_utc(value)
 
     @model_validator(mode="after")
     def _window(self) -> ExpectedActivity:

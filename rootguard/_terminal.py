@@ -22,10 +22,12 @@ from rich.table import Table
 from rich.text import Text
 
 from rootguard._models import Outcome, RootActivity, Severity
+from rootguard._view import clean, severity_rank, status_label
 
 if TYPE_CHECKING:
-    from rootguard._checks import Finding, Report
     from rootguard._org_report import OrganizationReport
+    from rootguard._posture._models import Finding
+    from rootguard._posture._report import Report
 
 __all__ = [
     "SEVERITY_STYLE",
@@ -37,6 +39,7 @@ __all__ = [
     "clean",
     "make_console",
     "render_text",
+    "report_table",
     "severity_rank",
     "status_label",
     "suppression_note",
@@ -51,27 +54,11 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFORMATIONAL: "dim",
 }
-_SEVERITY_ORDER = tuple(Severity)
-
-# C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides that can make
-# a terminal line read differently from what it holds.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(value: object) -> str:
-    """``value`` as text safe for a terminal: control characters become ``\\xNN``."""
-    text = "" if value is None else str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def cell(value: object, style: str = "") -> Text:
     """A table cell: plain text (no rich markup), cleaned, optionally styled."""
     return Text(clean(value), style=style)
-
-
-def severity_rank(severity: Severity | str) -> int:
-    """0 for critical … 4 for informational."""
-    return _SEVERITY_ORDER.index(Severity(severity))
 
 
 def make_console(
@@ -174,7 +161,7 @@ def _note(a: RootActivity) -> str:
 def worst_severity(activities: Iterable[RootActivity]) -> Severity | None:
     """The most severe severity among ``activities`` (None when there is none)."""
     ranks = [severity_rank(a.severity) for a in activities]
-    return _SEVERITY_ORDER[min(ranks)] if ranks else None
+    return list(Severity)[min(ranks)] if ranks else None
 
 
 # --------------------------------------------------------------------------- findings
@@ -188,13 +175,7 @@ STATUS_STYLE = {
 }
 STATUS_ORDER = ("FAIL", "UNKNOWN", "SUPPRESSED", "NOT_APPLICABLE", "PASS")
 """Statuses from the one that needs action most."""
-_STATUS_LABEL = {"NOT_APPLICABLE": "N/A"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-
-
-def status_label(status: object) -> str:
-    """``FAIL``, ``UNKNOWN``, ``N/A`` …"""
-    return _STATUS_LABEL.get(str(status), str(status))
 
 
 def why(finding: Finding) -> str:
@@ -369,3 +350,8 @@ class OrganizationTable:
                     cell(n.reason),
                 )
             yield missing
+
+
+def report_table(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """The report as the terminal table, at ``width`` columns (cells wrap, never cut)."""
+    return render_text(ReportTable(report), width=width, color=color).rstrip("\n")

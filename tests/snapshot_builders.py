@@ -1,4 +1,4 @@
-"""Builders of AccountSnapshots for the pure posture tests (rootguard._checks / _outputs).
+"""Builders of AccountSnapshots for the pure posture tests (rootguard._posture / _outputs).
 
 ``good_snapshot()`` is an account where every check passes: root with hardware MFA and no
 keys, centralized root access, a multi-region trail delivering to CloudWatch Logs, the CIS

@@ -68,6 +68,10 @@ class ChangeType(StrEnum):
 
 
 class BaseAction(BaseModel):
+    """What every plan action has: its id, region, resource, description, the checks it
+    fixes and the actions it depends on. A plan's actions are :class:`ApiAction`
+    subclasses (one per API call) and :class:`ManualStep`."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
@@ -91,6 +95,11 @@ class BaseAction(BaseModel):
 
 
 class ApiAction(BaseAction):
+    """An API call :func:`rootguard.apply` makes: the base of every action class but
+    :class:`ManualStep` (``isinstance(action, rootguard.ApiAction)``). Each subclass is
+    one operation (``CreateTrail``, ``PutMetricAlarm`` …), told apart in JSON by ``kind``;
+    ``service``, ``operation`` and ``params`` are the exact boto3 call."""
+
     change: ChangeType = ChangeType.CREATE
     service: str
     """The boto3 client name (``s3``, ``cloudtrail``, ``logs`` …)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN
 from rootguard._judge import (
     alarm_fires,
@@ -16,6 +15,8 @@ from rootguard._judge import (
     rule_enabled,
     rule_matches_root_activity,
 )
+from rootguard._posture._catalogue import CheckId
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import (
     BlockedKind,
     PutMetricAlarm,
@@ -24,8 +25,6 @@ from rootguard._remediation._actions import (
     PutTargets,
 )
 from rootguard._remediation._constants import (
-    _EVENTBRIDGE,
-    _METRIC_ALARM,
     CIS_ALARM,
     FORWARD_TARGET_ID,
     FORWARDER_ROLE,
@@ -80,7 +79,7 @@ def chain_unread(ctx: PlanContext) -> list[Read]:
 
 
 def decide_chain(ctx: PlanContext, decision: TrailDecision) -> tuple[str, Why | None]:
-    status = ctx.status(_METRIC_ALARM)
+    status = ctx.status(CheckId.MONITORING_ROOT_METRIC_ALARM)
     if status in (Status.PASS, Status.NOT_APPLICABLE):
         return PASS, None
     if decision.state == BLOCKED:
@@ -107,7 +106,7 @@ def block_chain(ctx: PlanContext, why: Why) -> str:
         ctx.opts.metric_filter_name,
         description="the root metric filter and its alarm",
         why=why,
-        fixes=(_METRIC_ALARM,),
+        fixes=(CheckId.MONITORING_ROOT_METRIC_ALARM,),
         actions=("PutMetricFilter", "PutMetricAlarm"),
     )
 
@@ -144,7 +143,7 @@ def plan_metric_chain(
             (t.metric_name, t.metric_namespace) == ours for t in usable
         ):
             ours_ok = True
-    fixes = (_METRIC_ALARM,)
+    fixes = (CheckId.MONITORING_ROOT_METRIC_ALARM,)
     filter_id: str | None = None
     if not metrics:
         filter_id = ctx.add(
@@ -322,7 +321,9 @@ def rule_states(ctx: PlanContext) -> dict[str, str]:
         if region not in ctx.snap.region_data:
             states[region] = BLOCKED
         else:
-            states[region] = ctx.state(_EVENTBRIDGE, rules_unread(ctx, region), region)
+            states[region] = ctx.state(
+                CheckId.MONITORING_ROOT_EVENTBRIDGE, rules_unread(ctx, region), region
+            )
     return states
 
 
@@ -334,7 +335,7 @@ def block_rule(ctx: PlanContext, region: str, why: Why) -> None:
         resource=ctx.arn("events", region, f"rule/{ctx.opts.rule_name}"),
         description=f"the root-activity EventBridge rule in {region}",
         why=why,
-        fixes=(_EVENTBRIDGE,),
+        fixes=(CheckId.MONITORING_ROOT_EVENTBRIDGE,),
         actions=("PutRule", "PutTargets"),
     )
 
@@ -404,7 +405,7 @@ def plan_eventbridge(
                             f"EventBridge rule {ctx.opts.rule_name} in {region}: root API "
                             "calls and root console sign-ins"
                         ),
-                        fixes=(_EVENTBRIDGE,),
+                        fixes=(CheckId.MONITORING_ROOT_EVENTBRIDGE,),
                         params={
                             "Name": ctx.opts.rule_name,
                             "EventPattern": dumps(ROOT_EVENT_PATTERN),
@@ -431,7 +432,7 @@ def plan_eventbridge(
                     "its targets could not be read",
                     (("events", "ListTargetsByRule", region, mine.arn),),
                 ),
-                fixes=(_EVENTBRIDGE,),
+                fixes=(CheckId.MONITORING_ROOT_EVENTBRIDGE,),
                 actions=("PutTargets",),
             )
             continue
@@ -456,7 +457,7 @@ def plan_eventbridge(
                         }
                     ],
                     f"EventBridge forwards root activity to the {home} default bus",
-                    (_EVENTBRIDGE,),
+                    (CheckId.MONITORING_ROOT_EVENTBRIDGE,),
                 )
             deps.append(role_deps[1])
             what = f"the default event bus of {home}"
@@ -466,7 +467,7 @@ def plan_eventbridge(
                 region=region,
                 resource=rule_arn,
                 description=f"rule {ctx.opts.rule_name} in {region} → {what}",
-                fixes=(_EVENTBRIDGE,),
+                fixes=(CheckId.MONITORING_ROOT_EVENTBRIDGE,),
                 depends_on=tuple(deps),
                 params={"Rule": ctx.opts.rule_name, "Targets": [wanted_target]},
                 permissions=(

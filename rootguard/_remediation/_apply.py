@@ -28,6 +28,7 @@ from typing import Any
 
 import boto3
 from botocore import xform_name
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from rootguard._aws import (
@@ -45,11 +46,11 @@ from rootguard._remediation import (  # noqa: F401 - importing them registers th
 )
 from rootguard._remediation._actions import ApiAction, ManualStep
 from rootguard._remediation._handling import (
-    _GLOBAL_REGION,
-    _Call,
-    _code,
-    _Conflict,
-    _Context,
+    GLOBAL_REGION,
+    Call,
+    Conflict,
+    Context,
+    client_error_code,
     handler_for,
 )
 from rootguard._remediation._outcomes import (
@@ -86,23 +87,26 @@ _PROPAGATION_DELAYS = (2.0, 4.0, 8.0, 8.0, 8.0)
 _sleep: Callable[[float], None] = time.sleep
 
 
-def _send(client: Any, call: _Call) -> dict[str, Any]:
+def _send(client: BaseClient, call: Call) -> dict[str, Any]:
     """One mutating call, retried while a just-created role propagates."""
     method = getattr(client, xform_name(call.operation))
     for delay in (*_PROPAGATION_DELAYS, None):
         try:
             return dict(method(**call.params))
         except ClientError as exc:
-            if delay is None or _code(exc) not in _PROPAGATION_CODES:
+            if delay is None or client_error_code(exc) not in _PROPAGATION_CODES:
                 raise
             logger.info(
-                "%s: %s (waiting %.0f s for IAM to propagate)", call.operation, _code(exc), delay
+                "%s: %s (waiting %.0f s for IAM to propagate)",
+                call.operation,
+                client_error_code(exc),
+                delay,
             )
             _sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcome:
+def _run_one(ctx: Context, action: ApiAction, *, dry_run: bool) -> ActionOutcome:
     handler = handler_for(action)
     if handler is None:
         return ActionOutcome(
@@ -114,7 +118,7 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
     sent: list[str] = []
     try:
         client = ctx.client(action)
-        decision = handler(ctx, client, action)
+        decision = handler(ctx, action)
         if not decision.calls:
             return ActionOutcome(
                 action=action,
@@ -135,13 +139,13 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
             try:
                 responses.append(_send(client, call))
             except ClientError as exc:
-                if _code(exc) in call.exists_codes or (
+                if client_error_code(exc) in call.exists_codes or (
                     call.exists_if is not None and call.exists_if(exc)
                 ):
                     return ActionOutcome(
                         action=action,
                         status=ActionStatus.UNCHANGED,
-                        detail=f"already exists ({_code(exc)})",
+                        detail=f"already exists ({client_error_code(exc)})",
                         calls=tuple(sent),
                     )
                 raise
@@ -153,7 +157,7 @@ def _run_one(ctx: _Context, action: ApiAction, *, dry_run: bool) -> ActionOutcom
             detail=detail,
             calls=tuple(sent),
         )
-    except _Conflict as exc:
+    except Conflict as exc:
         code, message = exc.code, str(exc)
     except CALL_ERRORS as exc:
         code, message = error_code(exc), error_message(exc)
@@ -207,15 +211,17 @@ def _caller_of(identity: Any) -> CallerAccount | str:
     return CallerAccount(account_id=account, partition=parts[1], arn=str(arn))
 
 
-def _verify(
+def verify_caller(
     plan: Plan, factory: Callable[[], ClientFactory]
 ) -> tuple[ClientFactory, CallerAccount]:
+    """Prove that the credentials of ``factory()`` reach the plan's account and partition
+    (``sts:GetCallerIdentity``): the factory and whom it is, or :class:`ApplyError`."""
     wanted = _plan_account(plan)
     try:
         clients = factory()
         # The partition's global region: its STS endpoint only accepts that partition's
         # credentials (other regions of the plan may not be enabled for the caller).
-        sts = clients.client("sts", _GLOBAL_REGION.get(plan.partition, plan.home_region))
+        sts = clients.client("sts", GLOBAL_REGION.get(plan.partition, plan.home_region))
         identity = sts.get_caller_identity()
     except CREDENTIAL_ERRORS as exc:
         raise ApplyError(
@@ -252,7 +258,7 @@ def verify_account(plan: Plan, *, session: boto3.Session | None = None) -> Calle
             credentials, the call failed, or its answer is malformed. The message names
             the plan's account and, when known, the one the credentials reach.
     """
-    return _verify(plan, lambda: ClientFactory(resolve_session(session)))[1]
+    return verify_caller(plan, lambda: ClientFactory(resolve_session(session)))[1]
 
 
 def apply(
@@ -305,14 +311,14 @@ def apply(
             f"this is a {type(plan).__name__}: apply it with its own function "
             "(rootguard.apply_organization for an organization plan)"
         )
-    ctx: _Context | None = None
+    ctx: Context | None = None
     if plan.api_actions:
-        factory, _ = _verify(plan, lambda: ClientFactory(resolve_session(session)))
-        ctx = _Context(factory, plan)
+        factory, _ = verify_caller(plan, lambda: ClientFactory(resolve_session(session)))
+        ctx = Context(factory, plan)
     return execute(plan, ctx, dry_run=dry_run)
 
 
-def execute(plan: Plan, ctx: _Context | None, *, dry_run: bool) -> ApplyResult:
+def execute(plan: Plan, ctx: Context | None, *, dry_run: bool) -> ApplyResult:
     """The apply loop over a verified plan (``ctx`` None: the plan has no API action)."""
     outcomes: list[ActionOutcome] = []
     status: dict[str, ActionStatus] = {}

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rootguard._judge import active_managed_rules, records_iam
+from rootguard._posture._catalogue import CheckId
 from rootguard._remediation._actions import (
     BlockedKind,
     ChangeType,
@@ -16,7 +17,6 @@ from rootguard._remediation._actions import (
     StartConfigurationRecorder,
 )
 from rootguard._remediation._constants import (
-    _CONFIG_RULES,
     CHANNEL_NAME,
     CONFIG_COST,
     CONFIG_RULES_WANTED,
@@ -80,7 +80,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                 f"the AWS Config recorders of {ctx.home} could not be read",
                 (("config", "DescribeConfigurationRecorders", ctx.home, None),),
             ),
-            fixes=(_CONFIG_RULES,),
+            fixes=(CheckId.CONFIG_ROOT_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
         return None
@@ -109,7 +109,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                     "(recorder status)",
                     tuple(status_unread),
                 ),
-                fixes=(_CONFIG_RULES,),
+                fixes=(CheckId.CONFIG_ROOT_RULES,),
                 actions=("PutConfigurationRecorder",),
             )
     recording = any(r.recording for r in recorders)
@@ -124,7 +124,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
                 f"the AWS Config rules of {ctx.home} could not be read",
                 (("config", "DescribeConfigRules", ctx.home, None),),
             ),
-            fixes=(_CONFIG_RULES,),
+            fixes=(CheckId.CONFIG_ROOT_RULES,),
             actions=("PutConfigRule",),
         )
     else:
@@ -144,7 +144,7 @@ def config_needs(ctx: PlanContext) -> dict[str, Any] | None:
 def plan_config(ctx: PlanContext, needs: Mapping[str, Any], bucket_deps: tuple[str, ...]) -> None:
     region = ctx.home
     recorder = needs["recorder"]
-    fixes = (_CONFIG_RULES,)
+    fixes = (CheckId.CONFIG_ROOT_RULES,)
     recorder_deps: list[str] = []
     name = recorder.name if recorder is not None else RECORDER_NAME
     if recorder is None:

@@ -24,17 +24,6 @@ ROOT_EVENT_PATTERN: dict[str, Any] = {
 sign-ins. ``source`` must start with ``aws.``: ``PutEvents`` refuses that prefix, so a
 custom event (``source: "my.app"``) carrying a made-up root record never reaches the rule."""
 
-# Check ids (see DESIGN.md "Posture checks").
-_MULTI_REGION = "cloudtrail.multi_region"
-_LOG_VALIDATION = "cloudtrail.log_validation"
-_CLOUDWATCH_LOGS = "cloudtrail.cloudwatch_logs"
-_METRIC_ALARM = "monitoring.root_metric_alarm"
-_EVENTBRIDGE = "monitoring.root_eventbridge"
-_TOPIC_SECURE = "monitoring.alert_topic_secure"
-_CONFIG_RULES = "config.root_rules"
-_ROOT_MFA = "root.mfa_enabled"
-_ROOT_KEYS = "root.no_access_keys"
-
 # Fixed names of the helper resources rootguard owns.
 CLOUDTRAIL_ROLE = "rootguard-cloudtrail-logs"
 FORWARDER_ROLE = "rootguard-events-forwarder"

@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rootguard._checks import Finding, Policy, Report, Status
 from rootguard._judge import trail_records_management
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._remediation._actions import BaseAction, BlockedKind
 from rootguard._remediation._constants import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from rootguard._remediation._options import RemediationOptions

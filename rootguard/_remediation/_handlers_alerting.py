@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -31,45 +31,50 @@ from rootguard._remediation._actions import (
 )
 from rootguard._remediation._constants import KEY_ALIAS_TAG_KEY
 from rootguard._remediation._handling import (
-    _Call,
-    _Conflict,
-    _Context,
-    _Decision,
-    _doc,
-    _merge_statements,
-    _missing_codes,
-    _same_doc,
+    Call,
+    Conflict,
+    Context,
+    Decision,
     handles,
+    merge_statements,
+    missing_codes,
+    policy_document,
+    same_document,
 )
 from rootguard._remediation._outcomes import PendingConfirmation
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
 # Each handler only reads, and returns the mutating calls needed (none: satisfied).
 
 
 @handles(CreateTopic)
-def _create_topic(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_topic(ctx: Context, a: CreateTopic) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         c.get_topic_attributes(TopicArn=a.resource)
     except ClientError as exc:
-        if not _missing_codes(exc, "NotFound", "NotFoundException"):
+        if not missing_codes(exc, "NotFound", "NotFoundException"):
             raise
-        return _Decision([_Call("CreateTopic", a.params)])
-    return _Decision(detail="the topic exists")
+        return Decision([Call("CreateTopic", a.params)])
+    return Decision(detail="the topic exists")
 
 
 @handles(SetTopicPolicy)
-def _topic_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _topic_policy(ctx: Context, a: SetTopicPolicy) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     arn = a.params["TopicArn"]
     attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
-    current = _doc(attributes.get("Policy"))
+    current = policy_document(attributes.get("Policy"))
     wanted = json.loads(a.params["AttributeValue"])
     merge = bool(getattr(a, "merge", False))
-    new = _merge_statements(current, wanted) if merge else wanted
-    if current is not None and _same_doc(current, new):
-        return _Decision(detail="the topic policy is as wanted")
-    return _Decision(
+    new = merge_statements(current, wanted) if merge else wanted
+    if current is not None and same_document(current, new):
+        return Decision(detail="the topic policy is as wanted")
+    return Decision(
         [
-            _Call(
+            Call(
                 "SetTopicAttributes",
                 {"TopicArn": arn, "AttributeName": "Policy", "AttributeValue": json.dumps(new)},
             )
@@ -81,11 +86,11 @@ def _topic_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 def _alias_name(a: ApiAction) -> str:
     alias = getattr(a, "alias_name", None)
     if not isinstance(alias, str) or not alias.startswith("alias/"):
-        raise _Conflict("InvalidAction", f"{a.id} names no KMS alias")
+        raise Conflict("InvalidAction", f"{a.id} names no KMS alias")
     return alias
 
 
-def _adoptable_key(c: Any, alias: str, aliased: set[str]) -> str | None:
+def _adoptable_key(c: KMSClient, alias: str, aliased: set[str]) -> str | None:
     """A key an interrupted run created (tagged with ``alias``, enabled) whose alias was
     never attached: adopted instead of creating a second key. Keys that already have an
     alias are not rootguard's orphans and are not looked at; keys whose tags cannot be
@@ -109,67 +114,70 @@ def _adoptable_key(c: Any, alias: str, aliased: set[str]) -> str | None:
 
 
 @handles(CreateKey)
-def _kms_key(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _kms_key(ctx: Context, a: CreateKey) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     alias = _alias_name(a)
     aliases = paginate(c, "ListAliases", "Aliases")
     found = next((x for x in aliases if x.get("AliasName") == alias), None)
     if found is not None:
         key_id = str(found.get("TargetKeyId") or "")
         if not key_id:
-            raise _Conflict("AliasWithoutKey", f"alias {alias} names no key")
-        policy = _doc(c.get_key_policy(KeyId=key_id, PolicyName="default").get("Policy"))
+            raise Conflict("AliasWithoutKey", f"alias {alias} names no key")
+        policy = policy_document(c.get_key_policy(KeyId=key_id, PolicyName="default").get("Policy"))
         missing = key_policy_missing_services(policy if isinstance(policy, Mapping) else None)
         if missing:
-            raise _Conflict(
+            raise Conflict(
                 "KeyPolicyMissingGrants",
                 f"the key {alias} ({key_id}) exists but its key policy does not let "
                 f"{', '.join(missing)} use it (kms:GenerateDataKey*, kms:Decrypt); rootguard "
                 "never edits an existing key policy: add those grants, or name another "
                 "alias (alert_topic_key_alias)",
             )
-        return _Decision(detail=f"the key {alias} ({key_id}) exists and lets AWS services use it")
+        return Decision(detail=f"the key {alias} ({key_id}) exists and lets AWS services use it")
     aliased = {str(x.get("TargetKeyId")) for x in aliases if x.get("TargetKeyId")}
     orphan = _adoptable_key(c, alias, aliased)
     if orphan is not None:
-        return _Decision(
-            [_Call("CreateAlias", {"AliasName": alias, "TargetKeyId": orphan})],
+        return Decision(
+            [Call("CreateAlias", {"AliasName": alias, "TargetKeyId": orphan})],
             detail=f"adopting key {orphan}, which an interrupted run created",
         )
 
     def after(responses: list[dict[str, Any]]) -> str | None:
         key_id = str((responses[-1].get("KeyMetadata") or {}).get("KeyId") or "")
         if not key_id:
-            raise _Conflict("InvalidResponse", "CreateKey answered no KeyId")
+            raise Conflict("InvalidResponse", "CreateKey answered no KeyId")
         try:
             c.create_alias(AliasName=alias, TargetKeyId=key_id)
         except CALL_ERRORS as exc:
-            raise _Conflict(
+            raise Conflict(
                 error_code(exc),
                 f"key {key_id} was created but CreateAlias {alias} failed "
                 f"({error_message(exc)}); the next apply adopts that key",
             ) from None
         return f"key {key_id} created, alias {alias}"
 
-    return _Decision([_Call("CreateKey", a.params)], after=after)
+    return Decision([Call("CreateKey", a.params)], after=after)
 
 
 @handles(SetTopicEncryption)
-def _topic_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _topic_encryption(ctx: Context, a: SetTopicEncryption) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     arn = a.params["TopicArn"]
     attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
     current = str(attributes.get("KmsMasterKeyId") or "")
     wanted = str(a.params["AttributeValue"])
     if current == wanted:
-        return _Decision(detail=f"the topic is encrypted with {wanted}")
+        return Decision(detail=f"the topic is encrypted with {wanted}")
     if current and not is_aws_managed_sns_key(current):
-        return _Decision(
+        return Decision(
             detail=f"the topic is encrypted with the customer managed key {current} (kept)"
         )
-    return _Decision([_Call("SetTopicAttributes", a.params)])
+    return Decision([Call("SetTopicAttributes", a.params)])
 
 
 @handles(Subscribe)
-def _subscribe(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _subscribe(ctx: Context, a: Subscribe) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     subs = paginate(c, "ListSubscriptionsByTopic", "Subscriptions", TopicArn=p["TopicArn"])
     endpoint = str(p["Endpoint"]).lower()
@@ -185,8 +193,8 @@ def _subscribe(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
                         topic_arn=p["TopicArn"], protocol=p["Protocol"], endpoint=p["Endpoint"]
                     )
                 )
-                return _Decision(detail="already subscribed, waiting for confirmation")
-            return _Decision(detail="already subscribed and confirmed")
+                return Decision(detail="already subscribed, waiting for confirmation")
+            return Decision(detail="already subscribed and confirmed")
 
     def after(responses: list[dict[str, Any]]) -> str | None:
         arn = str(responses[-1].get("SubscriptionArn", ""))
@@ -203,7 +211,7 @@ def _subscribe(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
             return "subscribed; the endpoint must confirm before alerts arrive"
         return "subscribed (confirmed)"
 
-    return _Decision([_Call("Subscribe", p)], after=after)
+    return Decision([Call("Subscribe", p)], after=after)
 
 
 _ALARM_KEYS = (
@@ -220,7 +228,8 @@ _ALARM_KEYS = (
 
 
 @handles(PutMetricAlarm)
-def _metric_alarm(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _metric_alarm(ctx: Context, a: PutMetricAlarm) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     found = c.describe_alarms(AlarmNames=[p["AlarmName"]], AlarmTypes=["MetricAlarm"])
     alarms = found.get("MetricAlarms") or []
@@ -232,62 +241,68 @@ def _metric_alarm(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
         # alarm that needs more breaching datapoints (the check fails it) is not as wanted.
         same = same and have.get("DatapointsToAlarm") in (None, p.get("EvaluationPeriods"))
         if same and all(x in actions for x in p["AlarmActions"]) and not have.get("Dimensions"):
-            return _Decision(detail="the alarm exists as wanted")
+            return Decision(detail="the alarm exists as wanted")
         merged = list(dict.fromkeys([*actions, *p["AlarmActions"]]))
-        return _Decision([_Call("PutMetricAlarm", {**p, "AlarmActions": merged})])
-    return _Decision([_Call("PutMetricAlarm", p)])
+        return Decision([Call("PutMetricAlarm", {**p, "AlarmActions": merged})])
+    return Decision([Call("PutMetricAlarm", p)])
 
 
 @handles(PutRule)
-def _rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _rule(ctx: Context, a: PutRule) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     try:
         have = c.describe_rule(Name=p["Name"])
     except ClientError as exc:
-        if not _missing_codes(exc, "ResourceNotFoundException"):
+        if not missing_codes(exc, "ResourceNotFoundException"):
             raise
-        return _Decision([_Call("PutRule", p)])
-    if _same_doc(have.get("EventPattern"), p["EventPattern"]) and have.get("State") == p["State"]:
-        return _Decision(detail="the rule exists as wanted")
-    return _Decision([_Call("PutRule", p)])
+        return Decision([Call("PutRule", p)])
+    if (
+        same_document(have.get("EventPattern"), p["EventPattern"])
+        and have.get("State") == p["State"]
+    ):
+        return Decision(detail="the rule exists as wanted")
+    return Decision([Call("PutRule", p)])
 
 
 @handles(PutTargets)
-def _targets(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _targets(ctx: Context, a: PutTargets) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     have = paginate(c, "ListTargetsByRule", "Targets", Rule=p["Rule"])
     missing = [
         t for t in p["Targets"] if not any(all(h.get(k) == v for k, v in t.items()) for h in have)
     ]
     if not missing:
-        return _Decision(detail="the rule has the wanted target")
+        return Decision(detail="the rule has the wanted target")
 
     def after(responses: list[dict[str, Any]]) -> str | None:
         response = responses[-1]
         if response.get("FailedEntryCount"):
             entry = (response.get("FailedEntries") or [{}])[0]
-            raise _Conflict(
+            raise Conflict(
                 str(entry.get("ErrorCode") or "FailedEntry"),
                 str(entry.get("ErrorMessage") or "PutTargets rejected the target"),
             )
         return None
 
-    return _Decision([_Call("PutTargets", {**p, "Targets": missing})], after=after)
+    return Decision([Call("PutTargets", {**p, "Targets": missing})], after=after)
 
 
 @handles(PutConfigurationRecorder)
-def _recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _recorder(ctx: Context, a: PutConfigurationRecorder) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     wanted = a.params["ConfigurationRecorder"]
     recorders = c.describe_configuration_recorders().get("ConfigurationRecorders") or []
     same = next((r for r in recorders if r.get("name") == wanted["name"]), None)
     if same is not None:
         if records_iam(same.get("recordingGroup")):
-            return _Decision(detail=f"recorder {same['name']} exists and records IAM resources")
-        return _Decision([_Call("PutConfigurationRecorder", a.params)])
+            return Decision(detail=f"recorder {same['name']} exists and records IAM resources")
+        return Decision([Call("PutConfigurationRecorder", a.params)])
     return _one_per_region(
         "recorder",
         recorders,
-        _Call(
+        Call(
             "PutConfigurationRecorder",
             a.params,
             frozenset({"MaxNumberOfConfigurationRecordersExceededException"}),
@@ -296,12 +311,13 @@ def _recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
 
 
 @handles(PutDeliveryChannel)
-def _delivery_channel(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _delivery_channel(ctx: Context, a: PutDeliveryChannel) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     channels = c.describe_delivery_channels().get("DeliveryChannels") or []
     return _one_per_region(
         "delivery channel",
         channels,
-        _Call(
+        Call(
             "PutDeliveryChannel",
             a.params,
             frozenset({"MaxNumberOfDeliveryChannelsExceededException"}),
@@ -309,36 +325,38 @@ def _delivery_channel(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
     )
 
 
-def _one_per_region(what: str, existing: Sequence[Mapping[str, Any]], create: _Call) -> _Decision:
+def _one_per_region(what: str, existing: Sequence[Mapping[str, Any]], create: Call) -> Decision:
     """AWS Config has one recorder and one delivery channel per region: an existing one
     (whatever its name) is kept; otherwise ``create`` (whose "limit exceeded" error means
     someone else just created it)."""
     if existing:
-        return _Decision(detail=f"{what} {existing[0].get('name')} exists (kept)")
-    return _Decision([create])
+        return Decision(detail=f"{what} {existing[0].get('name')} exists (kept)")
+    return Decision([create])
 
 
 @handles(StartConfigurationRecorder)
-def _start_recorder(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _start_recorder(ctx: Context, a: StartConfigurationRecorder) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["ConfigurationRecorderName"]
     status = c.describe_configuration_recorder_status(ConfigurationRecorderNames=[name])
     if any(s.get("recording") for s in status.get("ConfigurationRecordersStatus") or []):
-        return _Decision(detail="the recorder is recording")
-    return _Decision([_Call("StartConfigurationRecorder", a.params)])
+        return Decision(detail="the recorder is recording")
+    return Decision([Call("StartConfigurationRecorder", a.params)])
 
 
 @handles(PutConfigRule)
-def _config_rule(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _config_rule(ctx: Context, a: PutConfigRule) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     rule = a.params["ConfigRule"]
     try:
         found = c.describe_config_rules(ConfigRuleNames=[rule["ConfigRuleName"]])
     except ClientError as exc:
-        if not _missing_codes(exc, "NoSuchConfigRuleException"):
+        if not missing_codes(exc, "NoSuchConfigRuleException"):
             raise
-        return _Decision([_Call("PutConfigRule", a.params)])
+        return Decision([Call("PutConfigRule", a.params)])
     for have in found.get("ConfigRules") or []:
         if (have.get("Source") or {}).get("SourceIdentifier") == rule["Source"][
             "SourceIdentifier"
         ] and have.get("ConfigRuleState", "ACTIVE") == "ACTIVE":
-            return _Decision(detail="the rule exists as wanted")
-    return _Decision([_Call("PutConfigRule", a.params)])
+            return Decision(detail="the rule exists as wanted")
+    return Decision([Call("PutConfigRule", a.params)])

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from rootguard._aws import error_message, paginate
 from rootguard._judge import judge_selectors
 from rootguard._remediation._actions import (
-    ApiAction,
     CreateBucket,
     CreateLogGroup,
     CreateRole,
@@ -34,79 +33,87 @@ from rootguard._remediation._actions import (
 from rootguard._remediation._constants import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from rootguard._remediation._context import MANAGEMENT_ADVANCED_SELECTOR, MANAGEMENT_BASIC_SELECTOR
 from rootguard._remediation._handling import (
-    _Call,
-    _code,
-    _Conflict,
-    _Context,
-    _Decision,
-    _doc,
-    _merge_statements,
-    _missing_codes,
-    _same_doc,
+    Call,
+    Conflict,
+    Context,
+    Decision,
+    client_error_code,
     handles,
+    merge_statements,
+    missing_codes,
+    policy_document,
+    same_document,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 # Each handler only reads, and returns the mutating calls needed (none: satisfied).
 
 
 @handles(CreateBucket)
-def _create_bucket(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_bucket(ctx: Context, a: CreateBucket) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         c.head_bucket(Bucket=a.params["Bucket"])
     except ClientError as exc:
-        if _missing_codes(exc, "404", "NoSuchBucket", "NotFound"):
-            return _Decision(
-                [_Call("CreateBucket", a.params, frozenset({"BucketAlreadyOwnedByYou"}))]
+        if missing_codes(exc, "404", "NoSuchBucket", "NotFound"):
+            return Decision(
+                [Call("CreateBucket", a.params, frozenset({"BucketAlreadyOwnedByYou"}))]
             )
-        if _missing_codes(exc, "403", "Forbidden", "AccessDenied"):
-            raise _Conflict(
+        if missing_codes(exc, "403", "Forbidden", "AccessDenied"):
+            raise Conflict(
                 "BucketNotOwned",
                 f"bucket {a.params['Bucket']} exists and is not readable by this account "
                 "(owned by another account, or access denied)",
             ) from None
         raise
-    return _Decision(detail="the bucket exists")
+    return Decision(detail="the bucket exists")
 
 
 @handles(PutBucketTagging)
-def _bucket_tagging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _bucket_tagging(ctx: Context, a: PutBucketTagging) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     bucket = a.params["Bucket"]
     try:
         have = c.get_bucket_tagging(Bucket=bucket).get("TagSet") or []
     except ClientError as exc:
-        if not _missing_codes(exc, "NoSuchTagSet", "NoSuchTagSetError"):
+        if not missing_codes(exc, "NoSuchTagSet", "NoSuchTagSetError"):
             raise
         have = []
     wanted = a.params["Tagging"]["TagSet"]
     current = {t["Key"]: t["Value"] for t in have}
     if all(current.get(t["Key"]) == t["Value"] for t in wanted):
-        return _Decision(detail="the bucket has the rootguard tag")
+        return Decision(detail="the bucket has the rootguard tag")
     merged = {**current, **{t["Key"]: t["Value"] for t in wanted}}
     tag_set = [{"Key": k, "Value": v} for k, v in merged.items()]
-    return _Decision(
-        [_Call("PutBucketTagging", {"Bucket": bucket, "Tagging": {"TagSet": tag_set}})],
+    return Decision(
+        [Call("PutBucketTagging", {"Bucket": bucket, "Tagging": {"TagSet": tag_set}})],
         detail=f"{len(current)} existing tag(s) kept" if current else "",
     )
 
 
 @handles(PutPublicAccessBlock)
-def _public_access_block(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _public_access_block(ctx: Context, a: PutPublicAccessBlock) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         have = c.get_public_access_block(Bucket=a.params["Bucket"]).get(
             "PublicAccessBlockConfiguration", {}
         )
     except ClientError as exc:
-        if not _missing_codes(exc, "NoSuchPublicAccessBlockConfiguration"):
+        if not missing_codes(exc, "NoSuchPublicAccessBlockConfiguration"):
             raise
         have = {}
     wanted = a.params["PublicAccessBlockConfiguration"]
     if all(have.get(k) is True for k in wanted):
-        return _Decision(detail="all public access is already blocked")
-    return _Decision([_Call("PutPublicAccessBlock", a.params)])
+        return Decision(detail="all public access is already blocked")
+    return Decision([Call("PutPublicAccessBlock", a.params)])
 
 
 @handles(PutBucketEncryption)
-def _bucket_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _bucket_encryption(ctx: Context, a: PutBucketEncryption) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         rules = (
             c.get_bucket_encryption(Bucket=a.params["Bucket"])
@@ -114,7 +121,7 @@ def _bucket_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
             .get("Rules", [])
         )
     except ClientError as exc:
-        if not _missing_codes(exc, "ServerSideEncryptionConfigurationNotFoundError"):
+        if not missing_codes(exc, "ServerSideEncryptionConfigurationNotFoundError"):
             raise
         rules = []
     algorithms = [
@@ -123,115 +130,121 @@ def _bucket_encryption(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
         if r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
     ]
     if algorithms:
-        return _Decision(detail=f"default encryption {algorithms[0]} kept")
-    return _Decision([_Call("PutBucketEncryption", a.params)])
+        return Decision(detail=f"default encryption {algorithms[0]} kept")
+    return Decision([Call("PutBucketEncryption", a.params)])
 
 
 @handles(PutBucketPolicy)
-def _bucket_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _bucket_policy(ctx: Context, a: PutBucketPolicy) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     bucket = a.params["Bucket"]
     try:
-        current = _doc(c.get_bucket_policy(Bucket=bucket).get("Policy"))
+        current = policy_document(c.get_bucket_policy(Bucket=bucket).get("Policy"))
     except ClientError as exc:
-        if not _missing_codes(exc, "NoSuchBucketPolicy"):
+        if not missing_codes(exc, "NoSuchBucketPolicy"):
             raise
         current = None
-    merged = _merge_statements(current, json.loads(a.params["Policy"]))
-    if current is not None and _same_doc(current, merged):
-        return _Decision(detail="the policy has rootguard's statements")
+    merged = merge_statements(current, json.loads(a.params["Policy"]))
+    if current is not None and same_document(current, merged):
+        return Decision(detail="the policy has rootguard's statements")
     kept = len((current or {}).get("Statement") or []) if isinstance(current, dict) else 0
-    return _Decision(
-        [_Call("PutBucketPolicy", {"Bucket": bucket, "Policy": json.dumps(merged)})],
+    return Decision(
+        [Call("PutBucketPolicy", {"Bucket": bucket, "Policy": json.dumps(merged)})],
         detail=f"merged into the existing policy ({kept} statement(s))" if current else "",
     )
 
 
-def _find_log_group(c: Any, name: str) -> dict[str, Any] | None:
+def _find_log_group(c: CloudWatchLogsClient, name: str) -> dict[str, Any] | None:
     groups = paginate(c, "DescribeLogGroups", "logGroups", logGroupNamePrefix=name)
     return next((g for g in groups if g.get("logGroupName") == name), None)
 
 
 @handles(CreateLogGroup)
-def _create_log_group(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_log_group(ctx: Context, a: CreateLogGroup) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     if _find_log_group(c, a.params["logGroupName"]) is not None:
-        return _Decision(detail="the log group exists")
-    return _Decision(
-        [_Call("CreateLogGroup", a.params, frozenset({"ResourceAlreadyExistsException"}))]
+        return Decision(detail="the log group exists")
+    return Decision(
+        [Call("CreateLogGroup", a.params, frozenset({"ResourceAlreadyExistsException"}))]
     )
 
 
 @handles(PutRetentionPolicy)
-def _retention(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _retention(ctx: Context, a: PutRetentionPolicy) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["logGroupName"]
     group = _find_log_group(c, name)
     if group is None:
-        raise _Conflict("ResourceNotFoundException", f"log group {name} does not exist")
+        raise Conflict("ResourceNotFoundException", f"log group {name} does not exist")
     if group.get("retentionInDays"):
-        return _Decision(detail=f"retention already {group['retentionInDays']} days (kept)")
+        return Decision(detail=f"retention already {group['retentionInDays']} days (kept)")
     arn = group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*")
     tags = c.list_tags_for_resource(resourceArn=arn).get("tags") or {}
     if tags.get(MANAGED_TAG_KEY) != MANAGED_TAG_VALUE:
-        return _Decision(
+        return Decision(
             detail="the log group is not managed by rootguard: its retention is left as it is"
         )
-    return _Decision([_Call("PutRetentionPolicy", a.params)])
+    return Decision([Call("PutRetentionPolicy", a.params)])
 
 
 @handles(CreateRole)
-def _create_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_role(ctx: Context, a: CreateRole) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["RoleName"]
     try:
         role = c.get_role(RoleName=name)["Role"]
     except ClientError as exc:
-        if not _missing_codes(exc, "NoSuchEntity"):
+        if not missing_codes(exc, "NoSuchEntity"):
             raise
-        return _Decision([_Call("CreateRole", a.params, frozenset({"EntityAlreadyExists"}))])
-    if _same_doc(role.get("AssumeRolePolicyDocument"), a.params["AssumeRolePolicyDocument"]):
-        return _Decision(detail="the role exists with the wanted trust policy")
+        return Decision([Call("CreateRole", a.params, frozenset({"EntityAlreadyExists"}))])
+    if same_document(role.get("AssumeRolePolicyDocument"), a.params["AssumeRolePolicyDocument"]):
+        return Decision(detail="the role exists with the wanted trust policy")
     tags = {t["Key"]: t["Value"] for t in role.get("Tags") or []}
     if tags.get(MANAGED_TAG_KEY) == MANAGED_TAG_VALUE:
-        return _Decision(
+        return Decision(
             [
-                _Call(
+                Call(
                     "UpdateAssumeRolePolicy",
                     {"RoleName": name, "PolicyDocument": a.params["AssumeRolePolicyDocument"]},
                 )
             ],
             detail="trust policy of the rootguard role restored",
         )
-    raise _Conflict(
+    raise Conflict(
         "RoleConflict",
         f"role {name} exists with another trust policy and is not managed by rootguard",
     )
 
 
 @handles(PutRolePolicy)
-def _role_policy(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _role_policy(ctx: Context, a: PutRolePolicy) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     try:
         have = c.get_role_policy(RoleName=a.params["RoleName"], PolicyName=a.params["PolicyName"])
     except ClientError as exc:
-        if not _missing_codes(exc, "NoSuchEntity"):
+        if not missing_codes(exc, "NoSuchEntity"):
             raise
-        return _Decision([_Call("PutRolePolicy", a.params)])
-    if _same_doc(have.get("PolicyDocument"), a.params["PolicyDocument"]):
-        return _Decision(detail="the inline policy is as wanted")
-    return _Decision([_Call("PutRolePolicy", a.params)])
+        return Decision([Call("PutRolePolicy", a.params)])
+    if same_document(have.get("PolicyDocument"), a.params["PolicyDocument"]):
+        return Decision(detail="the inline policy is as wanted")
+    return Decision([Call("PutRolePolicy", a.params)])
 
 
 @handles(CreateServiceLinkedRole)
-def _service_linked_role(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _service_linked_role(ctx: Context, a: CreateServiceLinkedRole) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     service = a.params["AWSServiceName"]
     roles = paginate(c, "ListRoles", "Roles", PathPrefix=f"/aws-service-role/{service}/")
     if roles:
-        return _Decision(detail=f"the service-linked role {roles[0]['RoleName']} exists")
-    return _Decision(
+        return Decision(detail=f"the service-linked role {roles[0]['RoleName']} exists")
+    return Decision(
         [
-            _Call(
+            Call(
                 "CreateServiceLinkedRole",
                 a.params,
                 frozenset({"EntityAlreadyExists"}),
                 exists_if=lambda e: (
-                    _code(e) == "InvalidInput" and "taken" in error_message(e).lower()
+                    client_error_code(e) == "InvalidInput" and "taken" in error_message(e).lower()
                 ),
             )
         ]
@@ -253,60 +266,62 @@ def _trail_additions(trail: Mapping[str, Any], wanted: Mapping[str, Any]) -> dic
     return add
 
 
-def _get_trail(c: Any, name: str) -> dict[str, Any] | None:
+def _get_trail(c: CloudTrailClient, name: str) -> dict[str, Any] | None:
     try:
         return dict(c.get_trail(Name=name)["Trail"])
     except ClientError as exc:
-        if _missing_codes(exc, "TrailNotFoundException"):
+        if missing_codes(exc, "TrailNotFoundException"):
             return None
         raise
 
 
 @handles(CreateTrail)
-def _create_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _create_trail(ctx: Context, a: CreateTrail) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["Name"]
     trail = _get_trail(c, name)
     if trail is None:
-        return _Decision(
-            [_Call("CreateTrail", a.params, frozenset({"TrailAlreadyExistsException"}))]
-        )
+        return Decision([Call("CreateTrail", a.params, frozenset({"TrailAlreadyExistsException"}))])
     add = _trail_additions(trail, a.params)
     if not add:
-        return _Decision(detail="the trail exists as wanted")
-    return _Decision(
-        [_Call("UpdateTrail", {"Name": name, **add})],
+        return Decision(detail="the trail exists as wanted")
+    return Decision(
+        [Call("UpdateTrail", {"Name": name, **add})],
         detail=f"the trail exists; added {', '.join(add)}",
     )
 
 
 @handles(UpdateTrail)
-def _update_trail(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _update_trail(ctx: Context, a: UpdateTrail) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["Name"]
     trail = _get_trail(c, name)
     if trail is None:
-        raise _Conflict("TrailNotFoundException", f"trail {name} does not exist")
+        raise Conflict("TrailNotFoundException", f"trail {name} does not exist")
     add = _trail_additions(trail, a.params)
     if not add:
-        return _Decision(detail="the trail already has these settings")
-    return _Decision([_Call("UpdateTrail", {"Name": name, **add})])
+        return Decision(detail="the trail already has these settings")
+    return Decision([Call("UpdateTrail", {"Name": name, **add})])
 
 
 @handles(StartLogging)
-def _start_logging(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _start_logging(ctx: Context, a: StartLogging) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     if c.get_trail_status(Name=a.params["Name"]).get("IsLogging"):
-        return _Decision(detail="the trail is logging")
-    return _Decision([_Call("StartLogging", a.params)])
+        return Decision(detail="the trail is logging")
+    return Decision([Call("StartLogging", a.params)])
 
 
 @handles(PutEventSelectors)
-def _event_selectors(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _event_selectors(ctx: Context, a: PutEventSelectors) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     name = a.params["TrailName"]
     have = c.get_event_selectors(TrailName=name)
     basic = have.get("EventSelectors") or []
     advanced = have.get("AdvancedEventSelectors") or []
     verdict = judge_selectors(basic, advanced, ctx.plan.account_id)
     if verdict is not None and verdict.records_all:
-        return _Decision(detail="the trail records all management events")
+        return Decision(detail="the trail records all management events")
     if advanced:
         params: dict[str, Any] = {
             "TrailName": name,
@@ -316,11 +331,12 @@ def _event_selectors(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
         params = {"TrailName": name, "EventSelectors": [*basic, MANAGEMENT_BASIC_SELECTOR]}
     else:
         params = {"TrailName": name, "EventSelectors": [MANAGEMENT_BASIC_SELECTOR]}
-    return _Decision([_Call("PutEventSelectors", params)])
+    return Decision([Call("PutEventSelectors", params)])
 
 
 @handles(PutMetricFilter)
-def _metric_filter(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
+def _metric_filter(ctx: Context, a: PutMetricFilter) -> Decision:
+    c = ctx.factory.client(a.service, ctx.region(a))
     p = a.params
     filters = paginate(
         c,
@@ -341,5 +357,5 @@ def _metric_filter(ctx: _Context, c: Any, a: ApiAction) -> _Decision:
             for t in f.get("metricTransformations") or []
         ]
         if f.get("filterPattern") == p["filterPattern"] and have == wanted:
-            return _Decision(detail="the metric filter exists as wanted")
-    return _Decision([_Call("PutMetricFilter", p)])
+            return Decision(detail="the metric filter exists as wanted")
+    return Decision([Call("PutMetricFilter", p)])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rootguard._checks import Status
+from rootguard._posture._catalogue import CheckId
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import BlockedKind, ManualStep
-from rootguard._remediation._constants import _ROOT_KEYS, _ROOT_MFA
 from rootguard._remediation._context import PlanContext, Read, Why
 
 
@@ -28,9 +28,14 @@ def plan_root_manual_steps(ctx: PlanContext) -> None:
     mfa_fails = False
     keys: tuple[str, ...] = ()
     for check, kind, what, source in (
-        (_ROOT_MFA, BlockedKind.ROOT_MFA, "whether the root user needs MFA", "mfa_source"),
         (
-            _ROOT_KEYS,
+            CheckId.ROOT_MFA_ENABLED,
+            BlockedKind.ROOT_MFA,
+            "whether the root user needs MFA",
+            "mfa_source",
+        ),
+        (
+            CheckId.ROOT_NO_ACCESS_KEYS,
             BlockedKind.ROOT_ACCESS_KEYS,
             "whether root access keys must go",
             "source",
@@ -57,7 +62,7 @@ def plan_root_manual_steps(ctx: PlanContext) -> None:
                 fixes=(check,),
                 actions=("ManualStep",),
             )
-        elif failing and check == _ROOT_MFA:
+        elif failing and check == CheckId.ROOT_MFA_ENABLED:
             mfa_fails = True
         elif failing:
             keys = _root_key_ids(failing[0].evidence)
@@ -68,7 +73,7 @@ def plan_root_manual_steps(ctx: PlanContext) -> None:
                 region=None,
                 resource=root_arn,
                 description="the root user has no MFA: a human must add it at the console",
-                fixes=(_ROOT_MFA,),
+                fixes=(CheckId.ROOT_MFA_ENABLED,),
                 instructions=(
                     "Sign in to https://console.aws.amazon.com/ as the root user (the "
                     "account's email address and password).",
@@ -97,7 +102,7 @@ def plan_root_manual_steps(ctx: PlanContext) -> None:
                     + f" ({', '.join(keys)}): a human must remove "
                     + ("them" if len(keys) > 1 else "it")
                 ),
-                fixes=(_ROOT_KEYS,),
+                fixes=(CheckId.ROOT_NO_ACCESS_KEYS,),
                 instructions=(
                     "Find what uses the key first: the credential report's "
                     "access_key_N_last_used_* columns and CloudTrail events with "

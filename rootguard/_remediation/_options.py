@@ -22,7 +22,7 @@ from rootguard._remediation._constants import VALID_RETENTION
 
 # ---------------------------------------------------------------------------- validation
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 _EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
@@ -55,12 +55,12 @@ _OPTION_NAMES = {
 
 
 def _check_region(value: str) -> str:
-    if not _REGION_RE.fullmatch(value):
+    if not REGION_RE.fullmatch(value):
         raise ValueError(f"{value!r} is not an AWS region name (like 'us-east-1')")
     return value
 
 
-def _check_email(value: str) -> str:
+def check_email(value: str) -> str:
     if not _EMAIL_RE.fullmatch(value) or ".." in value:
         raise ValueError(f"{value!r} is not a valid email address")
     return value
@@ -118,10 +118,10 @@ class AlertSubscription(BaseModel):
         try:
             return handler(data)
         except ValidationError as exc:
-            raise _options_error(exc, "alert subscription") from None
+            raise options_error(exc, "alert subscription") from None
 
 
-def _options_error(exc: ValidationError, what: str) -> PlanError:
+def options_error(exc: ValidationError, what: str) -> PlanError:
     """A :class:`PlanError` saying which option is wrong and why (pydantic's
     ``ValidationError`` never leaves the public API)."""
     problems = []
@@ -136,7 +136,7 @@ def _options_error(exc: ValidationError, what: str) -> PlanError:
 
 def _ok_email(value: str) -> bool:
     try:
-        _check_email(value)
+        check_email(value)
     except ValueError:
         return False
     return True
@@ -231,7 +231,7 @@ class RemediationOptions(BaseModel):
     @field_validator("alert_emails")
     @classmethod
     def _v_emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(_check_email(v.strip()) for v in value))
+        return tuple(dict.fromkeys(check_email(v.strip()) for v in value))
 
     @field_validator("alert_topic_arn")
     @classmethod
@@ -270,7 +270,7 @@ class RemediationOptions(BaseModel):
         try:
             return handler(data)
         except ValidationError as exc:
-            raise _options_error(exc, "remediation options") from None
+            raise options_error(exc, "remediation options") from None
         except PlanError as exc:  # an AlertSubscription in alert_subscriptions
             raise PlanError(f"invalid remediation options: alert_subscriptions: {exc}") from None
 

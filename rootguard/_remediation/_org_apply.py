@@ -13,9 +13,9 @@ with the task policy ``IAMDeleteRootUserCredentials``, whose account is checked
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import boto3
+from botocore.credentials import Credentials
 
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
@@ -29,11 +29,12 @@ from rootguard._aws import (
 from rootguard._errors import ApplyError, PlanError
 from rootguard._remediation import _handlers_org  # noqa: F401 - registers the handlers
 from rootguard._remediation._actions import ApiAction
-from rootguard._remediation._apply import CallerAccount, _verify, execute
-from rootguard._remediation._handling import _GLOBAL_REGION, _Context
+from rootguard._remediation._apply import CallerAccount, execute, verify_caller
+from rootguard._remediation._handling import GLOBAL_REGION, Context
 from rootguard._remediation._org_actions import DELETE_TASK_POLICY, RootSessionAction
 from rootguard._remediation._org_plan import OrganizationPlan
 from rootguard._remediation._outcomes import ApplyResult
+from rootguard._sessions import SessionSettings, new_session
 
 __all__ = ["apply_organization", "delete_task_policy_arn", "verify_organization"]
 
@@ -45,20 +46,22 @@ def delete_task_policy_arn(partition: str = "aws") -> str:
     return f"arn:{partition}:iam::aws:policy/root-task/{DELETE_TASK_POLICY}"
 
 
-class _OrgContext(_Context):
+class _OrgContext(Context):
     """The caller's clients, and one root session per member for the root actions."""
 
     def __init__(self, factory: ClientFactory, plan: OrganizationPlan) -> None:
         super().__init__(factory, plan)
         self.roots: dict[str, ClientFactory] = {}
 
-    def client(self, action: ApiAction) -> Any:
+    def region(self, action: ApiAction) -> str:
         if isinstance(action, RootSessionAction):
-            return self._root_factory(action.account_id).client(
-                action.service, self.plan.home_region
-            )
-        region = action.region or _GLOBAL_REGION.get(self.plan.partition, "us-east-1")
-        return self.factory.client(action.service, region)
+            return self.plan.home_region
+        return super().region(action)
+
+    def factory_for(self, action: ApiAction) -> ClientFactory:
+        if isinstance(action, RootSessionAction):
+            return self._root_factory(action.account_id)
+        return self.factory
 
     def _root_factory(self, account_id: str) -> ClientFactory:
         found = self.roots.get(account_id)
@@ -89,31 +92,20 @@ class _OrgContext(_Context):
 def _derived_session(
     base: boto3.Session, *, access_key: str, secret_key: str, token: str, region: str
 ) -> boto3.Session:
-    """A session on other credentials that sends its calls where ``base`` does."""
+    """A session on other credentials that sends its calls where ``base`` does (the
+    endpoint of a session from :func:`rootguard._sessions.new_session`, if any)."""
     endpoint = getattr(base, "rootguard_endpoint_url", None)
-    if endpoint:
-        from rootguard._org import _EndpointSession
-
-        return _EndpointSession(
-            endpoint_url=endpoint,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            aws_session_token=token,
-            region_name=region,
-        )
-    return boto3.Session(
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        aws_session_token=token,
-        region_name=region,
+    settings = SessionSettings(
+        region_name=region, endpoint_url=endpoint if isinstance(endpoint, str) else None
     )
+    return new_session(settings, Credentials(access_key, secret_key, token))
 
 
 def _verify_organization(plan: OrganizationPlan, factory: ClientFactory) -> None:
     wanted = f"organization {plan.organization_id} (management account {plan.account_id})"
     try:
         organizations = factory.client(
-            "organizations", _GLOBAL_REGION.get(plan.partition, plan.home_region)
+            "organizations", GLOBAL_REGION.get(plan.partition, plan.home_region)
         )
         found = expect(organizations.describe_organization(), "Organization", dict)
         organization_id = expect(found, "Id", str)
@@ -147,7 +139,7 @@ def verify_organization(
     Raises:
         ApplyError: either proof failed (the message says which and why).
     """
-    factory, caller = _verify(plan, lambda: ClientFactory(resolve_session(session)))
+    factory, caller = verify_caller(plan, lambda: ClientFactory(resolve_session(session)))
     _verify_organization(plan, factory)
     return caller
 
@@ -190,7 +182,7 @@ def apply_organization(
         raise ApplyError(f"expected an OrganizationPlan, got {type(plan).__name__}")
     ctx: _OrgContext | None = None
     if plan.api_actions:
-        factory, _ = _verify(plan, lambda: ClientFactory(resolve_session(session)))
+        factory, _ = verify_caller(plan, lambda: ClientFactory(resolve_session(session)))
         _verify_organization(plan, factory)
         ctx = _OrgContext(factory, plan)
     return execute(plan, ctx, dry_run=dry_run)

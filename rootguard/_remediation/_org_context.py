@@ -11,8 +11,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rootguard._checks import Finding
 from rootguard._member_root_report import MemberRoot, MemberRootAudit
+from rootguard._posture._models import Finding
 from rootguard._remediation._actions import BaseAction, BlockedKind
 from rootguard._remediation._context import Draft, PlanOutput, unique
 from rootguard._remediation._org_options import OrganizationRemediationOptions

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._remediation._options import ACCOUNT_RE, _check_email, _options_error
+from rootguard._remediation._options import ACCOUNT_RE, check_email, options_error
 
 __all__ = ["DEFAULT_SCP_NAME", "OrganizationRemediationOptions", "SecurityContactOptions"]
 
@@ -62,7 +62,7 @@ class SecurityContactOptions(BaseModel):
     @field_validator("email_address")
     @classmethod
     def _check_email(cls, value: str) -> str:
-        return _check_email(value)
+        return check_email(value)
 
     @field_validator("phone_number")
     @classmethod
@@ -81,7 +81,7 @@ class SecurityContactOptions(BaseModel):
         try:
             return handler(data)
         except ValidationError as exc:
-            raise _options_error(exc, "security contact") from None
+            raise options_error(exc, "security contact") from None
 
 
 class OrganizationRemediationOptions(BaseModel):
@@ -149,4 +149,4 @@ class OrganizationRemediationOptions(BaseModel):
         try:
             return handler(data)
         except ValidationError as exc:
-            raise _options_error(exc, "organization remediation options") from None
+            raise options_error(exc, "organization remediation options") from None

@@ -12,7 +12,7 @@ from rootguard._errors import PlanError
 from rootguard._member_root_report import MemberRootAudit
 from rootguard._org_report import OrganizationReport
 from rootguard._remediation._context import PlanOutput
-from rootguard._remediation._options import _REGION_RE
+from rootguard._remediation._options import REGION_RE
 from rootguard._remediation._org_context import OrgPlanContext
 from rootguard._remediation._org_features import (
     CREDENTIALS_FEATURE,
@@ -99,7 +99,7 @@ def plan_organization(
             "(organizations:DescribeOrganization failed): audit again from the management "
             "account"
         )
-    if not isinstance(home_region, str) or not _REGION_RE.fullmatch(home_region):
+    if not isinstance(home_region, str) or not REGION_RE.fullmatch(home_region):
         raise PlanError(f"home_region {home_region!r} is not an AWS region name")
     opts = _options(options)
     out = PlanOutput()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._errors import ParseError
 from rootguard._member_root_report import (
     SCP_CHECK,
@@ -20,6 +19,7 @@ from rootguard._member_root_report import (
     NodeKind,
     ServiceControlPolicy,
 )
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import BlockedKind
 from rootguard._remediation._org_actions import (
     AttachDenyRootPolicy,

@@ -9,8 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rootguard._checks import Policy, Report, evaluate
 from rootguard._errors import PlanError, RootGuardError
+from rootguard._posture._catalogue import CheckId
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._remediation._actions import BlockedKind
 from rootguard._remediation._alerting import (
     block_chain,
@@ -24,13 +27,6 @@ from rootguard._remediation._config import (
     config_rules_wanted,
     config_unread,
     plan_config,
-)
-from rootguard._remediation._constants import (
-    _CLOUDWATCH_LOGS,
-    _CONFIG_RULES,
-    _LOG_VALIDATION,
-    _METRIC_ALARM,
-    _MULTI_REGION,
 )
 from rootguard._remediation._context import (
     BLOCKED,
@@ -75,7 +71,7 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     )
     config = PASS
     if ctx.opts.enable_config_rules:
-        config = ctx.state(_CONFIG_RULES, config_unread(ctx))
+        config = ctx.state(CheckId.CONFIG_ROOT_RULES, config_unread(ctx))
     needs = config_needs(ctx) if config == WORK and not ctx.home_block else None
     need_channel = bool(needs and needs["channel"])
 
@@ -83,7 +79,12 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
     log_group: str | None = None
     log_deps: tuple[str, ...] = ()
     trail_block: str | None = None
-    trail_fixes = (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS, _METRIC_ALARM)
+    trail_fixes = (
+        CheckId.CLOUDTRAIL_MULTI_REGION,
+        CheckId.CLOUDTRAIL_LOG_VALIDATION,
+        CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+        CheckId.MONITORING_ROOT_METRIC_ALARM,
+    )
     create = decision.state == WORK and decision.create
     if decision.state == BLOCKED and decision.why is not None:
         trail_block = block_trail(ctx, decision.why, trail_fixes)
@@ -150,7 +151,7 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
                 "whether a region already records with the root rules could not be read",
                 tuple(config_unread(ctx)),
             ),
-            fixes=(_CONFIG_RULES,),
+            fixes=(CheckId.CONFIG_ROOT_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
     elif config == WORK and ctx.home_block is not None:
@@ -160,7 +161,7 @@ def build_plan(snapshot: AccountSnapshot, opts: RemediationOptions) -> Plan:
             "root-rules",
             description="AWS Config with the root rules",
             why=ctx.home_block,
-            fixes=(_CONFIG_RULES,),
+            fixes=(CheckId.CONFIG_ROOT_RULES,),
             actions=("PutConfigurationRecorder", "StartConfigurationRecorder", "PutConfigRule"),
         )
     elif needs is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rootguard._posture._catalogue import CheckId
 from rootguard._remediation._actions import (
     CreateBucket,
     CreateLogGroup,
@@ -16,9 +17,6 @@ from rootguard._remediation._actions import (
     PutRolePolicy,
 )
 from rootguard._remediation._constants import (
-    _CONFIG_RULES,
-    _LOG_VALIDATION,
-    _MULTI_REGION,
     MANAGED_TAG_KEY,
     MANAGED_TAG_VALUE,
     ROLE_POLICY,
@@ -34,8 +32,8 @@ def plan_bucket(ctx: PlanContext, trail_arn: str | None, for_config: bool) -> tu
     bucket = bucket_name(ctx)
     bucket_arn = f"arn:{ctx.partition}:s3:::{bucket}"
     fixes = tuple(
-        ([_MULTI_REGION, _LOG_VALIDATION] if trail_arn else [])
-        + ([_CONFIG_RULES] if for_config else [])
+        ([CheckId.CLOUDTRAIL_MULTI_REGION, CheckId.CLOUDTRAIL_LOG_VALIDATION] if trail_arn else [])
+        + ([CheckId.CONFIG_ROOT_RULES] if for_config else [])
     )
     region = ctx.home
     params: dict[str, Any] = {"Bucket": bucket}

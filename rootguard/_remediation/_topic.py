@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._errors import PlanError
 from rootguard._judge import PUBLISHING_SERVICES, SNS_KEY_ACTIONS, topic_encryption
+from rootguard._posture._catalogue import CheckId
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import (
     BlockedKind,
     CreateKey,
@@ -18,9 +19,6 @@ from rootguard._remediation._actions import (
     Subscribe,
 )
 from rootguard._remediation._constants import (
-    _EVENTBRIDGE,
-    _METRIC_ALARM,
-    _TOPIC_SECURE,
     KEY_ALIAS_TAG_KEY,
     MANAGED_TAG_KEY,
     MANAGED_TAG_VALUE,
@@ -85,7 +83,8 @@ def topic_policy_unread(ctx: PlanContext, arn: str) -> list[Read]:
 
 def own_topic_insecure(ctx: PlanContext) -> bool:
     return any(
-        f.status is Status.FAIL and f.resource == ctx.topic_arn for f in ctx.findings(_TOPIC_SECURE)
+        f.status is Status.FAIL and f.resource == ctx.topic_arn
+        for f in ctx.findings(CheckId.MONITORING_ALERT_TOPIC_SECURE)
     )
 
 
@@ -94,7 +93,11 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
     region = ctx.home
     arn = ctx.topic_arn
     ours = ctx.opts.alert_topic_arn is None
-    fixes = (_METRIC_ALARM, _EVENTBRIDGE, _TOPIC_SECURE)
+    fixes = (
+        CheckId.MONITORING_ROOT_METRIC_ALARM,
+        CheckId.MONITORING_ROOT_EVENTBRIDGE,
+        CheckId.MONITORING_ALERT_TOPIC_SECURE,
+    )
     name = arn.split(":")[5]
     create_id = ctx.aid("CreateTopic", region, ctx.opts.alert_topic_name)
     policy_id = ctx.aid("SetTopicPolicy", region, name)
@@ -202,7 +205,7 @@ def plan_topic(ctx: PlanContext) -> tuple[str, ...]:
                 "its subscriptions could not be listed",
                 (("sns", "ListSubscriptionsByTopic", region, arn),),
             ),
-            fixes=(_METRIC_ALARM,),
+            fixes=(CheckId.MONITORING_ROOT_METRIC_ALARM,),
             actions=("Subscribe", "ManualStep"),
         )
         return topic_deps
@@ -217,7 +220,7 @@ def plan_topic_key(ctx: PlanContext, topic: SnsTopic) -> None:
     (a stronger setting, not a weaker one: the topic stays encrypted)."""
     region, arn = ctx.home, topic.topic_arn
     alias = ctx.opts.alert_topic_key_alias
-    fixes = (_METRIC_ALARM, _EVENTBRIDGE)
+    fixes = (CheckId.MONITORING_ROOT_METRIC_ALARM, CheckId.MONITORING_ROOT_EVENTBRIDGE)
     key_id = ctx.add(
         CreateKey(
             id=ctx.aid("CreateKey", region, alias.removeprefix("alias/")),
@@ -359,7 +362,7 @@ def plan_subscriptions(ctx: PlanContext, topic: SnsTopic | None, deps: tuple[str
                 region=region,
                 resource=arn,
                 description=f"subscribe {sub.protocol.value} {sub.endpoint} to the alert topic",
-                fixes=(_METRIC_ALARM,),
+                fixes=(CheckId.MONITORING_ROOT_METRIC_ALARM,),
                 depends_on=deps,
                 note=(
                     "the subscriber must confirm (a link in the email) before alerts arrive"
@@ -390,7 +393,7 @@ def plan_subscriptions(ctx: PlanContext, topic: SnsTopic | None, deps: tuple[str
                 description=(
                     f"confirm the pending subscription {waiting.protocol} {waiting.endpoint}"
                 ),
-                fixes=(_METRIC_ALARM,),
+                fixes=(CheckId.MONITORING_ROOT_METRIC_ALARM,),
                 instructions=(
                     f"Open the message 'AWS Notification - Subscription Confirmation' sent "
                     f"to {waiting.endpoint} and follow 'Confirm subscription'.",
@@ -406,7 +409,7 @@ def plan_subscriptions(ctx: PlanContext, topic: SnsTopic | None, deps: tuple[str
                 region=region,
                 resource=arn,
                 description="nobody receives the alerts: the topic has no subscriber",
-                fixes=(_METRIC_ALARM,),
+                fixes=(CheckId.MONITORING_ROOT_METRIC_ALARM,),
                 instructions=(
                     "Plan again with alert_emails=[...] (CLI: --email ADDR) or "
                     "alert_subscriptions, or subscribe an endpoint to the topic yourself.",
@@ -416,7 +419,7 @@ def plan_subscriptions(ctx: PlanContext, topic: SnsTopic | None, deps: tuple[str
 
 
 def plan_foreign_topic_steps(ctx: PlanContext) -> None:
-    for f in ctx.findings(_TOPIC_SECURE):
+    for f in ctx.findings(CheckId.MONITORING_ALERT_TOPIC_SECURE):
         if f.status not in (Status.FAIL, Status.UNKNOWN):
             continue
         ours = f.resource == ctx.topic_arn and ctx.opts.alert_topic_arn is None
@@ -441,7 +444,7 @@ def plan_foreign_topic_steps(ctx: PlanContext) -> None:
                     resource=f.resource,
                     description=f"whether the policy of topic {name} lets outsiders in",
                     why=Why("its policy could not be read", tuple(unread)),
-                    fixes=(_TOPIC_SECURE,),
+                    fixes=(CheckId.MONITORING_ALERT_TOPIC_SECURE,),
                     actions=("SetTopicPolicy",) if ours else ("ManualStep",),
                 )
             continue
@@ -455,7 +458,7 @@ def plan_foreign_topic_steps(ctx: PlanContext) -> None:
                 resource=f.resource,
                 description=f"the policy of topic {name}, which may be rootguard's alert topic",
                 why=ctx.home_block,
-                fixes=(_TOPIC_SECURE,),
+                fixes=(CheckId.MONITORING_ALERT_TOPIC_SECURE,),
                 actions=("SetTopicPolicy", "ManualStep"),
             )
             continue
@@ -465,7 +468,7 @@ def plan_foreign_topic_steps(ctx: PlanContext) -> None:
                 region=f.region,
                 resource=f.resource,
                 description="an alert topic's policy grants access outside the account",
-                fixes=(_TOPIC_SECURE,),
+                fixes=(CheckId.MONITORING_ALERT_TOPIC_SECURE,),
                 instructions=(
                     f"Review the access policy of {f.resource} (SNS console → Topics → "
                     "Access policy).",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from rootguard._checks import Status
 from rootguard._judge import parse_log_group_arn
+from rootguard._posture._catalogue import CheckId
+from rootguard._posture._models import Status
 from rootguard._remediation._actions import (
     BlockedKind,
     CreateTrail,
@@ -15,10 +16,6 @@ from rootguard._remediation._actions import (
     UpdateTrail,
 )
 from rootguard._remediation._constants import (
-    _CLOUDWATCH_LOGS,
-    _LOG_VALIDATION,
-    _METRIC_ALARM,
-    _MULTI_REGION,
     CLOUDTRAIL_ROLE,
     SECOND_TRAIL_COST,
     TRAIL_COST,
@@ -61,7 +58,11 @@ def trail_undecided(ctx: PlanContext, trail: Trail) -> bool:
 
 def qualifying_trail(ctx: PlanContext) -> Trail | None:
     """The trail the passing CloudTrail checks rest on."""
-    arns = [f.resource for f in ctx.findings(_CLOUDWATCH_LOGS) if f.status is Status.PASS]
+    arns = [
+        f.resource
+        for f in ctx.findings(CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS)
+        if f.status is Status.PASS
+    ]
     return next((t for t in ctx.snap.trails or [] if t.trail_arn in arns), None)
 
 
@@ -77,7 +78,14 @@ def decide_trail(ctx: PlanContext) -> TrailDecision:
             ),
         )
     undecided = [t for t in trails if trail_undecided(ctx, t)]
-    if all(ctx.passes(c) for c in (_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS)):
+    if all(
+        ctx.passes(c)
+        for c in (
+            CheckId.CLOUDTRAIL_MULTI_REGION,
+            CheckId.CLOUDTRAIL_LOG_VALIDATION,
+            CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+        )
+    ):
         qualifying = qualifying_trail(ctx)
         if qualifying is not None:
             return TrailDecision(PASS, trail=qualifying, undecided=undecided)
@@ -171,7 +179,7 @@ def adopted_log_group(ctx: PlanContext, trail: Trail) -> str | None:
         return None
     region, account, group = parsed
     if account != ctx.account or region != ctx.home:
-        if not ctx.passes(_METRIC_ALARM):
+        if not ctx.passes(CheckId.MONITORING_ROOT_METRIC_ALARM):
             ctx.out.warnings.append(
                 f"trail {trail.name} delivers to log group {group} of account "
                 f"{account} ({region}): set up the root metric filter and alarm there"
@@ -194,7 +202,7 @@ def plan_cloudtrail_role(ctx: PlanContext, log_group: str) -> tuple[str, str]:
             }
         ],
         "CloudTrail delivers events to CloudWatch Logs",
-        (_CLOUDWATCH_LOGS, _METRIC_ALARM),
+        (CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS, CheckId.MONITORING_ROOT_METRIC_ALARM),
     )
 
 
@@ -210,7 +218,9 @@ def plan_trail(
     if trail is None and create:
         name = ctx.opts.trail_name
         group = ctx.opts.log_group_name
-        lg = plan_log_group(ctx, group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
+        lg = plan_log_group(
+            ctx, group, (CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS, CheckId.MONITORING_ROOT_METRIC_ALARM)
+        )
         _, role_policy = plan_cloudtrail_role(ctx, group)
         params: dict[str, Any] = {
             "Name": name,
@@ -234,7 +244,12 @@ def plan_trail(
                     f"multi-region trail {name} (global events, log-file validation, "
                     f"delivery to {group})"
                 ),
-                fixes=(_MULTI_REGION, _LOG_VALIDATION, _CLOUDWATCH_LOGS, _METRIC_ALARM),
+                fixes=(
+                    CheckId.CLOUDTRAIL_MULTI_REGION,
+                    CheckId.CLOUDTRAIL_LOG_VALIDATION,
+                    CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+                    CheckId.MONITORING_ROOT_METRIC_ALARM,
+                ),
                 depends_on=(*bucket_deps, *lg, role_policy),
                 note=SECOND_TRAIL_COST if others else TRAIL_COST,
                 params=params,
@@ -253,7 +268,11 @@ def plan_trail(
                 region=region,
                 resource=trail_arn,
                 description=f"start logging on trail {name}",
-                fixes=(_MULTI_REGION, _CLOUDWATCH_LOGS, _METRIC_ALARM),
+                fixes=(
+                    CheckId.CLOUDTRAIL_MULTI_REGION,
+                    CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+                    CheckId.MONITORING_ROOT_METRIC_ALARM,
+                ),
                 depends_on=(create_id,),
                 params={"Name": name},
                 permissions=("cloudtrail:StartLogging", "cloudtrail:GetTrailStatus"),
@@ -268,7 +287,7 @@ def plan_trail(
                     f"trail {name}: record all management events, read and write (stated "
                     "explicitly; unchanged where CloudTrail already reports it)"
                 ),
-                fixes=(_MULTI_REGION,),
+                fixes=(CheckId.CLOUDTRAIL_MULTI_REGION,),
                 depends_on=(create_id,),
                 params={"TrailName": name, "EventSelectors": [MANAGEMENT_BASIC_SELECTOR]},
                 permissions=("cloudtrail:PutEventSelectors", "cloudtrail:GetEventSelectors"),
@@ -284,13 +303,13 @@ def plan_trail(
     fixes: list[str] = []
     if not trail.is_multi_region_trail:
         update["IsMultiRegionTrail"] = True
-        fixes.append(_MULTI_REGION)
+        fixes.append(CheckId.CLOUDTRAIL_MULTI_REGION)
     if not trail.include_global_service_events:
         update["IncludeGlobalServiceEvents"] = True
-        fixes.append(_MULTI_REGION)
+        fixes.append(CheckId.CLOUDTRAIL_MULTI_REGION)
     if not trail.log_file_validation_enabled:
         update["EnableLogFileValidation"] = True
-        fixes.append(_LOG_VALIDATION)
+        fixes.append(CheckId.CLOUDTRAIL_LOG_VALIDATION)
     deps: list[str] = []
     log_deps: tuple[str, ...] = ()
     log_group: str | None
@@ -309,7 +328,11 @@ def plan_trail(
                 f"trail {name} delivers to log group {log_group}, which was not found; "
                 "it is recreated"
             )
-            log_deps = plan_log_group(ctx, log_group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
+            log_deps = plan_log_group(
+                ctx,
+                log_group,
+                (CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS, CheckId.MONITORING_ROOT_METRIC_ALARM),
+            )
     elif trail.cloud_watch_logs_log_group_arn:
         ctx.out.warnings.append(
             f"trail {name} delivers to {trail.cloud_watch_logs_log_group_arn}, which is "
@@ -318,12 +341,16 @@ def plan_trail(
         log_group = None
     else:
         log_group = ctx.opts.log_group_name
-        log_deps = plan_log_group(ctx, log_group, (_CLOUDWATCH_LOGS, _METRIC_ALARM))
+        log_deps = plan_log_group(
+            ctx,
+            log_group,
+            (CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS, CheckId.MONITORING_ROOT_METRIC_ALARM),
+        )
         _, role_policy = plan_cloudtrail_role(ctx, log_group)
         update["CloudWatchLogsLogGroupArn"] = ctx.arn("logs", region, f"log-group:{log_group}:*")
         update["CloudWatchLogsRoleArn"] = ctx.role_arn(CLOUDTRAIL_ROLE)
         deps += [*log_deps, role_policy]
-        fixes += [_CLOUDWATCH_LOGS, _METRIC_ALARM]
+        fixes += [CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS, CheckId.MONITORING_ROOT_METRIC_ALARM]
     if update:
         ctx.add(
             UpdateTrail(
@@ -348,7 +375,11 @@ def plan_trail(
                 region=region,
                 resource=trail.trail_arn,
                 description=f"start logging on trail {name}",
-                fixes=(_MULTI_REGION, _CLOUDWATCH_LOGS, _METRIC_ALARM),
+                fixes=(
+                    CheckId.CLOUDTRAIL_MULTI_REGION,
+                    CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+                    CheckId.MONITORING_ROOT_METRIC_ALARM,
+                ),
                 params={"Name": name},
                 permissions=("cloudtrail:StartLogging", "cloudtrail:GetTrailStatus"),
             )
@@ -364,7 +395,11 @@ def plan_trail(
                 "its status could not be read",
                 (("cloudtrail", "GetTrailStatus", None, trail.trail_arn),),
             ),
-            fixes=(_MULTI_REGION, _CLOUDWATCH_LOGS, _METRIC_ALARM),
+            fixes=(
+                CheckId.CLOUDTRAIL_MULTI_REGION,
+                CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
+                CheckId.MONITORING_ROOT_METRIC_ALARM,
+            ),
             actions=("StartLogging",),
             would_be=(ctx.aid("StartLogging", region, name),),
         )
@@ -381,7 +416,7 @@ def plan_trail(
                         f"trail {name}: add a selector for all management events "
                         "(existing selectors kept)"
                     ),
-                    fixes=(_MULTI_REGION,),
+                    fixes=(CheckId.CLOUDTRAIL_MULTI_REGION,),
                     note="recording more management events may raise the trail's cost",
                     params={"TrailName": name, **selectors},
                     permissions=(
@@ -401,7 +436,7 @@ def plan_trail(
                 "its event selectors could not be read",
                 (("cloudtrail", "GetEventSelectors", None, trail.trail_arn),),
             ),
-            fixes=(_MULTI_REGION,),
+            fixes=(CheckId.CLOUDTRAIL_MULTI_REGION,),
             actions=("PutEventSelectors",),
             would_be=(ctx.aid("PutEventSelectors", region, name),),
         )

@@ -12,6 +12,9 @@ and state seeded the way the pages assume:
 - CloudTrail log archives in S3 (``s3://org-trail-bucket/AWSLogs/o-aa1bb2cc3d/...`` and
   ``s3://bucket/AWSLogs/...``) and a local ``log.json.gz`` in the working directory,
   with root activity of account 111122223333 in them;
+- an Athena workgroup ``security`` whose hunt over ``security.org_trail`` answers what
+  Athena would find in the organization trail's log file (moto runs no SQL: the answer,
+  computed by DuckDB, is queued through moto's results API);
 - CloudTrail event history (moto has no ``LookupEvents``: a handler answers with one
   root console sign-in from yesterday).
 """
@@ -144,24 +147,52 @@ def _no_table_yet(self: Any) -> Any:
     raise JsonRESTError("MetadataException", "EntityNotFoundException: Table not found")
 
 
-def _athena(session: boto3.Session, endpoint: str) -> None:
-    """The Athena workgroup the archives page uses, and the hunt's answer queued in moto's
-    results queue (moto answers a query only with results supplied beforehand): the
-    header row alone — no root activity in that trail."""
-    from rootguard._athena_sql import HUNT_COLUMNS
-    from tests.athena_duck import column_info
+HUNT_SINCE = datetime(2021, 1, 1, tzinfo=timezone.utc)
+"""The window's start in the pages' and the docstrings' Athena hunts."""
+
+
+def _hunt_rows(directory: Path, key: str, body: bytes) -> list[dict[str, str | None]]:
+    """What Athena answers the hunt over ``security.org_trail`` for account
+    111122223333 (the pages' and docstrings' hunt): the query, run by DuckDB standing
+    for Athena's table (:mod:`tests.athena_duck`) over the organization trail's log file,
+    with ``"$path"`` the object's S3 URL as in Athena."""
+    from rootguard._athena_sql import hunt_query
+    from tests import athena_duck
+
+    archive = directory / ".athena-archive"
+    local = archive / key
+    local.parent.mkdir(parents=True)
+    local.write_bytes(body)
+    query = hunt_query(
+        database="security",
+        table="org_trail",
+        since=HUNT_SINCE,
+        until=datetime.now(timezone.utc),
+        accounts=[ARCHIVE_ACCOUNT],
+    )
+    con = athena_duck.connect(archive, database="security", table="org_trail")
+    try:
+        rows = athena_duck.run(con, query.sql)
+    finally:
+        con.close()
+    return [row | {"log_file": f"s3://org-trail-bucket/{key}"} for row in rows]
+
+
+def _athena(session: boto3.Session, endpoint: str, rows: list[dict[str, str | None]]) -> None:
+    """The Athena workgroup the archives page uses, and the hunt's answer ``rows`` queued
+    in moto's results queue (moto runs no SQL: each query that reads results takes the
+    next answer queued). Only the hunt reads results (DDL statements do not); three
+    answers are queued so that up to three hunts run in one world."""
+    from tests.athena_duck import athena_pages, column_info
 
     session.client("s3", region_name=REGION).create_bucket(Bucket="athena-results")
     session.client("athena", region_name=REGION).create_work_group(
         Name="security",
         Configuration={"ResultConfiguration": {"OutputLocation": "s3://athena-results/"}},
     )
-    header = {"Data": [{"VarCharValue": name} for name, _ in HUNT_COLUMNS]}
-    body = json.dumps(
-        # one answer per query the page runs (CREATE DATABASE, CREATE TABLE, the hunt),
-        # whichever of them reads its results
-        {"region": REGION, "results": [{"rows": [header], "column_info": column_info()}] * 3}
-    ).encode()
+    (page,) = athena_pages(rows)
+    answer = {"rows": page["ResultSet"]["Rows"], "column_info": column_info()}
+    body = json.dumps({"region": REGION, "results": [answer] * 3}).encode()
     request = urllib.request.Request(
         f"{endpoint}/moto-api/static/athena/query-results",
         data=body,
@@ -213,7 +244,8 @@ def docs_world(
         s3.create_bucket(Bucket=bucket)
         s3.put_object(Bucket=bucket, Key=_key(prefix, when), Body=log_file(when))
     (directory / "log.json.gz").write_bytes(log_file(when))
-    _athena(session, endpoint)
+    org_key = _key(f"AWSLogs/{ORG_ID}/", when)
+    _athena(session, endpoint, _hunt_rows(directory, org_key, log_file(when)))
     try:
         with moto_organization(session, members=MEMBERS, regions=[REGION]) as built:
             yield DocsWorld(endpoint, built, directory)

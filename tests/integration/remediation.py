@@ -11,10 +11,13 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
-from rootguard import CIS_ROOT_FILTER_PATTERN
-from rootguard._checks import Policy, Report, Status, evaluate
+from rootguard import CIS_ROOT_FILTER_PATTERN, PLANNED_CHECKS
 from rootguard._collect import collect
 from rootguard._credential_report import COLUMNS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._remediation._apply import apply
 from rootguard._remediation._constants import ROOT_EVENT_PATTERN
 from rootguard._remediation._options import RemediationOptions
@@ -31,15 +34,7 @@ READ_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup")
 # Calls collect makes that are not reads in name but change nothing rootguard cares about.
 NON_MUTATING = frozenset({"GenerateCredentialReport", "GetCallerIdentity"})
 
-CHAIN_CHECKS = (
-    "cloudtrail.multi_region",
-    "cloudtrail.log_validation",
-    "cloudtrail.cloudwatch_logs",
-    "monitoring.root_metric_alarm",
-    "monitoring.root_eventbridge",
-    "monitoring.alert_topic_secure",
-    "config.root_rules",
-)
+CHAIN_CHECKS = PLANNED_CHECKS
 """The checks a plan must make pass (issue 4)."""
 
 MOTO_POLICY = Policy(cloudwatch_delivery_max_age_hours=None)

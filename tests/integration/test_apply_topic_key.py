@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
-from rootguard._checks import Status
 from rootguard._judge import key_policy_missing_services
 from rootguard._permissions import iam_action, required_permissions
+from rootguard._posture._models import Status
 from rootguard._remediation._apply import apply
 from rootguard._remediation._constants import KEY_ALIAS_TAG_KEY
 from rootguard._remediation._options import RemediationOptions

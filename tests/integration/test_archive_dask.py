@@ -43,14 +43,14 @@ def test_dask_cluster_gives_the_same_result(
     client: Client, archive: tuple[Path, ArchiveTruth], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, truth = archive
-    local = scan_cloudtrail_archive(root, workers=1)
+    local = scan_cloudtrail_archive(root, max_workers=1)
     monkeypatch.setattr("rootguard._archive.UNIT_FILES", 8)  # several units per worker
     progress: list[tuple[int, int]] = []
     with get_task_stream(client) as stream:
         result = scan_cloudtrail_archive(
             root,
             executor=client.get_executor(),
-            workers=2,
+            max_workers=2,
             progress=lambda d, t: progress.append((d, t)),
         )
     assert isinstance(result, ScanResult)

@@ -106,7 +106,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ArchiveTrut
 
 @pytest.fixture(scope="module")
 def baseline(archive: tuple[Path, ArchiveTruth]) -> ScanResult:
-    return scan_cloudtrail_archive(archive[0], workers=1)
+    return scan_cloudtrail_archive(archive[0], max_workers=1)
 
 
 def test_every_root_event_found(archive: tuple[Path, ArchiveTruth], baseline: ScanResult) -> None:
@@ -180,13 +180,13 @@ def test_identical_whatever_the_executor(
 ) -> None:
     root, _ = archive
     if how == "workers2":
-        result = scan_cloudtrail_archive(root, workers=2)
+        result = scan_cloudtrail_archive(root, max_workers=2)
     elif how == "threads":
         with ThreadPoolExecutor(3) as pool:
             result = scan_cloudtrail_archive(root, executor=pool)
     elif how == "process_pool":
         with ProcessPoolExecutor(2) as pool:
-            result = scan_cloudtrail_archive(str(root), executor=pool, workers=2)
+            result = scan_cloudtrail_archive(str(root), executor=pool, max_workers=2)
     else:
         monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)
         with ThreadPoolExecutor(4) as pool:
@@ -197,7 +197,7 @@ def test_identical_whatever_the_executor(
 def test_progress_reaches_the_total(archive: tuple[Path, ArchiveTruth]) -> None:
     calls: list[tuple[int, int]] = []
     result = scan_cloudtrail_archive(
-        archive[0], workers=1, progress=lambda d, t: calls.append((d, t))
+        archive[0], max_workers=1, progress=lambda d, t: calls.append((d, t))
     )
     assert len(calls) >= result.files_scanned  # file by file in-process
     assert calls[-1] == (result.files_seen, result.files_seen)
@@ -211,7 +211,7 @@ def test_prune_by_account_region_and_date(archive: tuple[Path, ArchiveTruth]) ->
     since = SPEC.start + timedelta(days=1, hours=6)
     until = since + timedelta(hours=20)
     result = scan_cloudtrail_archive(
-        root, workers=1, accounts=[account], regions=[region], since=since, until=until
+        root, max_workers=1, accounts=[account], regions=[region], since=since, until=until
     )
     wanted = {
         r.event_id
@@ -239,11 +239,13 @@ def test_pruned_folders_are_never_read(tmp_path: Path) -> None:
         path.parent.mkdir(parents=True)
     bad.write_bytes(b"\x1f\x8b garbage")
     good.write_bytes(gzip.compress(json.dumps({"Records": [ROOT_PLAIN]}).encode()))
-    by_region = scan_cloudtrail_archive(tmp_path, workers=1, regions=["eu-west-1"])
-    by_date = scan_cloudtrail_archive(tmp_path, workers=1, since=datetime(2024, 5, 20, tzinfo=UTC))
-    by_account = scan_cloudtrail_archive(tmp_path, workers=1, accounts=["999999999999"])
+    by_region = scan_cloudtrail_archive(tmp_path, max_workers=1, regions=["eu-west-1"])
+    by_date = scan_cloudtrail_archive(
+        tmp_path, max_workers=1, since=datetime(2024, 5, 20, tzinfo=UTC)
+    )
+    by_account = scan_cloudtrail_archive(tmp_path, max_workers=1, accounts=["999999999999"])
     (tmp_path / "dangling.json.gz").symlink_to(tmp_path / "nowhere")
-    everything = scan_cloudtrail_archive(tmp_path, workers=1)
+    everything = scan_cloudtrail_archive(tmp_path, max_workers=1)
     # Nothing silently dropped: a dangling symlink is an error entry (a log file, maybe,
     # that cannot be read).
     assert [(Path(e.path).name, e.reason) for e in everything.errors] == [
@@ -264,7 +266,7 @@ def test_file_list_source(archive: tuple[Path, ArchiveTruth], tmp_path: Path) ->
     keys = truth.log_keys[:5]
     missing = tmp_path / "missing.json.gz"
     paths = [root / k for k in keys] + [str(root / truth.digest_keys[0]), missing]
-    result = scan_cloudtrail_archive(paths, workers=1)
+    result = scan_cloudtrail_archive(paths, max_workers=1)
     assert result.files_scanned == 5
     assert result.events_scanned == sum(truth.events_by_key[k] for k in keys)
     assert [s.reason for s in result.skipped] == [SkipReason.DIGEST]
@@ -273,7 +275,7 @@ def test_file_list_source(archive: tuple[Path, ArchiveTruth], tmp_path: Path) ->
     ]
     assert {a.event_id for a in result.activities} <= {r.event_id for r in truth.roots}
     # A single file is a source too.
-    one = scan_cloudtrail_archive(root / keys[0], workers=1)
+    one = scan_cloudtrail_archive(root / keys[0], max_workers=1)
     assert one.files_scanned == 1
 
 
@@ -281,7 +283,7 @@ def test_window_filters_events_not_just_folders(archive: tuple[Path, ArchiveTrut
     root, truth = archive
     times = sorted(r.event_time for r in truth.roots)
     since, until = times[3], times[-3]
-    result = scan_cloudtrail_archive(root, workers=1, since=since, until=until)
+    result = scan_cloudtrail_archive(root, max_workers=1, since=since, until=until)
     expected = {r.event_id for r in truth.roots if since <= r.event_time < until}
     # plain.json's record (2024-05-02T08:00Z) counts too when it falls in the window.
     plain_time = datetime(2024, 5, 2, 8, tzinfo=UTC)
@@ -290,26 +292,42 @@ def test_window_filters_events_not_just_folders(archive: tuple[Path, ArchiveTrut
     assert {a.event_id for a in result.activities} == expected
     # Naive datetimes are UTC.
     naive = scan_cloudtrail_archive(
-        root, workers=1, since=since.replace(tzinfo=None), until=until.replace(tzinfo=None)
+        root, max_workers=1, since=since.replace(tzinfo=None), until=until.replace(tzinfo=None)
     )
     assert naive == result
 
 
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ScanError):
-        scan_cloudtrail_archive(tmp_path / "nope", workers=1)
+        scan_cloudtrail_archive(tmp_path / "nope", max_workers=1)
     with pytest.raises(ScanError):
-        scan_cloudtrail_archive(12, workers=1)  # type: ignore[arg-type]
+        scan_cloudtrail_archive(12, max_workers=1)  # type: ignore[arg-type]
     with pytest.raises(ScanError):
-        scan_cloudtrail_archive(tmp_path, workers=0)
+        scan_cloudtrail_archive(tmp_path, max_workers=0)
     with pytest.raises(ScanError):
         scan_cloudtrail_archive(
             tmp_path, since=datetime(2024, 2, 1, tzinfo=UTC), until=datetime(2024, 1, 1, tzinfo=UTC)
         )
     with pytest.raises(ScanError):
-        scan_cloudtrail_archive("s3://", workers=1)
-    empty = scan_cloudtrail_archive(tmp_path, workers=1)
+        scan_cloudtrail_archive("s3://", max_workers=1)
+    empty = scan_cloudtrail_archive(tmp_path, max_workers=1)
     assert empty == ScanResult()
+
+
+def test_workers_is_a_deprecated_name_of_max_workers(
+    archive: tuple[Path, ArchiveTruth], baseline: ScanResult, tmp_path: Path
+) -> None:
+    with pytest.warns(DeprecationWarning, match=r"use max_workers=") as caught:
+        old = scan_cloudtrail_archive(archive[0], workers=1)
+    assert old == baseline
+    assert caught[0].filename == __file__  # points at the caller
+    with pytest.raises(rootguard.ArgumentError, match="not both"):
+        scan_cloudtrail_archive(tmp_path, workers=1, max_workers=1)
+    with (
+        pytest.warns(DeprecationWarning, match="deprecated"),
+        pytest.raises(ScanError, match="max_workers"),
+    ):
+        scan_cloudtrail_archive(tmp_path, workers=0)
 
 
 def test_public_names() -> None:
@@ -367,7 +385,7 @@ def test_gzip_bomb_and_big_plain_json_are_too_large(tmp_path: Path, decoder: str
     (tmp_path / "bomb.json.gz").write_bytes(gzip_bomb(5 * CAP))  # 5 MB in about 18 KB
     big = b"".join(log_file_parts(json.dumps(ROOT_PLAIN).encode(), 2 * CAP))
     (tmp_path / "big.json").write_bytes(big)
-    result = scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=CAP)
+    result = scan_cloudtrail_archive(tmp_path, max_workers=1, max_file_bytes=CAP)
     errors = _by_name(result.errors)
     assert {name: reason for name, (reason, _) in errors.items()} == {
         "bomb.json.gz": "too_large",
@@ -383,7 +401,7 @@ def test_gzip_bomb_and_big_plain_json_are_too_large(tmp_path: Path, decoder: str
     assert [a.event_id for a in result.activities] == [ROOT_PLAIN["eventID"]]
     _invariant(result, 3)
     # Under the default cap (64 MiB) all three are read.
-    default = scan_cloudtrail_archive(tmp_path, workers=1)
+    default = scan_cloudtrail_archive(tmp_path, max_workers=1)
     assert (default.files_scanned, default.errors) == (3, [])
 
 
@@ -394,8 +412,8 @@ def test_the_cap_travels_to_process_pool_workers(
         _good_log(tmp_path / f"good-{index}.json.gz")
     (tmp_path / "bomb.json.gz").write_bytes(gzip_bomb(5 * CAP))
     monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # one file per unit: a real pool
-    one = scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=CAP)
-    pool = scan_cloudtrail_archive(tmp_path, workers=2, max_file_bytes=CAP)
+    one = scan_cloudtrail_archive(tmp_path, max_workers=1, max_file_bytes=CAP)
+    pool = scan_cloudtrail_archive(tmp_path, max_workers=2, max_file_bytes=CAP)
     assert pool == one
     assert [(Path(e.path).name, e.reason) for e in pool.errors] == [
         ("bomb.json.gz", FailureReason.TOO_LARGE)
@@ -440,7 +458,7 @@ def test_record_too_large_and_nan_are_error_entries(
 ) -> None:
     _hostile_records_archive(tmp_path)
     monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
-    result = scan_cloudtrail_archive(tmp_path, workers=workers, max_record_bytes=RECORD_CAP)
+    result = scan_cloudtrail_archive(tmp_path, max_workers=workers, max_record_bytes=RECORD_CAP)
     errors = _by_name(result.errors)
     assert {name: reason for name, (reason, _) in errors.items()} == {
         "nested-flood.json.gz": "record_too_large",
@@ -460,7 +478,7 @@ def test_record_too_large_and_nan_are_error_entries(
     assert (result.files_scanned, result.events_scanned) == (5, 3 + 2 + 20_000)
     _invariant(result, 8)
     # Without the record cap, every big file is read (the NaN file is still not JSON).
-    free = scan_cloudtrail_archive(tmp_path, workers=1, max_record_bytes=None)
+    free = scan_cloudtrail_archive(tmp_path, max_workers=1, max_record_bytes=None)
     assert [e.reason.value for e in free.errors] == ["not_json"]
     assert len(free.activities) == 4 + 2  # the flood record is root activity too
 
@@ -468,13 +486,13 @@ def test_record_too_large_and_nan_are_error_entries(
 @pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])
 def test_a_bad_record_cap_is_refused(tmp_path: Path, cap: Any) -> None:
     with pytest.raises(ScanError, match="max_record_bytes must be"):
-        scan_cloudtrail_archive(tmp_path, workers=1, max_record_bytes=cap)
+        scan_cloudtrail_archive(tmp_path, max_workers=1, max_record_bytes=cap)
 
 
 @pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])
 def test_a_bad_cap_is_refused(tmp_path: Path, cap: Any) -> None:
     with pytest.raises(ScanError, match="max_file_bytes must be"):
-        scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=cap)
+        scan_cloudtrail_archive(tmp_path, max_workers=1, max_file_bytes=cap)
 
 
 def test_symlink_loops_and_dangling_links_are_error_entries(tmp_path: Path, decoder: str) -> None:
@@ -485,7 +503,7 @@ def test_symlink_loops_and_dangling_links_are_error_entries(tmp_path: Path, deco
     (root / "self.json.gz").symlink_to(root / "self.json.gz")
     (root / "dangling.json.gz").symlink_to(tmp_path / "gone.json.gz")
     (root / "link.json.gz").symlink_to(_good_log(tmp_path / "elsewhere" / "real.json.gz"))
-    result = scan_cloudtrail_archive(root, workers=1)
+    result = scan_cloudtrail_archive(root, max_workers=1)
     errors = _by_name(result.errors)
     assert set(errors) == {"loop-a.json.gz", "loop-b.json.gz", "self.json.gz", "dangling.json.gz"}
     assert {reason for reason, _ in errors.values()} == {"read_failed"}
@@ -504,7 +522,7 @@ def test_folder_links_are_followed_and_loops_skipped(tmp_path: Path) -> None:
     (root / "sub" / "self").symlink_to(root / "sub")
     _good_log(tmp_path / "outside" / "b.json.gz")
     (root / "linked").symlink_to(tmp_path / "outside")  # followed: its file is read
-    result = finishes_within(30, lambda: scan_cloudtrail_archive(root, workers=1))
+    result = finishes_within(30, lambda: scan_cloudtrail_archive(root, max_workers=1))
     assert sorted(Path(s.path).relative_to(root).as_posix() for s in result.skipped) == [
         "sub/self",
         "sub/up",
@@ -537,7 +555,7 @@ def test_unlistable_folder_and_unreadable_file_are_error_entries(
 
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr("rootguard._archive.open_regular", open_regular)
-    result = scan_cloudtrail_archive(tmp_path, workers=1)
+    result = scan_cloudtrail_archive(tmp_path, max_workers=1)
     assert _by_name(result.errors) == {
         "locked": ("read_failed", "cannot list folder: Permission denied"),
         "secret.json.gz": ("read_failed", "Permission denied"),
@@ -559,7 +577,7 @@ def test_an_entry_that_cannot_be_examined_is_an_error_entry(
         return real(entry, pruned)
 
     monkeypatch.setattr("rootguard._archive._entry_kind", entry_kind)
-    result = scan_cloudtrail_archive(tmp_path, workers=1)
+    result = scan_cloudtrail_archive(tmp_path, max_workers=1)
     assert _by_name(result.errors) == {"b.json.gz": ("read_failed", "Permission denied")}
     _invariant(result, 2)
 
@@ -590,7 +608,7 @@ def test_fifo_socket_and_devices_in_a_folder_are_skipped_unopened(
             opened = _spy_opens(monkeypatch)
             result = finishes_within(
                 20,
-                lambda: scan_cloudtrail_archive(root, workers=1),
+                lambda: scan_cloudtrail_archive(root, max_workers=1),
                 unblock=root / "pipe.json.gz",
             )
             opened_by_scan = list(opened)
@@ -621,9 +639,11 @@ def test_special_file_named_directly_or_in_a_list_is_skipped(
     good = _good_log(tmp_path / "good.json.gz")
     opened = _spy_opens(monkeypatch)
     unblock = path if kind == "fifo" else None
-    alone = finishes_within(10, lambda: scan_cloudtrail_archive(path, workers=1), unblock=unblock)
+    alone = finishes_within(
+        10, lambda: scan_cloudtrail_archive(path, max_workers=1), unblock=unblock
+    )
     listed = finishes_within(
-        10, lambda: scan_cloudtrail_archive([good, path], workers=1), unblock=unblock
+        10, lambda: scan_cloudtrail_archive([good, path], max_workers=1), unblock=unblock
     )
     expected = [
         rootguard.SkippedFile(
@@ -668,7 +688,7 @@ def test_a_folder_in_a_file_list_is_walked_never_opened(
     _good_log(tmp_path / "AWSLogs" / "a.json.gz")
     _good_log(tmp_path / "b.json.gz")
     opened = _spy_opens(monkeypatch)
-    result = scan_cloudtrail_archive([tmp_path / "AWSLogs", tmp_path / "b.json.gz"], workers=1)
+    result = scan_cloudtrail_archive([tmp_path / "AWSLogs", tmp_path / "b.json.gz"], max_workers=1)
     assert result.files_scanned == 2
     assert sorted(Path(p).name for p in opened) == ["a.json.gz", "b.json.gz"]
     _invariant(result, 2)
@@ -678,7 +698,7 @@ def test_missing_or_looping_source_in_a_list_is_an_error_entry(tmp_path: Path) -
     good = _good_log(tmp_path / "good.json.gz")
     (tmp_path / "loop.json.gz").symlink_to(tmp_path / "loop.json.gz")
     result = scan_cloudtrail_archive(
-        [good, tmp_path / "loop.json.gz", tmp_path / "missing.json.gz"], workers=1
+        [good, tmp_path / "loop.json.gz", tmp_path / "missing.json.gz"], max_workers=1
     )
     errors = _by_name(result.errors)
     assert errors["loop.json.gz"][1].startswith("symbolic link loop")
@@ -686,7 +706,7 @@ def test_missing_or_looping_source_in_a_list_is_an_error_entry(tmp_path: Path) -
     _invariant(result, 3)
     # Named alone, a source that cannot be examined stops the scan before it starts.
     with pytest.raises(ScanError, match="Too many levels of symbolic links"):
-        scan_cloudtrail_archive(tmp_path / "loop.json.gz", workers=1)
+        scan_cloudtrail_archive(tmp_path / "loop.json.gz", max_workers=1)
 
 
 @settings(
@@ -706,7 +726,7 @@ def test_any_bytes_as_a_file_give_records_or_one_entry(
     # entry — and never raises.
     path = tmp_path / "planted.json.gz"
     path.write_bytes(gzip.compress(content) if gzipped else content)
-    result = scan_cloudtrail_archive(tmp_path, workers=1, max_file_bytes=cap)
+    result = scan_cloudtrail_archive(tmp_path, max_workers=1, max_file_bytes=cap)
     _invariant(result, 1)
     if result.errors:
         assert result.errors[0].path == str(path)

@@ -16,7 +16,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from rootguard import FailureReason, ScanError, ScanResult, SkipReason, scan_cloudtrail_archive
-from rootguard._archive import DELIVERY_SLACK, _client_for, _ReadBuffer, _settings_for
+from rootguard._archive import DELIVERY_SLACK, _ReadBuffer, _settings_for
+from rootguard._sessions import cached_client
 from tests.archive_gen import (
     ArchiveSpec,
     ArchiveTruth,
@@ -87,7 +88,7 @@ def local_result(tmp_path: Path) -> ScanResult:
         path = tmp_path / obj.key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(obj.data)
-    return scan_cloudtrail_archive(tmp_path, workers=1)
+    return scan_cloudtrail_archive(tmp_path, max_workers=1)
 
 
 def test_s3_scan_matches_truth_and_local(
@@ -95,7 +96,7 @@ def test_s3_scan_matches_truth_and_local(
 ) -> None:
     session, truth = archive
     seen = _track(session)
-    result = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, workers=1)
+    result = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, max_workers=1)
     assert {a.event_id for a in result.activities} == {r.event_id for r in truth.roots}
     assert len(result.alerts) == truth.alerts
     assert result.activities == local_result.activities
@@ -130,7 +131,7 @@ def test_s3_prunes_by_account_region_and_date_before_download(
     result = scan_cloudtrail_archive(
         f"s3://{BUCKET}/AWSLogs/",
         session=session,
-        workers=1,
+        max_workers=1,
         accounts=[account],
         regions=[region],
         since=since,
@@ -170,7 +171,7 @@ def test_s3_prunes_by_account_region_and_date_before_download(
 
 def test_s3_threads_identical(archive: tuple[boto3.Session, ArchiveTruth]) -> None:
     session, _ = archive
-    one = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, workers=1)
+    one = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, max_workers=1)
     with ThreadPoolExecutor(4) as pool:
         threaded = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, executor=pool)
     assert threaded == one
@@ -190,7 +191,7 @@ def test_s3_object_read_error_is_one_entry(archive: tuple[boto3.Session, Archive
         return None
 
     session.events.register_first("before-call.s3.GetObject", deny)
-    result = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, workers=1)
+    result = scan_cloudtrail_archive(f"s3://{BUCKET}", session=session, max_workers=1)
     failed = [e for e in result.errors if e.reason is FailureReason.READ_FAILED]
     assert [e.path for e in failed] == [f"s3://{BUCKET}/{victim}"]
     assert failed[0].detail.startswith("AccessDenied")
@@ -204,7 +205,7 @@ def test_s3_object_list_source(archive: tuple[boto3.Session, ArchiveTruth]) -> N
     result = scan_cloudtrail_archive(
         [f"s3://{BUCKET}/{k}" for k in keys] + [f"s3://{BUCKET}/{truth.digest_keys[0]}"],
         session=session,
-        workers=1,
+        max_workers=1,
     )
     assert result.files_scanned == 4
     assert result.events_scanned == sum(truth.events_by_key[k] for k in keys)
@@ -213,7 +214,9 @@ def test_s3_object_list_source(archive: tuple[boto3.Session, ArchiveTruth]) -> N
 
 def test_s3_scan_cannot_start(inprocess: boto3.Session) -> None:
     with pytest.raises(ScanError, match="cannot open"):
-        scan_cloudtrail_archive("s3://no-such-bucket-here/AWSLogs/", session=inprocess, workers=1)
+        scan_cloudtrail_archive(
+            "s3://no-such-bucket-here/AWSLogs/", session=inprocess, max_workers=1
+        )
     inprocess.client("s3").create_bucket(Bucket=BUCKET)
 
     def deny(**_: Any) -> Any:
@@ -222,7 +225,7 @@ def test_s3_scan_cannot_start(inprocess: boto3.Session) -> None:
 
     inprocess.events.register_first("before-call.s3.ListObjectsV2", deny)
     with pytest.raises(ScanError, match="AccessDenied"):
-        scan_cloudtrail_archive(f"s3://{BUCKET}", session=inprocess, workers=1)
+        scan_cloudtrail_archive(f"s3://{BUCKET}", session=inprocess, max_workers=1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -255,9 +258,12 @@ def test_settings_carry_endpoint_and_credentials(server_session: boto3.Session) 
     assert settings.endpoint_url == client.meta.endpoint_url
     assert settings.endpoint_url.startswith("http://127.0.0.1:")
     assert settings.access_key == "testing"
-    assert "testing" not in repr(settings)  # secrets stay out of logs and reprs
+    # secrets stay out of logs and reprs (the key id, "testing" as well here, may show:
+    # test_no_secrets checks the values with distinct credentials)
+    assert "secret_key" not in repr(settings)
+    assert "session_token" not in repr(settings)
     # This process reuses the caller's client; another process would build its own.
-    assert _client_for(settings) is client
+    assert cached_client(settings, "s3") is client
 
 
 def test_s3_process_pool_identical(
@@ -265,8 +271,8 @@ def test_s3_process_pool_identical(
 ) -> None:
     monkeypatch.setattr("rootguard._archive.UNIT_FILES", 10)  # several units, several workers
     truth = _upload(server_session, SMALL)
-    one = scan_cloudtrail_archive(f"s3://{BUCKET}", session=server_session, workers=1)
-    pooled = scan_cloudtrail_archive(f"s3://{BUCKET}", session=server_session, workers=2)
+    one = scan_cloudtrail_archive(f"s3://{BUCKET}", session=server_session, max_workers=1)
+    pooled = scan_cloudtrail_archive(f"s3://{BUCKET}", session=server_session, max_workers=2)
     assert pooled == one
     assert {a.event_id for a in pooled.activities} == {r.event_id for r in truth.roots}
     assert pooled.files_scanned == len(truth.log_keys)
@@ -313,7 +319,7 @@ def test_s3_cap_bomb_and_big_object(
     seen = _track(inprocess)
     bodies = _fills(monkeypatch)
     result = scan_cloudtrail_archive(
-        f"s3://{BUCKET}", session=inprocess, workers=1, max_file_bytes=CAP
+        f"s3://{BUCKET}", session=inprocess, max_workers=1, max_file_bytes=CAP
     )
     errors = {e.path.rsplit("/", 1)[1]: (e.reason, e.detail) for e in result.errors}
     assert errors == {
@@ -349,7 +355,7 @@ def test_s3_object_named_in_a_list_is_checked_by_its_content_length(
     result = scan_cloudtrail_archive(
         [f"s3://{BUCKET}/{HOSTILE}/big.json", f"s3://{BUCKET}/{HOSTILE}/exact.json"],
         session=inprocess,
-        workers=1,
+        max_workers=1,
         max_file_bytes=CAP,
     )
     assert [k.rsplit("/", 1)[1] for k in seen["get"]] == ["big.json", "exact.json"]

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 import rootguard
 from rootguard._athena_sql import activities_from_rows, hunt_query
 from rootguard._cloudtrail import iter_raw_records
-from rootguard._detect import _is_candidate
+from rootguard._detect import is_candidate
 from tests import athena_duck
 from tests.archive_gen import ACCOUNTS, REGIONS, ArchiveSpec, write_archive
 from tests.strategies import ct_records
@@ -217,7 +217,7 @@ def _scanner_candidates(archive: Path, first_day: str, last_day: str) -> set[str
             records = list(iter_raw_records(path))
         except rootguard.ParseError:
             continue
-        found.update(r["eventID"] for r in records if _is_candidate(r))
+        found.update(r["eventID"] for r in records if is_candidate(r))
     return found
 
 
@@ -282,7 +282,7 @@ def test_activities_equal_the_archive_scan(
     rows = athena_duck.run(duck, query.sql)
     activities, errors, count = activities_from_rows(rows, query.record_filter)
     scan = rootguard.scan_cloudtrail_archive(
-        archive, since=since, until=until, accounts=accounts, regions=regions, workers=1
+        archive, since=since, until=until, accounts=accounts, regions=regions, max_workers=1
     )
     assert count == len(rows)
     assert _normalized(activities) == _normalized(scan.activities)
@@ -303,7 +303,7 @@ def test_an_invalid_candidate_fails_its_file_on_both_sides(archive: Path, duck: 
     activities, errors, _ = activities_from_rows(
         athena_duck.run(duck, query.sql), query.record_filter
     )
-    scan = rootguard.scan_cloudtrail_archive(archive, since=since, until=until, workers=1)
+    scan = rootguard.scan_cloudtrail_archive(archive, since=since, until=until, max_workers=1)
     assert [(Path(e.path).name, e.reason) for e in errors] == [
         ("bad.json.gz", rootguard.FailureReason.INVALID_RECORD)
     ]
@@ -338,7 +338,7 @@ def test_generated_records_give_the_scanners_activities(
     finally:
         con.close()
     activities, errors, _ = activities_from_rows(rows, query.record_filter)
-    scan = rootguard.scan_cloudtrail_archive(root, since=since, until=until, workers=1)
+    scan = rootguard.scan_cloudtrail_archive(root, since=since, until=until, max_workers=1)
     assert _normalized(activities) == _normalized(scan.activities)
     assert [e.reason for e in errors] == [e.reason for e in scan.errors]
-    assert {row["eventid"] for row in rows} == {r["eventID"] for r in records if _is_candidate(r)}
+    assert {row["eventid"] for row in rows} == {r["eventID"] for r in records if is_candidate(r)}

@@ -57,7 +57,7 @@ def rows(archive: Path) -> list[dict[str, str | None]]:
 
 @pytest.fixture(scope="module")
 def scan(archive: Path) -> rootguard.ScanResult:
-    return rootguard.scan_cloudtrail_archive(archive, since=SINCE, until=UNTIL, workers=1)
+    return rootguard.scan_cloudtrail_archive(archive, since=SINCE, until=UNTIL, max_workers=1)
 
 
 def _queue(pages: list[dict[str, Any]]) -> None:

@@ -9,8 +9,11 @@ import boto3
 import pytest
 
 from rootguard._check_api import check
-from rootguard._checks import Policy, Report, Status, evaluate
 from rootguard._collect import collect
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from tests.integration.accounts import populate_account
 from tests.integration.conftest import HOME, deny
 from tests.integration.moto_root import RootKey, RootState, moto_root

@@ -213,7 +213,7 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_needs_v(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("rootguard._checks.evaluate", broken)
+    monkeypatch.setattr("rootguard._posture._evaluate.evaluate", broken)
     assert main(["check", "--snapshot-in", str(snap)]) == EXIT_ERROR
     line = _one_error_line(capsys.readouterr().err)
     assert "unexpected RuntimeError: boom" in line

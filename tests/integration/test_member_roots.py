@@ -914,14 +914,14 @@ def test_a_task_pickles_without_its_live_credentials(org: tuple[boto3.Session, L
     import pickle
 
     from rootguard._member_roots import _RootTask
-    from rootguard._org import _CallerCredentials
+    from rootguard._sessions import settings_of
 
     session, layout = org
     live = session.get_credentials()
     frozen = live.get_frozen_credentials()
     task = _RootTask(
         account_id=layout.id("removed-1"),
-        caller=_CallerCredentials(frozen.access_key, frozen.secret_key, frozen.token, live),
+        caller=settings_of(live, region_name=HOME),
         caller_account=layout.built.management_id,
         home_region=HOME,
     )

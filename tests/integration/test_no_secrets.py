@@ -11,6 +11,7 @@ import gzip
 import json
 import logging
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -24,11 +25,12 @@ import pytest
 from botocore.credentials import Credentials
 from moto.cloudtrail.responses import CloudTrailResponse
 
-from rootguard._archive import _S3Settings, _settings_for
+from rootguard._archive import _settings_for
 from rootguard._cli import main
-from rootguard._org import _AccountTask, _assume_role_credentials, _CallerCredentials
+from rootguard._org import _AccountTask, _assume_role_credentials
 from rootguard._redact import REDACTED
 from rootguard._remediation._plan import Plan
+from rootguard._sessions import SessionSettings, settings_of
 from tests.integration.conftest import new_session, reset_server
 from tests.integration.org_builder import moto_organization
 
@@ -293,12 +295,12 @@ def test_the_cli_leaves_logging_as_it_found_it(world: World) -> None:
 
 
 def test_credential_holding_objects_hide_secrets_in_repr(world: World) -> None:
-    caller = _CallerCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
+    caller = settings_of(Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN), region_name=REGION)
     task = _AccountTask(account_id=world.member_id, caller=caller, home_region=REGION)
     session = new_session()
     s3 = session.client("s3", region_name=REGION)
     settings = _settings_for(session, s3, REGION)
-    assert isinstance(settings, _S3Settings)
+    assert isinstance(settings, SessionSettings)
     assert settings.secret_key == SECRET_KEY  # it does hold them (for workers) ...
     sts = session.client("sts", region_name=REGION)
     refreshable, _ = _assume_role_credentials(
@@ -311,7 +313,7 @@ def test_credential_holding_objects_hide_secrets_in_repr(world: World) -> None:
         caller,
         task,
         settings,
-        caller.credentials(),
+        pickle.loads(pickle.dumps(caller)),  # as another process receives it
         Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
         refreshable,
         session,

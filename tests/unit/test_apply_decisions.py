@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from rootguard._remediation._actions import ApiAction
+from rootguard._remediation._actions import ApiAction, PutMetricAlarm
 from rootguard._remediation._handlers_alerting import _metric_alarm
-from rootguard._remediation._handling import _Context
+from rootguard._remediation._handling import Context
 from rootguard._remediation._options import RemediationOptions
 from rootguard._remediation._plan import Plan
 from rootguard._remediation._planner import plan
@@ -23,6 +23,18 @@ class _FakeCloudWatch:
 
     def describe_alarms(self, **_: Any) -> dict[str, Any]:
         return {"MetricAlarms": self.alarms}
+
+
+class _FakeFactory:
+    """Hands the handler its one client (a handler makes its typed client itself)."""
+
+    def __init__(self, client: _FakeCloudWatch) -> None:
+        self.made: list[tuple[str, str | None]] = []
+        self._client = client
+
+    def client(self, service: str, region: str | None) -> _FakeCloudWatch:
+        self.made.append((service, region))
+        return self._client
 
 
 def _alarm_plan() -> tuple[Plan, ApiAction]:
@@ -48,8 +60,11 @@ def test_alarm_needing_more_datapoints_is_put_again(
     existing = {k: v for k, v in action.params.items() if k != "Tags"}
     if datapoints is not None:
         existing["DatapointsToAlarm"] = datapoints
-    ctx = _Context(factory=None, plan=p)  # type: ignore[arg-type]  # no client is made
-    decision = _metric_alarm(ctx, _FakeCloudWatch([existing]), action)
+    assert isinstance(action, PutMetricAlarm)
+    factory = _FakeFactory(_FakeCloudWatch([existing]))
+    ctx = Context(factory=factory, plan=p)  # type: ignore[arg-type]  # a fake factory
+    decision = _metric_alarm(ctx, action)
+    assert factory.made == [("cloudwatch", HOME)]
     assert (decision.calls == []) is unchanged
     if not unchanged:
         (call,) = decision.calls

@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 
 import rootguard
-from rootguard._checks import (
-    ACCOUNT_CHECK_IDS,
-    CHECK_IDS,
-    Finding,
-    Policy,
-    Report,
-    Status,
-    evaluate,
-)
+from rootguard._posture._catalogue import ACCOUNT_CHECK_IDS, CHECK_IDS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._policy import Policy
+from rootguard._posture._report import Report
 from rootguard._snapshot import (
     AccountSnapshot,
     CredentialReportData,
@@ -677,9 +673,9 @@ def test_cloudwatch_delivery_error_without_any_delivery_fails() -> None:
 def test_policy_rejects_unknown_fields_and_is_frozen() -> None:
     import pydantic
 
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(rootguard.PolicyError, match="root_usage_dayz"):
         Policy(root_usage_dayz=3)  # type: ignore[call-arg]
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(rootguard.PolicyError, match="root_usage_days"):
         Policy(root_usage_days=-1)
     policy = Policy()
     with pytest.raises(pydantic.ValidationError):

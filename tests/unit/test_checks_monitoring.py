@@ -13,9 +13,11 @@ from rootguard._canonical import (
     non_root_events,
     root_events,
 )
-from rootguard._checks import Finding, Report, Status, evaluate
 from rootguard._event_pattern import event_pattern_matches
 from rootguard._filter_pattern import CIS_ROOT_FILTER_PATTERN, filter_pattern_matches
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._report import Report
 from rootguard._snapshot import (
     AccountSnapshot,
     EventTarget,

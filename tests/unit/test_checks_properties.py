@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rootguard._checks import ACCOUNT_CHECK_IDS, Report, Status, evaluate
+from rootguard._posture._catalogue import ACCOUNT_CHECK_IDS
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot
 from tests.strategies import account_snapshots
 

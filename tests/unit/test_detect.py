@@ -612,9 +612,14 @@ def test_correlated_service_records_keep_their_channel() -> None:
     assert related.related_event_ids == ("call-0001",)
 
 
-def test_detect_without_calls_is_classify() -> None:
+def test_detect_without_calls_classifies_each_record_alone() -> None:
     records = [member_call(), root_signin(), root_call()]
-    assert detect_root_activity(records) == [classify_event(r) for r in records]
+    found = detect_root_activity(records)
+    assert [(a.event_id, a.channel, a.severity, a.related_event_ids) for a in found] == [
+        ("member-1", Channel.TEMPORARY_CREDENTIALS, Severity.HIGH, ()),
+        (root_signin()["eventID"], Channel.CONSOLE_SIGNIN, Severity.HIGH, ()),
+        (root_call()["eventID"], Channel.ACCESS_KEY, Severity.CRITICAL, ()),
+    ]
 
 
 # --------------------------------------------------------------------------- inputs, source
@@ -635,8 +640,17 @@ def test_detect_accepts_models_raw_envelopes_and_lookup_items() -> None:
 
 
 def test_classify_accepts_json_text() -> None:
-    assert classify_event(json.dumps(root_call())) == classify_event(root_call())
-    assert classify_event(json.dumps(root_call()).encode()) == classify_event(root_call())
+    record = root_call()
+    for given_as in (record, json.dumps(record), json.dumps(record).encode()):
+        activity = classify_event(given_as)
+        assert activity is not None
+        assert (activity.event_id, activity.channel, activity.severity, activity.cis_match) == (
+            record["eventID"],
+            Channel.ACCESS_KEY,
+            Severity.CRITICAL,
+            True,
+        )
+        assert (activity.account_id, activity.access_key_id) == (ACCOUNT, "AKIAIOSFODNN7EXAMPLE")
 
 
 def test_source_keyword() -> None:
@@ -661,13 +675,13 @@ def test_invalid_root_candidate_raises_parse_error() -> None:
 
 def test_non_root_records_are_not_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[Any] = []
-    real = detect_module._event_from_record
+    real = detect_module.event_from_record
 
     def counting(record: Any, **kwargs: Any) -> Any:
         built.append(record)
         return real(record, **kwargs)
 
-    monkeypatch.setattr(detect_module, "_event_from_record", counting)
+    monkeypatch.setattr(detect_module, "event_from_record", counting)
     iam_user = root_call(identity={"type": "IAMUser", "userName": "alice"})
     broken_non_root = iam_user | {"eventTime": "not a time", "resources": "oops"}
     records = [iam_user] * 50 + [broken_non_root, root_call(), {"userIdentity": "text"}]
@@ -675,6 +689,177 @@ def test_non_root_records_are_not_validated(monkeypatch: pytest.MonkeyPatch) -> 
     assert [a.channel for a in found] == [Channel.ACCESS_KEY]
     assert built == [root_call()]  # one model, for the one candidate
     assert classify_event(broken_non_root) is None
+
+
+# --------------------------------------------------------------------------- reference
+
+
+_SIGNIN = "signin.amazonaws.com"
+_HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+def _mfa_attribute(identity: dict[str, Any]) -> bool | None:
+    attributes = (identity.get("sessionContext") or {}).get("attributes") or {}
+    return {"true": True, "false": False}.get(attributes.get("mfaAuthenticated"))
+
+
+def _reference_channel(record: dict[str, Any], identity: dict[str, Any], federated: bool) -> str:
+    """The channel table of docs/channels.md, rule by rule, first match wins."""
+    invoked_by = identity.get("invokedBy")
+    key = identity.get("accessKeyId") or ""
+    context = identity.get("sessionContext")
+    rules = (
+        (record.get("eventType") == "AwsServiceEvent", "aws_service_event"),
+        (bool(invoked_by) and invoked_by != _SIGNIN, "service_invoked"),
+        (federated, "federated"),
+        (record.get("eventSource") == _SIGNIN, "console_signin"),
+        ((context or {}).get("assumedRoot") == "true", "assumed_root"),
+        (
+            record.get("sessionCredentialFromConsole") == "true" or invoked_by == _SIGNIN,
+            "console_session",
+        ),
+        (key.startswith("AKIA"), "access_key"),
+        (key.startswith("ASIA"), "temporary_credentials"),
+        (bool(key) and context is not None, "temporary_credentials"),
+        (bool(key), "access_key"),
+    )
+    return next((channel for applies, channel in rules if applies), "console_session")
+
+
+def reference_classification(record: dict[str, Any]) -> dict[str, Any] | None:
+    """An independent reading of docs/channels.md for one raw record (as
+    :func:`tests.strategies.ct_records` writes them): which records are root activity,
+    the channel, outcome, MFA, severity, alert, CIS match, account and key. Written from
+    the page, not from rootguard._detect; None when the record is not root activity."""
+    identity = record.get("userIdentity")
+    if not isinstance(identity, dict):
+        return None
+    kind = identity.get("type")
+    is_call = (
+        record.get("eventSource") == "sts.amazonaws.com"
+        and record.get("eventName") == "AssumeRoot"
+        and kind is not None
+        and kind != "Root"
+    )
+    issuer = ((identity.get("sessionContext") or {}).get("sessionIssuer")) or {}
+    if is_call:
+        channel = "assumed_root"
+    elif kind == "Root":
+        if identity.get("userName") == _HIDDEN or _HIDDEN in (identity.get("arn") or ""):
+            return None
+        channel = _reference_channel(record, identity, federated=False)
+    elif kind == "FederatedUser" and issuer.get("type") == "Root":
+        channel = _reference_channel(record, identity, federated=True)
+    else:
+        return None
+
+    if channel == "console_signin":
+        used = ((record.get("additionalEventData") or {}).get("MFAUsed") or "").strip().lower()
+        mfa_used = {"yes": True, "no": False}.get(used)
+    else:
+        mfa_used = _mfa_attribute(identity)
+    elements = record.get("responseElements") or {}
+    signin_failed = channel == "console_signin" and any(
+        str(elements.get(k, "")).strip().lower() == "failure"
+        for k in ("ConsoleLogin", record.get("eventName"))
+    )
+    failed = bool(record.get("errorCode") or record.get("errorMessage")) or signin_failed
+    if channel == "console_signin":
+        severity = "medium" if failed or mfa_used is True else "high"
+    else:
+        severity = {
+            "access_key": "critical",
+            "temporary_credentials": "high",
+            "federated": "high",
+            "console_session": "medium",
+            "assumed_root": "low",
+            "service_invoked": "informational",
+            "aws_service_event": "informational",
+        }[channel]
+    event_type = record.get("eventType")
+    cis_match = (
+        kind == "Root"
+        and "invokedBy" not in identity
+        and event_type is not None
+        and event_type != "AwsServiceEvent"
+    )
+    if is_call:
+        target = (record.get("requestParameters") or {}).get("targetPrincipal")
+        account = target.split(":")[4] if target.startswith("arn:") else target
+        issued = ((record.get("responseElements") or {}).get("credentials") or {}).get(
+            "accessKeyId"
+        )
+    else:
+        account = record.get("recipientAccountId") or identity.get("accountId")
+        issued = identity.get("accessKeyId") or None
+    return {
+        "channel": channel,
+        "outcome": "failure" if failed else "success",
+        "mfa_used": mfa_used,
+        "severity": severity,
+        "alert": channel not in ("service_invoked", "aws_service_event"),
+        "cis_match": cis_match,
+        "account_id": account,
+        "access_key_id": issued,
+        "event_id": record.get("eventID"),
+    }
+
+
+def _observed(activity: RootActivity | None) -> dict[str, Any] | None:
+    if activity is None:
+        return None
+    return {
+        "channel": activity.channel.value,
+        "outcome": activity.outcome.value,
+        "mfa_used": activity.mfa_used,
+        "severity": activity.severity.value,
+        "alert": activity.alert,
+        "cis_match": activity.cis_match,
+        "account_id": activity.account_id,
+        "access_key_id": activity.access_key_id,
+        "event_id": activity.event_id,
+    }
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(record=ct_records(), how=st.sampled_from(["raw", "eventbridge", "lookup"]))
+def test_classify_agrees_with_the_reference_reading_of_the_docs(
+    record: dict[str, Any], how: str
+) -> None:
+    assert _observed(classify_event(ct_wrap(record, how))) == reference_classification(record)
+
+
+def test_the_reference_is_not_vacuous() -> None:
+    """The reference gives the labelled answers of the page's own examples."""
+    labelled = [
+        (root_call(), ("access_key", "critical", True)),
+        (root_call(key="ASIAEXAMPLE0000000001"), ("temporary_credentials", "high", True)),
+        (root_call(key=None), ("console_session", "medium", True)),
+        (root_signin(), ("console_signin", "high", True)),
+        (root_signin(mfa="Yes"), ("console_signin", "medium", True)),
+        (root_signin(result="Failure", mfa="No"), ("console_signin", "medium", True)),
+        (
+            root_call(identity={"invokedBy": "AWS Internal"}),
+            ("service_invoked", "informational", False),
+        ),
+        (root_call(eventType="AwsServiceEvent"), ("aws_service_event", "informational", False)),
+        (assume_root_call(), ("assumed_root", "low", True)),
+    ]
+    for record, (channel, severity, alert) in labelled:
+        expected = reference_classification(record)
+        assert expected is not None
+        assert (expected["channel"], expected["severity"], expected["alert"]) == (
+            channel,
+            severity,
+            alert,
+        )
+        assert _observed(classify_event(record)) == expected
+    iam_user_root = root_call(identity={"type": "IAMUser", "userName": "root"})
+    hidden = root_signin(result="Failure")
+    hidden["userIdentity"]["userName"] = _HIDDEN
+    for not_root in (iam_user_root, hidden, {"eventName": "ListBuckets"}):
+        assert reference_classification(not_root) is None
+        assert classify_event(not_root) is None
 
 
 # --------------------------------------------------------------------------- properties
@@ -746,7 +931,7 @@ def test_detect_on_models_equals_detect_on_raw_dicts(records: list[dict[str, Any
     wrapped = [ct_wrap(r, "eventbridge") for r in records]
     assert detect_root_activity(wrapped) == from_raw
     assert [a.event_id for a in from_raw] == [
-        r["eventID"] for r in records if classify_event(r) is not None
+        r["eventID"] for r in records if reference_classification(r) is not None
     ]
 
 

@@ -1043,9 +1043,9 @@ def moto_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
 
 
 # Every operator takes part: on the event and pattern shapes the strategies generate (see
-# the comment above ``_EP_X_SCALARS`` in tests/strategies.py for what is left out, and why),
-# moto 5.2.5 follows AWS's documented semantics. Events are built from the pattern so that
-# a good share of them match.
+# the comment above ``_EP_X_SCALARS`` in tests/strategies/event_patterns.py for what is
+# left out, and why), moto 5.2.5 follows AWS's documented semantics. Events are built
+# from the pattern so that a good share of them match.
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(case=ep_crosscheck_cases())
 def test_agrees_with_moto_matcher(case: tuple[dict[str, Any], dict[str, Any]]) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rootguard import (
-    AccountError,
+    AccountFailure,
     AccountResult,
     AccountStatus,
     MemberRoot,
@@ -22,7 +22,6 @@ from rootguard import (
     Status,
     evaluate,
 )
-from rootguard._checks import CHECKS, ORGANIZATION_CHECK_IDS
 from rootguard._member_root_report import (
     NodeKind,
     OrganizationNode,
@@ -33,6 +32,7 @@ from rootguard._member_root_report import (
     ServiceControlPolicy,
     credentials_removed,
 )
+from rootguard._posture._catalogue import CHECKS, ORGANIZATION_CHECK_IDS
 from rootguard._snapshot import AccountSnapshot, Gap
 
 MGMT = "999999999999"
@@ -202,7 +202,7 @@ def test_an_unread_fact_names_its_gap() -> None:
 
 
 def test_an_account_in_error_is_unknown_everywhere_but_its_contact() -> None:
-    error = AccountError(operation="sts:AssumeRoot", error_code="AccessDenied", message="no")
+    error = AccountFailure(operation="sts:AssumeRoot", error_code="AccessDenied", message="no")
     member = MemberRoot(
         account_id=A,
         status=MemberRootStatus.ERROR,

@@ -48,7 +48,7 @@ def _hunt(**kw: Any) -> Any:
 
 def _scan(**kw: Any) -> Any:
     with tempfile.TemporaryDirectory() as empty:
-        return rootguard.scan_cloudtrail_archive(empty, workers=1, **kw)
+        return rootguard.scan_cloudtrail_archive(empty, max_workers=1, **kw)
 
 
 def _plan(**kw: Any) -> Any:

@@ -405,9 +405,9 @@ def test_root_credentials_unread_are_blocked_the_rest_deleted() -> None:
 
 
 def test_a_member_that_could_not_be_audited_is_blocked_whole() -> None:
-    from rootguard._account_error import AccountError
+    from rootguard._account_failure import AccountFailure
 
-    error = AccountError(operation="sts:AssumeRoot", error_code="AccessDenied", message="no")
+    error = AccountFailure(operation="sts:AssumeRoot", error_code="AccessDenied", message="no")
     a = audit(
         members=(
             management(),

@@ -10,14 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
-from rootguard._checks import Finding, Report, Status, evaluate
 from rootguard._errors import ParseError
 from rootguard._org_report import (
-    AccountError,
+    AccountFailure,
     AccountResult,
     AccountStatus,
     OrganizationReport,
 )
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot, OrganizationInfo, RegionSnapshot
 from tests import snapshot_builders as sb
 from tests.strategies import org_judgement_cases
@@ -279,7 +281,7 @@ def test_centralized_access_is_unknown_when_the_management_account_failed() -> N
         account_id=MANAGEMENT,
         management=True,
         status=AccountStatus.ERROR,
-        error=AccountError(operation="sts:GetCallerIdentity", error_code="ExpiredToken"),
+        error=AccountFailure(operation="sts:GetCallerIdentity", error_code="ExpiredToken"),
     )
     org = build(failed, member_result())
     central = org.organization_findings[0]
@@ -311,7 +313,7 @@ def test_a_delegated_administrators_verdict_is_used_without_the_management_accou
 
 
 def error_result(account_id: str = "999988887777") -> AccountResult:
-    error = AccountError(
+    error = AccountFailure(
         operation="sts:AssumeRole", error_code="AccessDenied", message="not authorized"
     )
     return AccountResult(
@@ -437,7 +439,7 @@ def test_no_account_checked_at_all_is_exit_3_whatever_fail_on() -> None:
         account_id=MANAGEMENT,
         management=True,
         status=AccountStatus.ERROR,
-        error=AccountError(operation="collect", error_code="CollectError"),
+        error=AccountFailure(operation="collect", error_code="CollectError"),
     )
     all_errors = build(failed_management, error_result(), skipped_result())
     assert not all_errors.checked

@@ -13,8 +13,10 @@ from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, given, settings
 
 import rootguard
-from rootguard._checks import Report, Status, evaluate
 from rootguard._outputs import finding_uid, to_asff
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._report import Report
 from rootguard._snapshot import AccountSnapshot
 from tests.snapshot_builders import (
     ACCOUNT,

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from pydantic import ValidationError
 
-from rootguard import CIS_ROOT_FILTER_PATTERN, PlanError
-from rootguard._checks import Policy, Status, evaluate
+from rootguard import CIS_ROOT_FILTER_PATTERN, PLANNED_CHECKS, PlanError
 from rootguard._permissions import required_permissions
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Status
+from rootguard._posture._policy import Policy
 from rootguard._remediation._actions import ApiAction, ChangeType, ManualStep
 from rootguard._remediation._constants import ROOT_EVENT_PATTERN
 from rootguard._remediation._options import RemediationOptions
@@ -51,15 +53,7 @@ NO_ROOT_MFA: dict[str, Any] = {
     "credential_report": credential_report(root_row(mfa_active="false")),
     "account_summary": summary(mfa=0),
 }
-CHAIN_CHECKS = {
-    "cloudtrail.multi_region",
-    "cloudtrail.log_validation",
-    "cloudtrail.cloudwatch_logs",
-    "monitoring.root_metric_alarm",
-    "monitoring.root_eventbridge",
-    "monitoring.alert_topic_secure",
-    "config.root_rules",
-}
+CHAIN_CHECKS = set(PLANNED_CHECKS)
 
 
 def empty_region(region: str) -> RegionSnapshot:

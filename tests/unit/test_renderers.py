@@ -78,7 +78,7 @@ def hostile_org() -> rootguard.OrganizationReport:
                 account_id="210987654321",
                 name=MARKUP,
                 status="error",
-                error=rootguard.AccountError(
+                error=rootguard.AccountFailure(
                     operation="sts:AssumeRole", error_code="AccessDenied", message=ANSI
                 ),
             ),
@@ -156,7 +156,7 @@ def test_an_organization_with_no_account_checked_has_no_empty_matrix() -> None:
             rootguard.AccountResult(
                 account_id="210987654321",
                 status="error",
-                error=rootguard.AccountError(operation="sts:AssumeRole", error_code="Denied"),
+                error=rootguard.AccountFailure(operation="sts:AssumeRole", error_code="Denied"),
             )
         ],
         organization_id="o-example",
@@ -259,7 +259,7 @@ def test_html_of_an_organization_with_no_account_checked_says_so() -> None:
             rootguard.AccountResult(
                 account_id="210987654321",
                 status="error",
-                error=rootguard.AccountError(operation="sts:AssumeRole", error_code="Denied"),
+                error=rootguard.AccountFailure(operation="sts:AssumeRole", error_code="Denied"),
             )
         ]
     )

@@ -18,6 +18,7 @@ from rootguard import (
     ExpectedActivity,
     OrganizationReport,
     Policy,
+    PolicyError,
     Status,
     Suppression,
     evaluate,
@@ -68,9 +69,9 @@ def test_rules_are_typed_and_refuse_unknown_keys_and_checks() -> None:
         ExpectedActivity(source_ips=["10.0.0.0/33"], reason="x", expires=date(2030, 1, 1))
     with pytest.raises(ValidationError, match="start is after end"):
         ExpectedActivity(start=NOW, end=NOW - timedelta(hours=1), reason="x", expires=NOW.date())
-    with pytest.raises(ValidationError, match="no check id"):
+    with pytest.raises(PolicyError, match="no check id"):
         Policy(checks=("nope",))
-    with pytest.raises(ValidationError):
+    with pytest.raises(PolicyError, match="suppression"):
         Policy.model_validate({"suppression": []})  # a typo of suppressions
 
 

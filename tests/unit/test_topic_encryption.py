@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from rootguard import PlanError
-from rootguard._checks import Finding, Report, Status, evaluate
 from rootguard._judge import (
     PUBLISHING_SERVICES,
     SNS_KEY_ACTIONS,
@@ -20,6 +19,9 @@ from rootguard._judge import (
     key_policy_missing_services,
     topic_encryption,
 )
+from rootguard._posture._evaluate import evaluate
+from rootguard._posture._models import Finding, Status
+from rootguard._posture._report import Report
 from rootguard._remediation._actions import ApiAction, ChangeType, CreateKey, SetTopicEncryption
 from rootguard._remediation._options import RemediationOptions
 from rootguard._remediation._plan import Plan

@@ -1,0 +1,267 @@
+"""AWS sessions and clients where the work runs: worker threads and processes (I/O).
+
+A boto3 session does not cross a process boundary (and is not thread-safe), so work
+handed to an executor carries :class:`SessionSettings` instead — picklable: the
+credentials (frozen keys, session token included) or a profile name, the region, the
+endpoint and the botocore ``Config`` — and builds what it needs where it runs:
+
+- :func:`new_session`: a fresh ``boto3.Session`` from the settings, or from a botocore
+  credentials object obtained there (an assumed role's self-refreshing credentials);
+- :func:`cached_client`: one client per settings, service and region in each process,
+  shared by the threads of that process (boto3 clients are thread-safe), for the last
+  few settings only; :func:`share_client` lets the threads of the caller's own process
+  reuse the caller's client, :func:`forget` drops a finished scan's clients.
+
+Only public boto3/botocore interfaces are used. Sessions are built with botocore's
+built-in handlers, so whatever hooks itself in there (moto's ``mock_aws``) sees every
+session built here; a settings' ``hook`` is called with every session built from them
+(to register handlers with ``session.events``). Secrets stay out of ``repr``/``str``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, Credentials
+
+from rootguard._aws import check_answer
+
+__all__ = [
+    "KEPT_SETTINGS",
+    "SessionHook",
+    "SessionSettings",
+    "cached_client",
+    "forget",
+    "new_session",
+    "settings_of",
+    "share_client",
+]
+
+logger = logging.getLogger(__name__)
+
+SessionHook = Callable[[boto3.Session], None]
+"""Called with every session built from a :class:`SessionSettings` (picklable when the
+settings go to another process)."""
+
+KEPT_SETTINGS: Final = 8
+"""The clients of this many most recently used settings are kept in each process."""
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """Everything a worker needs to build its own sessions and clients (picklable).
+
+    ``key`` names these settings in each process's client cache: copies of one
+    settings (the tasks of one scan) share their clients. ``live`` is the caller's own
+    credentials object (refreshing itself), used while the settings stay in the
+    process that made them and dropped when they are pickled: another process uses
+    the frozen keys. The secret key, the token and ``live`` stay out of ``repr``.
+    """
+
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    region_name: str | None = None
+    endpoint_url: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    profile_name: str | None = None
+    """Used when there are no keys: the worker resolves the profile itself."""
+    config: Config | None = field(default=None, compare=False)
+    """The botocore configuration of every client (retries, timeouts, pool size)."""
+    hook: SessionHook | None = field(default=None, compare=False)
+    live: Credentials | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["live"] = None  # credentials hold locks; another process uses the keys
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def settings_of(
+    credentials: Credentials | None,
+    *,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
+    profile_name: str | None = None,
+    config: Config | None = None,
+    hook: SessionHook | None = None,
+) -> SessionSettings:
+    """Settings for workers from the caller's credentials (frozen now; the live object is
+    kept for this process). Without credentials, ``profile_name`` (if any) is carried.
+
+    Raises:
+        botocore's credential errors: refreshing the caller's credentials failed.
+    """
+    if credentials is None:
+        return SessionSettings(
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            profile_name=profile_name,
+            config=config,
+            hook=hook,
+        )
+    frozen = credentials.get_frozen_credentials()
+    return SessionSettings(
+        region_name=region_name,
+        endpoint_url=endpoint_url,
+        access_key=frozen.access_key,
+        secret_key=frozen.secret_key,
+        session_token=frozen.token,
+        config=config,
+        hook=hook,
+        live=credentials,
+    )
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+class _Given(CredentialProvider):
+    """A credential provider answering one credentials object (kept as it is: an
+    assumed role's credentials keep refreshing themselves and their ``method``)."""
+
+    METHOD = "rootguard"
+    CANONICAL_NAME = "rootguard"
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Credentials:
+        return self._credentials
+
+
+class _EndpointSession(boto3.Session):
+    """A session whose clients all go to one endpoint (a moto server, a proxy …)."""
+
+    def __init__(self, *, endpoint_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rootguard_endpoint_url = endpoint_url
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = self.rootguard_endpoint_url
+        return super().client(*args, **kwargs)
+
+
+def new_session(settings: SessionSettings, credentials: Credentials | None = None) -> boto3.Session:
+    """A fresh session (its own events, caches and clients) from ``settings``, on
+    ``credentials`` when given (else the settings' own), with the settings' ``hook``
+    applied."""
+    given = credentials if credentials is not None else settings.live
+    kwargs: dict[str, Any] = {"region_name": settings.region_name}
+    if given is not None:
+        # boto3.Session takes static keys only: a credentials object that refreshes
+        # itself is answered by a provider at the head of the session's chain
+        core = botocore.session.Session()
+        core.get_component("credential_provider").insert_before("env", _Given(given))
+        kwargs["botocore_session"] = core
+    elif settings.access_key:
+        kwargs["aws_access_key_id"] = settings.access_key
+        kwargs["aws_secret_access_key"] = settings.secret_key
+        kwargs["aws_session_token"] = settings.session_token
+    elif settings.profile_name is not None:
+        kwargs["profile_name"] = settings.profile_name
+    session: boto3.Session
+    if settings.endpoint_url:
+        session = _EndpointSession(endpoint_url=settings.endpoint_url, **kwargs)
+    else:
+        session = boto3.Session(**kwargs)
+    if settings.hook is not None:
+        settings.hook(session)
+    return session
+
+
+# --------------------------------------------------------------------------- clients
+
+
+@dataclass
+class _Slot:
+    """What one process keeps for one settings: the session its clients come from (built
+    once, so the settings' hook runs once per process) and the clients."""
+
+    session: boto3.Session | None = None
+    clients: dict[tuple[str, str | None, bool], Any] = field(default_factory=dict)
+
+
+_LOCK = threading.Lock()
+_CACHE: OrderedDict[tuple[str, int], _Slot] = OrderedDict()
+"""(settings key, process id) -> what is kept for those settings, oldest first. The
+process id keeps a forked child from using its parent's connections."""
+
+
+def _slot_of(settings: SessionSettings) -> _Slot:
+    """The slot of ``settings`` in this process (call with ``_LOCK`` held)."""
+    key = (settings.key, os.getpid())
+    slot = _CACHE.get(key)
+    if slot is None:
+        slot = _CACHE[key] = _Slot()
+        while len(_CACHE) > KEPT_SETTINGS:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return slot
+
+
+def cached_client(
+    settings: SessionSettings,
+    service: str,
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> Any:
+    """The ``service`` client of ``settings`` for ``region_name`` (None: the settings'
+    region) in this process: made once, then shared by every thread; the clients of one
+    settings come from one session. ``checked``: the client checks every answer before
+    botocore parses it (``rootguard._aws``)."""
+    region = region_name or settings.region_name
+    with _LOCK:
+        slot = _slot_of(settings)
+        found = slot.clients.get((service, region, checked))
+        if found is None:
+            if slot.session is None:
+                slot.session = new_session(settings)
+            found = slot.session.client(  # type: ignore[call-overload]
+                service, region_name=region, config=settings.config
+            )
+            if checked:
+                found.meta.events.register("before-parse", check_answer)
+            slot.clients[(service, region, checked)] = found
+            logger.debug("made a %s client for %s in process %d", service, region, os.getpid())
+        return found
+
+
+def share_client(
+    settings: SessionSettings,
+    service: str,
+    client: Any,
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> None:
+    """Let the threads of this process use ``client`` (the caller's own) for
+    :func:`cached_client` of these arguments; other processes make their own."""
+    region = region_name or settings.region_name
+    with _LOCK:
+        _slot_of(settings).clients[(service, region, checked)] = client
+
+
+def forget(settings: SessionSettings | None) -> None:
+    """Drop this process's clients of ``settings`` (a finished scan's)."""
+    if settings is None:
+        return
+    with _LOCK:
+        _CACHE.pop((settings.key, os.getpid()), None)
