@@ -29,7 +29,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.credentials import Credentials
@@ -37,12 +37,10 @@ from botocore.credentials import Credentials
 from rootguard._account_failure import AccountFailure
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
-    RETRY_CONFIG,
     ClientFactory,
     GapRecorder,
     MalformedResponse,
     caller_identity,
-    check_answer,
     error_code,
     error_message,
     expect,
@@ -76,6 +74,12 @@ from rootguard._org_tasks import (
 from rootguard._permissions import ORGANIZATION_AUDIT_CALLER_ACTIONS
 from rootguard._sessions import SessionHook, SessionSettings, cached_client, forget, new_session
 from rootguard._time import utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_account import AccountClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_organizations import OrganizationsClient
+    from mypy_boto3_sts import STSClient
 
 __all__ = ["AUDIT_CALLER_ACTIONS", "audit_member_roots", "audit_task_policy_arn"]
 
@@ -117,7 +121,7 @@ class _RootTask:
     duration_seconds: int | None = None
 
 
-def _caller_clients(task: _RootTask) -> tuple[Any, Any]:
+def _caller_clients(task: _RootTask) -> tuple[STSClient, AccountClient]:
     """The caller's STS client (AssumeRoot, at the home region's endpoint: the global
     endpoint does not serve it) and Account Management client: one pair per audit and
     process, shared by that audit's tasks."""
@@ -159,7 +163,7 @@ def _audit_account(task: _RootTask) -> MemberRoot:
 
 
 def _read_contact(
-    task: _RootTask, account: Any, recorder: GapRecorder
+    task: _RootTask, account: AccountClient, recorder: GapRecorder
 ) -> tuple[SecurityContact, ...] | None:
     params: dict[str, Any] = {"AlternateContactType": "SECURITY"}
     if task.account_id != task.caller_account:
@@ -198,7 +202,7 @@ def _text(answer: dict[str, Any], key: str) -> str | None:
     raise MalformedResponse(f"{key} is a {type(value).__name__}, not a str")
 
 
-def _assume_root(sts: Any, task: _RootTask) -> Credentials:
+def _assume_root(sts: STSClient, task: _RootTask) -> Credentials:
     """The root session's credentials; raises (any failure is the caller's to report)."""
     params: dict[str, Any] = {
         "TargetPrincipal": task.account_id,
@@ -280,7 +284,7 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
     )
 
 
-def _read_root(iam: Any, recorder: GapRecorder) -> dict[str, Any]:
+def _read_root(iam: IAMClient, recorder: GapRecorder) -> dict[str, Any]:
     """The root user's credentials, read in its own (root) session: each call that
     fails is a gap and leaves its fact None."""
     facts: dict[str, Any] = {}
@@ -344,7 +348,7 @@ def _key_entry(entry: dict[str, Any]) -> RootAccessKey:
     )
 
 
-def _key_usage(iam: Any, recorder: GapRecorder, key: RootAccessKey) -> RootAccessKey:
+def _key_usage(iam: IAMClient, recorder: GapRecorder, key: RootAccessKey) -> RootAccessKey:
     def read() -> dict[str, Any]:
         found = expect(
             iam.get_access_key_last_used(AccessKeyId=key.access_key_id), "AccessKeyLastUsed", dict
@@ -372,7 +376,7 @@ def _usage_text(answer: dict[str, Any], key: str) -> str | None:
 # --------------------------------------------------------------------------- organization
 
 
-def _read_features(iam: Any, recorder: GapRecorder) -> tuple[str, ...] | None:
+def _read_features(iam: IAMClient, recorder: GapRecorder) -> tuple[str, ...] | None:
     def read() -> tuple[str, ...]:
         features = expect(iam.list_organizations_features(), "EnabledFeatures", list)
         if not all(isinstance(f, str) for f in features):
@@ -389,7 +393,9 @@ def _node(entry: dict[str, Any], kind: NodeKind, parent: str | None) -> Organiza
     return OrganizationNode(id=node_id, kind=kind, name=_text(entry, "Name"), parent_id=parent)
 
 
-def _children(organizations: Any, parent: str, kind: NodeKind) -> list[OrganizationNode]:
+def _children(
+    organizations: OrganizationsClient, parent: str, kind: NodeKind
+) -> list[OrganizationNode]:
     """The OUs (or accounts) directly under ``parent``."""
     operation, key = (
         ("ListOrganizationalUnitsForParent", "OrganizationalUnits")
@@ -401,7 +407,7 @@ def _children(organizations: Any, parent: str, kind: NodeKind) -> list[Organizat
     ]
 
 
-def _attached_policies(organizations: Any, target: str) -> tuple[str, ...]:
+def _attached_policies(organizations: OrganizationsClient, target: str) -> tuple[str, ...]:
     """The ids of the service control policies attached to ``target`` itself."""
     listed = paginate(
         organizations, "ListPoliciesForTarget", "Policies", TargetId=target, Filter=SCP_TYPE
@@ -410,7 +416,7 @@ def _attached_policies(organizations: Any, target: str) -> tuple[str, ...]:
 
 
 def _read_tree(
-    organizations: Any,
+    organizations: OrganizationsClient,
     recorder: GapRecorder,
     members: set[str],
     workers: int = TREE_WORKERS,
@@ -499,7 +505,7 @@ def _on_paths(nodes: dict[str, OrganizationNode], members: set[str]) -> set[str]
 
 
 def _describe_policy(
-    organizations: Any, recorder: GapRecorder, policy_id: str
+    organizations: OrganizationsClient, recorder: GapRecorder, policy_id: str
 ) -> ServiceControlPolicy:
     def read() -> ServiceControlPolicy:
         policy = expect(organizations.describe_policy(PolicyId=policy_id), "Policy", dict)
@@ -592,21 +598,16 @@ def audit_member_roots(
     )
     generated_at = utc_now()
 
-    def client(service: str) -> Any:
-        extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
-        made = sess.client(service, region_name=home, config=RETRY_CONFIG, **extra)  # type: ignore[call-overload]
-        made.meta.events.register("before-parse", check_answer)
-        return made
-
-    caller_account, partition = caller_identity(client("sts"), "caller")
-    organizations = client("organizations")
+    factory = ClientFactory(sess, endpoint_url=endpoint_url or None)
+    caller_account, partition = caller_identity(factory.client("sts", home), "caller")
+    organizations = factory.client("organizations", home)
     organization_id, management_id = read_organization(organizations, required=not wanted)
     listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
     recorder = GapRecorder()
-    features = _read_features(client("iam"), recorder)
+    features = _read_features(factory.client("iam", home), recorder)
     members_to_judge = {
         a for a in ids if a != management_id and skip_reason(by_id.get(a, {})) is None
     }
