@@ -71,6 +71,8 @@ from rootguard._time import as_utc
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ListObjectsV2OutputTypeDef, ObjectTypeDef
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
@@ -475,14 +477,14 @@ def _split_s3(url: str) -> tuple[str, str]:
 class _S3Lister:
     """Lists an S3 prefix, pruning by layout, folder by folder while it pays."""
 
-    def __init__(self, client: Any, bucket: str, pruner: _Pruner, walk: _Walk) -> None:
+    def __init__(self, client: S3Client, bucket: str, pruner: _Pruner, walk: _Walk) -> None:
         self.client = client
         self.bucket = bucket
         self.pruner = pruner
         self.walk = walk
         self.list_calls = 0
 
-    def _pages(self, prefix: str, delimiter: bool) -> Iterator[dict[str, Any]]:
+    def _pages(self, prefix: str, delimiter: bool) -> Iterator[ListObjectsV2OutputTypeDef]:
         params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
         if delimiter:
             params["Delimiter"] = "/"
@@ -497,7 +499,7 @@ class _S3Lister:
                 f"cannot list s3://{self.bucket}/{prefix}: {error_code(exc)}: {error_message(exc)}"
             ) from None
 
-    def _file(self, obj: dict[str, Any]) -> _FileRef | None:
+    def _file(self, obj: ObjectTypeDef) -> _FileRef | None:
         key: str = obj["Key"]
         path = f"s3://{self.bucket}/{key}"
         if key.endswith("/"):
@@ -558,7 +560,7 @@ def _aws_endpoint(url: str | None) -> bool:
     return not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
-def _settings_for(session: boto3.Session, client: Any, region: str | None) -> SessionSettings:
+def _settings_for(session: boto3.Session, client: S3Client, region: str | None) -> SessionSettings:
     """What a worker needs to read the bucket: the session's frozen credentials (or, with
     none, its profile), the bucket's region and a non-AWS endpoint (a profile's
     ``endpoint_url`` included). Threads of this process (in-process scans, thread pools,
@@ -680,6 +682,8 @@ def _read(ref: _FileRef, unit: _Unit, reader: _ReadBuffer) -> bytes | memoryview
         return reader.read(ref.path, limit)
     if unit.s3 is None:  # pragma: no cover - units with S3 refs always carry settings
         raise OSError("no S3 settings for an S3 object")
+    if ref.bucket is None:  # pragma: no cover - S3 refs always name their bucket
+        raise OSError("no bucket for an S3 object")
     response = cached_client(unit.s3, "s3").get_object(Bucket=ref.bucket, Key=ref.key)
     body = response["Body"]
     try:
@@ -1071,7 +1075,7 @@ def _activity_order(activity: RootActivity) -> tuple[float, str]:
     return (when.timestamp() if when is not None else float("-inf"), activity.event_id or "")
 
 
-def _bucket_region(client: Any, bucket: str) -> str | None:
+def _bucket_region(client: S3Client, bucket: str) -> str | None:
     try:
         response = client.head_bucket(Bucket=bucket)
     except CREDENTIAL_ERRORS as exc:

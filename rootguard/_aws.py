@@ -329,11 +329,19 @@ class ClientFactory:
     boto3 clients are thread-safe, sessions are not: client creation is serialized by a
     lock, and each (service, region) client is made once. A service named by a literal
     gets the boto3 stubs' typed client; any other name a plain ``BaseClient``.
+    ``endpoint_url``: every client goes there (None: the session's choice).
     """
 
-    def __init__(self, session: boto3.Session, config: Config = RETRY_CONFIG) -> None:
+    def __init__(
+        self,
+        session: boto3.Session,
+        config: Config = RETRY_CONFIG,
+        *,
+        endpoint_url: str | None = None,
+    ) -> None:
         self.session = session
         self.config = config
+        self.endpoint_url = endpoint_url
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str | None], BaseClient] = {}
 
@@ -381,6 +389,7 @@ class ClientFactory:
                     service,  # type: ignore[call-overload]
                     region_name=region,
                     config=self.config,
+                    endpoint_url=self.endpoint_url,
                 )
                 found.meta.events.register("before-parse", check_answer)
                 self._clients[key] = found

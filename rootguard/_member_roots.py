@@ -29,7 +29,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.credentials import Credentials
@@ -37,12 +37,10 @@ from botocore.credentials import Credentials
 from rootguard._account_failure import AccountFailure
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
-    RETRY_CONFIG,
     ClientFactory,
     GapRecorder,
     MalformedResponse,
     caller_identity,
-    check_answer,
     error_code,
     error_message,
     expect,
@@ -76,6 +74,12 @@ from rootguard._org_tasks import (
 from rootguard._permissions import ORGANIZATION_AUDIT_CALLER_ACTIONS
 from rootguard._sessions import SessionHook, SessionSettings, cached_client, forget, new_session
 from rootguard._time import utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_account import AccountClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_organizations import OrganizationsClient
+    from mypy_boto3_sts import STSClient
 
 __all__ = ["AUDIT_CALLER_ACTIONS", "audit_member_roots", "audit_task_policy_arn"]
 
@@ -118,7 +122,7 @@ class _RootTask:
     duration_seconds: int | None = None
 
 
-def _caller_clients(task: _RootTask) -> tuple[Any, Any]:
+def _caller_clients(task: _RootTask) -> tuple[STSClient, AccountClient]:
     """The caller's STS client (AssumeRoot, at the home region's endpoint: the global
     endpoint does not serve it) and Account Management client: one pair per audit and
     process, shared by that audit's tasks."""
@@ -160,7 +164,7 @@ def _audit_account(task: _RootTask) -> MemberRoot:
 
 
 def _read_contact(
-    task: _RootTask, account: Any, recorder: GapRecorder
+    task: _RootTask, account: AccountClient, recorder: GapRecorder
 ) -> tuple[SecurityContact, ...] | None:
     params: dict[str, Any] = {"AlternateContactType": "SECURITY"}
     if task.account_id != task.caller_account:
@@ -199,7 +203,7 @@ def _text(answer: dict[str, Any], key: str) -> str | None:
     raise MalformedResponse(f"{key} is a {type(value).__name__}, not a str")
 
 
-def _assume_root(sts: Any, task: _RootTask) -> Credentials:
+def _assume_root(sts: STSClient, task: _RootTask) -> Credentials:
     """The root session's credentials; raises (any failure is the caller's to report)."""
     params: dict[str, Any] = {
         "TargetPrincipal": task.account_id,
@@ -281,7 +285,7 @@ def _audit_account_unguarded(task: _RootTask) -> MemberRoot:
     )
 
 
-def _read_root(iam: Any, recorder: GapRecorder) -> dict[str, Any]:
+def _read_root(iam: IAMClient, recorder: GapRecorder) -> dict[str, Any]:
     """The root user's credentials, read in its own (root) session: each call that
     fails is a gap and leaves its fact None."""
     facts: dict[str, Any] = {}
@@ -345,7 +349,7 @@ def _key_entry(entry: dict[str, Any]) -> RootAccessKey:
     )
 
 
-def _key_usage(iam: Any, recorder: GapRecorder, key: RootAccessKey) -> RootAccessKey:
+def _key_usage(iam: IAMClient, recorder: GapRecorder, key: RootAccessKey) -> RootAccessKey:
     def read() -> dict[str, Any]:
         found = expect(
             iam.get_access_key_last_used(AccessKeyId=key.access_key_id), "AccessKeyLastUsed", dict
@@ -373,7 +377,7 @@ def _usage_text(answer: dict[str, Any], key: str) -> str | None:
 # --------------------------------------------------------------------------- organization
 
 
-def _read_features(iam: Any, recorder: GapRecorder) -> tuple[str, ...] | None:
+def _read_features(iam: IAMClient, recorder: GapRecorder) -> tuple[str, ...] | None:
     def read() -> tuple[str, ...]:
         features = expect(iam.list_organizations_features(), "EnabledFeatures", list)
         if not all(isinstance(f, str) for f in features):
@@ -383,7 +387,7 @@ def _read_features(iam: Any, recorder: GapRecorder) -> tuple[str, ...] | None:
     return recorder.call("iam", "ListOrganizationsFeatures", None, read)
 
 
-def _read_trusted_access(organizations: Any, recorder: GapRecorder) -> bool | None:
+def _read_trusted_access(organizations: OrganizationsClient, recorder: GapRecorder) -> bool | None:
     """Whether ``iam.amazonaws.com`` has trusted access (None: the read failed)."""
 
     def read() -> bool:
@@ -402,7 +406,9 @@ def _node(entry: dict[str, Any], kind: NodeKind, parent: str | None) -> Organiza
     return OrganizationNode(id=node_id, kind=kind, name=_text(entry, "Name"), parent_id=parent)
 
 
-def _children(organizations: Any, parent: str, kind: NodeKind) -> list[OrganizationNode]:
+def _children(
+    organizations: OrganizationsClient, parent: str, kind: NodeKind
+) -> list[OrganizationNode]:
     """The OUs (or accounts) directly under ``parent``."""
     operation, key = (
         ("ListOrganizationalUnitsForParent", "OrganizationalUnits")
@@ -414,7 +420,7 @@ def _children(organizations: Any, parent: str, kind: NodeKind) -> list[Organizat
     ]
 
 
-def _attached_policies(organizations: Any, target: str) -> tuple[str, ...]:
+def _attached_policies(organizations: OrganizationsClient, target: str) -> tuple[str, ...]:
     """The ids of the service control policies attached to ``target`` itself."""
     listed = paginate(
         organizations, "ListPoliciesForTarget", "Policies", TargetId=target, Filter=SCP_TYPE
@@ -423,7 +429,7 @@ def _attached_policies(organizations: Any, target: str) -> tuple[str, ...]:
 
 
 def _read_tree(
-    organizations: Any,
+    organizations: OrganizationsClient,
     recorder: GapRecorder,
     members: set[str],
     workers: int = TREE_WORKERS,
@@ -512,7 +518,7 @@ def _on_paths(nodes: dict[str, OrganizationNode], members: set[str]) -> set[str]
 
 
 def _describe_policy(
-    organizations: Any, recorder: GapRecorder, policy_id: str
+    organizations: OrganizationsClient, recorder: GapRecorder, policy_id: str
 ) -> ServiceControlPolicy:
     def read() -> ServiceControlPolicy:
         policy = expect(organizations.describe_policy(PolicyId=policy_id), "Policy", dict)
@@ -605,21 +611,16 @@ def audit_member_roots(
     )
     generated_at = utc_now()
 
-    def client(service: str) -> Any:
-        extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
-        made = sess.client(service, region_name=home, config=RETRY_CONFIG, **extra)  # type: ignore[call-overload]
-        made.meta.events.register("before-parse", check_answer)
-        return made
-
-    caller_account, partition = caller_identity(client("sts"), "caller")
-    organizations = client("organizations")
+    factory = ClientFactory(sess, endpoint_url=endpoint_url or None)
+    caller_account, partition = caller_identity(factory.client("sts", home), "caller")
+    organizations = factory.client("organizations", home)
     organization_id, management_id = read_organization(organizations, required=not wanted)
     listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}
     ids = sorted(wanted if wanted is not None else by_id)
 
     recorder = GapRecorder()
-    features = _read_features(client("iam"), recorder)
+    features = _read_features(factory.client("iam", home), recorder)
     trusted = _read_trusted_access(organizations, recorder)
     members_to_judge = {
         a for a in ids if a != management_id and skip_reason(by_id.get(a, {})) is None

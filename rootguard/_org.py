@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.credentials import RefreshableCredentials
@@ -28,10 +28,9 @@ from botocore.exceptions import ClientError
 
 from rootguard._aws import (
     CREDENTIAL_ERRORS,
-    RETRY_CONFIG,
+    ClientFactory,
     MalformedResponse,
     caller_identity,
-    check_answer,
     error_code,
     error_message,
     expect,
@@ -73,6 +72,9 @@ from rootguard._sessions import (
 )
 from rootguard._snapshot import Trail
 from rootguard._time import utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_sts import STSClient
 
 __all__ = ["CALLER_ACTIONS", "DEFAULT_MAX_WORKERS", "DEFAULT_ROLE_NAME", "scan_organization"]
 
@@ -125,7 +127,7 @@ class _TaskOutcome:
 
 
 def _assume_role_credentials(
-    sts: Any,
+    sts: STSClient,
     role_arn: str,
     *,
     session_name: str,
@@ -194,7 +196,7 @@ def _arn_identity(arn: str) -> tuple[str, str] | None:
     return parts[4], partition_of_arn(arn)
 
 
-def _caller_sts(task: _AccountTask) -> Any:
+def _caller_sts(task: _AccountTask) -> STSClient:
     """The STS client, on the caller's credentials, that assumes the member roles: one per
     scan and process, shared by that scan's tasks (boto3 clients are thread-safe)."""
     return cached_client(task.caller, "sts", task.home_region, checked=True)
@@ -440,14 +442,9 @@ def scan_organization(
     )
     generated_at = utc_now()
 
-    def client(service: str) -> Any:
-        extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
-        made = sess.client(service, region_name=home, config=RETRY_CONFIG, **extra)  # type: ignore[call-overload]
-        made.meta.events.register("before-parse", check_answer)
-        return made
-
-    caller_account, partition = caller_identity(client("sts"), "caller")
-    organizations = client("organizations")
+    factory = ClientFactory(sess, endpoint_url=endpoint_url or None)
+    caller_account, partition = caller_identity(factory.client("sts", home), "caller")
+    organizations = factory.client("organizations", home)
     organization_id, management_id = read_organization(organizations, required=not wanted)
     listed = list_accounts(organizations, required=wanted is None)
     by_id = {str(e["Id"]): e for e in listed}

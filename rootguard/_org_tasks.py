@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.credentials import Credentials
 
@@ -23,6 +23,9 @@ from rootguard._aws import (
 )
 from rootguard._errors import CollectError
 from rootguard._sessions import SessionHook, SessionSettings, settings_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_organizations import OrganizationsClient
 
 __all__ = [
     "CALL_FAILURES",
@@ -106,7 +109,9 @@ def valid_account_id(value: str) -> bool:
     return len(value) == 12 and value.isdigit()
 
 
-def read_organization(organizations: Any, *, required: bool) -> tuple[str | None, str | None]:
+def read_organization(
+    organizations: OrganizationsClient, *, required: bool
+) -> tuple[str | None, str | None]:
     """(organization id, management account id) from ``DescribeOrganization``.
 
     Raises:
@@ -135,7 +140,7 @@ def read_organization(organizations: Any, *, required: bool) -> tuple[str | None
     return organization_id, management_id
 
 
-def list_accounts(organizations: Any, *, required: bool) -> list[dict[str, Any]]:
+def list_accounts(organizations: OrganizationsClient, *, required: bool) -> list[dict[str, Any]]:
     """Every account ``ListAccounts`` gives, each entry validated (:func:`_account_entry`).
 
     Raises:

@@ -27,14 +27,23 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 import boto3
 import botocore.session
+from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, Credentials
 
 from rootguard._aws import check_answer
+
+if TYPE_CHECKING:
+    # The typed clients of the boto3 stubs (a dev dependency): only mypy sees them.
+    from mypy_boto3_account import AccountClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_organizations import OrganizationsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sts import STSClient
 
 __all__ = [
     "KEPT_SETTINGS",
@@ -151,10 +160,13 @@ class _EndpointSession(boto3.Session):
         super().__init__(**kwargs)
         self.rootguard_endpoint_url = endpoint_url
 
-    def client(self, *args: Any, **kwargs: Any) -> Any:
+    # The stubs type ``Session.client`` as one overload per literal service name (and
+    # none for ``str``): an override forwarding every name cannot restate them all.
+    def client(self, *args: Any, **kwargs: Any) -> BaseClient:  # type: ignore[override]
         if kwargs.get("endpoint_url") is None:
             kwargs["endpoint_url"] = self.rootguard_endpoint_url
-        return super().client(*args, **kwargs)
+        made: BaseClient = super().client(*args, **kwargs)
+        return made
 
 
 def new_session(settings: SessionSettings, credentials: Credentials | None = None) -> boto3.Session:
@@ -194,7 +206,7 @@ class _Slot:
     once, so the settings' hook runs once per process) and the clients."""
 
     session: boto3.Session | None = None
-    clients: dict[tuple[str, str | None, bool], Any] = field(default_factory=dict)
+    clients: dict[tuple[str, str | None, bool], BaseClient] = field(default_factory=dict)
 
 
 _LOCK = threading.Lock()
@@ -216,17 +228,68 @@ def _slot_of(settings: SessionSettings) -> _Slot:
     return slot
 
 
+@overload
+def cached_client(
+    settings: SessionSettings,
+    service: Literal["account"],
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> AccountClient: ...
+@overload
+def cached_client(
+    settings: SessionSettings,
+    service: Literal["iam"],
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> IAMClient: ...
+@overload
+def cached_client(
+    settings: SessionSettings,
+    service: Literal["organizations"],
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> OrganizationsClient: ...
+@overload
+def cached_client(
+    settings: SessionSettings,
+    service: Literal["s3"],
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> S3Client: ...
+@overload
+def cached_client(
+    settings: SessionSettings,
+    service: Literal["sts"],
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> STSClient: ...
+@overload
 def cached_client(
     settings: SessionSettings,
     service: str,
     region_name: str | None = None,
     *,
     checked: bool = False,
-) -> Any:
+) -> BaseClient: ...
+
+
+def cached_client(
+    settings: SessionSettings,
+    service: str,
+    region_name: str | None = None,
+    *,
+    checked: bool = False,
+) -> BaseClient:
     """The ``service`` client of ``settings`` for ``region_name`` (None: the settings'
     region) in this process: made once, then shared by every thread; the clients of one
     settings come from one session. ``checked``: the client checks every answer before
-    botocore parses it (``rootguard._aws``)."""
+    botocore parses it (``rootguard._aws``). A service named by a literal gets the boto3
+    stubs' typed client; any other name a plain ``BaseClient``."""
     region = region_name or settings.region_name
     with _LOCK:
         slot = _slot_of(settings)
@@ -234,6 +297,7 @@ def cached_client(
         if found is None:
             if slot.session is None:
                 slot.session = new_session(settings)
+            # The stubs type ``Session.client`` only for literal service names.
             found = slot.session.client(  # type: ignore[call-overload]
                 service, region_name=region, config=settings.config
             )
@@ -247,7 +311,7 @@ def cached_client(
 def share_client(
     settings: SessionSettings,
     service: str,
-    client: Any,
+    client: BaseClient,
     region_name: str | None = None,
     *,
     checked: bool = False,

@@ -80,7 +80,7 @@ class _OrgContext(Context):
             token=expect(keys, "SessionToken", str),
             region=self.plan.home_region,
         )
-        factory = ClientFactory(session)
+        factory = ClientFactory(session, endpoint_url=self.factory.endpoint_url)
         identity = factory.client("sts", self.plan.home_region).get_caller_identity()
         if expect(identity, "Account", str) != account_id:
             raise MalformedResponse(f"the root session of {account_id} belongs to another account")

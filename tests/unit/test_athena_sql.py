@@ -455,16 +455,3 @@ def test_query_error_says_what_athena_said() -> None:
     )
     assert str(err) == "the query ended FAILED (query q-9): boom"
     assert isinstance(err, rootguard.RootGuardError)
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import rootguard._athena
-    import rootguard._athena_sql
-    import rootguard._errors
-
-    for module in (rootguard._athena_sql, rootguard._athena, rootguard._errors):
-        result = doctest.testmod(module)
-        assert result.attempted > 0
-        assert result.failed == 0
