@@ -53,6 +53,7 @@ from rootguard._cloudtrail import (
 )
 from rootguard._errors import ScanError, name_list
 from rootguard._fastscan import (
+    DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
     FailedFile,
     FailureReason,
     FileScan,
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_RECORD_BYTES",
+    "DEFAULT_MAX_ROOT_RECORDS_PER_FILE",
     "DELIVERY_SLACK",
     "FailedFile",
     "FailureReason",
@@ -645,6 +647,7 @@ class _Unit:
     s3: _S3Settings | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
+    max_root_records: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE
 
 
 @dataclass(frozen=True)
@@ -784,6 +787,7 @@ def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
         inflater=scratch.inflater,
         max_file_bytes=unit.max_file_bytes,
         max_record_bytes=unit.max_record_bytes,
+        max_root_records=unit.max_root_records,
     )
 
 
@@ -811,7 +815,9 @@ def _units(
     *,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+    max_root_records: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
 ) -> Iterator[_Unit]:
+    caps = (max_file_bytes, max_record_bytes, max_root_records)
     batch: list[_FileRef] = []
     size = 0
     index = 0
@@ -820,11 +826,11 @@ def _units(
         batch.append(ref)
         size += ref.size
         if size >= UNIT_BYTES or len(batch) >= UNIT_FILES:
-            yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes, max_record_bytes)
+            yield _Unit(index, tuple(batch), record_filter, s3, *caps)
             index += 1
             batch, size = [], 0
     if batch:
-        yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes, max_record_bytes)
+        yield _Unit(index, tuple(batch), record_filter, s3, *caps)
 
 
 # ---------------------------------------------------------------------------------------
@@ -934,6 +940,7 @@ def scan_cloudtrail_archive(
     progress: ProgressCallback | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+    max_root_records_per_file: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
 ) -> ScanResult:
     """Find root activity in a CloudTrail log archive.
 
@@ -979,6 +986,13 @@ def scan_cloudtrail_archive(
             so), it is counted and passed over. With ``max_file_bytes``, it bounds what
             decoding any file costs. ``NaN`` and ``Infinity`` are not JSON: a file
             holding one is a ``not_json`` error entry.
+        max_root_records_per_file: the cap on the root activities one file may give
+            (default ``DEFAULT_MAX_ROOT_RECORDS_PER_FILE``, 10,000 — a real log file
+            holds a handful; None: no cap). Counted while the file is read, past the
+            filters (``since``, ``accounts`` ...); a file over it is an error entry with
+            reason ``too_many_root_records`` whose ``detail`` says how many it holds,
+            none of them reported, and the scan goes on. It bounds what one file's
+            result costs a worker (an activity is about 1 KB).
 
     Local folders: symbolic links are followed, to files and to folders; a link back to
     a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
@@ -1011,13 +1025,14 @@ def scan_cloudtrail_archive(
         raise ScanError(f"since ({since_utc.isoformat()}) is after until ({until_utc.isoformat()})")
     if workers is not None and workers < 1:
         raise ScanError(f"workers must be at least 1, not {workers}")
-    for limit, limit_name in (
-        (max_file_bytes, "max_file_bytes"),
-        (max_record_bytes, "max_record_bytes"),
+    for limit, limit_name, unit_name in (
+        (max_file_bytes, "max_file_bytes", "bytes"),
+        (max_record_bytes, "max_record_bytes", "bytes"),
+        (max_root_records_per_file, "max_root_records_per_file", "records"),
     ):
         if not valid_limit(limit):
             raise ScanError(
-                f"{limit_name} must be a positive number of bytes or None, not {limit!r}"
+                f"{limit_name} must be a positive number of {unit_name} or None, not {limit!r}"
             )
     record_filter = RecordFilter(
         since=since_utc,
@@ -1050,6 +1065,7 @@ def scan_cloudtrail_archive(
         found,
         max_file_bytes=max_file_bytes,
         max_record_bytes=max_record_bytes,
+        max_root_records=max_root_records_per_file,
     )
     tally = _Tally(walk=walk, found=found, progress=progress)
     try:
@@ -1081,6 +1097,7 @@ def _units_with_settings(
     *,
     max_file_bytes: int | None,
     max_record_bytes: int | None,
+    max_root_records: int | None,
 ) -> Iterator[_Unit]:
     for unit in _units(
         refs,
@@ -1089,6 +1106,7 @@ def _units_with_settings(
         found,
         max_file_bytes=max_file_bytes,
         max_record_bytes=max_record_bytes,
+        max_root_records=max_root_records,
     ):
         if any(ref.key is not None for ref in unit.files):
             yield replace(unit, s3=s3_state["settings"])
