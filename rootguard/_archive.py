@@ -96,6 +96,10 @@ UNIT_BYTES: Final = 2 * 1024 * 1024
 """A work unit holds files up to about this many (compressed) bytes ..."""
 UNIT_FILES: Final = 128
 """... and at most this many files (small S3 objects are batched to amortize overhead)."""
+UNIT_ROOTS: Final = 10_000
+"""... and a unit stops once its files gave this many root activities: the files left are
+handed back as the next part of the unit, so a pool worker never holds more than this
+plus one file's (``max_root_records_per_file``) before handing them on."""
 _KEEP_BYTES: Final = 32 * 1024 * 1024
 """A worker's read buffer is kept for the next file up to this size."""
 
@@ -648,6 +652,8 @@ class _Unit:
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
     max_root_records: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE
+    part: int = 0
+    """0, or which continuation of unit ``index`` this is (files a part left over)."""
 
 
 @dataclass(frozen=True)
@@ -661,9 +667,18 @@ class _UnitResult:
     events: int = 0
     roots: tuple[RootHit, ...] = ()
     problems: tuple[tuple[str, FileScan], ...] = ()
+    part: int = 0
+    rest: _Unit | None = None
+    """The files not read yet, when the unit stopped at ``UNIT_ROOTS`` root activities:
+    the next part of the unit, to run like any unit."""
 
 
-def _unit_result(index: int, scans: Iterable[tuple[str, FileScan]]) -> _UnitResult:
+def _unit_result(
+    index: int,
+    scans: Iterable[tuple[str, FileScan]],
+    part: int = 0,
+    rest: _Unit | None = None,
+) -> _UnitResult:
     files = scanned = events = 0
     roots: list[RootHit] = []
     problems: list[tuple[str, FileScan]] = []
@@ -675,7 +690,9 @@ def _unit_result(index: int, scans: Iterable[tuple[str, FileScan]]) -> _UnitResu
             roots.extend(scan.roots)
         else:
             problems.append((path, scan))
-    return _UnitResult(index, files, scanned, events, tuple(roots), tuple(problems))
+    return _UnitResult(
+        index, files, scanned, events, tuple(roots), tuple(problems), part=part, rest=rest
+    )
 
 
 class _ReadBuffer:
@@ -800,11 +817,19 @@ class _Scratch:
 
 
 def _scan_unit(unit: _Unit) -> _UnitResult:
-    """Read and scan every file of one unit (runs in a worker)."""
+    """Read and scan the files of one unit (runs in a worker), up to ``UNIT_ROOTS`` root
+    activities: the files left, if any, are handed back as the unit's next part."""
     scratch = _Scratch()
-    return _unit_result(
-        unit.index, ((ref.path, _scan_file(ref, unit, scratch)) for ref in unit.files)
-    )
+    scans: list[tuple[str, FileScan]] = []
+    roots = 0
+    for done, ref in enumerate(unit.files, 1):
+        scan = _scan_file(ref, unit, scratch)
+        scans.append((ref.path, scan))
+        roots += len(scan.roots)
+        if roots >= UNIT_ROOTS and done < len(unit.files):
+            rest = replace(unit, files=unit.files[done:], part=unit.part + 1)
+            return _unit_result(unit.index, scans, unit.part, rest)
+    return _unit_result(unit.index, scans, unit.part)
 
 
 def _units(
@@ -850,7 +875,7 @@ class _Tally:
     done: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[FailedFile] = field(default_factory=list)
-    roots: dict[int, list[RootHit]] = field(default_factory=dict)
+    roots: dict[tuple[int, int], list[RootHit]] = field(default_factory=dict)
 
     def add(self, result: _UnitResult) -> None:
         for path, scan in result.problems:
@@ -861,7 +886,7 @@ class _Tally:
                 self.errors.append(FailedFile(path=path, reason=scan.failure, detail=scan.detail))
         self.files_scanned += result.scanned
         self.events += result.events
-        self.roots[result.index] = list(result.roots)
+        self.roots[result.index, result.part] = list(result.roots)
         self.done += result.files
         self.report()
 
@@ -1160,7 +1185,11 @@ def _run(units: Iterator[_Unit], tally: _Tally, *, executor: Executor | None, wo
         return
     second = next(units, None)
     if second is None:
-        tally.add(_scan_unit(first))
+        part: _Unit | None = first
+        while part is not None:
+            result = _scan_unit(part)
+            tally.add(result)
+            part = result.rest
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         _run_on(pool, _chain(first, second, units), tally, inflight=2 * workers + 2)
@@ -1174,22 +1203,31 @@ def _chain(first: _Unit, second: _Unit, rest: Iterator[_Unit]) -> Iterator[_Unit
 
 def _run_on(executor: Executor, units: Iterator[_Unit], tally: _Tally, *, inflight: int) -> None:
     pending: set[Future[_UnitResult]] = set()
+
+    def settle(done: Iterable[Future[_UnitResult]]) -> None:
+        for rest in _collect(done, tally):  # a unit's files left over: its next part
+            pending.add(executor.submit(_scan_unit, rest))
+
     try:
         for unit in units:
             pending.add(executor.submit(_scan_unit, unit))
             if len(pending) >= inflight:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                _collect(done, tally)
+                done, pending_left = wait(pending, return_when=FIRST_COMPLETED)
+                pending.intersection_update(pending_left)
+                settle(done)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            _collect(done, tally)
+            done, pending_left = wait(pending, return_when=FIRST_COMPLETED)
+            pending.intersection_update(pending_left)
+            settle(done)
     except BaseException:
         for future in pending:
             future.cancel()
         raise
 
 
-def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> None:
+def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> list[_Unit]:
+    """Add the results of ``done`` to the tally; the units' parts still to run."""
+    rest: list[_Unit] = []
     for future in done:
         try:
             result = future.result()
@@ -1198,3 +1236,6 @@ def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> None:
         except Exception as exc:
             raise ScanError(f"a scan worker failed: {type(exc).__name__}: {exc}") from exc
         tally.add(result)
+        if result.rest is not None:
+            rest.append(result.rest)
+    return rest

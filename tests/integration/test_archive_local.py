@@ -499,6 +499,44 @@ def test_too_many_root_records_is_one_error_entry_and_the_scan_goes_on(
     assert default == free
 
 
+def test_a_unit_hands_back_its_files_once_it_holds_enough_root_activity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 128 small files of up to 10,000 root records each would make one unit hold 1.28
+    # million activities in a pool worker: a unit stops at UNIT_ROOTS and hands the files
+    # left back as its next part. Same result, whatever the executor.
+    monkeypatch.setattr("rootguard._archive.UNIT_ROOTS", 4)
+    for index in range(10):
+        (tmp_path / f"f{index:02d}.json").write_bytes(_root_records(3, f"f{index:02d}"))
+    (tmp_path / "broken.json").write_bytes(b"{")
+    parts: list[tuple[int, int, int]] = []
+    real = rootguard._archive._scan_unit
+
+    def spy(unit: Any) -> Any:
+        result = real(unit)
+        parts.append((result.index, result.part, len(result.roots)))
+        return result
+
+    monkeypatch.setattr("rootguard._archive._scan_unit", spy)
+    alone = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert parts == []  # in process, file by file: nothing to hand on
+    with ThreadPoolExecutor(2) as pool:
+        threaded = scan_cloudtrail_archive(tmp_path, executor=pool, workers=2)
+    assert threaded == alone
+    assert len(alone.activities) == 30
+    assert [e.reason for e in alone.errors] == [FailureReason.NOT_JSON]
+    _invariant(alone, 11)
+    assert sorted(parts) == [(0, part, 6) for part in range(5)]
+    assert max(roots for _, _, roots in parts) <= 4 + 3  # UNIT_ROOTS + one file's
+    parts.clear()
+    pooled = scan_cloudtrail_archive(tmp_path, workers=2)  # one unit: run in process
+    assert pooled == alone
+    assert len(parts) == 5
+    monkeypatch.setattr("rootguard._archive._scan_unit", real)  # a pool pickles it
+    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 3)  # several units, a real pool
+    assert scan_cloudtrail_archive(tmp_path, workers=2) == alone
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts=st.lists(st.integers(0, 6), min_size=1, max_size=6), cap=st.integers(1, 4))
 def test_any_root_cap_counts_every_file_once(counts: list[int], cap: int) -> None:
