@@ -899,7 +899,7 @@ class _Keep:
         self.account = account
         self.region = region
         self.max_roots = max_roots
-        self.strings: dict[str, str] = {}
+        self.strings: dict[str, str] | None = {}
         self.hits: list[RootHit] = []
         self.seen = 0
 
@@ -918,6 +918,7 @@ class _Keep:
         """Forget the hits held (a file read again from its start)."""
         self.hits = []
         self.seen = 0
+        self.strings = {}
 
     def hold(self, hit: RootHit) -> None:
         """Count a root hit of the file, and keep it while the file is within the cap
@@ -926,7 +927,10 @@ class _Keep:
         if self.max_roots is None or self.seen <= self.max_roots:
             self.hits.append(hit)
         elif self.hits:
+            # Past the cap nothing is kept, and nothing is shared: the strings of the
+            # records still to come (counted, not kept) must not pile up in the memo.
             self.hits = []
+            self.strings = None
 
     def held(self) -> tuple[RootHit, ...]:
         """The file's root hits, or _Failure(TOO_MANY_ROOT_RECORDS) past the cap."""

@@ -979,3 +979,24 @@ def test_any_root_cap_one_verdict_on_both_paths(data: bytes, cap: int) -> None:
         else:
             assert found is None or found <= cap
             assert scan == scan_log_bytes(data, fast=fast, max_root_records=None)
+
+
+def test_past_the_cap_the_strings_of_root_records_are_not_kept() -> None:
+    # Unique long strings in every root record past the cap: counted, never held (the
+    # memo of shared strings is dropped with the hits).
+    records = [
+        json.dumps({"userIdentity": {"type": "Root"}, "userAgent": f"{n:06d}" + "u" * 400})
+        for n in range(3000)
+    ]
+    data = ("{" + '"Records":[' + ",".join(records) + "]}").encode()
+    keep = fs._Keep(RecordFilter(), None, None, 10)
+    for index, record in enumerate(json.loads(data)["Records"]):
+        hit = keep(record, index)
+        assert hit is not None
+        keep.hold(hit)
+    assert keep.strings is None
+    assert keep.hits == []
+    with pytest.raises(fs._Failure, match="3000 root-activity records"):
+        keep.held()
+    scan = scan_log_bytes(data, max_root_records=10)
+    assert scan.failure is FailureReason.TOO_MANY_ROOT_RECORDS
