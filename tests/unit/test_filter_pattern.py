@@ -1120,3 +1120,18 @@ def test_accepted_regexes_agree_with_python_re_on_short_text(body: str, text: st
     if "$" in body and text.endswith("\n"):
         return  # Python's '$' also matches before a final newline; RE2's (and ours) does not
     assert compiled.matches(text) is expected, (body, text)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{ $.a = %[ab]{12}% || $.b = %[ab]{5}% }",
+        "[a = %[ab]{12}%, b = %[ab]{5}%]",
+        "{ $.a = %[ab]{9}% && $.b = %\\d{1,8}% }",
+    ],
+)
+def test_the_regexes_of_one_pattern_share_one_budget(pattern: str) -> None:
+    # Two regexes on one value cost the sum of their times: 16 positions for both.
+    with pytest.raises(PatternError, match="in one pattern, rootguard allows 16") as info:
+        compile_filter_pattern(pattern)
+    assert info.value.position == pattern.rindex("%", 0, pattern.rindex("%"))
