@@ -18,7 +18,10 @@ temporary folder (streamed to disk, never held in memory):
   surrogate escape instead (``surrogate-near-cap``: msgspec refuses it, ``json`` reads
   it, so the standard-library path still reads this file — now one record at a time);
 - 262,144 minimal root records (``root-flood``, the record-count cap): every one is
-  root activity, reported — what the *result* costs, not the decoding;
+  root activity — refused past ``max_root_records_per_file`` (10,000 by default; it
+  used to be reported in full, what the *result* costs, not the decoding);
+- 10,000 realistic root records (``root-at-cap``, distinct event ids, the default
+  ``max_root_records_per_file``): the most root activity one file can give the result;
 
 then scans each — the normal archive alone, and the normal archive plus the hostile file
 — each in a fresh process, with 1 worker (in process) and with a 2-worker process pool,
@@ -65,6 +68,7 @@ CASES = (
     "nan-near-cap",
     "surrogate-near-cap",
     "root-flood",
+    "root-at-cap",
 )
 
 
@@ -158,6 +162,50 @@ def _root_flood(count: int) -> Iterator[bytes]:
     yield b"]}"
 
 
+def _root_at_cap(count: int) -> Iterator[bytes]:
+    """``count`` realistic root records (a console session's API calls), distinct ids."""
+    template = json.dumps(
+        {
+            "eventVersion": "1.09",
+            "userIdentity": {
+                "type": "Root",
+                "principalId": "111122223333",
+                "arn": "arn:aws:iam::111122223333:root",
+                "accountId": "111122223333",
+                "accessKeyId": "ASIAEXAMPLEKEY000001",
+                "sessionContext": {
+                    "attributes": {
+                        "creationDate": "2026-11-20T10:00:00Z",
+                        "mfaAuthenticated": "false",
+                    }
+                },
+            },
+            "eventTime": "2026-11-20T10:%02d:%02dZ",
+            "eventSource": "iam.amazonaws.com",
+            "eventName": "ListUsers",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": "198.51.100.7",
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+            "requestParameters": None,
+            "responseElements": None,
+            "requestID": "%s",
+            "eventID": "%s",
+            "readOnly": True,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": "111122223333",
+            "eventCategory": "Management",
+        },
+        separators=(",", ":"),
+    )
+    yield b'{"Records":['
+    for n in range(count):
+        ident = f"{n:08d}-0000-4000-8000-000000000000"
+        record = template % (n // 60 % 60, n % 60, ident, ident)
+        yield (b"," if n else b"") + record.encode()
+    yield b"]}"
+
+
 def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[str, Any]:
     from tests.archive_gen import ArchiveSpec, write_archive
 
@@ -212,6 +260,11 @@ def make_files(root: Path, events: int, bomb_gib: float, near_cap: int) -> dict[
     flood = (near_cap + 4 * MB) // 256  # the record-count cap: max_file_bytes / 256
     inflated = _write_gzip(root / "root-flood.json.gz", _root_flood(flood))
     info["flood"] = {"records": flood, "inflated_mb": inflated / MB}
+    from rootguard import _fastscan  # an older checkout has no cap: 10,000 all the same
+
+    at_cap = getattr(_fastscan, "DEFAULT_MAX_ROOT_RECORDS_PER_FILE", 10_000)
+    inflated = _write_gzip(root / "root-at-cap.json.gz", _root_at_cap(at_cap))
+    info["at_cap"] = {"records": at_cap, "inflated_mb": inflated / MB}
     return info
 
 
@@ -312,8 +365,9 @@ def main() -> None:
             f"{info['tiny']['inflated_mb']:.0f} MB; nested flood: "
             f"{info['nested']['inflated_mb']:.0f} MB; deep nesting: "
             f"{info['deep']['inflated_mb']:.0f} MB; root flood: {info['flood']['records']} "
-            f"records, {info['flood']['inflated_mb']:.1f} MB; cap (max_file_bytes, default): "
-            f"{cap / MB:.0f} MiB"
+            f"records, {info['flood']['inflated_mb']:.1f} MB; root at cap: "
+            f"{info['at_cap']['records']} records, {info['at_cap']['inflated_mb']:.1f} MB; "
+            f"cap (max_file_bytes, default): {cap / MB:.0f} MiB"
         )
         cases = ["bomb"] if args.quick else list(CASES)
         if args.cases:
@@ -362,7 +416,7 @@ def main() -> None:
             continue
         if label.startswith("bomb"):
             groups["bombs"].append(peak)
-        if label.startswith("root-flood"):  # what the result costs, not the decoding
+        if label.startswith("root-at-cap"):  # what the result costs, not the decoding
             groups["result"].append(peak)
             continue
         groups["fast" if ", fast," in label else "fallback"].append(peak)
@@ -379,9 +433,9 @@ def main() -> None:
                 print(f"  e.g. {name}: {reason}: {detail}")
     for group, words in (
         ("bombs", "the bombs, fast path and fallback, 1 and 2 workers"),
-        ("fast", "every hostile file but root-flood on the fast path"),
-        ("fallback", "every hostile file but root-flood on the stdlib fallback"),
-        ("result", "root-flood (262,144 root activities reported: the result itself)"),
+        ("fast", "every hostile file but root-at-cap on the fast path"),
+        ("fallback", "every hostile file but root-at-cap on the stdlib fallback"),
+        ("result", "root-at-cap (10,000 root activities reported: the result itself)"),
     ):
         if groups[group]:
             worst = max(groups[group])

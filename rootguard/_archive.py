@@ -52,6 +52,7 @@ from rootguard._cloudtrail import (
 )
 from rootguard._errors import ArgumentError, ScanError, name_list, time_or_none
 from rootguard._fastscan import (
+    DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
     FailedFile,
     FailureReason,
     FileScan,
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_RECORD_BYTES",
+    "DEFAULT_MAX_ROOT_RECORDS_PER_FILE",
     "DELIVERY_SLACK",
     "FailedFile",
     "FailureReason",
@@ -96,6 +98,10 @@ UNIT_BYTES: Final = 2 * 1024 * 1024
 """A work unit holds files up to about this many (compressed) bytes ..."""
 UNIT_FILES: Final = 128
 """... and at most this many files (small S3 objects are batched to amortize overhead)."""
+UNIT_ROOTS: Final = 10_000
+"""... and a unit stops once its files gave this many root activities: the files left are
+handed back as the next part of the unit, so a pool worker never holds more than this
+plus one file's (``max_root_records_per_file``) before handing them on."""
 _KEEP_BYTES: Final = 32 * 1024 * 1024
 """A worker's read buffer is kept for the next file up to this size."""
 
@@ -592,6 +598,9 @@ class _Unit:
     s3: SessionSettings | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES
+    max_root_records: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE
+    part: int = 0
+    """0, or which continuation of unit ``index`` this is (files a part left over)."""
 
 
 @dataclass(frozen=True)
@@ -605,9 +614,18 @@ class _UnitResult:
     events: int = 0
     roots: tuple[RootHit, ...] = ()
     problems: tuple[tuple[str, FileScan], ...] = ()
+    part: int = 0
+    rest: _Unit | None = None
+    """The files not read yet, when the unit stopped at ``UNIT_ROOTS`` root activities:
+    the next part of the unit, to run like any unit."""
 
 
-def _unit_result(index: int, scans: Iterable[tuple[str, FileScan]]) -> _UnitResult:
+def _unit_result(
+    index: int,
+    scans: Iterable[tuple[str, FileScan]],
+    part: int = 0,
+    rest: _Unit | None = None,
+) -> _UnitResult:
     files = scanned = events = 0
     roots: list[RootHit] = []
     problems: list[tuple[str, FileScan]] = []
@@ -619,7 +637,9 @@ def _unit_result(index: int, scans: Iterable[tuple[str, FileScan]]) -> _UnitResu
             roots.extend(scan.roots)
         else:
             problems.append((path, scan))
-    return _UnitResult(index, files, scanned, events, tuple(roots), tuple(problems))
+    return _UnitResult(
+        index, files, scanned, events, tuple(roots), tuple(problems), part=part, rest=rest
+    )
 
 
 class _ReadBuffer:
@@ -733,6 +753,7 @@ def _scan_file(ref: _FileRef, unit: _Unit, scratch: _Scratch) -> FileScan:
         inflater=scratch.inflater,
         max_file_bytes=unit.max_file_bytes,
         max_record_bytes=unit.max_record_bytes,
+        max_root_records=unit.max_root_records,
     )
 
 
@@ -745,11 +766,19 @@ class _Scratch:
 
 
 def _scan_unit(unit: _Unit) -> _UnitResult:
-    """Read and scan every file of one unit (runs in a worker)."""
+    """Read and scan the files of one unit (runs in a worker), up to ``UNIT_ROOTS`` root
+    activities: the files left, if any, are handed back as the unit's next part."""
     scratch = _Scratch()
-    return _unit_result(
-        unit.index, ((ref.path, _scan_file(ref, unit, scratch)) for ref in unit.files)
-    )
+    scans: list[tuple[str, FileScan]] = []
+    roots = 0
+    for done, ref in enumerate(unit.files, 1):
+        scan = _scan_file(ref, unit, scratch)
+        scans.append((ref.path, scan))
+        roots += len(scan.roots)
+        if roots >= UNIT_ROOTS and done < len(unit.files):
+            rest = replace(unit, files=unit.files[done:], part=unit.part + 1)
+            return _unit_result(unit.index, scans, unit.part, rest)
+    return _unit_result(unit.index, scans, unit.part)
 
 
 def _units(
@@ -760,7 +789,9 @@ def _units(
     *,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+    max_root_records: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
 ) -> Iterator[_Unit]:
+    caps = (max_file_bytes, max_record_bytes, max_root_records)
     batch: list[_FileRef] = []
     size = 0
     index = 0
@@ -769,11 +800,11 @@ def _units(
         batch.append(ref)
         size += ref.size
         if size >= UNIT_BYTES or len(batch) >= UNIT_FILES:
-            yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes, max_record_bytes)
+            yield _Unit(index, tuple(batch), record_filter, s3, *caps)
             index += 1
             batch, size = [], 0
     if batch:
-        yield _Unit(index, tuple(batch), record_filter, s3, max_file_bytes, max_record_bytes)
+        yield _Unit(index, tuple(batch), record_filter, s3, *caps)
 
 
 # ---------------------------------------------------------------------------------------
@@ -793,7 +824,7 @@ class _Tally:
     done: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[FailedFile] = field(default_factory=list)
-    roots: dict[int, list[RootHit]] = field(default_factory=dict)
+    roots: dict[tuple[int, int], list[RootHit]] = field(default_factory=dict)
 
     def add(self, result: _UnitResult) -> None:
         for path, scan in result.problems:
@@ -804,7 +835,7 @@ class _Tally:
                 self.errors.append(FailedFile(path=path, reason=scan.failure, detail=scan.detail))
         self.files_scanned += result.scanned
         self.events += result.events
-        self.roots[result.index] = list(result.roots)
+        self.roots[result.index, result.part] = list(result.roots)
         self.done += result.files
         self.report()
 
@@ -901,6 +932,7 @@ def scan_cloudtrail_archive(
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
     workers: int | None = None,
+    max_root_records_per_file: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
 ) -> ScanResult:
     """Find root activity in a CloudTrail log archive.
 
@@ -948,6 +980,13 @@ def scan_cloudtrail_archive(
             holding one is a ``not_json`` error entry.
         workers: deprecated name of ``max_workers`` (a ``DeprecationWarning``; passing
             both is an :class:`~rootguard.ArgumentError`).
+        max_root_records_per_file: the cap on the root activities one file may give
+            (default ``DEFAULT_MAX_ROOT_RECORDS_PER_FILE``, 10,000 — a real log file
+            holds a handful; None: no cap). Counted while the file is read, past the
+            filters (``since``, ``accounts`` ...); a file over it is an error entry with
+            reason ``too_many_root_records`` whose ``detail`` says how many it holds,
+            none of them reported, and the scan goes on. It bounds what one file's
+            result costs a worker (an activity is about 1 KB).
 
     Local folders: symbolic links are followed, to files and to folders; a link back to
     a folder that contains it is a loop, skipped (``folder_loop``). FIFOs, sockets and
@@ -985,13 +1024,14 @@ def scan_cloudtrail_archive(
     max_workers = _max_workers(max_workers, workers)
     if max_workers is not None and max_workers < 1:
         raise ScanError(f"max_workers must be at least 1, not {max_workers}")
-    for limit, limit_name in (
-        (max_file_bytes, "max_file_bytes"),
-        (max_record_bytes, "max_record_bytes"),
+    for limit, limit_name, unit_name in (
+        (max_file_bytes, "max_file_bytes", "bytes"),
+        (max_record_bytes, "max_record_bytes", "bytes"),
+        (max_root_records_per_file, "max_root_records_per_file", "records"),
     ):
         if not valid_limit(limit):
             raise ScanError(
-                f"{limit_name} must be a positive number of bytes or None, not {limit!r}"
+                f"{limit_name} must be a positive number of {unit_name} or None, not {limit!r}"
             )
     record_filter = RecordFilter(
         since=since_utc,
@@ -1024,6 +1064,7 @@ def scan_cloudtrail_archive(
         found,
         max_file_bytes=max_file_bytes,
         max_record_bytes=max_record_bytes,
+        max_root_records=max_root_records_per_file,
     )
     tally = _Tally(walk=walk, found=found, progress=progress)
     try:
@@ -1055,6 +1096,7 @@ def _units_with_settings(
     *,
     max_file_bytes: int | None,
     max_record_bytes: int | None,
+    max_root_records: int | None,
 ) -> Iterator[_Unit]:
     for unit in _units(
         refs,
@@ -1063,6 +1105,7 @@ def _units_with_settings(
         found,
         max_file_bytes=max_file_bytes,
         max_record_bytes=max_record_bytes,
+        max_root_records=max_root_records,
     ):
         if any(ref.key is not None for ref in unit.files):
             yield replace(unit, s3=s3_state["settings"])
@@ -1116,7 +1159,11 @@ def _run(units: Iterator[_Unit], tally: _Tally, *, executor: Executor | None, wo
         return
     second = next(units, None)
     if second is None:
-        tally.add(_scan_unit(first))
+        part: _Unit | None = first
+        while part is not None:
+            result = _scan_unit(part)
+            tally.add(result)
+            part = result.rest
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         _run_on(pool, _chain(first, second, units), tally, inflight=2 * workers + 2)
@@ -1130,22 +1177,31 @@ def _chain(first: _Unit, second: _Unit, rest: Iterator[_Unit]) -> Iterator[_Unit
 
 def _run_on(executor: Executor, units: Iterator[_Unit], tally: _Tally, *, inflight: int) -> None:
     pending: set[Future[_UnitResult]] = set()
+
+    def settle(done: Iterable[Future[_UnitResult]]) -> None:
+        for rest in _collect(done, tally):  # a unit's files left over: its next part
+            pending.add(executor.submit(_scan_unit, rest))
+
     try:
         for unit in units:
             pending.add(executor.submit(_scan_unit, unit))
             if len(pending) >= inflight:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                _collect(done, tally)
+                done, pending_left = wait(pending, return_when=FIRST_COMPLETED)
+                pending.intersection_update(pending_left)
+                settle(done)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            _collect(done, tally)
+            done, pending_left = wait(pending, return_when=FIRST_COMPLETED)
+            pending.intersection_update(pending_left)
+            settle(done)
     except BaseException:
         for future in pending:
             future.cancel()
         raise
 
 
-def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> None:
+def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> list[_Unit]:
+    """Add the results of ``done`` to the tally; the units' parts still to run."""
+    rest: list[_Unit] = []
     for future in done:
         try:
             result = future.result()
@@ -1154,3 +1210,6 @@ def _collect(done: Iterable[Future[_UnitResult]], tally: _Tally) -> None:
         except Exception as exc:
             raise ScanError(f"a scan worker failed: {type(exc).__name__}: {exc}") from exc
         tally.add(result)
+        if result.rest is not None:
+            rest.append(result.rest)
+    return rest

@@ -192,6 +192,62 @@ def _account_of(principal: object) -> str | None:
     return principal
 
 
+_SHAREABLE: Final = (
+    "account_id",
+    "region",
+    "event_source",
+    "event_name",
+    "access_key_id",
+    "source_ip",
+    "user_agent",
+    "error_code",
+    "actor_arn",
+    "task_policy_arn",
+)
+"""The fields of an activity that repeat from record to record (not ``event_id``)."""
+_SHARED_MAX: Final = 512
+"""Longer strings are not shared (an attacker's unique long strings stay out of the memo)."""
+
+# Which fields each kind of activity is built with. One set shared by every activity of
+# that kind, as RootActivity(**values) would have set it: a set per instance cost 2.2 KB.
+# model_copy copies it before changing it, and a frozen model never changes it in place.
+_ROOT_FIELDS: Final[set[str]] = {
+    "event_id",
+    "event_time",
+    "account_id",
+    "region",
+    "event_source",
+    "event_name",
+    "channel",
+    "outcome",
+    "mfa_used",
+    "access_key_id",
+    "source_ip",
+    "user_agent",
+    "error_code",
+    "read_only",
+    "alert",
+    "cis_match",
+    "severity",
+    "source",
+    "actor_arn",
+}
+_ASSUME_ROOT_FIELDS: Final[set[str]] = {*_ROOT_FIELDS, "task_policy_arn"}
+
+
+def _activity(fields_set: set[str], strings: dict[str, str] | None, **values: Any) -> RootActivity:
+    """``RootActivity(**values)`` without validating again what is already valid: every
+    value comes from a validated :class:`CloudTrailEvent` or from this module's own
+    typed functions (``tests/unit/test_detect.py`` holds the two equal). Equal short
+    strings are shared through ``strings``."""
+    if strings is not None:
+        for name in _SHAREABLE:
+            value = values.get(name)
+            if value.__class__ is str and len(value) <= _SHARED_MAX:
+                values[name] = strings.setdefault(value, value)
+    return RootActivity.model_construct(_fields_set=fields_set, **values)
+
+
 def _task_policy(parameters: Mapping[str, Any]) -> str | None:
     policy = parameters.get("taskPolicyArn")
     if isinstance(policy, Mapping):
@@ -218,13 +274,18 @@ def _is_assume_root_call(event: CloudTrailEvent, identity: UserIdentity) -> bool
 
 
 def _assume_root_call(
-    event: CloudTrailEvent, identity: UserIdentity, source: ActivitySource
+    event: CloudTrailEvent,
+    identity: UserIdentity,
+    source: ActivitySource,
+    strings: dict[str, str] | None,
 ) -> RootActivity:
     """The AssumeRoot call: root activity of the *target* account, acted by the caller."""
     parameters = event.request_parameters or {}
     channel = Channel.ASSUMED_ROOT
     outcome = _outcome(event, channel)
-    return RootActivity(
+    return _activity(
+        _ASSUME_ROOT_FIELDS,
+        strings,
         event_id=event.event_id,
         event_time=event.event_time,
         account_id=_account_of(parameters.get("targetPrincipal")),
@@ -249,14 +310,20 @@ def _assume_root_call(
 
 
 def classify_parsed(
-    event: CloudTrailEvent, source: ActivitySource
+    event: CloudTrailEvent,
+    source: ActivitySource,
+    strings: dict[str, str] | None = None,
 ) -> tuple[RootActivity, bool] | None:
-    """(activity, is_assume_root_call), or None when ``event`` is not root activity."""
+    """(activity, is_assume_root_call), or None when ``event`` is not root activity.
+
+    ``strings``: a memo that equal short strings of the activities share (one per file
+    of an archive scan: thousands of root records of one file name the same account,
+    region, source, user agent ...)."""
     identity = event.user_identity
     if identity is None:
         return None
     if _is_assume_root_call(event, identity):
-        return _assume_root_call(event, identity, source), True
+        return _assume_root_call(event, identity, source, strings), True
     if identity.type == "Root":
         if identity.user_name == HIDDEN_USER or HIDDEN_USER in (identity.arn or ""):
             return None  # a failed sign-in under a name that does not exist
@@ -276,7 +343,9 @@ def classify_parsed(
     else:
         mfa_used = _mfa_from_session(identity)
     outcome = _outcome(event, channel)
-    activity = RootActivity(
+    activity = _activity(
+        _ROOT_FIELDS,
+        strings,
         event_id=event.event_id,
         event_time=event.event_time,
         account_id=event.recipient_account_id or identity.account_id,

@@ -100,6 +100,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DECODER",
+    "DEFAULT_MAX_ROOT_RECORDS_PER_FILE",
     "GZIP",
     "FailedFile",
     "FailureReason",
@@ -128,6 +129,11 @@ DECODER: Final[str] = "msgspec" if _HAVE_MSGSPEC else "json"
 """Which JSON decoder the fast path uses: ``"msgspec"`` or ``"json"`` (stdlib only)."""
 
 _MAX_DETAIL = 300
+
+DEFAULT_MAX_ROOT_RECORDS_PER_FILE: Final = 10_000
+"""The default cap on the root activities one log file may give an archive scan. A real
+CloudTrail log file holds a few minutes of one account and region: a handful of root
+records at most. Each activity costs about 1 KB of memory (plus its strings)."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,6 +189,12 @@ class FailureReason(StrEnum):
     ``userIdentity.type`` and ``eventName``, read without decoding it, say so) is counted
     and passed over. Also a key of the file, or in a log file the value of another
     top-level key, over the cap."""
+    TOO_MANY_ROOT_RECORDS = "too_many_root_records"
+    """More root-activity records (kept by the filters) than ``max_root_records_per_file``
+    (10,000 by default: a real log file holds a handful). ``detail`` says how many the
+    file holds; none of them is in the result. Checked while reading, so a flood of root
+    records never costs more than the cap's activities; decided once the file is read
+    (any other problem of the file is reported instead)."""
 
 
 class SkippedFile(BaseModel):
@@ -726,7 +738,7 @@ def _stdlib_hits(
     over a record that is not an object, over a candidate record that is invalid. So
     the reading goes on past the last two, to the end of the file, keeping nothing."""
     events = 0
-    hits: list[RootHit] = []
+    keep.restart()
     not_object: str | None = None
     invalid: ReadFailure | None = None
     try:
@@ -737,7 +749,8 @@ def _stdlib_hits(
             pass_over=_not_root_activity,
         ):
             if record is RESTART:  # a later "Records" key: the last one wins
-                events, hits, not_object, invalid = 0, [], None, None
+                events, not_object, invalid = 0, None, None
+                keep.restart()
                 continue
             index = events
             events += 1
@@ -762,7 +775,7 @@ def _stdlib_hits(
                 invalid = exc
                 continue
             if hit is not None:
-                hits.append(hit)
+                keep.hold(hit)
     except LogFormatError as exc:
         if exc.problem == Problem.DIGEST:
             raise _Digest from None
@@ -774,7 +787,7 @@ def _stdlib_hits(
         raise ReadFailure(FailureReason.INVALID_RECORDS, not_object)
     if invalid is not None:
         raise invalid
-    return events, tuple(hits)
+    return events, keep.held()
 
 
 # ---------------------------------------------------------------------------------------
@@ -798,6 +811,7 @@ def scan_log_bytes(
     inflater: Inflater | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+    max_root_records: int | None = DEFAULT_MAX_ROOT_RECORDS_PER_FILE,
 ) -> FileScan:
     """Scan one CloudTrail log file's bytes (gzip or not): never raises for bad content.
 
@@ -811,6 +825,9 @@ def scan_log_bytes(
     records (None: no cap); over it, the file fails with ``too_large``.
     ``max_record_bytes``: the cap on one record's JSON (None: no cap); a record over it
     is never decoded, and the file fails with ``record_too_large``.
+    ``max_root_records``: the cap on the root activities kept (None: no cap); past it,
+    the file fails with ``too_many_root_records`` (checked as records are read: never
+    more than the cap's activities held).
 
     Examples:
         >>> import gzip, json
@@ -831,7 +848,7 @@ def scan_log_bytes(
     if inflater is None:
         inflater = Inflater()
     max_records = None if max_file_bytes is None else max(1, max_file_bytes // MIN_RECORD_BYTES)
-    keep = _Keep(record_filter, path_account, path_region)
+    keep = _Keep(record_filter, path_account, path_region, max_root_records)
     try:
         if max_file_bytes is not None and len(content) > max_file_bytes:
             raise ReadFailure(
@@ -855,14 +872,14 @@ def scan_log_bytes(
 
 
 def _fast_hits(candidates: Iterator[dict[str, Any]] | None, keep: _Keep) -> tuple[RootHit, ...]:
+    keep.restart()
     if candidates is None:
-        return ()
-    hits: list[RootHit] = []
+        return keep.held()
     try:
         for index, record in enumerate(candidates):
             hit = keep(record, index)
             if hit is not None:
-                hits.append(hit)
+                keep.hold(hit)
     except ReadFailure:
         # Decode the remaining candidates before reporting this failure: a later one the
         # fast path cannot decode raises _NotFast, which sends the whole file to the
@@ -870,25 +887,36 @@ def _fast_hits(candidates: Iterator[dict[str, Any]] | None, keep: _Keep) -> tupl
         for _ in candidates:
             pass
         raise
-    return tuple(hits)
+    return keep.held()
 
 
 class _Keep:
     """Classify one decoded record, keep it when it is root activity that passes the
-    filter: the :class:`RootHit`, else None. Raises ReadFailure(INVALID_RECORD)."""
+    filter: the :class:`RootHit`, else None. Raises ReadFailure(INVALID_RECORD).
 
-    __slots__ = ("account", "record_filter", "region")
+    It also holds the file's root hits (:meth:`hold`), up to ``max_roots``, and the
+    strings its activities share."""
+
+    __slots__ = ("account", "hits", "max_roots", "record_filter", "region", "seen", "strings")
 
     def __init__(
-        self, record_filter: RecordFilter, account: str | None, region: str | None
+        self,
+        record_filter: RecordFilter,
+        account: str | None,
+        region: str | None,
+        max_roots: int | None = None,
     ) -> None:
         self.record_filter = record_filter
         self.account = account
         self.region = region
+        self.max_roots = max_roots
+        self.strings: dict[str, str] | None = {}
+        self.hits: list[RootHit] = []
+        self.seen = 0
 
     def __call__(self, record: dict[str, Any], index: int) -> RootHit | None:
         try:
-            found = _classify_owned(record)
+            found = _classify_owned(record, self.strings)
         except ParseError as exc:
             raise ReadFailure(
                 FailureReason.INVALID_RECORD, f"a root-activity record is invalid: {exc}"
@@ -896,6 +924,34 @@ class _Keep:
         if found is None or not self.wanted(record, index, found[1]):
             return None
         return RootHit(found[1], found[2])
+
+    def restart(self) -> None:
+        """Forget the hits held (a file read again from its start)."""
+        self.hits = []
+        self.seen = 0
+        self.strings = {}
+
+    def hold(self, hit: RootHit) -> None:
+        """Count a root hit of the file, and keep it while the file is within the cap
+        (past it, none is kept: the file will be refused)."""
+        self.seen += 1
+        if self.max_roots is None or self.seen <= self.max_roots:
+            self.hits.append(hit)
+        elif self.hits:
+            # Past the cap nothing is kept, and nothing is shared: the strings of the
+            # records still to come (counted, not kept) must not pile up in the memo.
+            self.hits = []
+            self.strings = None
+
+    def held(self) -> tuple[RootHit, ...]:
+        """The file's root hits, or ReadFailure(TOO_MANY_ROOT_RECORDS) past the cap."""
+        if self.max_roots is not None and self.seen > self.max_roots:
+            raise ReadFailure(
+                FailureReason.TOO_MANY_ROOT_RECORDS,
+                f"{self.seen} root-activity records, over the limit of {self.max_roots} "
+                "(max_root_records_per_file); none reported",
+            )
+        return tuple(self.hits)
 
     def kept(
         self, record: dict[str, Any], index: int
@@ -940,7 +996,7 @@ def root_records(
 
 
 def _classify_owned(
-    record: dict[str, Any],
+    record: dict[str, Any], strings: dict[str, str] | None = None
 ) -> tuple[CloudTrailEvent, RootActivity, bool] | None:
     """``classify_event(record)``, keeping the model it builds and whether the record is an
     AssumeRoot call, for a record this module decoded itself: it is owned, so the model
@@ -956,7 +1012,7 @@ def _classify_owned(
     if not is_candidate(inner):
         return None
     event = event_from_record(inner, owned=True)
-    classified = classify_parsed(event, ActivitySource.CLOUDTRAIL)
+    classified = classify_parsed(event, ActivitySource.CLOUDTRAIL, strings)
     return None if classified is None else (event, classified[0], classified[1])
 
 

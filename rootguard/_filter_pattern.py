@@ -68,11 +68,19 @@ _VALUE_END = frozenset(")}],&|")
 _REGEX_CHARS = frozenset(string.ascii_letters + string.digits + "_#=@/;,-: ^$?[]{}|\\*+.")
 _MAX_REGEXES = 2  # "a limit of 2 regex for each filter pattern" (JSON / space-delimited)
 _MAX_PATTERN_CHARS = 1024  # PutMetricFilter / PutSubscriptionFilter: filterPattern, 0-1024
-# rootguard's own bounds on one %regex% (AWS documents none beyond the pattern length): RE2
-# runs in time linear in the text, proportional to the size of the compiled automaton; this
-# cap keeps a 10,000-character value under a few milliseconds (benchmarks/patterns.py).
+# rootguard's own bounds on one %regex% (AWS documents none beyond the pattern length). RE2
+# runs in time linear in the text; its constant is small while its DFA has few states, and
+# grows with the automaton once the DFA needs a new state at every character (which drives
+# RE2 to its NFA). The states are sets of positions the match may be at: a class, a '.' or
+# a repeat multiplies them, a plain character does not. So a regex may have at most
+# _MAX_REGEX_POSITIONS variable positions (a class, '.', \d ... counts one, a repeated item
+# as many as the copies it may take: [ab]{0,12} counts 12) and _MAX_REGEX_PROGRAM RE2
+# instructions; the slowest accepted regex then stays well under a millisecond on a
+# 10,000-character value (benchmarks/patterns.py, figures in benchmarks/README.md).
 _MAX_REGEX_PROGRAM = 64
-_MAX_REPEAT = 1000  # RE2's own bound on {m,n}
+_MAX_REGEX_POSITIONS = 12  # AWS's own IPv4 example \d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3} has 12
+_MAX_PATTERN_POSITIONS = 16  # the regexes of one pattern together (AWS allows two)
+_MAX_REPEAT = _MAX_REGEX_PROGRAM  # a larger count cannot fit in the program anyway
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 _RE2_OPTIONS.never_capture = True
@@ -239,7 +247,7 @@ class _Parser:
     """Recursive-descent parser over the original pattern text (positions are 0-based
     offsets into it)."""
 
-    __slots__ = ("depth", "i", "json_mode", "n", "p", "regexes")
+    __slots__ = ("depth", "i", "json_mode", "n", "p", "positions", "regexes")
 
     def __init__(self, pattern: str, start: int, *, json_mode: bool) -> None:
         self.p = pattern
@@ -248,6 +256,7 @@ class _Parser:
         self.json_mode = json_mode
         self.depth = 0
         self.regexes = 0
+        self.positions = 0  # of all its %regex% values
 
     def fail(self, message: str, position: int | None = None) -> NoReturn:
         raise PatternError(
@@ -456,7 +465,14 @@ class _Parser:
         if self.regexes > _MAX_REGEXES:
             self.fail(f"at most {_MAX_REGEXES} %regex% values are allowed in one pattern", open_at)
         source = self.p[open_at + 1 : close]
-        _check_regex(source, self.p, open_at + 1)
+        self.positions += _checked_regex(source, self.p, open_at + 1)[1]
+        if self.positions > _MAX_PATTERN_POSITIONS:
+            self.fail(
+                f"%regex% values too ambiguous together: {self.positions} variable positions "
+                f"in one pattern, rootguard allows {_MAX_PATTERN_POSITIONS} (each regex is "
+                "matched on its own, so their times add up)",
+                open_at,
+            )
         self.i = close + 1
         return _Regex(source)
 
@@ -572,23 +588,28 @@ def _check_regex_chars(source: str) -> None:
         i += 1
 
 
-def _translate_regex(source: str) -> str:
-    """Translate a %regex% body in AWS's documented subset into RE2 syntax.
+def _translate_regex(source: str) -> tuple[str, int]:
+    """Translate a %regex% body in AWS's documented subset into RE2 syntax: (RE2 text, its
+    variable positions).
 
     AWS: alphanumerics, the symbols ``_ # = @ / ; , - :``, the operators
     ``^ $ ? [ ] { } | \\ * + .``; no parentheses; ``\\d \\D \\s \\S \\w \\W \\xhh``;
-    ``{m,n}`` where either bound may be left out. Anything else is a `_RegexProblem`.
+    ``{m,n}`` where either bound may be left out. Anything else is a `_RegexProblem`, and
+    so is a body with more than ``_MAX_REGEX_POSITIONS`` variable positions
+    (:func:`_positions`).
     """
     if not source:
         raise _RegexProblem("empty %regex%", -1)
     _check_regex_chars(source)
     out: list[str] = []
+    weights: list[int] = []  # the variable positions of each item, in order
     i, n = 0, len(source)
     repeatable = False  # whether the previous item consumes a character
     quantified = False  # whether the previous item already carries a quantifier
     lazy = False  # whether that quantifier is already made lazy (``*?``)
+    literal = False  # whether the previous item is one given character
     while i < n:
-        c = source[i]
+        c, at = source[i], i
         quantifier: str | None = None
         if c in "?*+":
             quantifier, j = c, i + 1
@@ -611,6 +632,8 @@ def _translate_regex(source: str) -> str:
             if not repeatable or quantified:
                 raise _RegexProblem("nothing to repeat before this quantifier", i)
             out.append(quantifier)
+            weights[-1] = _positions(quantifier)
+            _check_positions(weights, at)
             quantified, lazy = True, False
             i = j
             continue
@@ -625,27 +648,55 @@ def _translate_regex(source: str) -> str:
             i += 1
         elif c == ".":
             out.append(".")
-            repeatable = True
+            repeatable, literal = True, False
             i += 1
         elif c == "[":
             text, i = _regex_class(source, i)
             out.append(text)
-            repeatable = True
+            repeatable, literal = True, False
         elif c == "\\":
-            text, i, _ = _regex_escape(source, i, in_class=False)
+            text, i, is_class = _regex_escape(source, i, in_class=False)
             out.append(text)
-            repeatable = True
+            repeatable, literal = True, not is_class
         else:
             out.append(c if c.isalnum() or c == " " else f"\\x{{{ord(c):02x}}}")
-            repeatable = True
+            repeatable, literal = True, True
             i += 1
-    return "".join(out)
+        if c not in "|^$":
+            weights.append(0 if literal else 1)
+            _check_positions(weights, at)
+    return "".join(out), sum(weights)
+
+
+def _positions(quantifier: str) -> int:
+    """The variable positions of a quantified item: as many as the copies it may take
+    (``?`` one, ``{3,5}`` five), or its required copies and a loop (``*`` one, ``+`` two,
+    ``{2,}`` three)."""
+    if quantifier in "?*":
+        return 1
+    if quantifier == "+":
+        return 2
+    low, _, high = quantifier[1:-1].partition(",")
+    if "," not in quantifier:
+        return int(low)
+    return int(high) if high else int(low) + 1
+
+
+def _check_positions(weights: list[int], at: int) -> None:
+    total = sum(weights)
+    if total > _MAX_REGEX_POSITIONS:
+        raise _RegexProblem(
+            f"%regex% too ambiguous: it has {total} variable positions (classes, '.', "
+            f"repeats), rootguard allows {_MAX_REGEX_POSITIONS} (use smaller {{m,n}} counts)",
+            at,
+        )
 
 
 @functools.lru_cache(maxsize=1024)
-def _regex_search(source: str) -> Callable[[str], bool]:
-    """A linear-time search function for a %regex% body (RE2), or `_RegexProblem`."""
-    translated = _translate_regex(source)
+def _regex_search(source: str) -> tuple[Callable[[str], bool], int]:
+    """A linear-time search function for a %regex% body (RE2) and its variable
+    positions, or `_RegexProblem`."""
+    translated, positions = _translate_regex(source)
     try:
         compiled = re2.compile(translated, _RE2_OPTIONS)
     except re2.error as exc:
@@ -666,11 +717,16 @@ def _regex_search(source: str) -> Callable[[str], bool]:
             data = text.encode("utf-8", "surrogatepass")
         return search(data) is not None
 
-    return matches
+    return matches, positions
 
 
 def _check_regex(source: str, pattern: str, offset: int) -> Callable[[str], bool]:
     """Validate a %regex% body against AWS's supported subset; its search function."""
+    return _checked_regex(source, pattern, offset)[0]
+
+
+def _checked_regex(source: str, pattern: str, offset: int) -> tuple[Callable[[str], bool], int]:
+    """:func:`_check_regex`, and the body's variable positions."""
     try:
         return _regex_search(source)
     except _RegexProblem as exc:

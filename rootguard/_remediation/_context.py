@@ -129,6 +129,7 @@ class Draft:
     gaps: list[Gap] = field(default_factory=list)
     permissions: list[str] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
+    not_collected: list[str] = field(default_factory=list)
 
     def build(self) -> BlockedItem:
         return BlockedItem(
@@ -142,6 +143,7 @@ class Draft:
             gaps=tuple(self.gaps),
             permissions=tuple(self.permissions),
             depends_on=tuple(self.depends_on),
+            not_collected=tuple(self.not_collected),
         )
 
 
@@ -296,11 +298,18 @@ class PlanContext:
         bid = f"{kind.value}:{region or 'global'}:{name}"
         gaps = self.gaps_for(why.reads)
         permissions = self.permissions_for(gaps, why.reads) if why.reads else []
+        # Every call in a region with no data at all: it was not collected (no gap).
+        missing = [
+            r[2]
+            for r in why.reads
+            if r[0] == "*" and r[2] is not None and r[2] not in self.snap.region_data
+        ]
         for dep in why.depends_on:
             item = self.out.blocked.get(dep)
             if item is not None:
                 gaps += item.gaps
                 permissions += item.permissions
+                missing += item.not_collected
         draft = self.out.blocked.get(bid)
         if draft is None:
             text = f"{description}: {why.text}" if why.text else description
@@ -311,6 +320,7 @@ class PlanContext:
         draft.gaps = unique([*draft.gaps, *gaps])
         draft.permissions = unique([*draft.permissions, *permissions])
         draft.depends_on = unique([*draft.depends_on, *(d for d in why.depends_on if d != bid)])
+        draft.not_collected = sorted({*draft.not_collected, *missing})
         for action_id in would_be:
             self.out.blocked_actions[action_id] = bid
         logger.debug("blocked %s: %s", bid, draft.description)

@@ -69,11 +69,17 @@ class BlockedItem(BaseModel):
     that fill the missing data): grant them, collect and plan again."""
     depends_on: tuple[str, ...] = ()
     """Ids of the other blocked items it waits for (it is blocked because they are)."""
+    not_collected: tuple[str, ...] = ()
+    """The regions it depends on that the snapshot has no data for at all (not collected,
+    so no failed call could be recorded as a gap): collect them and plan again."""
 
     def why(self) -> str:
-        """The failed reads, one phrase each (``… failed: AccessDenied``)."""
-        if self.gaps:
-            return "; ".join(dict.fromkeys(g.describe() for g in self.gaps))
+        """The failed reads, one phrase each (``… failed: AccessDenied``), and the regions
+        that were not collected (``us-west-2 was not collected``)."""
+        reasons = [g.describe() for g in self.gaps]
+        reasons += [f"{region} was not collected" for region in self.not_collected]
+        if reasons:
+            return "; ".join(dict.fromkeys(reasons))
         if self.depends_on:
             return "waits for " + ", ".join(self.depends_on)
         return "the data it needs is missing from the snapshot (no gap recorded)"
@@ -304,7 +310,7 @@ class Plan(BaseModel):
             lines.append(f"  ? {item.kind.value} [{where}] {item.resource or '-'}")
             lines.append(f"      id         = {item.id}")
             lines.append(f"      blocked by = {item.why()}")
-            if item.depends_on and item.gaps:
+            if item.depends_on and (item.gaps or item.not_collected):
                 lines.append(f"      waits for  = {', '.join(item.depends_on)}")
             if item.permissions:
                 lines.append(f"      needs      = {', '.join(item.permissions)}")

@@ -483,6 +483,99 @@ def test_record_too_large_and_nan_are_error_entries(
     assert len(free.activities) == 4 + 2  # the flood record is root activity too
 
 
+def _root_records(count: int, tag: str) -> bytes:
+    """A log file of ``count`` root records with distinct event ids."""
+    records = [{**ROOT_PLAIN, "eventID": f"{tag}-{n:05d}"} for n in range(count)]
+    return json.dumps({"Records": records}).encode()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_too_many_root_records_is_one_error_entry_and_the_scan_goes_on(
+    tmp_path: Path, decoder: str, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
+    (tmp_path / "flood.json.gz").write_bytes(gzip.compress(_root_records(8, "flood")))
+    (tmp_path / "at-cap.json").write_bytes(_root_records(5, "cap"))
+    (tmp_path / "one.json.gz").write_bytes(gzip.compress(_root_records(1, "one")))
+    result = scan_cloudtrail_archive(tmp_path, workers=workers, max_root_records_per_file=5)
+    assert _by_name(result.errors) == {
+        "flood.json.gz": (
+            "too_many_root_records",
+            "8 root-activity records, over the limit of 5 (max_root_records_per_file); "
+            "none reported",
+        )
+    }
+    assert sorted(a.event_id or "" for a in result.activities) == [
+        *(f"cap-{n:05d}" for n in range(5)),
+        "one-00000",
+    ]
+    assert (result.files_scanned, result.events_scanned) == (2, 6)
+    _invariant(result, 3)
+    free = scan_cloudtrail_archive(tmp_path, workers=workers, max_root_records_per_file=None)
+    assert (free.errors, len(free.activities)) == ([], 14)
+    default = scan_cloudtrail_archive(tmp_path, workers=workers)  # 10,000 by default
+    assert default == free
+
+
+def test_a_unit_hands_back_its_files_once_it_holds_enough_root_activity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 128 small files of up to 10,000 root records each would make one unit hold 1.28
+    # million activities in a pool worker: a unit stops at UNIT_ROOTS and hands the files
+    # left back as its next part. Same result, whatever the executor.
+    monkeypatch.setattr("rootguard._archive.UNIT_ROOTS", 4)
+    for index in range(10):
+        (tmp_path / f"f{index:02d}.json").write_bytes(_root_records(3, f"f{index:02d}"))
+    (tmp_path / "broken.json").write_bytes(b"{")
+    parts: list[tuple[int, int, int]] = []
+    real = rootguard._archive._scan_unit
+
+    def spy(unit: Any) -> Any:
+        result = real(unit)
+        parts.append((result.index, result.part, len(result.roots)))
+        return result
+
+    monkeypatch.setattr("rootguard._archive._scan_unit", spy)
+    alone = scan_cloudtrail_archive(tmp_path, workers=1)
+    assert parts == []  # in process, file by file: nothing to hand on
+    with ThreadPoolExecutor(2) as pool:
+        threaded = scan_cloudtrail_archive(tmp_path, executor=pool, workers=2)
+    assert threaded == alone
+    assert len(alone.activities) == 30
+    assert [e.reason for e in alone.errors] == [FailureReason.NOT_JSON]
+    _invariant(alone, 11)
+    assert sorted(parts) == [(0, part, 6) for part in range(5)]
+    assert max(roots for _, _, roots in parts) <= 4 + 3  # UNIT_ROOTS + one file's
+    parts.clear()
+    pooled = scan_cloudtrail_archive(tmp_path, workers=2)  # one unit: run in process
+    assert pooled == alone
+    assert len(parts) == 5
+    monkeypatch.setattr("rootguard._archive._scan_unit", real)  # a pool pickles it
+    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 3)  # several units, a real pool
+    assert scan_cloudtrail_archive(tmp_path, workers=2) == alone
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counts=st.lists(st.integers(0, 6), min_size=1, max_size=6), cap=st.integers(1, 4))
+def test_any_root_cap_counts_every_file_once(counts: list[int], cap: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for index, count in enumerate(counts):
+            (root / f"f{index}.json").write_bytes(_root_records(count, f"f{index}"))
+        result = scan_cloudtrail_archive(root, workers=1, max_root_records_per_file=cap)
+    over = {f"f{i}.json" for i, count in enumerate(counts) if count > cap}
+    assert set(_by_name(result.errors)) == over
+    assert all(e.reason is FailureReason.TOO_MANY_ROOT_RECORDS for e in result.errors)
+    assert len(result.activities) == sum(count for count in counts if count <= cap)
+    _invariant(result, len(counts))
+
+
+@pytest.mark.parametrize("cap", [0, -5, 2.5, "10k", True])
+def test_a_bad_root_cap_is_refused(tmp_path: Path, cap: Any) -> None:
+    with pytest.raises(ScanError, match="max_root_records_per_file must be a positive number"):
+        scan_cloudtrail_archive(tmp_path, workers=1, max_root_records_per_file=cap)
+
+
 @pytest.mark.parametrize("cap", [0, -5, 2.5, "1MB", True])
 def test_a_bad_record_cap_is_refused(tmp_path: Path, cap: Any) -> None:
     with pytest.raises(ScanError, match="max_record_bytes must be"):

@@ -340,6 +340,38 @@ def test_s3_cap_bomb_and_big_object(
     assert result.files_seen == 3 == result.files_scanned + len(result.errors)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_s3_too_many_root_records_is_one_error_entry(
+    server_session: boto3.Session, monkeypatch: pytest.MonkeyPatch, decoder: str, workers: int
+) -> None:
+    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
+    s3 = server_session.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+
+    def log(count: int, tag: str) -> bytes:
+        records = [{**ROOT, "eventID": f"{tag}-{n}"} for n in range(count)]
+        return json.dumps({"Records": records}).encode()
+
+    for name, body in (
+        ("flood.json.gz", gzip.compress(log(7, "flood"))),
+        ("at-cap.json", log(3, "cap")),
+    ):
+        s3.put_object(Bucket=BUCKET, Key=f"{HOSTILE}/{name}", Body=body)
+    result = scan_cloudtrail_archive(
+        f"s3://{BUCKET}", session=server_session, workers=workers, max_root_records_per_file=3
+    )
+    errors = {e.path.rsplit("/", 1)[1]: (e.reason, e.detail) for e in result.errors}
+    assert errors == {
+        "flood.json.gz": (
+            FailureReason.TOO_MANY_ROOT_RECORDS,
+            "7 root-activity records, over the limit of 3 (max_root_records_per_file); "
+            "none reported",
+        )
+    }
+    assert sorted(a.event_id or "" for a in result.activities) == ["cap-0", "cap-1", "cap-2"]
+    assert result.files_seen == 2 == result.files_scanned + len(result.errors)
+
+
 def test_s3_object_named_in_a_list_is_checked_by_its_content_length(
     inprocess: boto3.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -76,6 +76,7 @@ def remediation(snapshot: rootguard.AccountSnapshot) -> None:
         assert_type(item.kind, rootguard.BlockedKind)
         assert_type(item.gaps, tuple[rootguard.Gap, ...])
         assert_type(item.permissions, tuple[str, ...])
+        assert_type(item.not_collected, tuple[str, ...])
         assert_type(item.why(), str)
     result = rootguard.apply(the_plan, dry_run=True)
     assert_type(result, rootguard.ApplyResult)
@@ -87,7 +88,11 @@ def remediation(snapshot: rootguard.AccountSnapshot) -> None:
 
 def archives_and_history() -> None:
     scan = rootguard.scan_cloudtrail_archive(
-        "s3://bucket/AWSLogs/", max_workers=2, max_file_bytes=None, max_record_bytes=256 * 1024
+        "s3://bucket/AWSLogs/",
+        max_workers=2,
+        max_file_bytes=None,
+        max_record_bytes=256 * 1024,
+        max_root_records_per_file=1000,
     )
     assert_type(scan, rootguard.ScanResult)
     events = rootguard.read_cloudtrail_file(b"{}", max_record_bytes=None)

@@ -28,6 +28,8 @@ from rootguard import (
     filter_pattern_matches,
     parse_cloudtrail_event,
 )
+from rootguard._cloudtrail import _event_from_record, _unwrap_record
+from rootguard._detect import _ASSUME_ROOT_FIELDS, _ROOT_FIELDS, _classify
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -387,3 +389,52 @@ def test_cis_match_agrees_with_the_filter_pattern_engine(record: dict[str, Any])
     else:
         # not root activity: the CIS filter matches no lookalike in the samples either
         assert engine is False
+
+
+def _every_sample_record() -> list[dict[str, Any]]:
+    records = [test["Log"] for _, _, test in _panther_cases()]
+    records += [sample["record"] for sample in _awsdocs()]
+    records += _assume_root_pair()
+    for path in sorted((FIXTURES / "cloud-custodian").glob("cwe__*.json")):
+        records.append(_record_of(json.loads(path.read_text())))
+    return records
+
+
+def test_activities_are_exactly_what_validation_builds() -> None:
+    # classify_event builds activities without validating again (model_construct, one
+    # shared set of field names, shared strings): each must equal the validated model
+    # of the same values — same types, same fields set — on every sample.
+    found = 0
+    strings: dict[str, str] = {}
+    for record in _every_sample_record():
+        try:
+            activity = classify_event(record)
+        except ParseError:
+            continue
+        if activity is None:
+            continue
+        found += 1
+        given = {name: getattr(activity, name) for name in activity.model_fields_set}
+        validated = RootActivity(**given)
+        assert validated == activity
+        assert validated.model_fields_set == activity.model_fields_set
+        assert RootActivity.model_validate_json(activity.to_json()) == activity
+        assert {type(v) for v in validated.__dict__.values()} == {
+            type(v) for v in activity.__dict__.values()
+        }
+        # Shared strings change nothing either.
+        event = _event_from_record(_unwrap_record(record), owned=False)
+        shared = _classify(event, ActivitySource.CLOUDTRAIL, strings)
+        assert shared is not None
+        assert shared[0] == activity
+    assert found > 15
+    assert strings  # the samples share account ids, regions, sources
+    # Correlation copies activities with updates: the shared sets stay as they were.
+    before = (set(_ROOT_FIELDS), set(_ASSUME_ROOT_FIELDS))
+    pair = detect_root_activity(_assume_root_pair())
+    assert {a.channel for a in pair} == {Channel.ASSUMED_ROOT}
+    assert before == (_ROOT_FIELDS, _ASSUME_ROOT_FIELDS)
+    assert "related_event_ids" not in _ROOT_FIELDS | _ASSUME_ROOT_FIELDS
+    for activity in pair:
+        given = {name: getattr(activity, name) for name in activity.model_fields_set}
+        assert RootActivity(**given) == activity

@@ -872,3 +872,131 @@ def test_a_deep_record_longer_than_a_window_is_read_on_both_paths(fast: bool, ro
     assert scan.events == 2
     assert activities_of(scan.roots) == reference(data)
     assert len(scan.roots) == (2 if root else 1)
+
+
+# ---------------------------------------------------------------------------------------
+# The root-activity cap (max_root_records): a flood of root records never costs more
+# than the cap's activities, on either path
+# ---------------------------------------------------------------------------------------
+
+MINIMAL_ROOT = b'{"userIdentity":{"type":"Root"}}'
+
+
+def _root_flood(count: int, unit: bytes = MINIMAL_ROOT) -> bytes:
+    return b'{"Records":[' + b",".join([unit] * count) + b"]}"
+
+
+def _root_count(data: bytes) -> int | None:
+    """How many root activities the reference finds (None: it refuses the file)."""
+    found = reference(data)
+    return None if found is None else len(found)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_root_records_over_the_cap_fail_the_file_saying_how_many(fast: bool) -> None:
+    data = _root_flood(25)
+    scan = scan_log_bytes(data, fast=fast, max_root_records=20)
+    assert scan.failure is FailureReason.TOO_MANY_ROOT_RECORDS
+    assert (scan.events, scan.roots) == (0, ())
+    assert scan.detail == (
+        "25 root-activity records, over the limit of 20 (max_root_records_per_file); none reported"
+    )
+    at_cap = scan_log_bytes(_root_flood(20), fast=fast, max_root_records=20)
+    assert at_cap.scanned
+    assert len(at_cap.roots) == 20
+    unlimited = scan_log_bytes(data, fast=fast, max_root_records=None)
+    assert len(unlimited.roots) == 25
+
+
+def test_the_default_cap_is_ten_thousand() -> None:
+    assert fs.DEFAULT_MAX_ROOT_RECORDS_PER_FILE == 10_000
+    assert scan_log_bytes(_root_flood(10_000)).scanned
+    scan = scan_log_bytes(_root_flood(10_001))
+    assert scan.failure is FailureReason.TOO_MANY_ROOT_RECORDS
+    assert scan.detail.startswith("10001 root-activity records")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_only_root_records_the_filter_keeps_count(fast: bool) -> None:
+    old = json.dumps({**ROOT_KEY, "eventTime": "2020-01-01T00:00:00Z"}).encode()
+    new = json.dumps(ROOT_KEY).encode()
+    other = json.dumps(IAM_USER_ROOT).encode()
+    data = b'{"Records":[' + b",".join([old] * 30 + [new] * 3 + [other] * 30) + b"]}"
+    since = RecordFilter(since=datetime(2024, 1, 1, tzinfo=UTC))
+    scan = scan_log_bytes(data, fast=fast, record_filter=since, max_root_records=3)
+    assert scan.scanned
+    assert len(scan.roots) == 3
+    everything = scan_log_bytes(data, fast=fast, max_root_records=3)
+    assert everything.failure is FailureReason.TOO_MANY_ROOT_RECORDS
+    assert everything.detail.startswith("33 root-activity records")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_invalid_root_record_after_the_cap_is_reported_first(fast: bool) -> None:
+    invalid = json.dumps({"userIdentity": {"type": "Root"}, "eventTime": "not a time"})
+    data = _root_flood(10)[:-2] + b"," + invalid.encode() + b"]}"
+    scan = scan_log_bytes(data, fast=fast, max_root_records=5)
+    assert scan.failure is FailureReason.INVALID_RECORD
+    assert scan_log_bytes(data, fast=fast, max_root_records=None).failure is (
+        FailureReason.INVALID_RECORD
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_root_flood_over_the_cap_never_holds_more_than_the_cap(fast: bool) -> None:
+    # 4,000 root records, a cap of 100: what the scan holds at its peak is a fraction of
+    # what the same scan holds without the cap (4,000 activities).
+    data = _root_flood(4000)
+
+    def peak(cap: int | None) -> tuple[int, FileScan]:
+        tracemalloc.start()
+        try:
+            scan = scan_log_bytes(data, fast=fast, max_root_records=cap)
+            return tracemalloc.get_traced_memory()[1], scan
+        finally:
+            tracemalloc.stop()
+
+    capped, scan = peak(100)
+    free, unlimited = peak(None)
+    assert scan.failure is FailureReason.TOO_MANY_ROOT_RECORDS
+    assert len(unlimited.roots) == 4000
+    assert capped < free / 3, (capped, free)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=as_log_files(), cap=st.integers(1, 4))
+def test_any_root_cap_one_verdict_on_both_paths(data: bytes, cap: int) -> None:
+    # Under any cap both paths agree; a file is refused for its root records exactly when
+    # the reference reads it and finds more root activity than the cap, and otherwise
+    # the cap changes nothing.
+    found = _root_count(data)
+    for fast in (True, False):
+        scan = scan_log_bytes(data, fast=fast, max_root_records=cap)
+        if scan.failure is FailureReason.TOO_MANY_ROOT_RECORDS:
+            assert found is not None
+            assert found > cap
+            assert scan.detail.startswith(f"{found} root-activity records")
+        else:
+            assert found is None or found <= cap
+            assert scan == scan_log_bytes(data, fast=fast, max_root_records=None)
+
+
+def test_past_the_cap_the_strings_of_root_records_are_not_kept() -> None:
+    # Unique long strings in every root record past the cap: counted, never held (the
+    # memo of shared strings is dropped with the hits).
+    records = [
+        json.dumps({"userIdentity": {"type": "Root"}, "userAgent": f"{n:06d}" + "u" * 400})
+        for n in range(3000)
+    ]
+    data = ("{" + '"Records":[' + ",".join(records) + "]}").encode()
+    keep = fs._Keep(RecordFilter(), None, None, 10)
+    for index, record in enumerate(json.loads(data)["Records"]):
+        hit = keep(record, index)
+        assert hit is not None
+        keep.hold(hit)
+    assert keep.strings is None
+    assert keep.hits == []
+    with pytest.raises(fs.ReadFailure, match="3000 root-activity records"):
+        keep.held()
+    scan = scan_log_bytes(data, max_root_records=10)
+    assert scan.failure is FailureReason.TOO_MANY_ROOT_RECORDS

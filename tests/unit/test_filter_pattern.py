@@ -954,10 +954,19 @@ def test_patterns_longer_than_1024_characters_are_rejected_at_offset_1024() -> N
 @pytest.mark.parametrize(
     ("pattern", "position", "message"),
     [
-        ("%a{1001}%", 2, "at most 1000"),
-        ("%[ab]{80}c%", 1, "too complex"),
-        ("%.{30}%", 1, "too complex"),
-        ("{ $.a = %x{0,900}y{0,900}% }", 9, "too complex"),
+        ("%a{65}%", 2, "a repeat count is at most 64"),
+        ("%a{1001}%", 2, "a repeat count is at most 64"),
+        ("%[ab]{80}c%", 5, "a repeat count is at most 64"),
+        ("%x" + "y" * 63 + "%", 1, "automaton instructions, rootguard allows 64"),
+        ("%[ab]{13}c%", 5, "13 variable positions .*, rootguard allows 12"),
+        ("%a[ab]{0,13}c%", 6, "13 variable positions"),
+        ("%.{30}%", 2, "30 variable positions"),
+        ("%a[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?[ab]?c%", 62, "13 var"),
+        ("%\\w{6}\\d{6}[ab]%", 11, "13 variable positions"),
+        ("%a[ab]{6}c|b[ab]{7}c%", 16, "13 variable positions"),
+        ("%[ab]{11}[ab]+%", 13, "13 variable positions"),
+        ("{ $.a = %x{0,900}y{0,900}% }", 10, "a repeat count is at most 64"),
+        ("{ $.a = %[ab]{12}% || $.b = %[ab]{5}% }", 28, "17 variable positions in one pattern"),
         ("%a**%", 3, "nothing to repeat"),
         ("%*a%", 1, "nothing to repeat"),
         ("%^*%", 2, "nothing to repeat"),
@@ -977,6 +986,36 @@ def test_regex_limits_and_unsupported_syntax_are_pattern_errors(
         compile_filter_pattern(pattern)
     assert info.value.position == position
     assert info.value.pattern == pattern
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        # AWS's documented regex examples and the project's own, at or under every limit.
+        r"%\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}%",  # 12 variable positions: the limit
+        "%^starting|^initializing|^shutting down%",
+        "%bind: address already in use%",
+        "%[0-9a-f]{8}%",
+        "%[ab]{12}c%",
+        "%a[ab]{11}[ab]?c%",
+        "%.*.*.*.*.*.*.*.*#%",
+        "%a*a*a*a*a*a*a*a*b%",
+        "%x" + "y" * 59 + "%",  # 64 instructions
+        "{ $.a = %[ab]{12}% || $.b = %[ab]{4}% }",  # 16 in one pattern
+        "{ $.a = %[0-9a-f]{8}% && $.b = %[0-9a-f]{8}% }",
+    ],
+)
+def test_patterns_at_the_regex_limits_compile(pattern: str) -> None:
+    assert compile_filter_pattern(pattern).kind in {"regex", "json"}
+
+
+def test_the_slowest_accepted_regex_shape_is_refused_one_position_later() -> None:
+    # Each variable position may double the states of RE2's DFA: a[ab]{k}c on a text of
+    # a and b needs 2**k of them (benchmarks/patterns.py times it); the limit stops at 12.
+    compile_filter_pattern("%a[ab]{12}c%")
+    with pytest.raises(PatternError, match="too ambiguous") as info:
+        compile_filter_pattern("%a[ab]{13}c%")
+    assert "rootguard allows 12" in info.value.message
 
 
 @pytest.mark.parametrize(
@@ -1081,3 +1120,18 @@ def test_accepted_regexes_agree_with_python_re_on_short_text(body: str, text: st
     if "$" in body and text.endswith("\n"):
         return  # Python's '$' also matches before a final newline; RE2's (and ours) does not
     assert compiled.matches(text) is expected, (body, text)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "{ $.a = %[ab]{12}% || $.b = %[ab]{5}% }",
+        "[a = %[ab]{12}%, b = %[ab]{5}%]",
+        "{ $.a = %[ab]{9}% && $.b = %\\d{1,8}% }",
+    ],
+)
+def test_the_regexes_of_one_pattern_share_one_budget(pattern: str) -> None:
+    # Two regexes on one value cost the sum of their times: 16 positions for both.
+    with pytest.raises(PatternError, match="in one pattern, rootguard allows 16") as info:
+        compile_filter_pattern(pattern)
+    assert info.value.position == pattern.rindex("%", 0, pattern.rindex("%"))

@@ -466,6 +466,38 @@ def test_rule_targets_unread_are_not_overwritten() -> None:
     assert item.region == HOME
 
 
+def test_a_region_not_collected_is_named_as_such_not_as_a_missing_gap() -> None:
+    # eu-west-3 is asked for but was never collected: no call was made there, so there is
+    # no gap to name; the blocked rule says the region was not collected.
+    opts = OPTS.model_copy(update={"regions": (HOME, SECOND, "eu-west-3")})
+    p = plan(empty_account(), opts)
+    item = blocked(p, "eventbridge_rule", "eu-west-3")
+    assert item.gaps == ()
+    assert item.not_collected == ("eu-west-3",)
+    assert item.why() == "eu-west-3 was not collected"
+    assert "no gap recorded" not in p.to_text()
+    assert "blocked by = eu-west-3 was not collected" in p.to_text()
+    assert [b.region for b in p.blocked] == ["eu-west-3"]
+    assert {"PutRule", "PutTargets"} <= kinds(p, SECOND)  # collected: planned
+    assert Plan.from_json(p.to_json()) == p
+
+
+def test_a_listed_region_without_data_is_not_collected_for_every_item_that_needs_it() -> None:
+    snap = empty_account()
+    snap = snap.model_copy(update={"region_data": {HOME: snap.region_data[HOME]}})
+    p = plan(snap, OPTS)
+    assert blocked(p, "eventbridge_rule", SECOND).why() == f"{SECOND} was not collected"
+    assert blocked(p, "config").not_collected == (SECOND,)
+    assert f"{SECOND} was not collected" in blocked(p, "config").why()
+
+
+def test_why_without_gaps_or_regions_still_says_the_data_is_missing() -> None:
+    item = BlockedItem(id="trail:global:x", kind="trail", region=None, description="x")
+    assert "no gap recorded" in item.why()
+    waiting = item.model_copy(update={"depends_on": ("trail:global:y",)})
+    assert waiting.why() == "waits for trail:global:y"
+
+
 # ---------------------------------------------------------------------------- Config
 
 
