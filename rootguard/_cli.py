@@ -20,7 +20,6 @@ shows only with ``-v``.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import os
@@ -33,6 +32,20 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from rootguard._cli_support import (
+    CliError,
+    Stderr,
+    add_common,
+    check_writable,
+    cli_session,
+    confirm,
+    error_line,
+    first_error,
+    positive_int,
+    read_input,
+    write_out,
+    write_output_file,
+)
 from rootguard._errors import RootGuardError
 from rootguard._fail_on import (
     EXIT_ERROR,
@@ -55,44 +68,6 @@ if TYPE_CHECKING:
     from rootguard._snapshot import AccountSnapshot
 
 __all__ = ["main"]
-
-
-class CliError(Exception):
-    """An error the command reports in one line and exits with ``code``."""
-
-    def __init__(self, what: str, hint: str | None = None, *, code: int = EXIT_USAGE) -> None:
-        super().__init__(what)
-        self.what = what
-        self.hint = hint
-        self.code = code
-
-    def line(self) -> str:
-        """``rootguard: error: <what> (<hint>)``."""
-        return error_line(self.what, self.hint)
-
-
-def error_line(what: str, hint: str | None = None) -> str:
-    """The one line every error is printed as."""
-    what = " ".join(str(what).split())
-    if hint and what.endswith(")") and "(" in what:
-        return f"rootguard: error: {what[:-1]}; {hint})"
-    return f"rootguard: error: {what}" + (f" ({hint})" if hint else "")
-
-
-class Stderr:
-    """Where the commands' warnings and notes go (silenced by ``-q``; errors never are)."""
-
-    quiet = False
-
-    @classmethod
-    def warn(cls, text: str) -> None:
-        if not cls.quiet:
-            sys.stderr.write(f"rootguard: warning: {text}\n")
-
-    @classmethod
-    def note(cls, text: str) -> None:
-        if not cls.quiet:
-            sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
 
 class ProgressBar:
@@ -137,36 +112,9 @@ class ProgressBar:
             self.stream.flush()
 
 
-def cli_session(args: argparse.Namespace) -> boto3.Session:
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    profile = getattr(args, "profile", None)
-    try:
-        return boto3.Session(profile_name=profile)
-    except ProfileNotFound:
-        known = boto3.Session().available_profiles
-        raise CliError(
-            f"no AWS profile named {profile!r}",
-            "profiles: " + ", ".join(sorted(known)) if known else "no profile is configured",
-        ) from None
-
-
 def _regions(args: argparse.Namespace) -> list[str] | None:
     regions: list[str] | None = getattr(args, "region", None)
     return regions or None
-
-
-def read_input(path: str, flag: str) -> bytes:
-    """The bytes of an input file, or a one-line error naming the flag."""
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise CliError(f"cannot read {path}: no such file", f"{flag}") from None
-    except IsADirectoryError:
-        raise CliError(f"cannot read {path}: it is a directory", f"{flag}") from None
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}", f"{flag}") from None
 
 
 def _load_snapshot(path: str, flag: str) -> AccountSnapshot:
@@ -188,30 +136,6 @@ def _load_snapshot(path: str, flag: str) -> AccountSnapshot:
         return AccountSnapshot.model_validate(data)
     except ValidationError as exc:
         raise CliError(f"{path} is not a rootguard snapshot: {first_error(exc)}", hint) from None
-
-
-def check_writable(path: str, flag: str) -> None:
-    """Fail before any work when ``path`` cannot be written (missing folder …)."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise CliError(f"cannot write {path}: it is a directory", flag)
-    if not folder.is_dir():
-        raise CliError(f"cannot write {path}: no such folder {str(folder)!r}", flag)
-    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise CliError(f"cannot write {path}: permission denied", flag)
-
-
-def write_output_file(path: str, text: str, flag: str) -> None:
-    try:
-        Path(path).write_text(text)
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}", flag) from None
-
-
-def write_out(text: str, out: TextIO | None = None) -> None:
-    stream = out if out is not None else sys.stdout
-    stream.write(text if text.endswith("\n") else text + "\n")
 
 
 # ------------------------------------------------------------------------------- check
@@ -634,28 +558,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def first_error(exc: Exception) -> str:
-    """A pydantic ValidationError's first message (with its field), else ``str(exc)``."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            first = errors()[0]
-        except (IndexError, TypeError):
-            return str(exc)
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        message = str(first.get("msg", exc)).removeprefix("Value error, ")
-        return f"{where}: {message}" if where else message
-    return str(exc)
-
-
-def confirm(prompt: str) -> bool:
-    if not sys.stdin.isatty():
-        return False
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
-    return sys.stdin.readline().strip().lower() in {"y", "yes"}
-
-
 def _cmd_apply(args: argparse.Namespace) -> int:
     from rootguard._errors import ApplyError, PlanError
     from rootguard._remediation._apply import apply, verify_account
@@ -796,94 +698,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CliError(message, f"see {self.prog} --help")
-
-
-@functools.cache
-def known_regions() -> frozenset[str]:
-    """Every region botocore's endpoint data names, in every partition."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    found: set[str] = set()
-    for partition in session.get_available_partitions():
-        for service in ("ec2", "sts"):
-            found.update(session.get_available_regions(service, partition_name=partition))
-    return frozenset(found)
-
-
-def _region_list(text: str) -> list[str]:
-    """``--region`` values: one region or a comma-separated list, each a known region."""
-    regions = [r.strip() for r in text.split(",") if r.strip()]
-    if not regions:
-        raise argparse.ArgumentTypeError(f"no region in {text!r}")
-    for region in regions:
-        if region not in known_regions():
-            raise argparse.ArgumentTypeError(
-                f"unknown region {region!r}: not one of the {len(known_regions())} regions "
-                "botocore knows (a region newer than the installed botocore needs an upgrade)"
-            )
-    return regions
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def add_common(
-    p: argparse.ArgumentParser,
-    *,
-    profile: bool = True,
-    regions: bool = True,
-    config: bool = False,
-    top: bool = False,
-) -> None:
-    """The flags every command takes, before or after the subcommand name. On the top
-    parser they land in ``g_*`` attributes, merged by :func:`_merge_globals`."""
-    prefix = "g_" if top else ""
-    p.add_argument(
-        "-v",
-        "--verbose",
-        dest=prefix + "verbose",
-        action="count",
-        default=0,
-        help="log more (-v INFO, -vv DEBUG with botocore's, secrets redacted); tracebacks",
-    )
-    p.add_argument(
-        "-q",
-        "--quiet",
-        dest=prefix + "quiet",
-        action="store_true",
-        help="no warnings, notes or progress on stderr (errors still print)",
-    )
-    if profile:
-        p.add_argument(
-            "--profile",
-            dest=prefix + "profile",
-            help="AWS profile name (default: the standard chain)",
-        )
-    if config:
-        p.add_argument(
-            "--config",
-            dest=prefix + "config",
-            metavar="FILE",
-            help="the policy: a rootguard.toml, or a pyproject.toml with [tool.rootguard] "
-            "(default: either, found in the working directory)",
-        )
-    if regions:
-        p.add_argument(
-            "--region",
-            dest=prefix + "region",
-            action="extend",
-            type=_region_list,
-            metavar="REGION",
-            help="a region to cover (repeatable or comma-separated; default: every enabled region)",
-        )
 
 
 def _check_list(text: str) -> list[str]:

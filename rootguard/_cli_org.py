@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from rootguard._cli import (
+from rootguard._cli_support import (
     CliError,
     Stderr,
     add_common,

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rootguard._models import Outcome, RootActivity
+from rootguard._posture._catalogue import abbreviation
 from rootguard._terminal import (
     STATUS_ORDER,
     clean,
@@ -179,8 +180,6 @@ def organization_html(org: OrganizationReport) -> str:
     """An organization report as a self-contained HTML page: account and finding counts,
     the organization's findings, the accounts-by-checks grid, the accounts not checked,
     root credential use, and each checked account's findings."""
-    from rootguard._org_report import abbreviation
-
     s = org.summary
     columns = list(s.by_check)
     rows = []

@@ -9,10 +9,8 @@ aliases.
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -30,17 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from rootguard._errors import json_indent
-
-if sys.version_info >= (3, 11):
-    from enum import StrEnum
-else:  # pragma: no cover - exercised on Python 3.10 only
-
-    class StrEnum(str, Enum):
-        """Backport of :class:`enum.StrEnum` for Python 3.10."""
-
-        def __str__(self) -> str:
-            return str(self.value)
-
+from rootguard._vocabulary import Severity, StrEnum
 
 __all__ = [
     "ActivitySource",
@@ -282,16 +270,6 @@ class Outcome(StrEnum):
 
     SUCCESS = "success"
     FAILURE = "failure"
-
-
-class Severity(StrEnum):
-    """Severity of a root activity or a finding, most severe first."""
-
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFORMATIONAL = "informational"
 
 
 class ActivitySource(StrEnum):

@@ -41,7 +41,7 @@ from rootguard._kinds import check_kind
 from rootguard._member_root_report import MemberRootAudit, credentials_removed
 from rootguard._models import StrEnum, UtcDatetime
 from rootguard._outputs import Record
-from rootguard._posture._catalogue import CHECK_IDS, CHECKS, CheckId
+from rootguard._posture._catalogue import CHECK_IDS, CHECKS, CheckId, abbreviation
 from rootguard._posture._evaluate import evaluate
 from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._posture._policy import Policy
@@ -641,7 +641,7 @@ class OrganizationReport(DerivedFieldsModel):
                 f"{n['NOT_APPLICABLE']} |"
             )
         lines += ["", "## Accounts by check", ""]
-        lines.append("| Account | Name | " + " | ".join(_abbrev(c) for c in columns) + " |")
+        lines.append("| Account | Name | " + " | ".join(abbreviation(c) for c in columns) + " |")
         lines.append("|---|---|" + "---|" * len(columns))
         for a in self.checked:
             row = s.matrix[a.account_id]
@@ -649,7 +649,7 @@ class OrganizationReport(DerivedFieldsModel):
             lines.append(
                 f"| {_md(a.account_id)} | {_md(a.name or '')} | " + " | ".join(cells) + " |"
             )
-        lines += ["", "Columns: " + ", ".join(f"{_abbrev(c)} `{c}`" for c in columns) + "."]
+        lines += ["", "Columns: " + ", ".join(f"{abbreviation(c)} `{c}`" for c in columns) + "."]
         return lines
 
     def to_table(self, *, width: int = 99, color: bool = False) -> str:
@@ -760,16 +760,6 @@ _RECORD_COLUMNS = (
     "remediation",
     "evidence",
 )
-
-
-def abbreviation(check_id: str) -> str:
-    """The three-letter column name of a check in the organization matrix."""
-    return _abbrev(check_id)
-
-
-def _abbrev(check_id: str) -> str:
-    info = CHECKS.get(check_id)
-    return info.short if info is not None else check_id.rsplit(".", 1)[-1][:3].upper()
 
 
 def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, Status]]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rootguard._models import RootActivity
+if TYPE_CHECKING:
+    from rootguard._models import RootActivity
 
 __all__ = [
     "Record",

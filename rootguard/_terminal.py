@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rootguard._models import Outcome, RootActivity, Severity
+from rootguard._posture._catalogue import abbreviation
 from rootguard._view import clean, severity_rank, status_label
 
 if TYPE_CHECKING:
@@ -259,8 +260,6 @@ class OrganizationTable:
         self.org = org
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rootguard._org_report import abbreviation
-
         org = self.org
         s = org.summary
         yield Text(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from rootguard._models import Severity
 from rootguard._render import md_cell
+from rootguard._vocabulary import Severity
 
 if TYPE_CHECKING:
     import jinja2

@@ -3,8 +3,8 @@
 All pure (never imports boto3/botocore; ``now`` is a parameter):
 
 - ``_catalogue`` — the one catalogue of checks: :class:`~rootguard.CheckId`, ``CheckInfo``
-  (title, short name, severity, controls, remediation), ``CHECKS``, the id tuples and
-  ``PLANNED_CHECKS``;
+  (title, short name, severity, controls, remediation), ``CHECKS``, the id tuples,
+  ``PLANNED_CHECKS`` and ``abbreviation`` (a check's column name in the organization matrix);
 - ``_models`` — ``Status``, ``SuppressionNote``, ``Finding``, ``DerivedFieldsModel``;
   ``_policy`` — :class:`~rootguard.Policy`; ``_report`` — :class:`~rootguard.Report`;
 - ``_context`` — ``Ctx``, the evaluation context every check family writes findings

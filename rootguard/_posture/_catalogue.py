@@ -18,6 +18,7 @@ __all__ = [
     "PLANNED_CHECKS",
     "CheckId",
     "CheckInfo",
+    "abbreviation",
 ]
 
 
@@ -303,6 +304,15 @@ ORGANIZATION_CHECK_IDS: tuple[str, ...] = tuple(
 )
 """The checks judged from an organization-wide read (:func:`rootguard.audit_member_roots`)."""
 CHECK_ORDER = {check_id: i for i, check_id in enumerate(CHECK_IDS)}
+
+
+def abbreviation(check_id: str) -> str:
+    """The three-letter column name of a check in the organization matrix: its
+    :attr:`CheckInfo.short`; for an id not in the catalogue, the first three letters of its
+    last part, upper-cased."""
+    info = CHECKS.get(check_id)
+    return info.short if info is not None else check_id.rsplit(".", 1)[-1][:3].upper()
+
 
 PLANNED_CHECKS: tuple[CheckId, ...] = (
     CheckId.CLOUDTRAIL_MULTI_REGION,
