@@ -11,17 +11,30 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rootguard._errors import PolicyError
 from rootguard._models import Expectation, RootActivity
 from rootguard._posture._catalogue import CHECK_IDS
 from rootguard._time import as_utc
 
-__all__ = ["ExpectedActivity", "Suppression", "expired", "mark_expected"]
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
+__all__ = [
+    "ExpectedActivity",
+    "Suppression",
+    "expired",
+    "inside_policy",
+    "mark_expected",
+    "policy_error",
+]
 
 _Text = Annotated[str, Field(min_length=1)]
 
@@ -32,7 +45,63 @@ def expired(expires: date, now: datetime) -> bool:
     return aware.astimezone(timezone.utc).date() > expires
 
 
-class Suppression(BaseModel):
+def policy_error(exc: ValidationError) -> PolicyError:
+    """A :class:`~rootguard.PolicyError` naming each invalid value of ``exc`` and why."""
+    problems: list[tuple[tuple[int | str, ...], str, str]] = []
+    for error in exc.errors():
+        where = tuple(error.get("loc", ()))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append((where, str(error.get("type", "")), message))
+    shown = [
+        message if not where else f"{'.'.join(str(part) for part in where)}: {message}"
+        for where, _, message in problems
+    ]
+    return PolicyError("invalid policy: " + "; ".join(shown), problems=problems)
+
+
+_IN_POLICY: ContextVar[bool] = ContextVar("rootguard_in_policy", default=False)
+
+
+@contextmanager
+def inside_policy() -> Iterator[None]:
+    """While a ``Policy`` validates its rules: a rule's errors stay pydantic's, so the
+    policy reports them with their path (``suppressions.0.reason``)."""
+    token = _IN_POLICY.set(True)
+    try:
+        yield
+    finally:
+        _IN_POLICY.reset(token)
+
+
+class _Rule(BaseModel):
+    """A user-built rule: invalid values raise :class:`~rootguard.PolicyError`, built
+    directly or with ``model_validate``. (Inside a ``Policy``, the policy reports them
+    with their path, ``suppressions.0.reason``.)"""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            if _IN_POLICY.get():
+                raise
+            raise policy_error(exc) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """``obj`` as this rule.
+
+        Raises:
+            PolicyError: a value is invalid.
+        """
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            if _IN_POLICY.get():
+                raise
+            raise policy_error(exc) from None
+
+
+class Suppression(_Rule):
     """Accept a finding until a date: it is reported with status ``SUPPRESSED``, the
     reason and the expiry, and counts for no ``--fail-on``.
 
@@ -76,7 +145,7 @@ class Suppression(BaseModel):
         return self.resource is None or fnmatch.fnmatchcase(resource, self.resource)
 
 
-class ExpectedActivity(BaseModel):
+class ExpectedActivity(_Rule):
     """Root activity that was planned (a break-glass login, a root-only task): matched
     activity is marked expected (reason and expiry) — still listed — and neither fails
     ``rootguard activity --fail-on`` nor, when every recent root use is expected,

@@ -17,26 +17,17 @@ from pydantic import (
     model_validator,
 )
 
-from rootguard._errors import PolicyError
 from rootguard._models import RootActivities, RootActivity
 from rootguard._posture._catalogue import CHECK_IDS
-from rootguard._suppress import ExpectedActivity, Suppression, mark_expected
+from rootguard._suppress import (
+    ExpectedActivity,
+    Suppression,
+    inside_policy,
+    mark_expected,
+    policy_error,
+)
 
 __all__ = ["Policy"]
-
-
-def _policy_error(exc: ValidationError) -> PolicyError:
-    """A :class:`PolicyError` naming each invalid value and why."""
-    problems: list[tuple[tuple[int | str, ...], str, str]] = []
-    for error in exc.errors():
-        where = tuple(error.get("loc", ()))
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append((where, str(error.get("type", "")), message))
-    shown = [
-        message if not where else f"{'.'.join(str(part) for part in where)}: {message}"
-        for where, _, message in problems
-    ]
-    return PolicyError("invalid policy: " + "; ".join(shown), problems=problems)
 
 
 class Policy(BaseModel):
@@ -96,9 +87,10 @@ class Policy(BaseModel):
     @classmethod
     def _as_policy_error(cls, data: Any, handler: ModelWrapValidatorHandler[Policy]) -> Policy:
         try:
-            return handler(data)
+            with inside_policy():
+                return handler(data)
         except ValidationError as exc:
-            raise _policy_error(exc) from None
+            raise policy_error(exc) from None
 
     @field_validator("checks")
     @classmethod
