@@ -28,8 +28,8 @@ from rootguard import (
     filter_pattern_matches,
     parse_cloudtrail_event,
 )
-from rootguard._cloudtrail import _event_from_record, _unwrap_record
-from rootguard._detect import _ASSUME_ROOT_FIELDS, _ROOT_FIELDS, _classify
+from rootguard._cloudtrail import event_from_record, unwrap_record
+from rootguard._detect import _ASSUME_ROOT_FIELDS, _ROOT_FIELDS, classify_parsed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -423,8 +423,8 @@ def test_activities_are_exactly_what_validation_builds() -> None:
             type(v) for v in activity.__dict__.values()
         }
         # Shared strings change nothing either.
-        event = _event_from_record(_unwrap_record(record), owned=False)
-        shared = _classify(event, ActivitySource.CLOUDTRAIL, strings)
+        event = event_from_record(unwrap_record(record), owned=False)
+        shared = classify_parsed(event, ActivitySource.CLOUDTRAIL, strings)
         assert shared is not None
         assert shared[0] == activity
     assert found > 15
