@@ -108,6 +108,22 @@ def test_given_credentials_are_kept_as_they_are(moto: None) -> None:
     assert refreshed == [1]
 
 
+def test_sessions_share_the_parsed_service_models(moto: None) -> None:
+    settings = settings_of(_caller(), region_name=HOME)
+    sessions = [new_session(settings) for _ in range(20)]
+    loaders = {id(s._session.get_component("data_loader")) for s in sessions}
+    assert len(loaders) == 1  # one loader: each model is parsed once per process
+    [loader] = {s._session.get_component("data_loader") for s in sessions[:1]}
+    paths = loader.search_paths
+    assert len(paths) == len(set(paths))  # boto3's folder is not added once per session
+    # and each session still has its own credentials and events
+    other = new_session(settings, Credentials("AKIASESSIONS00000009", "x", "y"))
+    assert other.get_credentials().access_key == "AKIASESSIONS00000009"  # type: ignore[union-attr]
+    assert sessions[0].get_credentials().access_key == "AKIASESSIONS00000001"  # type: ignore[union-attr]
+    assert sessions[0].events is not sessions[1].events
+    assert sessions[0].client("sts").get_caller_identity()["Account"]
+
+
 def test_the_endpoint_applies_to_every_client(moto: None) -> None:
     settings = SessionSettings(region_name=HOME, endpoint_url="http://127.0.0.1:1")
     session = new_session(settings)
