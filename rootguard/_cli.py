@@ -39,10 +39,13 @@ from rootguard._cli_support import (
     check_writable,
     cli_session,
     confirm,
+    emit_plan,
     error_line,
     first_error,
     positive_int,
     read_input,
+    read_plan,
+    require_a_way_to_confirm,
     write_out,
     write_output_file,
 )
@@ -541,39 +544,16 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         snapshot = _load_snapshot(args.snapshot_in, "--snapshot-in")
     else:
         snapshot = collect(session=cli_session(args), regions=_regions(args))
-    the_plan = plan(snapshot, options)
-    write_out(the_plan.to_text())  # starts with what is blocked, when anything is
-    if args.out:
-        write_output_file(args.out, the_plan.to_json(), "--out")
-        Stderr.note(f"plan saved to {args.out}")
-    if not the_plan.complete:
-        count = len(the_plan.blocked)
-        sys.stderr.write(
-            f"rootguard: the plan is incomplete: {count} item{'s' if count != 1 else ''} "
-            "could not be planned because rootguard could not read what "
-            f"{'they need' if count != 1 else 'it needs'} (missing: "
-            f"{', '.join(the_plan.missing_permissions()) or 'see above'})\n"
-        )
-        return EXIT_ERROR
-    return EXIT_OK
+    return emit_plan(plan(snapshot, options), args.out)
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
-    from rootguard._errors import ApplyError, PlanError
+    from rootguard._errors import ApplyError
     from rootguard._remediation._apply import apply, verify_account
     from rootguard._remediation._plan import Plan
 
-    try:
-        the_plan = Plan.from_json(read_input(args.plan, "apply PLAN.json"))
-    except PlanError as exc:
-        raise CliError(
-            f"{args.plan}: {exc}", "make a plan with: rootguard plan --out FILE"
-        ) from None
-    if not args.dry_run and not args.yes and not sys.stdin.isatty():
-        raise CliError(
-            "refusing to apply without confirmation",
-            "no terminal to ask on: pass --yes, or --dry-run",
-        )
+    the_plan = read_plan(Plan, args.plan, "apply PLAN.json", "rootguard plan --out FILE")
+    require_a_way_to_confirm(args)
     session = cli_session(args)
     try:
         if the_plan.api_actions:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from rootguard._cli_support import (
@@ -18,11 +17,13 @@ from rootguard._cli_support import (
     check_writable,
     cli_session,
     confirm,
+    emit_plan,
     first_error,
     positive_int,
     read_input,
+    read_plan,
+    require_a_way_to_confirm,
     write_out,
-    write_output_file,
 )
 from rootguard._fail_on import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
@@ -98,40 +99,19 @@ def _cmd_org_plan(args: argparse.Namespace) -> int:
             session=session, accounts=args.account or None, max_workers=args.max_workers
         )
     home = args.home_region or "us-east-1"
-    the_plan = plan_organization(audit, opts, home_region=home)
-    write_out(the_plan.to_text())
-    if args.out:
-        write_output_file(args.out, the_plan.to_json(), "--out")
-        Stderr.note(f"plan saved to {args.out}")
-    if not the_plan.complete:
-        count = len(the_plan.blocked)
-        sys.stderr.write(
-            f"rootguard: the plan is incomplete: {count} item{'s' if count != 1 else ''} "
-            "could not be planned because rootguard could not read what "
-            f"{'they need' if count != 1 else 'it needs'} (missing: "
-            f"{', '.join(the_plan.missing_permissions()) or 'see above'})\n"
-        )
-        return EXIT_ERROR
-    return EXIT_OK
+    return emit_plan(plan_organization(audit, opts, home_region=home), args.out)
 
 
 def _cmd_org_apply(args: argparse.Namespace) -> int:
-    from rootguard._errors import ApplyError, PlanError
+    from rootguard._errors import ApplyError
     from rootguard._remediation._org_actions import RootSessionAction
     from rootguard._remediation._org_apply import apply_organization, verify_organization
     from rootguard._remediation._org_plan import OrganizationPlan
 
-    try:
-        the_plan = OrganizationPlan.from_json(read_input(args.plan, "org apply PLAN.json"))
-    except PlanError as exc:
-        raise CliError(
-            f"{args.plan}: {exc}", "make a plan with: rootguard org plan --out FILE"
-        ) from None
-    if not args.dry_run and not args.yes and not sys.stdin.isatty():
-        raise CliError(
-            "refusing to apply without confirmation",
-            "no terminal to ask on: pass --yes, or --dry-run",
-        )
+    the_plan = read_plan(
+        OrganizationPlan, args.plan, "org apply PLAN.json", "rootguard org plan --out FILE"
+    )
+    require_a_way_to_confirm(args)
     session = cli_session(args)
     try:
         if the_plan.api_actions:

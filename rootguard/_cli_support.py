@@ -10,12 +10,14 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from rootguard._fail_on import EXIT_USAGE
+from rootguard._fail_on import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     import boto3
+
+    from rootguard._remediation._plan import Plan
 
 __all__ = [
     "CliError",
@@ -24,11 +26,14 @@ __all__ = [
     "check_writable",
     "cli_session",
     "confirm",
+    "emit_plan",
     "error_line",
     "first_error",
     "known_regions",
     "positive_int",
     "read_input",
+    "read_plan",
+    "require_a_way_to_confirm",
     "write_out",
     "write_output_file",
 ]
@@ -148,6 +153,56 @@ def confirm(prompt: str) -> bool:
     sys.stderr.write(prompt)
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in {"y", "yes"}
+
+
+_P = TypeVar("_P", bound="Plan")
+
+
+def emit_plan(the_plan: Plan, out: str | None) -> int:
+    """Print a plan (what is blocked first), save it to ``out`` when given, and say on
+    stderr when it is incomplete: the exit status of ``plan`` and ``org plan``."""
+    write_out(the_plan.to_text())
+    if out:
+        write_output_file(out, the_plan.to_json(), "--out")
+        Stderr.note(f"plan saved to {out}")
+    if the_plan.complete:
+        return EXIT_OK
+    count = len(the_plan.blocked)
+    sys.stderr.write(
+        f"rootguard: the plan is incomplete: {count} item{'s' if count != 1 else ''} "
+        "could not be planned because rootguard could not read what "
+        f"{'they need' if count != 1 else 'it needs'} (missing: "
+        f"{', '.join(the_plan.missing_permissions()) or 'see above'})\n"
+    )
+    return EXIT_ERROR
+
+
+def read_plan(kind: type[_P], path: str, flag: str, make: str) -> _P:
+    """The plan file ``path`` as ``kind`` (an account or an organization plan).
+
+    Raises:
+        CliError: the file cannot be read or is not a plan of that kind (``make``: the
+            command that makes one).
+    """
+    from rootguard._errors import PlanError
+
+    try:
+        loaded = kind.from_json(read_input(path, flag))
+    except PlanError as exc:
+        raise CliError(f"{path}: {exc}", f"make a plan with: {make}") from None
+    if not isinstance(loaded, kind):  # each kind's from_json refuses the other's files
+        raise CliError(f"{path}: not a {kind.__name__}", f"make a plan with: {make}")
+    return loaded
+
+
+def require_a_way_to_confirm(args: argparse.Namespace) -> None:
+    """Refuse to apply when nothing can confirm: no ``--yes``, no ``--dry-run``, no
+    terminal to ask on."""
+    if not args.dry_run and not args.yes and not sys.stdin.isatty():
+        raise CliError(
+            "refusing to apply without confirmation",
+            "no terminal to ask on: pass --yes, or --dry-run",
+        )
 
 
 @functools.cache
