@@ -3,7 +3,7 @@ access features, and the accounts' security contacts."""
 
 from __future__ import annotations
 
-from rootguard._member_root_report import (
+from rootguard._member_root_models import (
     CONTACT_CHECK,
     MEMBER_CHECKS,
     SESSIONS_CHECK,

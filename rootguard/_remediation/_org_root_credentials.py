@@ -10,7 +10,7 @@ loses and how its root user is recovered afterwards."""
 from __future__ import annotations
 
 from rootguard._errors import PlanError
-from rootguard._member_root_report import (
+from rootguard._member_root_models import (
     CERTS_CHECK,
     KEYS_CHECK,
     PASSWORD_CHECK,

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from rootguard._errors import ParseError
-from rootguard._member_root_report import (
+from rootguard._member_root_models import (
     SCP_CHECK,
     MemberRootStatus,
     NodeKind,
