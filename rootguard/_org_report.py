@@ -21,12 +21,11 @@ and rendered anywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -38,15 +37,29 @@ from rootguard._account_failure import AccountFailure
 from rootguard._errors import ParseError, PolicyError, choice, json_indent, time_or_none
 from rootguard._fail_on import ORG_FAIL_ON, exit_code
 from rootguard._kinds import check_kind
-from rootguard._member_root_report import MemberRootAudit, credentials_removed
-from rootguard._models import StrEnum, UtcDatetime
+from rootguard._member_root_report import MemberRootAudit
+from rootguard._models import UtcDatetime
+from rootguard._org_accounts import (
+    AccountResult,
+    AccountStatus,
+    NotCheckedAccount,
+    OrganizationSummary,
+    RootActivityAccount,
+)
+from rootguard._org_cells import CELL, RECORD_COLUMNS, md
+from rootguard._org_judge import (
+    CENTRALIZED_CHECK,
+    apply_member_root_opinion,
+    judge_account,
+    organization_access_finding,
+    organization_statuses,
+)
 from rootguard._outputs import Record
-from rootguard._posture._catalogue import CHECK_IDS, CHECKS, CheckId, abbreviation
-from rootguard._posture._evaluate import evaluate
+from rootguard._posture._catalogue import CHECK_IDS, abbreviation
 from rootguard._posture._models import DerivedFieldsModel, Finding, Status
 from rootguard._posture._policy import Policy
 from rootguard._posture._report import Report
-from rootguard._snapshot import AccountSnapshot, Trail
+from rootguard._snapshot import Trail
 from rootguard._time import minute_text
 
 __all__ = [
@@ -59,177 +72,8 @@ __all__ = [
     "RootActivityAccount",
 ]
 
-CENTRALIZED_CHECK = CheckId.ROOT_CENTRALIZED_ACCESS
-TRAIL_CHECKS = (
-    CheckId.CLOUDTRAIL_MULTI_REGION,
-    CheckId.CLOUDTRAIL_LOG_VALIDATION,
-    CheckId.CLOUDTRAIL_CLOUDWATCH_LOGS,
-)
-ALARM_CHECK = CheckId.MONITORING_ROOT_METRIC_ALARM
 ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
 """The ``output`` values of :meth:`OrganizationReport.render`."""
-
-# How good a verdict is, when the organization trail offers a second opinion.
-# A SUPPRESSED finding ranks as the status it stands for.
-_RANK = {Status.PASS: 3, Status.UNKNOWN: 2, Status.FAIL: 1, Status.NOT_APPLICABLE: 0}
-# The status an account shows for a check judged in several regions: the worst.
-_SEVERITY_ORDER = (
-    Status.FAIL,
-    Status.UNKNOWN,
-    Status.SUPPRESSED,
-    Status.PASS,
-    Status.NOT_APPLICABLE,
-)
-
-_CELL = {
-    Status.PASS: "ok",
-    Status.FAIL: "FAIL",
-    Status.UNKNOWN: "?",
-    Status.SUPPRESSED: "sup",
-    Status.NOT_APPLICABLE: "n/a",
-}
-
-
-def _rank(finding: Finding) -> int:
-    status = finding.suppression.status if finding.suppression else finding.status
-    return _RANK.get(status, 0)
-
-
-class AccountStatus(StrEnum):
-    """What happened to one account of an organization scan."""
-
-    CHECKED = "checked"
-    """Collected and evaluated: :attr:`AccountResult.report` is set."""
-    ERROR = "error"
-    """Could not be checked (role not assumable, access denied, throttled beyond the
-    retries …): :attr:`AccountResult.error` says which call failed and why."""
-    SKIPPED = "skipped"
-    """Not checked on purpose (suspended, closed or pending closure):
-    :attr:`AccountResult.reason` says why."""
-
-
-class AccountResult(BaseModel):
-    """The outcome for one account of an organization scan.
-
-    Exactly one of :attr:`report` (``checked``), :attr:`error` (``error``) or
-    :attr:`reason` (``skipped``) tells what happened.
-
-    Examples:
-        >>> import rootguard
-        >>> r = rootguard.AccountResult(
-        ...     account_id="111122223333", status="skipped", reason="account is SUSPENDED"
-        ... )
-        >>> r.status, r.report
-        (<AccountStatus.SKIPPED: 'skipped'>, None)
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    account_id: str
-    name: str | None = None
-    """The account's name in AWS Organizations (None when not listed)."""
-    email: str | None = None
-    state: str | None = None
-    """The account's state in AWS Organizations (``ACTIVE``, ``SUSPENDED``,
-    ``PENDING_CLOSURE`` …), None when not listed."""
-    management: bool = False
-    """True for the organization's management account."""
-    role_arn: str | None = None
-    """The role assumed to check the account; None when the caller's own credentials
-    were used (the caller's own account)."""
-    status: AccountStatus
-    report: Report | None = None
-    error: AccountFailure | None = None
-    reason: str | None = None
-    """Why the account was skipped (``skipped``), or the error described (``error``)."""
-
-    @model_validator(mode="after")
-    def _consistent(self) -> AccountResult:
-        if self.status is AccountStatus.CHECKED and self.report is None:
-            raise ValueError("a checked account needs a report")
-        if self.status is AccountStatus.ERROR and self.error is None:
-            raise ValueError("an account in error needs an error")
-        if self.status is AccountStatus.SKIPPED and not self.reason:
-            raise ValueError("a skipped account needs a reason")
-        if self.report is not None and self.report.account_id != self.account_id:
-            raise ValueError(
-                f"report of account {self.report.account_id} given for {self.account_id}"
-            )
-        return self
-
-    @property
-    def label(self) -> str:
-        """``name (id)``, or the id alone."""
-        return f"{self.name} ({self.account_id})" if self.name else self.account_id
-
-    def statuses(self) -> dict[str, Status]:
-        """Each check's status for this account: the worst over its findings (a check
-        judged per region fails when one region fails). Empty when not checked."""
-        if self.report is None:
-            return {}
-        found: dict[str, set[Status]] = {}
-        for f in self.report.findings:
-            found.setdefault(f.check_id, set()).add(f.status)
-        return {c: _worst(s) for c, s in found.items()}
-
-
-class NotCheckedAccount(BaseModel):
-    """An account the scan could not (``error``) or did not (``skipped``) check."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    account_id: str
-    name: str | None = None
-    status: AccountStatus
-    reason: str
-    operation: str | None = None
-    error_code: str | None = None
-
-
-class RootActivityAccount(BaseModel):
-    """An account whose root credentials were used within the policy's window."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    account_id: str
-    name: str | None = None
-    credentials: tuple[str, ...]
-    """``password``, ``access_key_1``, ``access_key_2`` — each credential used."""
-    last_used: UtcDatetime | None = None
-
-
-class OrganizationSummary(BaseModel):
-    """The organization at a glance (derived from the report; not stored in JSON input).
-
-    ``matrix`` maps account id → check id → that account's status for the check (the
-    worst over its regions); ``by_check`` counts, for each check, the accounts in each
-    status (every status present, zeros included).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    accounts: int
-    checked: int
-    errors: int
-    skipped: int
-    by_check: dict[str, dict[str, int]]
-    matrix: dict[str, dict[str, str]]
-    root_activity: tuple[RootActivityAccount, ...] = ()
-    not_checked: tuple[NotCheckedAccount, ...] = ()
-
-
-def _worst(statuses: Iterable[Status]) -> Status:
-    found = set(statuses)
-    for status in _SEVERITY_ORDER:
-        if status in found:
-            return status
-    return Status.NOT_APPLICABLE
-
-
-def _md(text: str) -> str:
-    from rootguard._render import md_cell
-
-    return md_cell(text)
 
 
 ORG_REPORT_SCHEMA_VERSION = 1
@@ -244,6 +88,7 @@ class OrganizationReport(DerivedFieldsModel):
 
     Examples:
         >>> import rootguard
+        >>> from rootguard import CheckId
         >>> org = rootguard.scan_organization(regions=["us-east-1"])
         >>> org.summary.by_check[CheckId.CLOUDTRAIL_MULTI_REGION]  # the organization trail
         {'PASS': 4, 'FAIL': 0, 'UNKNOWN': 0, 'NOT_APPLICABLE': 0, 'SUPPRESSED': 0}
@@ -335,12 +180,12 @@ class OrganizationReport(DerivedFieldsModel):
                 key=lambda t: t.trail_arn,
             )
         )
-        org_finding = _organization_access_finding(
+        org_finding = organization_access_finding(
             ordered, management_account_id, organization_id, partition
         )
-        judged = [_judge_account(a, trails, by_id, organization_id) for a in ordered]
+        judged = [judge_account(a, trails, by_id, organization_id) for a in ordered]
         if member_roots is not None:
-            judged = [_apply_member_root_opinion(a, member_roots) for a in judged]
+            judged = [apply_member_root_opinion(a, member_roots) for a in judged]
         return cls(
             organization_id=organization_id,
             management_account_id=management_account_id,
@@ -393,7 +238,7 @@ class OrganizationReport(DerivedFieldsModel):
         """Counts, the accounts-by-checks matrix, root activity and unchecked accounts."""
         check_ids = [c for c in CHECK_IDS if c != CENTRALIZED_CHECK]
         matrix: dict[str, dict[str, str]] = {}
-        per_account = _organization_statuses(self.organization_findings)
+        per_account = organization_statuses(self.organization_findings)
         for a in self.checked:
             statuses = {**a.statuses(), **per_account.get(a.account_id, {})}
             for extra in statuses:
@@ -539,7 +384,7 @@ class OrganizationReport(DerivedFieldsModel):
         for a in self.accounts:
             if a.report is not None:
                 continue
-            row: Record = dict.fromkeys(template or _RECORD_COLUMNS)
+            row: Record = dict.fromkeys(template or RECORD_COLUMNS)
             row.update(
                 {
                     "scope": "account",
@@ -558,7 +403,7 @@ class OrganizationReport(DerivedFieldsModel):
         accounts-by-checks matrix, root activity, accounts not checked, and every FAIL / UNKNOWN."""
         s = self.summary
         columns = list(s.by_check)
-        title = _md(self.organization_id or "organization")
+        title = md(self.organization_id or "organization")
         lines = [
             f"# rootguard organization report — {title}",
             "",
@@ -576,7 +421,7 @@ class OrganizationReport(DerivedFieldsModel):
         ]
         for f in self.organization_findings:
             lines.append(
-                f"| {f.status.value} | `{f.check_id}` | {_md(f.resource)} | {_md(f.detail)} |"
+                f"| {f.status.value} | `{f.check_id}` | {md(f.resource)} | {md(f.detail)} |"
             )
         if not self.checked or not columns:
             lines += ["", "**No account was checked**: no matrix to show."]
@@ -593,7 +438,7 @@ class OrganizationReport(DerivedFieldsModel):
             ]
             for r in s.root_activity:
                 lines.append(
-                    f"| {r.account_id} | {_md(r.name or '')} | {', '.join(r.credentials)} | "
+                    f"| {r.account_id} | {md(r.name or '')} | {', '.join(r.credentials)} | "
                     f"{minute_text(r.last_used)} |"
                 )
         if s.not_checked:
@@ -601,8 +446,8 @@ class OrganizationReport(DerivedFieldsModel):
             lines.append("|---|---|---|---|")
             for nc in s.not_checked:
                 lines.append(
-                    f"| {_md(nc.account_id)} | {_md(nc.name or '')} | {nc.status.value} | "
-                    f"{_md(nc.reason)} |"
+                    f"| {md(nc.account_id)} | {md(nc.name or '')} | {nc.status.value} | "
+                    f"{md(nc.reason)} |"
                 )
         problems = [
             (a, f)
@@ -621,7 +466,7 @@ class OrganizationReport(DerivedFieldsModel):
             for a, f in problems:
                 lines.append(
                     f"| {a.account_id} | {f.status.value} | `{f.check_id}` | "
-                    f"{f.region or 'global'} | {_md(f.detail)} |"
+                    f"{f.region or 'global'} | {md(f.detail)} |"
                 )
         return "\n".join(lines) + "\n"
 
@@ -645,10 +490,8 @@ class OrganizationReport(DerivedFieldsModel):
         lines.append("|---|---|" + "---|" * len(columns))
         for a in self.checked:
             row = s.matrix[a.account_id]
-            cells = [_CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
-            lines.append(
-                f"| {_md(a.account_id)} | {_md(a.name or '')} | " + " | ".join(cells) + " |"
-            )
+            cells = [CELL.get(Status(row[c]), "?") if c in row else "-" for c in columns]
+            lines.append(f"| {md(a.account_id)} | {md(a.name or '')} | " + " | ".join(cells) + " |")
         lines += ["", "Columns: " + ", ".join(f"{abbreviation(c)} `{c}`" for c in columns) + "."]
         return lines
 
@@ -739,302 +582,3 @@ class OrganizationReport(DerivedFieldsModel):
             nothing_checked=errors and not self.checked,
             choices=ORG_FAIL_ON,
         )
-
-
-_RECORD_COLUMNS = (
-    "scope",
-    "account_name",
-    "account_status",
-    "account_id",
-    "generated_at",
-    "check_id",
-    "status",
-    "severity",
-    "region",
-    "resource",
-    "title",
-    "detail",
-    "controls",
-    "security_hub_controls",
-    "cis_requirements",
-    "remediation",
-    "evidence",
-)
-
-
-def _organization_statuses(findings: Iterable[Finding]) -> dict[str, dict[str, Status]]:
-    """account id → check id → the worst status of the organization findings about that
-    one account (``evidence["account_id"]``)."""
-    found: dict[str, dict[str, set[Status]]] = {}
-    for f in findings:
-        account = f.evidence.get("account_id")
-        if isinstance(account, str):
-            found.setdefault(account, {}).setdefault(f.check_id, set()).add(f.status)
-    return {a: {c: _worst(s) for c, s in checks.items()} for a, checks in found.items()}
-
-
-MFA_CHECKS = (CheckId.ROOT_MFA_ENABLED, CheckId.ROOT_HARDWARE_MFA)
-
-
-def _apply_member_root_opinion(result: AccountResult, audit: MemberRootAudit) -> AccountResult:
-    """A member whose root credentials the audit proved removed, with centralized root
-    credentials management on: root MFA does not apply (CIS v5 notes it is not required
-    in such members)."""
-    report = result.report
-    member = audit.member(result.account_id)
-    if (
-        report is None
-        or member is None
-        or member.management
-        or audit.credentials_management is not True
-        or credentials_removed(member) is not True
-    ):
-        return result
-    detail = (
-        "Not applicable: centralized root access manages this member's root user, and "
-        "sts:AssumeRoot (IAMAuditRootUserCredentials) found no password, no access key and "
-        "no signing certificate on it — no credential to protect with MFA; privileged tasks "
-        "go through root sessions from the management account."
-    )
-    findings = []
-    for own in report.findings:
-        f = own
-        if own.check_id in MFA_CHECKS and own.status is not Status.NOT_APPLICABLE:
-            f = own.model_copy(
-                update={
-                    "status": Status.NOT_APPLICABLE,
-                    "detail": detail,
-                    "remediation": "",
-                    "evidence": {
-                        "judged_by": "organization",
-                        "root_credentials_removed": True,
-                        "account_finding": _account_finding_evidence(own),
-                    },
-                }
-            )
-        findings.append(f)
-    if tuple(findings) == report.findings:
-        return result
-    return result.model_copy(
-        update={"report": report.model_copy(update={"findings": tuple(findings)})}
-    )
-
-
-def _account_finding_evidence(own: Finding | None) -> dict[str, Any] | None:
-    if own is None:
-        return None
-    return {"status": own.status.value, "resource": own.resource, "detail": own.detail}
-
-
-def _judge_account(
-    result: AccountResult,
-    trails: tuple[Trail, ...],
-    by_id: Mapping[str, AccountResult],
-    organization_id: str | None,
-) -> AccountResult:
-    """The account's report with the organization trail's second opinion and without
-    the organization-wide centralized-access finding."""
-    report = result.report
-    if report is None:
-        return result
-    findings = [f for f in report.findings if f.check_id != CENTRALIZED_CHECK]
-    covering = _covering_trails(report, trails, organization_id)
-    if covering:
-        findings = _apply_trail_opinion(report, findings, covering, by_id)
-    if tuple(findings) == report.findings:
-        return result
-    return result.model_copy(
-        update={"report": report.model_copy(update={"findings": tuple(findings)})}
-    )
-
-
-def _covering_trails(
-    report: Report, trails: tuple[Trail, ...], organization_id: str | None
-) -> tuple[Trail, ...]:
-    """The organization trails that record this account: every one, unless the account
-    says it belongs to another organization than the one scanned."""
-    if not trails:
-        return ()
-    own_org = next(
-        (
-            f.evidence.get("organization_id")
-            for f in report.findings
-            if f.check_id == CENTRALIZED_CHECK
-        ),
-        None,
-    )
-    if own_org and organization_id and own_org != organization_id:
-        return ()
-    return trails
-
-
-def _apply_trail_opinion(
-    report: Report,
-    findings: list[Finding],
-    trails: tuple[Trail, ...],
-    by_id: Mapping[str, AccountResult],
-) -> list[Finding]:
-    snapshot = AccountSnapshot(
-        account_id=report.account_id,
-        partition=report.partition,
-        collected_at=report.generated_at,
-        regions=list(report.regions),
-        trails=list(trails),
-    )
-    opinion = evaluate(snapshot, policy=report.policy, now=report.generated_at)
-    theirs = {f.check_id: f for f in opinion.findings if f.check_id in TRAIL_CHECKS}
-    multi = theirs.get(CheckId.CLOUDTRAIL_MULTI_REGION)
-    if multi is None or multi.status is not Status.PASS:
-        return findings  # no organization trail qualifies: nothing to add
-    org_trail = multi.resource
-    trail = next((t for t in trails if t.trail_arn == org_trail), None)
-    owner = trail.account_id if trail else org_trail.split(":")[4]
-    out = list(findings)
-    for check in TRAIL_CHECKS:
-        other = theirs.get(check)
-        index = next((i for i, f in enumerate(out) if f.check_id == check), None)
-        own = out[index] if index is not None else None
-        if other is None or (own is not None and _rank(own) >= _rank(other)):
-            continue
-        name = trail.name if trail else org_trail
-        replaced = other.model_copy(
-            update={
-                "detail": f"Recorded by organization trail {name} of account {owner}: "
-                + other.detail,
-                "evidence": {
-                    **other.evidence,
-                    "organization_trail": org_trail,
-                    "judged_by": "organization",
-                    "account_finding": _account_finding_evidence(own),
-                },
-            }
-        )
-        if index is None:
-            out.append(replaced)
-        else:
-            out[index] = replaced
-    return _apply_alarm_opinion(report, out, trails, by_id)
-
-
-def _apply_alarm_opinion(
-    report: Report,
-    findings: list[Finding],
-    trails: tuple[Trail, ...],
-    by_id: Mapping[str, AccountResult],
-) -> list[Finding]:
-    index = next((i for i, f in enumerate(findings) if f.check_id == ALARM_CHECK), None)
-    own = findings[index] if index is not None else None
-    if own is not None and own.status is Status.PASS:
-        return findings
-    arns = {t.trail_arn for t in trails}
-    for trail in trails:
-        owner = by_id.get(trail.account_id)
-        if owner is None or owner.report is None or owner.account_id == report.account_id:
-            continue
-        chain_finding = next(
-            (
-                f
-                for f in owner.report.findings
-                if f.check_id == ALARM_CHECK
-                and f.status is Status.PASS
-                and (f.evidence.get("chain") or {}).get("trail") in arns
-            ),
-            None,
-        )
-        if chain_finding is None:
-            continue
-        chain = chain_finding.evidence.get("chain") or {}
-        replaced = chain_finding.model_copy(
-            update={
-                "detail": f"Root activity in this account is recorded by organization trail "
-                f"{chain.get('trail')} and reaches the alert chain of account "
-                f"{owner.account_id}: " + chain_finding.detail,
-                "evidence": {
-                    "chain": chain,
-                    "chain_account": owner.account_id,
-                    "organization_trail": chain.get("trail"),
-                    "judged_by": "organization",
-                    "account_finding": _account_finding_evidence(own),
-                },
-            }
-        )
-        out = list(findings)
-        if index is None:
-            out.append(replaced)
-        else:
-            out[index] = replaced
-        return out
-    return findings
-
-
-def _organization_access_finding(
-    accounts: Sequence[AccountResult],
-    management_account_id: str | None,
-    organization_id: str | None,
-    partition: str,
-) -> Finding:
-    """``root.centralized_access`` once for the organization: the management account's
-    verdict (else a delegated administrator's PASS / FAIL), with RootSessions spelled out."""
-    info = CHECKS[CENTRALIZED_CHECK]
-    resource = (
-        f"arn:{partition}:organizations::{management_account_id}:organization/{organization_id}"
-        if management_account_id and organization_id
-        else f"AWS::::Account:{management_account_id or 'unknown'}"
-    )
-
-    def finding_of(a: AccountResult) -> Finding | None:
-        if a.report is None:
-            return None
-        return next((f for f in a.report.findings if f.check_id == CENTRALIZED_CHECK), None)
-
-    source: tuple[AccountResult, Finding] | None = None
-    management = next((a for a in accounts if a.account_id == management_account_id), None)
-    if management is not None and (found := finding_of(management)) is not None:
-        source = (management, found)
-    else:
-        for a in accounts:
-            found = finding_of(a)
-            if found is not None and found.status in (Status.PASS, Status.FAIL):
-                source = (a, found)
-                break
-    if source is None:
-        if management is None:
-            why = "the management account was not part of the scan"
-        elif management.error is not None:
-            why = f"the management account could not be checked ({management.error.describe()})"
-        else:
-            why = "the management account was not checked"
-        return Finding(
-            check_id=CENTRALIZED_CHECK,
-            status=Status.UNKNOWN,
-            severity=info.severity,
-            resource=resource,
-            title=info.title,
-            detail="Centralized root access can only be read in the management account or "
-            f"the IAM delegated administrator account, and {why}.",
-            controls=info.controls,
-            evidence={"reported_by": None, "organization_id": organization_id},
-            remediation=info.remediation,
-        )
-    account, found = source
-    raw_features = found.evidence.get("root_features")
-    features = [str(x) for x in raw_features] if isinstance(raw_features, list) else None
-    credentials = ("RootCredentialsManagement" in features) if features is not None else None
-    sessions = ("RootSessions" in features) if features is not None else None
-    detail = found.detail
-    if features is not None:
-        detail += " RootSessions (privileged root tasks through sts:AssumeRoot) is " + (
-            "enabled." if sessions else "not enabled."
-        )
-    return found.model_copy(
-        update={
-            "resource": resource if management_account_id and organization_id else found.resource,
-            "detail": detail,
-            "evidence": {
-                **found.evidence,
-                "reported_by": account.account_id,
-                "root_credentials_management": credentials,
-                "root_sessions": sessions,
-            },
-        }
-    )
