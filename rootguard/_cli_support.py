@@ -1,14 +1,19 @@
-"""What the command-line modules share (``rootguard._cli`` and ``rootguard._cli_org``,
-which never imports ``rootguard._cli``): the one-line :class:`CliError`, stderr notes
-(:class:`Stderr`), the AWS session of ``--profile``, reading input and writing output
+"""What the command-line modules share (``rootguard._cli`` and the command modules
+``rootguard._cli_account``, ``_cli_activity``, ``_cli_org`` and ``_cli_org_audit``, which
+never import ``rootguard._cli``): the one-line :class:`CliError`, stderr notes
+(:class:`Stderr`), the progress bar, the AWS session of ``--profile``, the ``--region``
+list, the policy (:func:`cli_policy`), reading input (a saved snapshot) and writing output
 files, the common flags (:func:`add_common`) and argument types."""
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
+import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
@@ -17,19 +22,25 @@ from rootguard._fail_on import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 if TYPE_CHECKING:
     import boto3
 
+    from rootguard._posture._policy import Policy
     from rootguard._remediation._plan import Plan
+    from rootguard._snapshot import AccountSnapshot
 
 __all__ = [
     "CliError",
+    "ProgressBar",
     "Stderr",
     "add_common",
     "check_writable",
+    "cli_policy",
+    "cli_regions",
     "cli_session",
     "confirm",
     "emit_plan",
     "error_line",
     "first_error",
     "known_regions",
+    "load_snapshot",
     "positive_int",
     "read_input",
     "read_plan",
@@ -293,3 +304,102 @@ def add_common(
             metavar="REGION",
             help="a region to cover (repeatable or comma-separated; default: every enabled region)",
         )
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (silent when the stream is not a TTY)."""
+
+    def __init__(self, label: str, total: int | None, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last = 0.0
+
+    def advance(self, note: str = "", *, done: int | None = None, total: int | None = None) -> None:
+        """Count one more unit done (or set ``done``/``total``) and redraw."""
+        self.done = self.done + 1 if done is None else done
+        if total is not None:
+            self.total = total
+        self._draw(note)
+
+    def _draw(self, note: str) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.05 and self.total and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        if self.total:
+            filled = int(width * min(self.done, self.total) / self.total)
+            bar = "#" * filled + "." * (width - filled)
+            text = f"\r{self.label} [{bar}] {self.done}/{self.total} {note}"
+        else:
+            text = f"\r{self.label} {self.done} {note}"
+        self.stream.write(text[:99].ljust(99))
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Erase the bar."""
+        if self.enabled:
+            self.stream.write("\r" + " " * 99 + "\r")
+            self.stream.flush()
+
+
+def cli_regions(args: argparse.Namespace) -> list[str] | None:
+    """The ``--region`` list, or None (every enabled region)."""
+    regions: list[str] | None = getattr(args, "region", None)
+    return regions or None
+
+
+def load_snapshot(path: str, flag: str) -> AccountSnapshot:
+    """A saved snapshot, validated (kind and schema version first): a plan, a report or
+    anything else is a one-line error, never a report where every check is UNKNOWN."""
+    from pydantic import ValidationError
+
+    from rootguard._kinds import kind_of
+    from rootguard._snapshot import AccountSnapshot
+
+    hint = "make one with: rootguard check --snapshot-out FILE"
+    try:
+        data = json.loads(read_input(path, flag))
+    except ValueError as exc:
+        raise CliError(f"{path} is not a rootguard snapshot: not JSON ({exc})", hint) from None
+    if not isinstance(data, dict) or kind_of(data) is None:
+        raise CliError(f"{path} is not a rootguard snapshot: no 'kind' and no snapshot field", hint)
+    try:
+        return AccountSnapshot.model_validate(data)
+    except ValidationError as exc:
+        raise CliError(f"{path} is not a rootguard snapshot: {first_error(exc)}", hint) from None
+
+
+def cli_policy(args: argparse.Namespace) -> Policy:
+    """The policy: the config file (``--config``, else ``rootguard.toml`` or
+    ``[tool.rootguard]`` in the working directory), with ``--checks`` on top."""
+    from rootguard._config import find_config, load_policy
+    from rootguard._errors import PolicyError
+    from rootguard._posture._policy import Policy
+
+    path: Path | None
+    if getattr(args, "config", None):
+        path = Path(args.config)
+        if not path.is_file():
+            raise CliError(f"cannot read {args.config}: no such file", "--config")
+    else:
+        path = find_config(Path.cwd())
+    policy = load_policy(path) if path is not None else Policy()
+    if path is not None:
+        logging.getLogger(__name__).info("policy from %s", path)
+    checks = getattr(args, "checks", None)
+    if checks:
+        try:
+            policy = Policy.model_validate({**dict(policy), "checks": tuple(checks)})
+        except PolicyError as exc:
+            from rootguard._posture._catalogue import CHECK_IDS
+
+            message = exc.problems[0][2] if exc.problems else str(exc)
+            message = message.replace(" (see rootguard.CHECK_IDS)", "")
+            raise CliError(f"--checks: {message}", "check ids: " + ", ".join(CHECK_IDS)) from None
+    return policy

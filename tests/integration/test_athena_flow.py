@@ -689,7 +689,8 @@ def test_cli_activity_athena(
     no_wait: list[float],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from rootguard._cli import EXIT_OK, main
+    from rootguard._cli import main
+    from rootguard._fail_on import EXIT_OK
 
     _queue(athena_duck.athena_pages(rows))
     code = main(
@@ -717,7 +718,8 @@ def test_cli_activity_athena(
 def test_cli_activity_athena_errors(
     moto_athena: boto3.Session, no_wait: list[float], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rootguard._cli import EXIT_ERROR, EXIT_USAGE, main
+    from rootguard._cli import main
+    from rootguard._fail_on import EXIT_ERROR, EXIT_USAGE
 
     assert main(["activity", "--athena", "no_dot_here"]) == EXIT_USAGE
     assert "DATABASE.TABLE" in capsys.readouterr().err
@@ -734,7 +736,8 @@ def test_cli_activity_athena_errors(
 def test_cli_athena_ddl_and_create_table(
     stubbed: tuple[Any, Stubber, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rootguard._cli import EXIT_FINDINGS, EXIT_OK, main
+    from rootguard._cli import main
+    from rootguard._fail_on import EXIT_FINDINGS, EXIT_OK
 
     args = ["--bucket", "org-trail-logs", "--organization-id", "o-a1b2c3d4e5"]
     args += ["--account", "111111111111", "--database", DB, "--table", TABLE]

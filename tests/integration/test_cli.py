@@ -13,7 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from rootguard._cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from rootguard._cli import main
+from rootguard._fail_on import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from tests.integration.moto_root import RootKey, RootState, moto_root
 
 REGION = "us-east-1"

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from rootguard._cli import EXIT_FINDINGS, EXIT_OK, main
+from rootguard._cli import main
+from rootguard._fail_on import EXIT_FINDINGS, EXIT_OK
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"

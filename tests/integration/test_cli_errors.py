@@ -13,7 +13,8 @@ import pytest
 from moto import mock_aws
 
 import rootguard
-from rootguard._cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _merge_globals, build_parser, main
+from rootguard._cli import _merge_globals, build_parser, main
+from rootguard._fail_on import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from tests.integration.faults import no_backoff
 
 REGION = "us-east-1"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rootguard._cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from rootguard._cli import main
+from rootguard._fail_on import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from tests.snapshot_builders import good_snapshot
 
 SUPPRESS_MFA = """

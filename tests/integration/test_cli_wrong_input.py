@@ -15,7 +15,8 @@ import pytest
 from moto import mock_aws
 
 import rootguard
-from rootguard._cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from rootguard._cli import main
+from rootguard._fail_on import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"

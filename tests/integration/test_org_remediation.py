@@ -469,7 +469,8 @@ def test_whatever_the_start_apply_twice_is_idempotent_and_converges(
 def test_cli_org_plan_then_apply_mirrors_plan_and_apply(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rootguard._cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+    from rootguard._cli import main
+    from rootguard._fail_on import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
     with organization(features=("RootCredentialsManagement", "RootSessions"), trusted=True) as (
         session,

@@ -22,7 +22,7 @@ from rootguard import (
     Suppression,
     evaluate,
 )
-from rootguard._cli import exit_code_for
+from rootguard._cli_account import exit_code_for
 from rootguard._html import report_html
 from rootguard._terminal import ReportTable, render_text
 from tests.snapshot_builders import (
