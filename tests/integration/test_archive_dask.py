@@ -44,7 +44,7 @@ def test_dask_cluster_gives_the_same_result(
 ) -> None:
     root, truth = archive
     local = scan_cloudtrail_archive(root, max_workers=1)
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 8)  # several units per worker
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 8)  # several units per worker
     progress: list[tuple[int, int]] = []
     with get_task_stream(client) as stream:
         result = scan_cloudtrail_archive(
@@ -59,6 +59,6 @@ def test_dask_cluster_gives_the_same_result(
     assert result.events_scanned == truth.events
     assert progress[-1] == (result.files_seen, result.files_seen)
     # The units ran as Dask tasks on the cluster's worker processes.
-    tasks = [t for t in stream.data if t["key"].startswith("_scan_unit")]
+    tasks = [t for t in stream.data if t["key"].startswith("scan_unit")]
     assert len(tasks) == -(-len(truth.log_keys) // 8)
     assert {t["worker"] for t in tasks} == set(client.scheduler_info()["workers"])

@@ -188,7 +188,7 @@ def test_identical_whatever_the_executor(
         with ProcessPoolExecutor(2) as pool:
             result = scan_cloudtrail_archive(str(root), executor=pool, max_workers=2)
     else:
-        monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)
+        monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 1)
         with ThreadPoolExecutor(4) as pool:
             result = scan_cloudtrail_archive(root, executor=pool)
     assert result == baseline
@@ -411,7 +411,7 @@ def test_the_cap_travels_to_process_pool_workers(
     for index in range(4):
         _good_log(tmp_path / f"good-{index}.json.gz")
     (tmp_path / "bomb.json.gz").write_bytes(gzip_bomb(5 * CAP))
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # one file per unit: a real pool
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 1)  # one file per unit: a real pool
     one = scan_cloudtrail_archive(tmp_path, max_workers=1, max_file_bytes=CAP)
     pool = scan_cloudtrail_archive(tmp_path, max_workers=2, max_file_bytes=CAP)
     assert pool == one
@@ -457,7 +457,7 @@ def test_record_too_large_and_nan_are_error_entries(
     tmp_path: Path, decoder: str, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _hostile_records_archive(tmp_path)
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 1)  # a real pool with 2 workers
     result = scan_cloudtrail_archive(tmp_path, max_workers=workers, max_record_bytes=RECORD_CAP)
     errors = _by_name(result.errors)
     assert {name: reason for name, (reason, _) in errors.items()} == {
@@ -493,7 +493,7 @@ def _root_records(count: int, tag: str) -> bytes:
 def test_too_many_root_records_is_one_error_entry_and_the_scan_goes_on(
     tmp_path: Path, decoder: str, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 1)  # a real pool with 2 workers
     (tmp_path / "flood.json.gz").write_bytes(gzip.compress(_root_records(8, "flood")))
     (tmp_path / "at-cap.json").write_bytes(_root_records(5, "cap"))
     (tmp_path / "one.json.gz").write_bytes(gzip.compress(_root_records(1, "one")))
@@ -523,19 +523,19 @@ def test_a_unit_hands_back_its_files_once_it_holds_enough_root_activity(
     # 128 small files of up to 10,000 root records each would make one unit hold 1.28
     # million activities in a pool worker: a unit stops at UNIT_ROOTS and hands the files
     # left back as its next part. Same result, whatever the executor.
-    monkeypatch.setattr("rootguard._archive.UNIT_ROOTS", 4)
+    monkeypatch.setattr("rootguard._archive_units.UNIT_ROOTS", 4)
     for index in range(10):
         (tmp_path / f"f{index:02d}.json").write_bytes(_root_records(3, f"f{index:02d}"))
     (tmp_path / "broken.json").write_bytes(b"{")
     parts: list[tuple[int, int, int]] = []
-    real = rootguard._archive._scan_unit
+    real = rootguard._archive.scan_unit
 
     def spy(unit: Any) -> Any:
         result = real(unit)
         parts.append((result.index, result.part, len(result.roots)))
         return result
 
-    monkeypatch.setattr("rootguard._archive._scan_unit", spy)
+    monkeypatch.setattr("rootguard._archive.scan_unit", spy)
     alone = scan_cloudtrail_archive(tmp_path, workers=1)
     assert parts == []  # in process, file by file: nothing to hand on
     with ThreadPoolExecutor(2) as pool:
@@ -550,8 +550,8 @@ def test_a_unit_hands_back_its_files_once_it_holds_enough_root_activity(
     pooled = scan_cloudtrail_archive(tmp_path, workers=2)  # one unit: run in process
     assert pooled == alone
     assert len(parts) == 5
-    monkeypatch.setattr("rootguard._archive._scan_unit", real)  # a pool pickles it
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 3)  # several units, a real pool
+    monkeypatch.setattr("rootguard._archive.scan_unit", real)  # a pool pickles it
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 3)  # several units, a real pool
     assert scan_cloudtrail_archive(tmp_path, workers=2) == alone
 
 
@@ -634,7 +634,7 @@ def test_unlistable_folder_and_unreadable_file_are_error_entries(
     _good_log(tmp_path / "locked" / "b.json.gz")
     _good_log(tmp_path / "secret.json.gz")
     real_scandir = os.scandir
-    real_open = rootguard._archive.open_regular
+    real_open = rootguard._archive_units.open_regular
 
     def scandir(path: Any) -> Any:
         if Path(path).name == "locked":
@@ -647,7 +647,7 @@ def test_unlistable_folder_and_unreadable_file_are_error_entries(
         return real_open(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    monkeypatch.setattr("rootguard._archive.open_regular", open_regular)
+    monkeypatch.setattr("rootguard._archive_units.open_regular", open_regular)
     result = scan_cloudtrail_archive(tmp_path, max_workers=1)
     assert _by_name(result.errors) == {
         "locked": ("read_failed", "cannot list folder: Permission denied"),
@@ -662,14 +662,14 @@ def test_an_entry_that_cannot_be_examined_is_an_error_entry(
 ) -> None:
     _good_log(tmp_path / "a.json.gz")
     _good_log(tmp_path / "b.json.gz")
-    real = rootguard._archive._entry_kind
+    real = rootguard._archive_local._entry_kind
 
     def entry_kind(entry: os.DirEntry[str], pruned: bool) -> tuple[str, int]:
         if entry.name == "b.json.gz":
             raise PermissionError(13, "Permission denied", entry.path)
         return real(entry, pruned)
 
-    monkeypatch.setattr("rootguard._archive._entry_kind", entry_kind)
+    monkeypatch.setattr("rootguard._archive_local._entry_kind", entry_kind)
     result = scan_cloudtrail_archive(tmp_path, max_workers=1)
     assert _by_name(result.errors) == {"b.json.gz": ("read_failed", "Permission denied")}
     _invariant(result, 2)
@@ -770,7 +770,7 @@ def test_a_fifo_swapped_in_after_the_listing_is_refused_unblocked(
         return found
 
     monkeypatch.setattr(os, "stat", fooled_stat)
-    reader = rootguard._archive._ReadBuffer()
+    reader = rootguard._archive_units._ReadBuffer()
     with pytest.raises(NotRegularFile, match="a FIFO"):
         finishes_within(10, lambda: reader.read(str(fifo), CAP), unblock=fifo)
 

@@ -16,7 +16,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from rootguard import FailureReason, ScanError, ScanResult, SkipReason, scan_cloudtrail_archive
-from rootguard._archive import DELIVERY_SLACK, _ReadBuffer, _settings_for
+from rootguard._archive import DELIVERY_SLACK
+from rootguard._archive_s3 import settings_for
+from rootguard._archive_units import _ReadBuffer
 from rootguard._sessions import cached_client
 from tests.archive_gen import (
     ArchiveSpec,
@@ -254,7 +256,7 @@ def server_session(
 
 def test_settings_carry_endpoint_and_credentials(server_session: boto3.Session) -> None:
     client = server_session.client("s3")
-    settings = _settings_for(server_session, client, "us-east-1")
+    settings = settings_for(server_session, client, "us-east-1")
     assert settings.endpoint_url == client.meta.endpoint_url
     assert settings.endpoint_url.startswith("http://127.0.0.1:")
     assert settings.access_key == "testing"
@@ -269,7 +271,7 @@ def test_settings_carry_endpoint_and_credentials(server_session: boto3.Session) 
 def test_s3_process_pool_identical(
     server_session: boto3.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 10)  # several units, several workers
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 10)  # several units, several workers
     truth = _upload(server_session, SMALL)
     one = scan_cloudtrail_archive(f"s3://{BUCKET}", session=server_session, max_workers=1)
     pooled = scan_cloudtrail_archive(f"s3://{BUCKET}", session=server_session, max_workers=2)
@@ -344,7 +346,7 @@ def test_s3_cap_bomb_and_big_object(
 def test_s3_too_many_root_records_is_one_error_entry(
     server_session: boto3.Session, monkeypatch: pytest.MonkeyPatch, decoder: str, workers: int
 ) -> None:
-    monkeypatch.setattr("rootguard._archive.UNIT_FILES", 1)  # a real pool with 2 workers
+    monkeypatch.setattr("rootguard._archive_units.UNIT_FILES", 1)  # a real pool with 2 workers
     s3 = server_session.client("s3")
     s3.create_bucket(Bucket=BUCKET)
 

@@ -25,7 +25,7 @@ import pytest
 from botocore.credentials import Credentials
 from moto.cloudtrail.responses import CloudTrailResponse
 
-from rootguard._archive import _settings_for
+from rootguard._archive_s3 import settings_for
 from rootguard._cli import main
 from rootguard._org import _AccountTask, _assume_role_credentials
 from rootguard._redact import REDACTED
@@ -299,7 +299,7 @@ def test_credential_holding_objects_hide_secrets_in_repr(world: World) -> None:
     task = _AccountTask(account_id=world.member_id, caller=caller, home_region=REGION)
     session = new_session()
     s3 = session.client("s3", region_name=REGION)
-    settings = _settings_for(session, s3, REGION)
+    settings = settings_for(session, s3, REGION)
     assert isinstance(settings, SessionSettings)
     assert settings.secret_key == SECRET_KEY  # it does hold them (for workers) ...
     sts = session.client("sts", region_name=REGION)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rootguard._archive import DELIVERY_SLACK, _layout, _Pruner
+from rootguard._archive_layout import DELIVERY_SLACK, Pruner, layout
 from rootguard._fastscan import RecordFilter
 
 UTC = timezone.utc
@@ -40,7 +40,7 @@ def _parts(key: str) -> list[str]:
     ],
 )
 def test_layout(folders: str, expected: tuple[object, ...]) -> None:
-    lay = _layout(_parts(folders))
+    lay = layout(_parts(folders))
     level, account, region, day = expected
     assert lay.level == level
     assert lay.account == account
@@ -49,18 +49,18 @@ def test_layout(folders: str, expected: tuple[object, ...]) -> None:
         assert (lay.year, lay.month, lay.day) == day
 
 
-def _pruner(**kwargs: object) -> _Pruner:
-    return _Pruner.of(RecordFilter(**kwargs))  # type: ignore[arg-type]
+def _pruner(**kwargs: object) -> Pruner:
+    return Pruner.of(RecordFilter(**kwargs))  # type: ignore[arg-type]
 
 
 def test_prune_by_account_and_region() -> None:
     pruner = _pruner(accounts=frozenset({ACCT}), regions=frozenset({"eu-west-1"}))
-    assert pruner.prunes(_layout(_parts("AWSLogs/222222222222")))
-    assert not pruner.prunes(_layout(_parts(f"AWSLogs/{ACCT}")))
-    assert pruner.prunes(_layout(_parts(f"AWSLogs/{ACCT}/CloudTrail/us-east-1")))
-    assert not pruner.prunes(_layout(_parts(f"AWSLogs/{ACCT}/CloudTrail/eu-west-1/2024")))
+    assert pruner.prunes(layout(_parts("AWSLogs/222222222222")))
+    assert not pruner.prunes(layout(_parts(f"AWSLogs/{ACCT}")))
+    assert pruner.prunes(layout(_parts(f"AWSLogs/{ACCT}/CloudTrail/us-east-1")))
+    assert not pruner.prunes(layout(_parts(f"AWSLogs/{ACCT}/CloudTrail/eu-west-1/2024")))
     # Outside the layout nothing can be pruned.
-    assert not pruner.prunes(_layout(_parts("elsewhere/222222222222/us-east-1")))
+    assert not pruner.prunes(layout(_parts("elsewhere/222222222222/us-east-1")))
 
 
 def test_prune_by_date_with_delivery_slack() -> None:
@@ -68,33 +68,33 @@ def test_prune_by_date_with_delivery_slack() -> None:
     until = datetime(2024, 5, 20, tzinfo=UTC)
     pruner = _pruner(since=since, until=until)
     base = f"AWSLogs/{ACCT}/CloudTrail/eu-west-1"
-    assert pruner.prunes(_layout(_parts(f"{base}/2023")))
-    assert not pruner.prunes(_layout(_parts(f"{base}/2024")))
-    assert pruner.prunes(_layout(_parts(f"{base}/2024/04")))
-    assert not pruner.prunes(_layout(_parts(f"{base}/2024/05")))
-    assert pruner.prunes(_layout(_parts(f"{base}/2024/05/09")))
-    assert not pruner.prunes(_layout(_parts(f"{base}/2024/05/10")))
+    assert pruner.prunes(layout(_parts(f"{base}/2023")))
+    assert not pruner.prunes(layout(_parts(f"{base}/2024")))
+    assert pruner.prunes(layout(_parts(f"{base}/2024/04")))
+    assert not pruner.prunes(layout(_parts(f"{base}/2024/05")))
+    assert pruner.prunes(layout(_parts(f"{base}/2024/05/09")))
+    assert not pruner.prunes(layout(_parts(f"{base}/2024/05/10")))
     # Files are filed by delivery date: a day after `until` may still hold events before it.
     last = (until + DELIVERY_SLACK).date()
     assert last == date(2024, 5, 21)
-    assert not pruner.prunes(_layout(_parts(f"{base}/2024/05/21")))
-    assert pruner.prunes(_layout(_parts(f"{base}/2024/05/22")))
+    assert not pruner.prunes(layout(_parts(f"{base}/2024/05/21")))
+    assert pruner.prunes(layout(_parts(f"{base}/2024/05/22")))
 
 
 def test_prunes_below_stops_when_nothing_more_can_be_pruned() -> None:
     base = f"AWSLogs/{ACCT}/CloudTrail/eu-west-1"
-    assert not _pruner().prunes_below(_layout(_parts("AWSLogs")))
-    assert _pruner(accounts=frozenset({ACCT})).prunes_below(_layout(_parts("AWSLogs")))
-    assert not _pruner(accounts=frozenset({ACCT})).prunes_below(_layout(_parts(f"AWSLogs/{ACCT}")))
-    assert _pruner(regions=frozenset({"x"})).prunes_below(_layout(_parts(f"AWSLogs/{ACCT}")))
+    assert not _pruner().prunes_below(layout(_parts("AWSLogs")))
+    assert _pruner(accounts=frozenset({ACCT})).prunes_below(layout(_parts("AWSLogs")))
+    assert not _pruner(accounts=frozenset({ACCT})).prunes_below(layout(_parts(f"AWSLogs/{ACCT}")))
+    assert _pruner(regions=frozenset({"x"})).prunes_below(layout(_parts(f"AWSLogs/{ACCT}")))
     window = _pruner(
         since=datetime(2024, 5, 10, tzinfo=UTC), until=datetime(2024, 8, 1, tzinfo=UTC)
     )
-    assert window.prunes_below(_layout(_parts(base)))
-    assert window.prunes_below(_layout(_parts(f"{base}/2024")))
-    assert window.prunes_below(_layout(_parts(f"{base}/2024/05")))  # partly inside
-    assert not window.prunes_below(_layout(_parts(f"{base}/2024/06")))  # wholly inside
-    assert not window.prunes_below(_layout(_parts(f"{base}/2024/05/11")))
+    assert window.prunes_below(layout(_parts(base)))
+    assert window.prunes_below(layout(_parts(f"{base}/2024")))
+    assert window.prunes_below(layout(_parts(f"{base}/2024/05")))  # partly inside
+    assert not window.prunes_below(layout(_parts(f"{base}/2024/06")))  # wholly inside
+    assert not window.prunes_below(layout(_parts(f"{base}/2024/05/11")))
 
 
 _days = st.dates(min_value=date(2019, 1, 1), max_value=date(2026, 12, 31))
@@ -119,10 +119,10 @@ def test_a_folder_is_pruned_only_when_it_cannot_hold_a_wanted_event(
         until is None or until > day_start - DELIVERY_SLACK
     )
     base = f"AWSLogs/{ACCT}/CloudTrail/eu-west-1"
-    day_folder = _layout(_parts(f"{base}/{day:%Y/%m/%d}"))
+    day_folder = layout(_parts(f"{base}/{day:%Y/%m/%d}"))
     if pruner.prunes(day_folder):
         assert not may_hold
     # A month or year folder is pruned only when each of its days is.
     for folder in (f"{base}/{day:%Y/%m}", f"{base}/{day:%Y}"):
-        if pruner.prunes(_layout(_parts(folder))):
+        if pruner.prunes(layout(_parts(folder))):
             assert pruner.prunes(day_folder)
