@@ -32,7 +32,13 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-from rootguard import PatternError, _filter_pattern, compile_event_pattern, compile_filter_pattern
+from rootguard import (
+    PatternError,
+    _filter_pattern,
+    _filter_pattern_regex,
+    compile_event_pattern,
+    compile_filter_pattern,
+)
 
 RUNS = 7
 LENGTH = 10_000
@@ -54,7 +60,7 @@ def cold_call(pattern: str, events: list[Any]) -> float:
     times = []
     for event in events:
         _filter_pattern._compile_cached.cache_clear()
-        _filter_pattern._regex_search.cache_clear()
+        _filter_pattern_regex._regex_search.cache_clear()
         re2.purge()
         compiled = compile_filter_pattern(pattern)
         start = time.perf_counter()
