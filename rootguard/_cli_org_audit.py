@@ -19,10 +19,10 @@ from rootguard._cli_support import (
     write_out,
 )
 from rootguard._fail_on import EXIT_ERROR, EXIT_USAGE, FAIL_ON, ORG_FAIL_ON
+from rootguard._org_report import ORG_OUTPUTS
 
 __all__ = ["ORG_FAIL_ON_CHOICES", "ORG_OUTPUTS", "add_org_roots", "cmd_org_check"]
 
-ORG_OUTPUTS = ("table", "json", "asff", "markdown", "csv", "html")
 ORG_FAIL_ON_CHOICES = ORG_FAIL_ON
 
 # ------------------------------------------------------------------------------- org
